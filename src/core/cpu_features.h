@@ -1,0 +1,19 @@
+// CPU feature detection from cpuid, read once. Used to pick SIMD kernels and to decide whether
+// bf16 autocast is worth it for training (AVX512-BF16 present).
+#pragma once
+
+namespace elastiq {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vnni = false;
+  bool avx512bf16 = false;
+  bool avxvnni = false;
+};
+
+const CpuFeatures& GetCpuFeatures();
+
+}  // namespace elastiq

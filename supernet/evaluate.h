@@ -1,0 +1,28 @@
+// Quality of a (sub)net with LibTorch: perplexity on a token stream (decoders) or accuracy on
+// labelled examples (encoders).
+#pragma once
+
+#include <cstdint>
+
+#include "src/core/subnet_spec.h"
+#include "src/text/token_ids.h"
+#include "supernet/super_transformer.h"
+#include "supernet/torch_setup.h"
+
+namespace elastiq {
+
+struct EvalResult {
+  double loss = 0.0;        // mean cross-entropy (nats per token, or per example)
+  double perplexity = 0.0;  // decoders: exp(loss)
+  double accuracy = 0.0;    // encoders
+  int64_t count = 0;        // tokens (decoder) or examples (encoder) scored
+};
+
+// max_tokens <= 0: the whole stream.
+EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std::vector<int32_t>& ids,
+                      int seq_len, int batch, int64_t max_tokens, Precision precision);
+// max_examples <= 0: all of them.
+EvalResult EvaluateClassifier(SuperTransformer& model, const SubnetSpec& spec, const LabelledTokens& data,
+                              int max_len, int batch, int64_t max_examples, Precision precision);
+
+}  // namespace elastiq

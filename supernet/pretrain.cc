@@ -1,0 +1,173 @@
+// The pretraining loop. Every batch is a pure function of (seed, step) and the optimizer state is
+// saved in full, so a run killed after a checkpoint and resumed repeats the uninterrupted run's
+// loss trajectory exactly (tests/supernet/pretrain_test.cc).
+#include "supernet/pretrain.h"
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+#include "src/format/model_file.h"
+#include "supernet/adamw.h"
+#include "supernet/batches.h"
+#include "supernet/evaluate.h"
+#include "supernet/model_io.h"
+#include "supernet/progress.h"
+
+namespace elastiq {
+namespace {
+
+struct TrainingData {
+  TokenStream train, val;           // decoder
+  LabelledTokens train_set, val_set;  // encoder
+};
+
+TrainingData LoadTrainingData(const PretrainOptions& o, const ModelConfig& config) {
+  if (o.train_ids.empty() || o.val_ids.empty()) {
+    throw UserError("pretrain: token-id files missing (run through `elastiq pretrain`, which tokenizes --data)");
+  }
+  TrainingData d;
+  int vocab = 0;
+  if (config.is_encoder()) {
+    d.train_set = ReadLabelledTokens(o.train_ids);
+    d.val_set = ReadLabelledTokens(o.val_ids);
+    vocab = d.train_set.vocab_size;
+    if (static_cast<int>(d.train_set.class_names.size()) != config.n_classes) {
+      throw UserError(o.config + ": n_classes is " + std::to_string(config.n_classes) + " but " + o.data +
+                      " has " + std::to_string(d.train_set.class_names.size()) + " classes; set \"n_classes\" to match");
+    }
+  } else {
+    d.train = ReadTokenStream(o.train_ids);
+    d.val = ReadTokenStream(o.val_ids);
+    vocab = d.train.vocab_size;
+  }
+  if (vocab != config.vocab_size) {
+    throw UserError(o.config + ": vocab_size is " + std::to_string(config.vocab_size) + " but the tokenizer " +
+                    o.tokenizer + " has " + std::to_string(vocab) + " pieces; set \"vocab_size\": " +
+                    std::to_string(vocab) + " in the config or train a matching tokenizer");
+  }
+  return d;
+}
+
+nlohmann::json OptionsJson(const PretrainOptions& o) {
+  return {{"steps", o.steps}, {"batch_size", o.batch_size}, {"seq_len", o.seq_len}, {"lr", o.lr},
+          {"min_lr_ratio", o.min_lr_ratio}, {"warmup", o.warmup}, {"weight_decay", o.weight_decay},
+          {"clip", o.clip}, {"seed", o.seed}, {"precision", o.precision}};
+}
+
+void WriteCheckpoint(const PretrainOptions& o, const ModelConfig& config, const std::string& tokenizer_bytes,
+                     SuperTransformer& model, const AdamW& optimizer, const std::vector<float>& history,
+                     const nlohmann::json& metrics) {
+  ModelFileWriter writer(o.out, config, kKindCheckpoint, tokenizer_bytes);
+  WriteWeights(model, writer);
+  writer.AddPaletteEntry({MaxnetSpec(config), metrics});
+  H5File& h5 = writer.h5();
+  optimizer.Save(h5, "/train_state/adamw");
+  h5.SetAttr("/train_state", "step", static_cast<int64_t>(history.size()));
+  h5.SetAttr("/train_state", "options", OptionsJson(o).dump());
+  h5.WriteDataset("/train_state/loss_history", DType::kF32, {static_cast<int64_t>(history.size())}, history.data());
+  writer.Commit();
+}
+
+}  // namespace
+
+PretrainSummary RunPretrain(const PretrainOptions& o) {
+  const ModelConfig config = LoadModelConfig(o.config);
+  const Precision precision = ResolvePrecision(o.precision);
+  ConfigureTorchProcess(o.threads);
+  if (o.steps <= 0) throw UserError("--steps must be positive");
+  if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
+  const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
+  if (seq_len > config.max_seq_len) {
+    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the config's max_seq_len " + std::to_string(config.max_seq_len));
+  }
+  const std::string tokenizer_bytes = ReadFileBytes(o.tokenizer);
+  TrainingData data = LoadTrainingData(o, config);
+  const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.steps / 10);
+  const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
+  const int64_t warmup = o.warmup > 0 ? o.warmup : std::max<int64_t>(1, o.steps / 20);
+
+  SuperTransformer model(config);
+  model->ResetParameters(o.seed);
+  const SubnetSpec maxnet = MaxnetSpec(config);
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  AdamW optimizer(params, {.weight_decay = o.weight_decay});
+  std::vector<float> history;
+
+  if (o.resume) {
+    ModelFile file = ModelFile::Open(o.out);
+    std::string diff = DescribeConfigDifference(file.config(), config);
+    if (!diff.empty()) {
+      throw UserError("--resume: " + o.out + " was trained with a different config (" + diff + "); use the same --config or drop --resume");
+    }
+    if (!file.h5().Exists("/train_state")) throw UserError("--resume: " + o.out + " holds no training state to resume from");
+    LoadWeightsInto(model, file);
+    optimizer.Load(file.h5(), "/train_state/adamw");
+    history = file.h5().Read<float>("/train_state/loss_history", DType::kF32);
+    if (static_cast<int64_t>(history.size()) != optimizer.steps_taken()) {
+      throw UserError("--resume: " + o.out + " has an inconsistent training state (corrupted?)");
+    }
+    std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size(), static_cast<long long>(o.steps));
+  }
+  std::printf("pretrain %s: %s, %lld parameters, precision %s, %d threads, batch %d x %d\n",
+              config.name.c_str(), ModelKindName(config.kind), static_cast<long long>(CountParams(config, maxnet).total()),
+              PrecisionName(precision), torch::get_num_threads(), o.batch_size, seq_len);
+
+  PretrainSummary summary;
+  nlohmann::json metrics = {{"params", CountParams(config, maxnet).total()},
+                            {"non_embedding_params", CountParams(config, maxnet).non_embedding()}};
+  ProgressMeter progress(o.steps, static_cast<int64_t>(history.size()), int64_t{o.batch_size} * seq_len);
+  for (int64_t step = static_cast<int64_t>(history.size()); step < o.steps; ++step) {
+    const double lr = WarmupCosineLr(step, o.steps, warmup, o.lr, o.lr * o.min_lr_ratio);
+    torch::Tensor loss;
+    {
+      AutocastScope autocast(precision);
+      if (config.is_encoder()) {
+        ClassBatch b = MakeClassBatch(data.train_set, SampleExampleIndices(data.train_set.size(), o.batch_size, o.seed, step), seq_len);
+        loss = torch::nn::functional::cross_entropy(model->forward(b.ids, maxnet, {.key_padding = b.padding}), b.labels);
+      } else {
+        torch::Tensor w = SampleLmWindows(data.train.ids, o.batch_size, seq_len, o.seed, step);
+        torch::Tensor logits = model->forward(w.narrow(1, 0, seq_len), maxnet);
+        loss = torch::nn::functional::cross_entropy(logits.reshape({-1, config.vocab_size}), w.narrow(1, 1, seq_len).reshape({-1}));
+      }
+    }
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
+    optimizer.Step(lr);
+    optimizer.ZeroGrad();
+    history.push_back(loss.item<float>());
+    progress.Step(step + 1, history.back(), lr, o.log_every);
+
+    const bool last = step + 1 == o.steps;
+    if ((step + 1) % eval_every == 0 || last) {
+      EvalResult r = config.is_encoder()
+                         ? EvaluateClassifier(model, maxnet, data.val_set, seq_len, o.batch_size, o.eval_tokens / seq_len, precision)
+                         : EvaluateLm(model, maxnet, data.val.ids, seq_len, o.batch_size, o.eval_tokens, precision);
+      summary.val_loss = r.loss;
+      summary.val_metric = config.is_encoder() ? r.accuracy : r.perplexity;
+      metrics["val_loss"] = r.loss;
+      metrics[config.is_encoder() ? "val_accuracy" : "val_perplexity"] = summary.val_metric;
+      std::printf("  step %lld: validation loss %.4f, %s %.4g\n", static_cast<long long>(step + 1), r.loss,
+                  config.is_encoder() ? "accuracy" : "perplexity", summary.val_metric);
+    }
+    if ((step + 1) % checkpoint_every == 0 || last) {
+      metrics["train_steps"] = step + 1;
+      metrics["train_tokens"] = (step + 1) * int64_t{o.batch_size} * seq_len;
+      WriteCheckpoint(o, config, tokenizer_bytes, model, optimizer, history, metrics);
+    }
+    std::fflush(stdout);
+    if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {
+      summary.stopped_early = true;
+      break;
+    }
+  }
+  summary.steps = static_cast<int64_t>(history.size());
+  summary.loss_history = history;
+  summary.tokens_per_second = progress.TokensPerSecond();
+  return summary;
+}
+
+}  // namespace elastiq

@@ -1,0 +1,49 @@
+// The MobileLLM-style super-transformer in LibTorch (DESIGN.md section 1): pre-norm RMSNorm, RoPE,
+// GQA, SwiGLU, tied embeddings, immediate block-wise layer sharing (`repeat`), decoder or encoder.
+// Forward takes a SubnetSpec and runs that subnet by slicing prefixes of the maxnet weights (views,
+// never copies), so one set of parameters trains and serves every subnet.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "src/core/model_config.h"
+#include "src/core/subnet_spec.h"
+#include "supernet/transformer_ops.h"
+
+namespace elastiq {
+
+// One stored block. Parameter names match the file's /weights/layers.<i>.<name>.
+struct BlockImpl : torch::nn::Module {
+  explicit BlockImpl(const ModelConfig& config);
+  torch::Tensor attn_norm, wq, wk, wv, wo, ffn_norm, w_gate, w_up, w_down;
+};
+TORCH_MODULE(Block);
+
+struct ForwardOptions {
+  torch::Tensor key_padding;                  // encoder: (B, T) bool, true at padding
+  std::vector<torch::Tensor>* hidden = nullptr;  // if set: residual stream after each executed block
+};
+
+class SuperTransformerImpl : public torch::nn::Module {
+ public:
+  explicit SuperTransformerImpl(const ModelConfig& config);
+  const ModelConfig& config() const { return config_; }
+
+  // ids: (B, T) int64. Decoder: logits (B, T, vocab). Encoder: class logits (B, n_classes).
+  torch::Tensor forward(const torch::Tensor& ids, const SubnetSpec& spec, const ForwardOptions& options = {});
+  // Initializes like GPT-2/Llama: N(0, 0.02), output projections scaled by 1/sqrt(2 * depth).
+  void ResetParameters(uint64_t seed);
+
+  torch::Tensor embed, final_norm, cls_head;
+  std::vector<Block> blocks;
+
+ private:
+  torch::Tensor RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec, int ffn,
+                         const RopeTables& rope, const torch::Tensor& key_padding);
+  ModelConfig config_;
+};
+TORCH_MODULE(SuperTransformer);
+
+}  // namespace elastiq

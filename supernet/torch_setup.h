@@ -1,0 +1,33 @@
+// Process-wide LibTorch settings for training: intra-op threads from the core count (LibTorch
+// starts with 1 on a 2-core machine) and bf16 autocast where the CPU has AVX512-BF16 (DATA.md).
+#pragma once
+
+#include <string>
+
+namespace elastiq {
+
+enum class Precision { kBf16, kFp32 };
+
+// Parses "bf16" | "fp32" | "auto" (bf16 when the CPU supports it); UserError otherwise.
+Precision ResolvePrecision(const std::string& name);
+const char* PrecisionName(Precision p);
+// Intra-op threads (threads <= 0: one per core), and keeps freed memory in the malloc heap:
+// glibc serves the large activation/logit buffers of every step with fresh mmap()s and unmaps them
+// on free, so each step page-faults them in again; measured here on the tiny decoder, training ran
+// 3x faster with mmap off (experiments/results/pretrain_speed.md).
+void ConfigureTorchProcess(int threads);
+
+// While alive, CPU autocast to bf16 is on (when precision is bf16); parameters stay fp32.
+class AutocastScope {
+ public:
+  explicit AutocastScope(Precision precision);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool enabled_;
+  bool previous_;
+};
+
+}  // namespace elastiq

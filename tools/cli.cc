@@ -1,0 +1,114 @@
+// Boost.Program_options wrappers and fork/exec of the training helper.
+#include "tools/cli.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "src/core/error.h"
+
+namespace elastiq {
+
+bool ParseCommandLine(const std::string& usage, const po::options_description& options, const Args& args,
+                      po::variables_map& vm, const char* positional) {
+  po::options_description all(options);
+  all.add_options()("help,h", "show this help");
+  try {
+    po::command_line_parser parser(args);
+    parser.options(all);
+    po::positional_options_description pos;
+    if (positional) {
+      pos.add(positional, -1);
+      parser.positional(pos);
+    }
+    po::store(parser.run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: " << usage << "\n\n" << options << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UserError(std::string(e.what()) + " (see `" + usage.substr(0, usage.find(" [")) + " --help`)");
+  }
+  return true;
+}
+
+std::string TrainingHelperPath() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path helper = self.parent_path() / "elastiq-train";
+  if (ec || !std::filesystem::exists(helper)) {
+    throw UserError("this elastiq was built without the training side (ELASTIQ_WITH_TORCH=OFF); "
+                    "rebuild with -DELASTIQ_WITH_TORCH=ON to train or evaluate with LibTorch");
+  }
+  return helper.string();
+}
+
+namespace {
+
+std::vector<char*> Argv(const std::string& program, const Args& args, std::vector<std::string>& storage) {
+  storage.clear();
+  storage.push_back(program);
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+int WaitFor(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  std::fprintf(stderr, "elastiq: the training helper was killed by signal %d\n", WTERMSIG(status));
+  return 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+int RunTrainingHelper(const Args& args) {
+  return RunTrainingHelperStreaming(args, nullptr);
+}
+
+int RunTrainingHelperStreaming(const Args& args, const std::function<void(const std::string&)>& on_line) {
+  const std::string helper = TrainingHelperPath();
+  std::vector<std::string> storage;
+  std::vector<char*> argv = Argv(helper, args, storage);
+  int fds[2] = {-1, -1};
+  if (on_line && pipe(fds) != 0) throw UserError("cannot create a pipe to the training helper");
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) throw UserError("cannot start the training helper (fork failed)");
+  if (pid == 0) {
+    if (on_line) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+    }
+    execv(helper.c_str(), argv.data());
+    std::fprintf(stderr, "elastiq: cannot run %s\n", helper.c_str());
+    _exit(127);
+  }
+  if (on_line) {
+    close(fds[1]);
+    FILE* in = fdopen(fds[0], "r");
+    char* line = nullptr;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, in)) > 0) {
+      std::string s(line, static_cast<size_t>(len));
+      if (!s.empty() && s.back() == '\n') s.pop_back();
+      on_line(s);
+    }
+    free(line);
+    fclose(in);
+  }
+  return WaitFor(pid);
+}
+
+}  // namespace elastiq

@@ -1,0 +1,34 @@
+// Shared plumbing of the elastiq command line: option parsing with --help on every command,
+// and handing work to the LibTorch helper `elastiq-train` built beside `elastiq`.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace elastiq {
+
+namespace po = boost::program_options;
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  std::string name;     // "data prepare", "pretrain", ...
+  std::string summary;  // one line for `elastiq help`
+  std::function<int(const Args&)> run;
+};
+
+// Parses `args` into `vm`. Returns false after printing help when --help/-h was given. Unknown
+// options and bad values become UserError. `positional` maps a leading bare argument to an option.
+bool ParseCommandLine(const std::string& usage, const po::options_description& options, const Args& args,
+                      po::variables_map& vm, const char* positional = nullptr);
+
+// Path of elastiq-train next to the running executable; UserError if this build has none.
+std::string TrainingHelperPath();
+// Runs the helper with `args` and returns its exit code (stdout/stderr are inherited).
+int RunTrainingHelper(const Args& args);
+// Runs the helper with its stdout connected to `on_line`, called once per line as it arrives.
+int RunTrainingHelperStreaming(const Args& args, const std::function<void(const std::string&)>& on_line);
+
+}  // namespace elastiq

@@ -1,0 +1,108 @@
+// Front ends of pretrain / eval / generate: check the user's files here (clear errors early),
+// tokenize with SentencePiece, then hand the token ids to elastiq-train.
+#include <cstdio>
+#include <iostream>
+
+#include "src/core/error.h"
+#include "src/format/model_file.h"
+#include "src/text/data_dir.h"
+#include "src/text/tokenize_data.h"
+#include "src/text/tokenizer.h"
+#include "tools/commands.h"
+#include "tools/training_options.h"
+
+namespace elastiq {
+namespace {
+
+// "pretrain" + what the user typed + internal flags.
+Args HelperArgs(const std::string& command, const Args& user_args, std::initializer_list<std::string> extra) {
+  Args out{command};
+  out.insert(out.end(), user_args.begin(), user_args.end());
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+void CheckDataMatchesModel(const DataDir& dir, const ModelConfig& config, const std::string& config_name) {
+  if (dir.labelled() != config.is_encoder()) {
+    throw UserError(dir.path + ": holds " + (dir.labelled() ? "labelled examples" : "plain text") + " but " +
+                    config_name + " is a" + (config.is_encoder() ? "n encoder" : " decoder") +
+                    "; pair text with decoders and labelled data (spam) with encoders");
+  }
+}
+
+}  // namespace
+
+int RunPretrainFrontEnd(const Args& args) {
+  PretrainOptions o;
+  po::options_description d("pretrain options");
+  AddPretrainOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kPretrainUsage, d, args, vm)) return 0;
+  const ModelConfig config = LoadModelConfig(o.config);
+  const Tokenizer tokenizer = Tokenizer::FromFile(o.tokenizer);
+  if (tokenizer.vocab_size() != config.vocab_size) {
+    throw UserError(o.config + ": vocab_size is " + std::to_string(config.vocab_size) + " but the tokenizer " +
+                    o.tokenizer + " has " + std::to_string(tokenizer.vocab_size()) + " pieces; set \"vocab_size\": " +
+                    std::to_string(tokenizer.vocab_size()) + " in the config or train a matching tokenizer");
+  }
+  const DataDir dir = OpenDataDir(o.data);
+  CheckDataMatchesModel(dir, config, o.config);
+  std::printf("tokenizing %s ...\n", o.data.c_str());
+  std::fflush(stdout);
+  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
+  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
+  return RunTrainingHelper(HelperArgs("pretrain", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
+}
+
+int RunEvalFrontEnd(const Args& args) {
+  EvalOptions o;
+  po::options_description d("eval options");
+  AddEvalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
+  if (o.engine != "torch") throw UserError("--engine must be torch (the runtime engine arrives with the runtime)");
+  CheckSplitName(o.split);
+  const ModelFile model = ModelFile::Open(o.model);
+  if (!o.subnet.empty()) model.Entry(o.subnet);
+  const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.model + " /tokenizer");
+  const DataDir dir = OpenDataDir(o.data);
+  CheckDataMatchesModel(dir, model.config(), o.model);
+  const std::string eval_ids = EnsureTokenized(dir, tokenizer, o.split);
+  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
+  return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
+}
+
+int RunGenerateFrontEnd(const Args& args) {
+  GenerateOptions o;
+  po::options_description d("generate options");
+  AddGenerateOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kGenerateUsage, d, args, vm)) return 0;
+  ValidateSamplerOptions(o.sampler);
+  if (o.max_tokens <= 0) throw UserError("--max-tokens must be positive");
+  const ModelFile model = ModelFile::Open(o.model);
+  if (model.config().is_encoder()) throw UserError(o.model + ": an encoder (classifier) cannot generate text");
+  if (!o.subnet.empty()) model.Entry(o.subnet);
+  const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.model + " /tokenizer");
+  std::vector<int> prompt = tokenizer.Encode(o.prompt);
+  prompt.insert(prompt.begin(), kBosId);
+  std::string ids;
+  for (int id : prompt) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  // Stream: decode prompt + generated so far and print what is new (byte-fallback pieces merge,
+  // and a piece's leading space only shows after the text before it).
+  std::vector<int> all(prompt.begin() + 1, prompt.end());
+  std::string printed = tokenizer.Decode(all);
+  std::cout << printed << std::flush;
+  int rc = RunTrainingHelperStreaming(HelperArgs("generate", args, {"--prompt-ids", ids}), [&](const std::string& line) {
+    all.push_back(std::stoi(line));
+    std::string text = tokenizer.Decode(all);
+    if (text.size() > printed.size() && text.compare(0, printed.size(), printed) == 0) {
+      std::cout << text.substr(printed.size()) << std::flush;
+      printed = text;
+    }
+  });
+  std::cout << "\n";
+  return rc;
+}
+
+}  // namespace elastiq

@@ -1,0 +1,25 @@
+// The subcommands of `elastiq` (front end, LibTorch-free) and of `elastiq-train` (LibTorch helper).
+#pragma once
+
+#include <vector>
+
+#include "tools/cli.h"
+
+namespace elastiq {
+
+int RunDataPrepare(const Args& args);
+int RunTokenizerTrain(const Args& args);
+int RunInspect(const Args& args);
+int RunPretrainFrontEnd(const Args& args);
+int RunEvalFrontEnd(const Args& args);
+int RunGenerateFrontEnd(const Args& args);
+
+// elastiq-train
+int RunPretrainHelper(const Args& args);
+int RunEvalHelper(const Args& args);
+int RunGenerateHelper(const Args& args);
+
+// Finds `args[0]` (or `args[0] args[1]`) in `commands` and runs it; prints help for "help".
+int Dispatch(const std::string& program, const std::vector<Command>& commands, const Args& args);
+
+}  // namespace elastiq

@@ -1,0 +1,72 @@
+// Command dispatch and top-level help shared by both executables; UserError -> one line, exit 2.
+#include <cstdio>
+#include <iostream>
+
+#include "src/core/error.h"
+#include "tools/commands.h"
+
+namespace elastiq {
+namespace {
+
+void PrintHelp(const std::string& program, const std::vector<Command>& commands) {
+  std::cout << "usage: " << program << " COMMAND [options]    (" << program << " COMMAND --help for its options)\n\ncommands:\n";
+  for (const Command& c : commands) std::printf("  %-18s %s\n", c.name.c_str(), c.summary.c_str());
+  std::cout << "  help [COMMAND]     show this list or a command's options\n";
+}
+
+const Command* Find(const std::vector<Command>& commands, const Args& args, size_t* words) {
+  for (const Command& c : commands) {
+    if (args.size() >= 2 && c.name == args[0] + " " + args[1]) {
+      *words = 2;
+      return &c;
+    }
+  }
+  for (const Command& c : commands) {
+    if (!args.empty() && c.name == args[0]) {
+      *words = 1;
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int Dispatch(const std::string& program, const std::vector<Command>& commands, const Args& args) {
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
+      PrintHelp(program, commands);
+      return args.empty() ? kExitUserError : 0;
+    }
+    Args rest = args;
+    bool help = false;
+    if (rest[0] == "help") {
+      rest.erase(rest.begin());
+      help = true;
+    }
+    size_t words = 0;
+    const Command* c = Find(commands, rest, &words);
+    if (!c) {
+      // A group name alone ("data") lists its subcommands.
+      bool group = false;
+      for (const Command& cmd : commands) {
+        if (cmd.name.rfind(rest[0] + " ", 0) == 0) {
+          if (!group) std::cout << "usage: " << program << " " << rest[0] << " SUBCOMMAND [options]\n";
+          std::printf("  %-18s %s\n", cmd.name.c_str(), cmd.summary.c_str());
+          group = true;
+        }
+      }
+      if (group) return help || (rest.size() > 1 && (rest[1] == "--help" || rest[1] == "-h")) ? 0 : kExitUserError;
+      throw UserError("unknown command \"" + rest[0] + "\"; see `" + program + " help`");
+    }
+    Args command_args(rest.begin() + static_cast<std::ptrdiff_t>(words), rest.end());
+    if (help) command_args = {"--help"};
+    return c->run(command_args);
+  } catch (const UserError& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
+    return kExitUserError;
+  }
+}
+
+}  // namespace elastiq

@@ -1,0 +1,16 @@
+// `elastiq`: the one command line for users. LibTorch-free; training commands tokenize their data
+// here (SentencePiece) and hand the token ids to `elastiq-train` (LibTorch) built beside it.
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace elastiq;
+  const std::vector<Command> commands = {
+      {"data prepare", "download/clean corpora (brown, sotu, moby-dick, spam, all) or your text; split train/val/test", RunDataPrepare},
+      {"tokenizer train", "train a SentencePiece BPE tokenizer (byte fallback) on a prepared data folder", RunTokenizerTrain},
+      {"pretrain", "pretrain a teacher super-transformer from a JSON config (LibTorch)", RunPretrainFrontEnd},
+      {"eval", "perplexity (decoder) or accuracy (encoder) of a palette entry on a data split", RunEvalFrontEnd},
+      {"generate", "sample text from a model file with the LibTorch reference", RunGenerateFrontEnd},
+      {"inspect", "show a model file: format, config, tensors, palette", RunInspect},
+  };
+  return Dispatch("elastiq", commands, Args(argv + 1, argv + argc));
+}

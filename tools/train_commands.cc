@@ -1,0 +1,119 @@
+// The LibTorch side of pretrain / eval / generate (run inside elastiq-train).
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "src/core/error.h"
+#include "src/format/model_file.h"
+#include "src/text/unigram.h"
+#include "supernet/evaluate.h"
+#include "supernet/generate.h"
+#include "supernet/model_io.h"
+#include "supernet/pretrain.h"
+#include "supernet/progress.h"
+#include "tools/commands.h"
+#include "tools/training_options.h"
+
+namespace elastiq {
+namespace {
+
+const PaletteEntry& PickEntry(const ModelFile& model, const std::string& name) {
+  return name.empty() ? model.palette().front() : model.Entry(name);
+}
+
+double MajorityBaseline(const LabelledTokens& train, const LabelledTokens& eval) {
+  std::vector<int64_t> counts(train.class_names.size(), 0);
+  for (int32_t l : train.labels) counts[static_cast<size_t>(l)]++;
+  const int32_t majority = static_cast<int32_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
+  int64_t hits = 0;
+  for (int32_t l : eval.labels) hits += l == majority;
+  return static_cast<double>(hits) / static_cast<double>(eval.labels.size());
+}
+
+}  // namespace
+
+int RunPretrainHelper(const Args& args) {
+  PretrainOptions o;
+  po::options_description d("pretrain options");
+  AddPretrainOptions(d, o);
+  AddPretrainInternalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kPretrainUsage, d, args, vm)) return 0;
+  PretrainSummary s = RunPretrain(o);
+  std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n",
+              static_cast<long long>(s.steps), s.tokens_per_second,
+              LoadModelConfig(o.config).is_encoder() ? "accuracy" : "perplexity", s.val_metric, o.out.c_str());
+  return 0;
+}
+
+int RunEvalHelper(const Args& args) {
+  EvalOptions o;
+  po::options_description d("eval options");
+  AddEvalOptions(d, o);
+  AddEvalInternalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
+  ConfigureTorchProcess(o.threads);
+  const Precision precision = ResolvePrecision(o.precision);
+  const ModelFile model = ModelFile::Open(o.model);
+  const PaletteEntry& entry = PickEntry(model, o.subnet);
+  SuperTransformer net = LoadSuperTransformer(model);
+  net->eval();
+  const ModelConfig& c = model.config();
+  nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
+                        {"params", CountParams(c, entry.spec).total()}};
+  if (c.is_encoder()) {
+    LabelledTokens eval = ReadLabelledTokens(o.eval_ids), train = ReadLabelledTokens(o.train_ids);
+    EvalResult r = EvaluateClassifier(net, entry.spec, eval, c.max_seq_len, o.batch_size, o.max_tokens, precision);
+    out.update({{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", r.count},
+                {"majority_baseline_accuracy", MajorityBaseline(train, eval)}});
+  } else {
+    TokenStream eval = ReadTokenStream(o.eval_ids), train = ReadTokenStream(o.train_ids);
+    EvalResult r = EvaluateLm(net, entry.spec, eval.ids, c.max_seq_len, o.batch_size, o.max_tokens, precision);
+    std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + r.count);
+    out.update({{"perplexity", r.perplexity}, {"loss", r.loss}, {"tokens", r.count},
+                {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
+  }
+  if (o.json) {
+    std::cout << out.dump() << "\n";
+  } else if (c.is_encoder()) {
+    std::printf("%s [%s] %s: accuracy %.4f over %lld examples (loss %.4f); majority-class baseline %.4f\n",
+                o.model.c_str(), entry.spec.name.c_str(), o.split.c_str(), out["accuracy"].get<double>(),
+                static_cast<long long>(out["examples"].get<int64_t>()), out["loss"].get<double>(),
+                out["majority_baseline_accuracy"].get<double>());
+  } else {
+    std::printf("%s [%s] %s: perplexity %.3f over %lld tokens (loss %.4f nats/token); unigram baseline %.3f\n",
+                o.model.c_str(), entry.spec.name.c_str(), o.split.c_str(), out["perplexity"].get<double>(),
+                static_cast<long long>(out["tokens"].get<int64_t>()), out["loss"].get<double>(),
+                out["unigram_baseline_perplexity"].get<double>());
+  }
+  return 0;
+}
+
+int RunGenerateHelper(const Args& args) {
+  GenerateOptions o;
+  po::options_description d("generate options");
+  AddGenerateOptions(d, o);
+  AddGenerateInternalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kGenerateUsage, d, args, vm)) return 0;
+  ConfigureTorchProcess(o.threads);
+  const ModelFile model = ModelFile::Open(o.model);
+  const PaletteEntry& entry = PickEntry(model, o.subnet);
+  std::vector<int> prompt;
+  std::stringstream ss(o.prompt_ids);
+  for (std::string tok; std::getline(ss, tok, ',');) prompt.push_back(std::stoi(tok));
+  for (int id : prompt) {
+    if (id < 0 || id >= model.config().vocab_size) throw UserError("--prompt-ids: id outside the vocabulary");
+  }
+  SuperTransformer net = LoadSuperTransformer(model);
+  net->eval();
+  GenerateReference(net, entry.spec, prompt, o.max_tokens, o.sampler, [](int id) {
+    std::printf("%d\n", id);
+    std::fflush(stdout);
+  });
+  return 0;
+}
+
+}  // namespace elastiq

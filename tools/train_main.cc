@@ -1,0 +1,13 @@
+// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|eval|generate`. It never links
+// SentencePiece (DATA.md: protobuf clash); it reads token ids the front end wrote.
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace elastiq;
+  const std::vector<Command> commands = {
+      {"pretrain", "pretraining loop (called by `elastiq pretrain`)", RunPretrainHelper},
+      {"eval", "LibTorch evaluation (called by `elastiq eval`)", RunEvalHelper},
+      {"generate", "LibTorch reference sampling (called by `elastiq generate`)", RunGenerateHelper},
+  };
+  return Dispatch("elastiq-train", commands, Args(argv + 1, argv + argc));
+}

@@ -1,0 +1,52 @@
+// Options of the commands the front end `elastiq` hands to `elastiq-train`: one struct per command,
+// each field registered once (flag, default, help) and used by both executables, so the helper
+// accepts exactly what the user typed plus a few internal flags carrying the tokenized data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "src/runtime/sampler.h"
+#include "supernet/pretrain_options.h"
+#include "tools/cli.h"
+
+namespace elastiq {
+
+struct EvalOptions {
+  std::string model;
+  std::string data;
+  std::string split = "val";
+  std::string subnet;  // empty: the first palette entry
+  std::string engine = "torch";
+  std::string precision = "fp32";
+  int64_t max_tokens = 0;  // 0: the whole split
+  int batch_size = 8;
+  int threads = 0;
+  bool json = false;
+  // internal (front end -> helper)
+  std::string eval_ids, train_ids;
+};
+
+struct GenerateOptions {
+  std::string model;
+  std::string subnet;
+  std::string prompt;
+  int max_tokens = 64;
+  SamplerOptions sampler;
+  int threads = 0;
+  // internal
+  std::string prompt_ids;  // comma-separated
+};
+
+void AddPretrainOptions(po::options_description& d, PretrainOptions& o);
+void AddPretrainInternalOptions(po::options_description& d, PretrainOptions& o);
+void AddEvalOptions(po::options_description& d, EvalOptions& o);
+void AddEvalInternalOptions(po::options_description& d, EvalOptions& o);
+void AddGenerateOptions(po::options_description& d, GenerateOptions& o);
+void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o);
+
+inline constexpr const char* kPretrainUsage = "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]";
+inline constexpr const char* kEvalUsage = "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--json]";
+inline constexpr const char* kGenerateUsage = "elastiq generate --model FILE.h5 --prompt TEXT [--max-tokens N] [sampling options]";
+
+}  // namespace elastiq
