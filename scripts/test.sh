@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs dependencies, builds and runs every test suite twice:
+# the full build (LibTorch side included), then the LibTorch-free core under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh
+jobs=$(nproc)
+
+echo "== full build (LibTorch on) =="
+bash scripts/build.sh -DELASTIQ_BUILD_TESTS=ON
+ctest --test-dir build --output-on-failure --parallel "$jobs"
+
+echo "== LibTorch-free build with AddressSanitizer and UBSan =="
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DELASTIQ_WITH_TORCH=OFF -DELASTIQ_SANITIZE=ON >/dev/null
+cmake --build build-asan --parallel "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure --parallel "$jobs"

@@ -1,0 +1,36 @@
+// Shared test helpers: scratch folders, a synthetic English-like corpus, running the CLI.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace elastiq::testing {
+
+// A fresh empty folder under the system temp dir, removed when the object dies.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// `sentences` sentences from a small grammar (about 150 words), deterministic in `seed`.
+std::string SyntheticText(int sentences, uint64_t seed);
+void WriteText(const std::string& path, const std::string& text);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+// Runs a shell command line; captures stdout and stderr separately.
+CommandResult RunCommand(const std::string& command_line);
+std::string ElastiqBinary();  // path to the built `elastiq`
+bool HasTrainingHelper();     // elastiq-train was built (LibTorch side on)
+std::string ConfigPath(const std::string& name);  // experiments/configs/<name>
+
+}  // namespace elastiq::testing

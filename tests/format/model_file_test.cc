@@ -1,0 +1,146 @@
+// Model file v1: bit-exact round trip, page-aligned contiguous weights readable at their offset,
+// and clear errors for truncated, foreign, too-new and inconsistent files.
+#include "src/format/model_file.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "src/core/error.h"
+#include "src/format/weight_layout.h"
+#include "tests/common/test_util.h"
+
+namespace elastiq {
+namespace {
+
+ModelConfig Config() {
+  return ParseModelConfig(R"({"name":"t","vocab_size":300,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})", "t");
+}
+
+// Writes a file whose every weight value is random; returns the values by name.
+std::map<std::string, std::vector<float>> WriteRandomModel(const std::string& path, const ModelConfig& c) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  std::map<std::string, std::vector<float>> values;
+  ModelFileWriter w(path, c, kKindCheckpoint, "tokenizer-bytes");
+  for (const WeightShape& s : MaxnetWeightShapes(c)) {
+    int64_t n = 1;
+    for (int64_t d : s.shape) n *= d;
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& x : v) x = normal(rng);
+    w.WriteWeight(s.name, s.shape, v.data());
+    values[s.name] = v;
+  }
+  w.AddPaletteEntry({MaxnetSpec(c), {{"val_perplexity", 12.5}}});
+  w.AddPaletteEntry({SubnetSpec{"half", {0}, 32, {64}, 1, 0}, {}});
+  w.Commit();
+  return values;
+}
+
+std::string ErrorOpening(const std::string& path) {
+  try {
+    ModelFile::Open(path);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ModelFile, RoundTripIsBitExact) {
+  testing::ScratchDir dir;
+  const ModelConfig c = Config();
+  auto values = WriteRandomModel(dir / "m.h5", c);
+  ModelFile m = ModelFile::Open(dir / "m.h5");
+  EXPECT_EQ(m.format_version(), kFormatVersion);
+  EXPECT_EQ(m.kind(), kKindCheckpoint);
+  EXPECT_EQ(DescribeConfigDifference(m.config(), c), "");
+  EXPECT_EQ(m.TokenizerBytes(), "tokenizer-bytes");
+  for (const auto& [name, v] : values) EXPECT_EQ(m.ReadWeight(name), v) << name;
+  ASSERT_EQ(m.palette().size(), 2u);
+  EXPECT_EQ(m.Entry("maxnet").metrics["val_perplexity"].get<double>(), 12.5);
+  EXPECT_EQ(m.Entry("half").spec.d_model, 32);
+  EXPECT_THROW(m.Entry("nope"), UserError);
+  EXPECT_THROW(m.RequireKind({kKindSupernet}, "mlfs"), UserError);
+  EXPECT_NO_THROW(m.RequireKind({kKindCheckpoint, kKindSupernet}, "eval"));
+}
+
+TEST(ModelFile, LargeWeightsArePageAlignedAndReadableAtTheirOffset) {
+  testing::ScratchDir dir;
+  auto values = WriteRandomModel(dir / "m.h5", Config());
+  ModelFile m = ModelFile::Open(dir / "m.h5");
+  DatasetInfo info = m.h5().Info("/weights/layers.1.w_up");  // 128x64 floats = 32 KiB
+  ASSERT_GE(info.file_offset, 0);
+  EXPECT_EQ(info.file_offset % 4096, 0);
+  std::ifstream in(dir / "m.h5", std::ios::binary);
+  in.seekg(info.file_offset);
+  std::vector<float> raw(static_cast<size_t>(info.num_elements));
+  in.read(reinterpret_cast<char*>(raw.data()), info.bytes);
+  EXPECT_EQ(raw, values["layers.1.w_up"]);
+}
+
+TEST(ModelFile, TruncatedFileIsAClearError) {
+  testing::ScratchDir dir;
+  WriteRandomModel(dir / "m.h5", Config());
+  const auto size = std::filesystem::file_size(dir / "m.h5");
+  for (auto keep : {size / 2, size - 100, uintmax_t{600}, uintmax_t{10}}) {
+    std::filesystem::copy_file(dir / "m.h5", dir / "cut.h5", std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(dir / "cut.h5", keep);
+    std::string err = ErrorOpening(dir / "cut.h5");
+    EXPECT_NE(err.find(dir / "cut.h5"), std::string::npos) << "kept " << keep << ": " << err;
+  }
+}
+
+TEST(ModelFile, ForeignAndMissingFilesAreClearErrors) {
+  testing::ScratchDir dir;
+  testing::WriteText(dir / "text.h5", "just some text, not HDF5");
+  EXPECT_NE(ErrorOpening(dir / "text.h5").find("not a readable HDF5 file"), std::string::npos);
+  EXPECT_NE(ErrorOpening(dir / "missing.h5").find("no such file"), std::string::npos);
+  {
+    H5File f = H5File::Create(dir / "other.h5", "other.h5");
+    f.SetAttr("/", "title", std::string("someone else's data"));
+  }
+  EXPECT_NE(ErrorOpening(dir / "other.h5").find("not an elastiq model file"), std::string::npos);
+}
+
+TEST(ModelFile, NewerFormatVersionAsksForAnUpgrade) {
+  testing::ScratchDir dir;
+  {
+    H5File f = H5File::Create(dir / "future.h5", "future.h5");
+    f.SetAttr("/", "format", std::string(kFormatName));
+    f.SetAttr("/", "format_version", int64_t{kFormatVersion + 1});
+  }
+  EXPECT_NE(ErrorOpening(dir / "future.h5").find("upgrade elastiq"), std::string::npos);
+}
+
+TEST(ModelFile, WeightShapeInconsistentWithConfigIsAnError) {
+  testing::ScratchDir dir;
+  const ModelConfig c = Config();
+  {
+    ModelFileWriter w(dir / "bad.h5", c, kKindCheckpoint, "");
+    for (const WeightShape& s : MaxnetWeightShapes(c)) {
+      std::vector<int64_t> shape = s.shape;
+      if (s.name == "layers.0.wk") shape[0] += 1;
+      int64_t n = 1;
+      for (int64_t d : shape) n *= d;
+      std::vector<float> v(static_cast<size_t>(n), 0.5f);
+      w.WriteWeight(s.name, shape, v.data());
+    }
+    w.AddPaletteEntry({MaxnetSpec(c), {}});
+    w.Commit();
+  }
+  EXPECT_NE(ErrorOpening(dir / "bad.h5").find("layers.0.wk has the wrong type or shape"), std::string::npos);
+}
+
+TEST(ModelFile, UncommittedWriterLeavesNoFile) {
+  testing::ScratchDir dir;
+  {
+    ModelFileWriter w(dir / "m.h5", Config(), kKindCheckpoint, "");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+}  // namespace
+}  // namespace elastiq

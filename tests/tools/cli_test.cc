@@ -1,0 +1,123 @@
+// The `elastiq` command line as a user meets it: help everywhere, one-line errors with exit code 2
+// for bad input, and (when the LibTorch side is built) the whole prepare -> tokenizer -> pretrain
+// -> eval -> generate -> inspect path on a small synthetic corpus.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "src/format/h5_file.h"
+#include "tests/common/test_util.h"
+
+namespace elastiq {
+namespace {
+
+using testing::RunCommand;
+
+std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() + " " + args; }
+
+// Every bad input: exit 2, exactly one line on stderr, naming `needle`.
+void ExpectUserError(const std::string& args, const std::string& needle) {
+  testing::CommandResult r = RunCommand(Elastiq(args));
+  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr: " << r.err;
+}
+
+TEST(Cli, HelpEverywhere) {
+  for (const char* args : {"help", "--help", "help pretrain", "pretrain --help", "data prepare --help",
+                           "tokenizer train --help", "eval --help", "generate --help", "inspect --help", "data --help"}) {
+    testing::CommandResult r = RunCommand(Elastiq(args));
+    EXPECT_EQ(r.exit_code, 0) << args << r.err;
+    EXPECT_NE(r.out.find("usage: elastiq"), std::string::npos) << args;
+  }
+  EXPECT_EQ(RunCommand(Elastiq("")).exit_code, 2);
+  ExpectUserError("frobnicate", "unknown command \"frobnicate\"");
+  ExpectUserError("pretrain --bogus 1", "bogus");
+}
+
+TEST(Cli, BadInputsAreOneLineErrors) {
+  testing::ScratchDir dir;
+  ExpectUserError("inspect " + (dir / "missing.h5"), "missing.h5: no such file");
+  testing::WriteText(dir / "garbage.h5", "not an hdf5 file at all");
+  ExpectUserError("inspect " + (dir / "garbage.h5"), "garbage.h5: not a readable HDF5 file");
+  {
+    H5File f = H5File::Create(dir / "future.h5", "future.h5");
+    f.SetAttr("/", "format", std::string("elastiq"));
+    f.SetAttr("/", "format_version", int64_t{99});
+  }
+  ExpectUserError("inspect " + (dir / "future.h5"), "format version 99 is newer");
+  testing::WriteText(dir / "empty/a.txt", "\n\n");
+  ExpectUserError("data prepare --corpus " + (dir / "empty") + " --out " + (dir / "out"), "holds no text");
+  ExpectUserError("data prepare --corpus " + (dir / "nope") + " --out " + (dir / "out"), "no such file or folder");
+  ExpectUserError("tokenizer train --data " + (dir / "nope") + " --out " + (dir / "t.model"), "no such data folder");
+  testing::WriteText(dir / "bad.json", R"({"vocab_size":100,"d_model":60,"n_layers":2,"n_heads":8,"ffn_dim":64,"max_seq_len":16})");
+  ExpectUserError("pretrain --config " + (dir / "bad.json") + " --data x --tokenizer y --out z", "n_heads (8) must divide d_model (60)");
+}
+
+class CliEndToEnd : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::ScratchDir();
+    for (int i = 0; i < 40; ++i) testing::WriteText(*dir_ / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(80, i));
+    ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (*dir_ / "text") + " --out " + (*dir_ / "data"))).exit_code, 0);
+    ASSERT_EQ(RunCommand(Elastiq("tokenizer train --data " + (*dir_ / "data") + " --vocab-size 400 --out " + (*dir_ / "tok.model"))).exit_code, 0);
+    testing::WriteText(*dir_ / "tiny.json", R"({"name":"cli","vocab_size":400,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":32})");
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  void SetUp() override {
+    if (!testing::HasTrainingHelper()) GTEST_SKIP() << "built without LibTorch (ELASTIQ_WITH_TORCH=OFF)";
+  }
+  static std::string Pretrain(const std::string& extra) {
+    return Elastiq("pretrain --config " + (*dir_ / "tiny.json") + " --data " + (*dir_ / "data") + " --tokenizer " +
+                   (*dir_ / "tok.model") + " --precision fp32 --batch-size 4 --log-every 5 " + extra);
+  }
+  static testing::ScratchDir* dir_;
+};
+testing::ScratchDir* CliEndToEnd::dir_ = nullptr;
+
+TEST_F(CliEndToEnd, PretrainEvalGenerateInspect) {
+  testing::CommandResult r = RunCommand(Pretrain("--steps 100 --lr 0.01 --out " + (*dir_ / "m.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("step 100/100"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tok/s"), std::string::npos);
+
+  r = RunCommand(Elastiq("eval --model " + (*dir_ / "m.h5") + " --data " + (*dir_ / "data") + " --split test --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["tokens"].get<int64_t>(), 0);
+  EXPECT_LT(j["perplexity"].get<double>(), j["unigram_baseline_perplexity"].get<double>());
+
+  r = RunCommand(Elastiq("generate --model " + (*dir_ / "m.h5") + " --prompt 'The captain' --max-tokens 8 --temperature 0"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("The captain", 0), 0u) << r.out;
+  EXPECT_GT(r.out.size(), std::string("The captain\n").size());
+
+  r = RunCommand(Elastiq("inspect --json " + (*dir_ / "m.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["palette"][0]["name"], "maxnet");
+  EXPECT_EQ(j["config"]["d_model"], 32);
+}
+
+TEST_F(CliEndToEnd, ResumeErrorsAndVocabularyMismatch) {
+  ExpectUserError(Pretrain("--steps 4 --resume --out " + (*dir_ / "never-written.h5")).substr(testing::ElastiqBinary().size() + 1),
+                  "never-written.h5: no such file");
+  ASSERT_EQ(RunCommand(Pretrain("--steps 4 --out " + (*dir_ / "r.h5"))).exit_code, 0);
+  testing::WriteText(*dir_ / "wider.json", R"({"name":"cli","vocab_size":400,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":96,"max_seq_len":32})");
+  ExpectUserError("pretrain --config " + (*dir_ / "wider.json") + " --data " + (*dir_ / "data") + " --tokenizer " +
+                      (*dir_ / "tok.model") + " --steps 8 --resume --out " + (*dir_ / "r.h5"),
+                  "different config (ffn_dim: 64 vs 96)");
+  testing::WriteText(*dir_ / "vocab.json", R"({"name":"cli","vocab_size":512,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":32})");
+  ExpectUserError("pretrain --config " + (*dir_ / "vocab.json") + " --data " + (*dir_ / "data") + " --tokenizer " +
+                      (*dir_ / "tok.model") + " --out " + (*dir_ / "v.h5"),
+                  "\"vocab_size\": 400");
+  // A truncated checkpoint: eval names the file.
+  std::filesystem::copy_file(*dir_ / "r.h5", *dir_ / "cut.h5");
+  std::filesystem::resize_file(*dir_ / "cut.h5", std::filesystem::file_size(*dir_ / "cut.h5") / 2);
+  ExpectUserError("eval --model " + (*dir_ / "cut.h5") + " --data " + (*dir_ / "data"), "cut.h5");
+}
+
+}  // namespace
+}  // namespace elastiq
