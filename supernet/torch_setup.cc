@@ -6,6 +6,8 @@
 
 #include <malloc.h>
 
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "src/core/cpu_features.h"
@@ -28,8 +30,12 @@ Precision ResolvePrecision(const std::string& name) {
 const char* PrecisionName(Precision p) { return p == Precision::kBf16 ? "bf16" : "fp32"; }
 
 void ConfigureTorchProcess(int threads) {
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // ELASTIQ_DEFAULT_MALLOC=1 keeps glibc's defaults (for the side-by-side measurement).
+  const char* keep_default = std::getenv("ELASTIQ_DEFAULT_MALLOC");
+  if (!keep_default || std::string(keep_default) != "1") {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  }
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
 }

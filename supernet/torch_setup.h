@@ -14,7 +14,8 @@ const char* PrecisionName(Precision p);
 // Intra-op threads (threads <= 0: one per core), and keeps freed memory in the malloc heap:
 // glibc serves the large activation/logit buffers of every step with fresh mmap()s and unmaps them
 // on free, so each step page-faults them in again; measured here on the tiny decoder, training ran
-// 3x faster with mmap off (experiments/results/pretrain_speed.md).
+// about 3x faster with mmap off (experiments/results/pretrain_speed.md; ELASTIQ_DEFAULT_MALLOC=1
+// keeps the defaults for that comparison).
 void ConfigureTorchProcess(int threads);
 
 // While alive, CPU autocast to bf16 is on (when precision is bf16); parameters stay fp32.
