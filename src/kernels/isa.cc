@@ -1,0 +1,45 @@
+// ISA selection from cpuid (src/core/cpu_features.h) and the ELASTIQ_ISA override.
+#include "src/kernels/isa.h"
+
+#include <cstdlib>
+
+#include "src/core/cpu_features.h"
+#include "src/core/error.h"
+
+namespace elastiq {
+
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+bool IsaSupported(Isa isa) {
+  const CpuFeatures& f = GetCpuFeatures();
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return f.avx2 && f.fma;
+    case Isa::kAvx512: return f.avx512f && f.avx512bw && f.avx512vnni;
+  }
+  return false;
+}
+
+Isa SelectIsa() {
+  if (const char* forced = std::getenv("ELASTIQ_ISA"); forced && *forced) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+      if (std::string(forced) == IsaName(isa)) {
+        if (!IsaSupported(isa)) throw UserError(std::string("ELASTIQ_ISA=") + forced + ": this CPU does not support it");
+        return isa;
+      }
+    }
+    throw UserError(std::string("ELASTIQ_ISA=") + forced + ": unknown; use scalar, avx2 or avx512");
+  }
+  if (IsaSupported(Isa::kAvx512)) return Isa::kAvx512;
+  if (IsaSupported(Isa::kAvx2)) return Isa::kAvx2;
+  return Isa::kScalar;
+}
+
+}  // namespace elastiq

@@ -1,0 +1,16 @@
+// The instruction set the kernels run with: chosen once at start-up from cpuid (or forced with
+// ELASTIQ_ISA=scalar|avx2|avx512 for tests and comparisons), never per element.
+#pragma once
+
+#include <string>
+
+namespace elastiq {
+
+enum class Isa { kScalar, kAvx2, kAvx512 };
+
+const char* IsaName(Isa isa);
+bool IsaSupported(Isa isa);  // by this CPU and OS
+// The best supported ISA, or the one ELASTIQ_ISA names (UserError if unknown or unsupported).
+Isa SelectIsa();
+
+}  // namespace elastiq

@@ -1,0 +1,240 @@
+// Engine forward: embeddings -> (RMSNorm, GQA attention with RoPE and KV cache, RMSNorm, SwiGLU)
+// per executed block -> final RMSNorm -> tied LM head or pooled classifier. Same math as
+// supernet/super_transformer.cc, checked against it in tests/supernet/runtime_parity_test.cc.
+#include "src/runtime/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "src/core/error.h"
+#include "src/format/weight_layout.h"
+
+namespace elastiq {
+
+struct Engine::Layer {
+  const float* attn_norm;
+  const float* ffn_norm;
+  LinearF32 wq, wk, wv, wo, gate, up, down;
+};
+
+namespace {
+
+void RmsNormRows(const float* x, const float* weight, int64_t tokens, int64_t d, double eps, float* out) {
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float* row = x + t * d;
+    float ss = 0.0f;
+    for (int64_t i = 0; i < d; ++i) ss += row[i] * row[i];
+    const float inv = 1.0f / std::sqrt(ss / static_cast<float>(d) + static_cast<float>(eps));
+    for (int64_t i = 0; i < d; ++i) out[t * d + i] = row[i] * inv * weight[i];
+  }
+}
+
+// Rotate-half RoPE on `heads` consecutive head vectors of one token at one position.
+void ApplyRope(float* v, int64_t heads, int64_t hd, const float* cos, const float* sin) {
+  const int64_t half = hd / 2;
+  for (int64_t h = 0; h < heads; ++h) {
+    float* x = v + h * hd;
+    for (int64_t i = 0; i < half; ++i) {
+      const float x1 = x[i], x2 = x[i + half];
+      x[i] = x1 * cos[i] - x2 * sin[i];
+      x[i + half] = x2 * cos[i] + x1 * sin[i];
+    }
+  }
+}
+
+}  // namespace
+
+Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOptions& options)
+    : store_(store), config_(store.config()), spec_(spec) {
+  ValidateSubnetSpec(spec_, config_, store.file().path());
+  context_ = options.context > 0 ? options.context : config_.max_seq_len;
+  if (context_ > config_.max_seq_len) {
+    throw UserError("--context " + std::to_string(context_) + " is longer than the model supports (max_seq_len " +
+                    std::to_string(config_.max_seq_len) + ")");
+  }
+  pool_ = std::make_unique<ThreadPool>(options.threads);
+  ctx_ = {pool_.get(), MakeKernelTable(SelectIsa())};
+  const int64_t D = config_.d_model, F = config_.ffn_dim, hd = config_.head_dim();
+  d_ = spec_.d_model;
+  q_width_ = int64_t{spec_.n_heads(config_)} * hd;
+  kv_width_ = int64_t{spec_.n_kv_heads} * hd;
+  const int64_t Q = int64_t{config_.n_heads} * hd;
+  embed_ = store.Weight("embed");
+  final_norm_ = store.Weight("final_norm");
+  lm_head_ = {embed_, D, config_.vocab_size, d_};
+  if (config_.is_encoder()) cls_head_ = {store.Weight("cls_head"), D, config_.n_classes, d_};
+  for (size_t i = 0; i < spec_.layers.size(); ++i) {
+    const int l = spec_.layers[i];
+    const int64_t f = spec_.ffn_dim[i];
+    max_ffn_ = std::max(max_ffn_, f);
+    auto w = [&](const char* name) { return store.Weight(LayerWeightName(l, name)); };
+    layers_.push_back({w("attn_norm"), w("ffn_norm"),
+                       {w("wq"), D, q_width_, d_}, {w("wk"), D, kv_width_, d_}, {w("wv"), D, kv_width_, d_},
+                       {w("wo"), Q, d_, q_width_}, {w("w_gate"), D, f, d_}, {w("w_up"), D, f, d_},
+                       {w("w_down"), F, d_, f}});
+  }
+  // RoPE tables exactly as supernet/transformer_ops.cc builds them (double, then float).
+  const int64_t half = hd / 2;
+  rope_cos_.resize(static_cast<size_t>(context_ * half));
+  rope_sin_.resize(rope_cos_.size());
+  for (int64_t p = 0; p < context_; ++p) {
+    for (int64_t i = 0; i < half; ++i) {
+      const double inv_freq = std::pow(config_.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(hd));
+      const double angle = static_cast<double>(p) * inv_freq;
+      rope_cos_[static_cast<size_t>(p * half + i)] = static_cast<float>(std::cos(angle));
+      rope_sin_[static_cast<size_t>(p * half + i)] = static_cast<float>(std::sin(angle));
+    }
+  }
+  const size_t virtual_layers = layers_.size() * static_cast<size_t>(config_.repeat);
+  k_cache_.assign(virtual_layers * static_cast<size_t>(context_ * kv_width_), 0.0f);
+  v_cache_.assign(k_cache_.size(), 0.0f);
+  scores_.resize(static_cast<size_t>(pool_->size()) * static_cast<size_t>(context_));
+}
+
+Engine::~Engine() = default;
+
+const char* Engine::isa_name() const { return IsaName(ctx_.kernels.isa); }
+
+int64_t Engine::weight_bytes_per_token() const {
+  int64_t bytes = lm_head_.bytes_read() + 2 * d_ * static_cast<int64_t>(sizeof(float));  // head + final norm + embedding row
+  for (const Layer& l : layers_) {
+    for (const LinearF32* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) bytes += w->bytes_read();
+    bytes += 2 * d_ * static_cast<int64_t>(sizeof(float));
+  }
+  return bytes;
+}
+
+int64_t Engine::state_bytes() const {
+  const size_t floats = k_cache_.size() + v_cache_.size() + x_.capacity() + h_.capacity() + q_.capacity() +
+                        k_.capacity() + v_.capacity() + attn_.capacity() + gate_.capacity() + up_.capacity() +
+                        logits_.capacity() + scores_.size() + rope_cos_.size() + rope_sin_.size();
+  return static_cast<int64_t>(floats * sizeof(float));
+}
+
+std::span<const float> Engine::Feed(std::span<const int> tokens, bool all_logits) {
+  if (config_.is_encoder()) throw UserError("this model is an encoder (classifier): use classification, not generation");
+  if (tokens.empty()) throw UserError("nothing to feed: the token list is empty");
+  if (position_ + static_cast<int64_t>(tokens.size()) > context_) {
+    throw UserError("the context is full (" + std::to_string(context_) + " tokens); start over or use a longer --context");
+  }
+  Forward(tokens, /*causal=*/true);
+  const int64_t T = static_cast<int64_t>(tokens.size()), V = config_.vocab_size;
+  const int64_t first = all_logits ? 0 : T - 1;
+  const int64_t rows = T - first;
+  RmsNormRows(x_.data() + first * d_, final_norm_, rows, d_, config_.norm_eps, h_.data());
+  logits_.resize(static_cast<size_t>(rows * V));
+  ApplyLinear(ctx_, lm_head_, h_.data(), rows, logits_.data());
+  return {logits_.data(), logits_.size()};
+}
+
+std::vector<float> Engine::Classify(std::span<const int> tokens) {
+  if (!config_.is_encoder()) throw UserError("this model is a decoder: it generates text, it does not classify");
+  if (tokens.empty()) throw UserError("nothing to classify: the token list is empty");
+  const int64_t T = std::min<int64_t>(static_cast<int64_t>(tokens.size()), context_);
+  position_ = 0;
+  Forward(tokens.first(static_cast<size_t>(T)), /*causal=*/false);
+  position_ = 0;
+  RmsNormRows(x_.data(), final_norm_, T, d_, config_.norm_eps, h_.data());
+  std::vector<float> pooled(static_cast<size_t>(d_), 0.0f);
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t i = 0; i < d_; ++i) pooled[static_cast<size_t>(i)] += h_[static_cast<size_t>(t * d_ + i)];
+  }
+  for (float& p : pooled) p /= static_cast<float>(T);
+  std::vector<float> out(static_cast<size_t>(config_.n_classes));
+  ApplyLinear(ctx_, cls_head_, pooled.data(), 1, out.data());
+  return out;
+}
+
+void Engine::Forward(std::span<const int> tokens, bool causal) {
+  const int64_t T = static_cast<int64_t>(tokens.size()), D = config_.d_model, hd = config_.head_dim();
+  if (T > scratch_tokens_) {
+    scratch_tokens_ = T;
+    for (auto* buf : {&x_, &h_}) buf->resize(static_cast<size_t>(T * d_));
+    q_.resize(static_cast<size_t>(T * q_width_));
+    attn_.resize(q_.size());
+    k_.resize(static_cast<size_t>(T * kv_width_));
+    v_.resize(k_.size());
+    gate_.resize(static_cast<size_t>(T * max_ffn_));
+    up_.resize(gate_.size());
+  }
+  for (int64_t t = 0; t < T; ++t) {
+    const int id = tokens[static_cast<size_t>(t)];
+    if (id < 0 || id >= config_.vocab_size) throw UserError("token id " + std::to_string(id) + " is outside the vocabulary");
+    std::copy_n(embed_ + int64_t{id} * D, d_, x_.data() + t * d_);
+  }
+  const int64_t half = hd / 2;
+  int virtual_layer = 0;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& L = layers_[i];
+    const int64_t f = L.gate.rows;
+    for (int r = 0; r < config_.repeat; ++r, ++virtual_layer) {
+      RmsNormRows(x_.data(), L.attn_norm, T, d_, config_.norm_eps, h_.data());
+      ApplyLinear(ctx_, L.wq, h_.data(), T, q_.data());
+      ApplyLinear(ctx_, L.wk, h_.data(), T, k_.data());
+      ApplyLinear(ctx_, L.wv, h_.data(), T, v_.data());
+      float* k_cache = k_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+      float* v_cache = v_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t pos = position_ + t;
+        const float* cos = rope_cos_.data() + pos * half;
+        const float* sin = rope_sin_.data() + pos * half;
+        ApplyRope(q_.data() + t * q_width_, spec_.n_heads(config_), hd, cos, sin);
+        ApplyRope(k_.data() + t * kv_width_, spec_.n_kv_heads, hd, cos, sin);
+        std::copy_n(k_.data() + t * kv_width_, kv_width_, k_cache + pos * kv_width_);
+        std::copy_n(v_.data() + t * kv_width_, kv_width_, v_cache + pos * kv_width_);
+      }
+      Attention(virtual_layer, T, causal);
+      ApplyLinear(ctx_, L.wo, attn_.data(), T, h_.data());
+      for (int64_t j = 0; j < T * d_; ++j) x_[static_cast<size_t>(j)] += h_[static_cast<size_t>(j)];
+      RmsNormRows(x_.data(), L.ffn_norm, T, d_, config_.norm_eps, h_.data());
+      ApplyLinear(ctx_, L.gate, h_.data(), T, gate_.data());
+      ApplyLinear(ctx_, L.up, h_.data(), T, up_.data());
+      for (int64_t j = 0; j < T * f; ++j) {
+        const float g = gate_[static_cast<size_t>(j)];
+        gate_[static_cast<size_t>(j)] = g / (1.0f + std::exp(-g)) * up_[static_cast<size_t>(j)];
+      }
+      ApplyLinear(ctx_, L.down, gate_.data(), T, h_.data());
+      for (int64_t j = 0; j < T * d_; ++j) x_[static_cast<size_t>(j)] += h_[static_cast<size_t>(j)];
+    }
+  }
+  position_ += static_cast<int>(T);
+}
+
+void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
+  const int64_t hd = config_.head_dim(), H = spec_.n_heads(config_), G = config_.group_size();
+  const float* k_cache = k_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+  const float* v_cache = v_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const int64_t keys_total = position_ + T;
+  pool_->RunOnAll([&](int thread) {
+    float* scores = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(context_);
+    for (int64_t item = thread; item < T * H; item += pool_->size()) {
+      const int64_t t = item / H, h = item % H, g = h / G;
+      const float* q = q_.data() + t * q_width_ + h * hd;
+      const int64_t keys = causal ? position_ + t + 1 : keys_total;
+      float max_score = -INFINITY;
+      for (int64_t j = 0; j < keys; ++j) {
+        const float* k = k_cache + j * kv_width_ + g * hd;
+        float s = 0.0f;
+        for (int64_t i = 0; i < hd; ++i) s += q[i] * k[i];
+        scores[j] = s * scale;
+        max_score = std::max(max_score, scores[j]);
+      }
+      float sum = 0.0f;
+      for (int64_t j = 0; j < keys; ++j) {
+        scores[j] = std::exp(scores[j] - max_score);
+        sum += scores[j];
+      }
+      float* out = attn_.data() + t * q_width_ + h * hd;
+      std::fill_n(out, hd, 0.0f);
+      for (int64_t j = 0; j < keys; ++j) {
+        const float p = scores[j] / sum;
+        const float* v = v_cache + j * kv_width_ + g * hd;
+        for (int64_t i = 0; i < hd; ++i) out[i] += p * v[i];
+      }
+    }
+  });
+}
+
+}  // namespace elastiq
