@@ -5,10 +5,14 @@
 
 #include "src/core/error.h"
 #include "src/format/model_file.h"
+#include "src/runtime/runtime_eval.h"
+#include "src/text/baselines.h"
 #include "src/text/data_dir.h"
+#include "src/text/incremental_decoder.h"
 #include "src/text/tokenize_data.h"
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
+#include "tools/eval_report.h"
 #include "tools/training_options.h"
 
 namespace elastiq {
@@ -28,6 +32,29 @@ void CheckDataMatchesModel(const DataDir& dir, const ModelConfig& config, const 
                     config_name + " is a" + (config.is_encoder() ? "n encoder" : " decoder") +
                     "; pair text with decoders and labelled data (spam) with encoders");
   }
+}
+
+int EvaluateWithRuntime(const EvalOptions& o, const std::string& eval_ids, const std::string& train_ids) {
+  auto store = WeightStore::Open(o.model);
+  const PaletteEntry& entry = o.subnet.empty() ? store->file().palette().front() : store->file().Entry(o.subnet);
+  const ModelConfig& c = store->config();
+  Engine engine(*store, entry.spec, {.threads = o.threads});
+  nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
+                        {"params", CountParams(c, entry.spec).total()}};
+  if (c.is_encoder()) {
+    LabelledTokens eval = ReadLabelledTokens(eval_ids), train = ReadLabelledTokens(train_ids);
+    RuntimeEvalResult r = EvaluateClassifierWithEngine(engine, eval, o.max_tokens);
+    out.update({{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", r.count},
+                {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, eval.labels)}});
+  } else {
+    TokenStream eval = ReadTokenStream(eval_ids), train = ReadTokenStream(train_ids);
+    RuntimeEvalResult r = EvaluateLmWithEngine(engine, eval.ids, c.max_seq_len, o.max_tokens);
+    std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + r.count);
+    out.update({{"perplexity", r.perplexity}, {"loss", r.loss}, {"tokens", r.count},
+                {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
+  }
+  PrintEvalReport(out, o.json);
+  return 0;
 }
 
 }  // namespace
@@ -60,7 +87,7 @@ int RunEvalFrontEnd(const Args& args) {
   AddEvalOptions(d, o);
   po::variables_map vm;
   if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
-  if (o.engine != "torch") throw UserError("--engine must be torch (the runtime engine arrives with the runtime)");
+  if (o.engine != "torch" && o.engine != "runtime") throw UserError("--engine must be torch or runtime, got \"" + o.engine + "\"");
   CheckSplitName(o.split);
   const ModelFile model = ModelFile::Open(o.model);
   if (!o.subnet.empty()) model.Entry(o.subnet);
@@ -69,7 +96,8 @@ int RunEvalFrontEnd(const Args& args) {
   CheckDataMatchesModel(dir, model.config(), o.model);
   const std::string eval_ids = EnsureTokenized(dir, tokenizer, o.split);
   const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
-  return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
+  if (o.engine == "torch") return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
+  return EvaluateWithRuntime(o, eval_ids, train_ids);
 }
 
 int RunGenerateFrontEnd(const Args& args) {
@@ -88,18 +116,10 @@ int RunGenerateFrontEnd(const Args& args) {
   prompt.insert(prompt.begin(), kBosId);
   std::string ids;
   for (int id : prompt) ids += (ids.empty() ? "" : ",") + std::to_string(id);
-  // Stream: decode prompt + generated so far and print what is new (byte-fallback pieces merge,
-  // and a piece's leading space only shows after the text before it).
-  std::vector<int> all(prompt.begin() + 1, prompt.end());
-  std::string printed = tokenizer.Decode(all);
-  std::cout << printed << std::flush;
+  IncrementalDecoder decoder(tokenizer, std::vector<int>(prompt.begin() + 1, prompt.end()));
+  std::cout << decoder.prompt_text() << std::flush;
   int rc = RunTrainingHelperStreaming(HelperArgs("generate", args, {"--prompt-ids", ids}), [&](const std::string& line) {
-    all.push_back(std::stoi(line));
-    std::string text = tokenizer.Decode(all);
-    if (text.size() > printed.size() && text.compare(0, printed.size(), printed) == 0) {
-      std::cout << text.substr(printed.size()) << std::flush;
-      printed = text;
-    }
+    std::cout << decoder.Push(std::stoi(line)) << std::flush;
   });
   std::cout << "\n";
   return rc;

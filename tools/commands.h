@@ -13,6 +13,9 @@ int RunInspect(const Args& args);
 int RunPretrainFrontEnd(const Args& args);
 int RunEvalFrontEnd(const Args& args);
 int RunGenerateFrontEnd(const Args& args);
+int RunInit(const Args& args);
+int RunRun(const Args& args);
+int RunBench(const Args& args);
 
 // elastiq-train
 int RunPretrainHelper(const Args& args);

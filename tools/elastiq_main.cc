@@ -8,9 +8,12 @@ int main(int argc, char** argv) {
       {"data prepare", "download/clean corpora (brown, sotu, moby-dick, spam, all) or your text; split train/val/test", RunDataPrepare},
       {"tokenizer train", "train a SentencePiece BPE tokenizer (byte fallback) on a prepared data folder", RunTokenizerTrain},
       {"pretrain", "pretrain a teacher super-transformer from a JSON config (LibTorch)", RunPretrainFrontEnd},
-      {"eval", "perplexity (decoder) or accuracy (encoder) of a palette entry on a data split", RunEvalFrontEnd},
+      {"eval", "perplexity (decoder) or accuracy (encoder) of a palette entry (--engine torch|runtime)", RunEvalFrontEnd},
       {"generate", "sample text from a model file with the LibTorch reference", RunGenerateFrontEnd},
       {"inspect", "show a model file: format, config, tensors, palette", RunInspect},
+      {"init", "write a random-weight model file at real shapes (speed and memory work)", RunInit},
+      {"run", "generate text with the CPU runtime (streams tokens)", RunRun},
+      {"bench", "runtime prefill/decode speed, bytes per token and the bandwidth roofline", RunBench},
   };
   return Dispatch("elastiq", commands, Args(argv + 1, argv + argc));
 }

@@ -6,13 +6,14 @@
 
 #include "src/core/error.h"
 #include "src/format/model_file.h"
-#include "src/text/unigram.h"
+#include "src/text/baselines.h"
 #include "supernet/evaluate.h"
 #include "supernet/generate.h"
 #include "supernet/model_io.h"
 #include "supernet/pretrain.h"
 #include "supernet/progress.h"
 #include "tools/commands.h"
+#include "tools/eval_report.h"
 #include "tools/training_options.h"
 
 namespace elastiq {
@@ -20,15 +21,6 @@ namespace {
 
 const PaletteEntry& PickEntry(const ModelFile& model, const std::string& name) {
   return name.empty() ? model.palette().front() : model.Entry(name);
-}
-
-double MajorityBaseline(const LabelledTokens& train, const LabelledTokens& eval) {
-  std::vector<int64_t> counts(train.class_names.size(), 0);
-  for (int32_t l : train.labels) counts[static_cast<size_t>(l)]++;
-  const int32_t majority = static_cast<int32_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
-  int64_t hits = 0;
-  for (int32_t l : eval.labels) hits += l == majority;
-  return static_cast<double>(hits) / static_cast<double>(eval.labels.size());
 }
 
 }  // namespace
@@ -67,7 +59,7 @@ int RunEvalHelper(const Args& args) {
     LabelledTokens eval = ReadLabelledTokens(o.eval_ids), train = ReadLabelledTokens(o.train_ids);
     EvalResult r = EvaluateClassifier(net, entry.spec, eval, c.max_seq_len, o.batch_size, o.max_tokens, precision);
     out.update({{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", r.count},
-                {"majority_baseline_accuracy", MajorityBaseline(train, eval)}});
+                {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, eval.labels)}});
   } else {
     TokenStream eval = ReadTokenStream(o.eval_ids), train = ReadTokenStream(o.train_ids);
     EvalResult r = EvaluateLm(net, entry.spec, eval.ids, c.max_seq_len, o.batch_size, o.max_tokens, precision);
@@ -75,19 +67,7 @@ int RunEvalHelper(const Args& args) {
     out.update({{"perplexity", r.perplexity}, {"loss", r.loss}, {"tokens", r.count},
                 {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
   }
-  if (o.json) {
-    std::cout << out.dump() << "\n";
-  } else if (c.is_encoder()) {
-    std::printf("%s [%s] %s: accuracy %.4f over %lld examples (loss %.4f); majority-class baseline %.4f\n",
-                o.model.c_str(), entry.spec.name.c_str(), o.split.c_str(), out["accuracy"].get<double>(),
-                static_cast<long long>(out["examples"].get<int64_t>()), out["loss"].get<double>(),
-                out["majority_baseline_accuracy"].get<double>());
-  } else {
-    std::printf("%s [%s] %s: perplexity %.3f over %lld tokens (loss %.4f nats/token); unigram baseline %.3f\n",
-                o.model.c_str(), entry.spec.name.c_str(), o.split.c_str(), out["perplexity"].get<double>(),
-                static_cast<long long>(out["tokens"].get<int64_t>()), out["loss"].get<double>(),
-                out["unigram_baseline_perplexity"].get<double>());
-  }
+  PrintEvalReport(out, o.json);
   return 0;
 }
 

@@ -40,7 +40,7 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o) {
       ("data", po::value(&o.data)->required(), "prepared data folder")
       ("split", po::value(&o.split)->default_value(o.split), "train | val | test")
       ("subnet", po::value(&o.subnet), "palette entry to evaluate (default: the first, usually the maxnet)")
-      ("engine", po::value(&o.engine)->default_value(o.engine), "torch (LibTorch reference)")
+      ("engine", po::value(&o.engine)->default_value(o.engine), "torch (LibTorch reference) or runtime (the CPU engine)")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "score at most N tokens / examples (0: all)")
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")
@@ -60,11 +60,16 @@ void AddGenerateOptions(po::options_description& d, GenerateOptions& o) {
       ("subnet", po::value(&o.subnet), "palette entry (default: the first)")
       ("prompt", po::value(&o.prompt)->default_value(""), "text to continue")
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "tokens to generate at most")
-      ("temperature", po::value(&o.sampler.temperature)->default_value(o.sampler.temperature), "softmax temperature (0: greedy)")
-      ("top-k", po::value(&o.sampler.top_k)->default_value(o.sampler.top_k), "sample among the k most likely (0: all)")
-      ("top-p", po::value(&o.sampler.top_p)->default_value(o.sampler.top_p), "nucleus: smallest set with this probability mass")
-      ("seed", po::value(&o.sampler.seed)->default_value(o.sampler.seed), "sampling seed")
       ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");
+  AddSamplerOptions(d, o.sampler);
+}
+
+void AddSamplerOptions(po::options_description& d, SamplerOptions& o) {
+  d.add_options()
+      ("temperature", po::value(&o.temperature)->default_value(o.temperature), "softmax temperature (0: greedy)")
+      ("top-k", po::value(&o.top_k)->default_value(o.top_k), "sample among the k most likely (0: all)")
+      ("top-p", po::value(&o.top_p)->default_value(o.top_p), "nucleus: smallest set with this probability mass")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "sampling seed");
 }
 
 void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o) {

@@ -44,6 +44,8 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o);
 void AddEvalInternalOptions(po::options_description& d, EvalOptions& o);
 void AddGenerateOptions(po::options_description& d, GenerateOptions& o);
 void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o);
+// --temperature, --top-k, --top-p, --seed (generate and run).
+void AddSamplerOptions(po::options_description& d, SamplerOptions& o);
 
 inline constexpr const char* kPretrainUsage = "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]";
 inline constexpr const char* kEvalUsage = "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--json]";

@@ -28,6 +28,7 @@ class Engine {
   int position() const { return position_; }
   int context() const { return context_; }
   const char* isa_name() const;
+  int threads() const { return pool_->size(); }
   void Reset() { position_ = 0; }
 
   // Decoder: appends `tokens` to the context and returns the logits after the last one (vocab,).

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/h5_file.h"
@@ -87,6 +89,16 @@ LabelledTokens ReadLabelledTokens(const std::string& path) {
     }
   }
   return d;
+}
+
+int64_t EvalWindowCount(int64_t num_ids, int seq_len, int64_t max_tokens) {
+  int64_t windows = (num_ids - 1) / seq_len;
+  if (max_tokens > 0) windows = std::min(windows, std::max<int64_t>(1, max_tokens / seq_len));
+  if (windows <= 0) {
+    throw UserError("the evaluation split has " + std::to_string(num_ids) + " tokens, fewer than one window of " +
+                    std::to_string(seq_len + 1));
+  }
+  return windows;
 }
 
 bool IsLabelledTokenFile(const std::string& path) {

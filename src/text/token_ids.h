@@ -31,4 +31,10 @@ LabelledTokens ReadLabelledTokens(const std::string& path);
 // True when `path` holds labelled examples (an encoder data set).
 bool IsLabelledTokenFile(const std::string& path);
 
+// Perplexity evaluation scores non-overlapping windows of seq_len + 1 tokens (inputs, then the
+// targets shifted by one), window w starting at w * seq_len, both engines alike. The number of
+// windows for `num_ids` tokens, capped at max_tokens / seq_len (max_tokens <= 0: no cap);
+// UserError when not even one window fits.
+int64_t EvalWindowCount(int64_t num_ids, int seq_len, int64_t max_tokens);
+
 }  // namespace elastiq

@@ -121,3 +121,53 @@ TEST_F(CliEndToEnd, ResumeErrorsAndVocabularyMismatch) {
 
 }  // namespace
 }  // namespace elastiq
+
+namespace elastiq {
+namespace {
+
+// The runtime commands work without LibTorch: init a random model, run, bench, eval with the runtime.
+TEST(CliRuntime, InitRunBenchEval) {
+  testing::ScratchDir dir;
+  for (int i = 0; i < 30; ++i) testing::WriteText(dir / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
+  ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (dir / "text") + " --out " + (dir / "data"))).exit_code, 0);
+  ASSERT_EQ(RunCommand(Elastiq("tokenizer train --data " + (dir / "data") + " --vocab-size 400 --out " + (dir / "tok.model"))).exit_code, 0);
+  testing::WriteText(dir / "tiny.json", R"({"name":"rt","vocab_size":400,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":64})");
+  testing::CommandResult r = RunCommand(Elastiq("init --config " + (dir / "tiny.json") + " --random --tokenizer " + (dir / "tok.model") + " --out " + (dir / "m.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunCommand(Elastiq("run --palette " + (dir / "m.h5") + " --prompt 'The captain' --max-tokens 5 --temperature 0 --threads 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("The captain", 0), 0u) << r.out;
+  EXPECT_NE(r.err.find("2 threads"), std::string::npos) << r.err;
+  r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") + " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["decode_tokens_per_s"].get<double>(), 0.0);
+  EXPECT_GT(j["bandwidth_bytes_per_s"].get<double>(), 1e8);
+  EXPECT_GT(j["weight_bytes_per_token"].get<double>(), 4.0 * 400 * 32);
+  r = RunCommand(Elastiq("eval --engine runtime --json --model " + (dir / "m.h5") + " --data " + (dir / "data")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  // Random weights (N(0, 0.02)) predict close to uniform: perplexity near the vocabulary size.
+  EXPECT_NEAR(j["perplexity"].get<double>(), 400.0, 40.0);
+  // Bad input.
+  ExpectUserError("run --palette " + (dir / "m.h5") + " --format int4", "--format must be fp32, w8a8 or ternary");
+  ExpectUserError("run --palette " + (dir / "m.h5") + " --subnet nope", "no palette entry \"nope\"");
+  ExpectUserError("run --palette " + (dir / "m.h5") + " --context 1000", "longer than the model supports");
+  ExpectUserError("init --config " + (dir / "tiny.json") + " --out " + (dir / "x.h5"), "pass --random");
+  ExpectUserError("eval --engine jax --model " + (dir / "m.h5") + " --data " + (dir / "data"), "--engine must be torch or runtime");
+}
+
+TEST_F(CliEndToEnd, RuntimeAndLibTorchAgreeOnPerplexity) {
+  ASSERT_EQ(RunCommand(Pretrain("--steps 20 --out " + (*dir_ / "agree.h5"))).exit_code, 0);
+  auto eval = [&](const std::string& engine) {
+    testing::CommandResult r = RunCommand(Elastiq("eval --json --engine " + engine + " --model " + (*dir_ / "agree.h5") + " --data " + (*dir_ / "data")));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  auto torch = eval("torch"), runtime = eval("runtime");
+  EXPECT_EQ(torch["tokens"], runtime["tokens"]);
+  EXPECT_NEAR(torch["loss"].get<double>(), runtime["loss"].get<double>(), 1e-4);
+}
+
+}  // namespace
+}  // namespace elastiq

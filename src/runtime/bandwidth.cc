@@ -1,0 +1,43 @@
+// A STREAM-style read test: each thread sums its part of one large buffer (8 independent lanes so
+// the adds are not the bottleneck); the buffer is touched once first so page faults are excluded.
+#include "src/runtime/bandwidth.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace elastiq {
+
+double MeasureReadBandwidth(ThreadPool& pool, int64_t bytes, int repeats) {
+  const int64_t n = bytes / static_cast<int64_t>(sizeof(uint64_t));
+  std::unique_ptr<uint64_t[]> buffer(new uint64_t[static_cast<size_t>(n)]);
+  pool.ParallelFor(n, 4096, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) buffer[static_cast<size_t>(i)] = static_cast<uint64_t>(i);
+  });
+  std::vector<uint64_t> sums(static_cast<size_t>(pool.size()));
+  double best = 0.0;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    pool.RunOnAll([&](int t) {
+      const int64_t b = n * t / pool.size(), e = n * (t + 1) / pool.size();
+      uint64_t lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t i = b;
+      for (; i + 8 <= e; i += 8) {
+        for (int l = 0; l < 8; ++l) lanes[l] += buffer[static_cast<size_t>(i + l)];
+      }
+      for (; i < e; ++i) lanes[0] += buffer[static_cast<size_t>(i)];
+      uint64_t s = 0;
+      for (uint64_t v : lanes) s += v;
+      sums[static_cast<size_t>(t)] = s;
+    });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::max(best, static_cast<double>(n * static_cast<int64_t>(sizeof(uint64_t))) / seconds);
+  }
+  // Use the sums so the compiler cannot drop the loads.
+  volatile uint64_t sink = 0;
+  for (uint64_t s : sums) sink = sink + s;
+  return best;
+}
+
+}  // namespace elastiq

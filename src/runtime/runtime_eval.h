@@ -1,0 +1,23 @@
+// Quality measured with the runtime engine (`elastiq eval --engine runtime`): perplexity over the
+// same windows the LibTorch evaluation scores, or classification accuracy, so both engines can be
+// compared on the same file and split.
+#pragma once
+
+#include <cstdint>
+
+#include "src/runtime/engine.h"
+#include "src/text/token_ids.h"
+
+namespace elastiq {
+
+struct RuntimeEvalResult {
+  double loss = 0.0;        // mean cross-entropy
+  double perplexity = 0.0;  // decoders
+  double accuracy = 0.0;    // encoders
+  int64_t count = 0;        // tokens or examples scored
+};
+
+RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len, int64_t max_tokens);
+RuntimeEvalResult EvaluateClassifierWithEngine(Engine& engine, const LabelledTokens& data, int64_t max_examples);
+
+}  // namespace elastiq

@@ -1,0 +1,198 @@
+// Runtime commands (LibTorch-free): `elastiq init --random`, `elastiq run`, `elastiq bench`.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+#include "src/format/random_model.h"
+#include "src/runtime/bandwidth.h"
+#include "src/runtime/engine.h"
+#include "src/runtime/sampler.h"
+#include "src/text/incremental_decoder.h"
+#include "src/text/tokenizer.h"
+#include "tools/commands.h"
+#include "tools/training_options.h"
+
+namespace elastiq {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+const PaletteEntry& PickEntry(const ModelFile& file, const std::string& name) {
+  return name.empty() ? file.palette().front() : file.Entry(name);
+}
+
+void CheckFormat(const std::string& format) {
+  if (format == "fp32") return;
+  if (format == "w8a8" || format == "ternary") {
+    throw UserError("--format " + format + ": this palette has no quantized entries yet (quantize it with `elastiq quantize`, coming with the quantization issue); use --format fp32");
+  }
+  throw UserError("--format must be fp32, w8a8 or ternary, got \"" + format + "\"");
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int RunInit(const Args& args) {
+  std::string config_path, out, tokenizer;
+  bool random = false;
+  uint64_t seed = 0;
+  po::options_description d("init options");
+  d.add_options()
+      ("config", po::value(&config_path)->required(), "model config JSON")
+      ("random", po::bool_switch(&random), "fill the weights with N(0, 0.02) noise (required: the only mode)")
+      ("out", po::value(&out)->required(), "model file to write")
+      ("tokenizer", po::value(&tokenizer), "SentencePiece model to embed (needed for `run --prompt`)")
+      ("seed", po::value(&seed)->default_value(0), "random seed");
+  po::variables_map vm;
+  if (!ParseCommandLine("elastiq init --config FILE.json --random --out FILE.h5 [--tokenizer FILE.model]", d, args, vm)) return 0;
+  if (!random) throw UserError("init: pass --random (random-weight files for speed and memory work are the only kind init writes)");
+  const ModelConfig config = LoadModelConfig(config_path);
+  std::string tokenizer_bytes;
+  if (!tokenizer.empty()) {
+    Tokenizer t = Tokenizer::FromFile(tokenizer);
+    if (t.vocab_size() != config.vocab_size) {
+      throw UserError(tokenizer + ": has " + std::to_string(t.vocab_size()) + " pieces but " + config_path +
+                      " says vocab_size " + std::to_string(config.vocab_size));
+    }
+    tokenizer_bytes = t.model_bytes();
+  }
+  WriteRandomModel(out, config, seed, tokenizer_bytes);
+  std::printf("wrote %s: random %s weights, %lld parameters\n", out.c_str(), config.name.c_str(),
+              static_cast<long long>(CountParams(config, MaxnetSpec(config)).total()));
+  return 0;
+}
+
+int RunRun(const Args& args) {
+  std::string palette, subnet, prompt, format = "fp32";
+  int max_tokens = 64;
+  EngineOptions engine_options;
+  SamplerOptions sampler;
+  po::options_description d("run options");
+  d.add_options()
+      ("palette", po::value(&palette)->required(), "model file (any elastiq .h5)")
+      ("subnet", po::value(&subnet), "palette entry (default: the first)")
+      ("prompt", po::value(&prompt)->default_value(""), "text to continue")
+      ("max-tokens", po::value(&max_tokens)->default_value(max_tokens), "tokens to generate at most")
+      ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
+      ("threads", po::value(&engine_options.threads)->default_value(0), "threads (0: one per core)")
+      ("context", po::value(&engine_options.context)->default_value(0), "context length in tokens (0: the model's max)");
+  AddSamplerOptions(d, sampler);
+  po::variables_map vm;
+  if (!ParseCommandLine("elastiq run --palette FILE.h5 [--subnet NAME] --prompt TEXT [--max-tokens N]", d, args, vm)) return 0;
+  CheckFormat(format);
+  ValidateSamplerOptions(sampler);
+  if (max_tokens <= 0) throw UserError("--max-tokens must be positive");
+  auto store = WeightStore::Open(palette);
+  const Tokenizer tokenizer = Tokenizer::FromBytes(store->file().TokenizerBytes(), palette + " /tokenizer");
+  const PaletteEntry& entry = PickEntry(store->file(), subnet);
+  Engine engine(*store, entry.spec, engine_options);
+  std::vector<int> ids = tokenizer.Encode(prompt);
+  ids.insert(ids.begin(), kBosId);
+  if (static_cast<int>(ids.size()) >= engine.context()) {
+    throw UserError("--prompt is " + std::to_string(ids.size()) + " tokens, longer than the context (" +
+                    std::to_string(engine.context()) + "); shorten it or raise --context");
+  }
+  IncrementalDecoder decoder(tokenizer, std::vector<int>(ids.begin() + 1, ids.end()));
+  std::cout << decoder.prompt_text() << std::flush;
+  Sampler sample(sampler);
+  auto start = Clock::now();
+  std::span<const float> logits = engine.Feed(ids);
+  const double prefill_s = SecondsSince(start);
+  start = Clock::now();
+  int generated = 0;
+  while (generated < max_tokens && engine.position() < engine.context()) {
+    const int next = sample.Sample(logits);
+    if (next == kEosId) break;
+    std::cout << decoder.Push(next) << std::flush;
+    ++generated;
+    if (engine.position() >= engine.context()) break;
+    logits = engine.Feed(std::span(&next, 1));
+  }
+  const double decode_s = SecondsSince(start);
+  std::cout << "\n";
+  std::fprintf(stderr, "[%s %s, %s, %d threads] prompt %zu tokens in %.1f ms; %d tokens at %.1f tokens/s\n",
+               entry.spec.name.c_str(), format.c_str(), engine.isa_name(), engine.threads(), ids.size(),
+               prefill_s * 1e3, generated, generated / std::max(decode_s, 1e-9));
+  return 0;
+}
+
+int RunBench(const Args& args) {
+  std::string palette, subnet, format = "fp32";
+  int threads = 0, prompt_tokens = 64, decode_tokens = 64, repeats = 3;
+  bool json = false;
+  po::options_description d("bench options");
+  d.add_options()
+      ("palette", po::value(&palette)->required(), "model file")
+      ("subnet", po::value(&subnet), "palette entry (default: the first)")
+      ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
+      ("threads", po::value(&threads)->default_value(threads), "threads (0: one per core)")
+      ("prompt-tokens", po::value(&prompt_tokens)->default_value(prompt_tokens), "prefill length")
+      ("decode-tokens", po::value(&decode_tokens)->default_value(decode_tokens), "decode steps per repeat")
+      ("repeats", po::value(&repeats)->default_value(repeats), "repeats (medians are reported)")
+      ("json", po::bool_switch(&json), "print one JSON object");
+  po::variables_map vm;
+  if (!ParseCommandLine("elastiq bench --palette FILE.h5 [--subnet NAME] [--format F] [--threads N] [--json]", d, args, vm)) return 0;
+  CheckFormat(format);
+  if (prompt_tokens <= 0 || decode_tokens <= 0 || repeats <= 0) throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
+  auto store = WeightStore::Open(palette);
+  const PaletteEntry& entry = PickEntry(store->file(), subnet);
+  if (store->config().is_encoder()) throw UserError(palette + ": bench measures decoders; this is an encoder");
+  Engine engine(*store, entry.spec, {.threads = threads, .context = prompt_tokens + decode_tokens});
+  std::mt19937 rng(1);
+  std::vector<int> prompt(static_cast<size_t>(prompt_tokens));
+  for (int& t : prompt) t = 4 + static_cast<int>(rng() % static_cast<unsigned>(store->config().vocab_size - 4));
+  std::vector<double> prefill, decode;
+  for (int r = 0; r < repeats + 1; ++r) {  // the first repeat warms caches and pages in the weights
+    engine.Reset();
+    auto start = Clock::now();
+    std::span<const float> logits = engine.Feed(prompt);
+    const double p = SecondsSince(start);
+    start = Clock::now();
+    for (int i = 0; i < decode_tokens; ++i) {
+      const int next = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+      logits = engine.Feed(std::span(&next, 1));
+    }
+    const double dcd = SecondsSince(start);
+    if (r == 0) continue;
+    prefill.push_back(prompt_tokens / p);
+    decode.push_back(decode_tokens / dcd);
+  }
+  ThreadPool pool(threads);
+  const double bandwidth = MeasureReadBandwidth(pool);
+  const double decode_median = Median(decode);
+  const double bytes_per_token = static_cast<double>(engine.weight_bytes_per_token());
+  nlohmann::json out = {{"palette", palette}, {"subnet", entry.spec.name}, {"format", format},
+                        {"isa", engine.isa_name()}, {"threads", pool.size()},
+                        {"params", CountParams(store->config(), entry.spec).total()},
+                        {"prefill_tokens_per_s", Median(prefill)}, {"decode_tokens_per_s", decode_median},
+                        {"decode_ms_per_token", 1e3 / decode_median},
+                        {"weight_bytes_per_token", bytes_per_token}, {"bandwidth_bytes_per_s", bandwidth},
+                        {"roofline_tokens_per_s", bandwidth / bytes_per_token},
+                        {"roofline_fraction", decode_median * bytes_per_token / bandwidth},
+                        {"prompt_tokens", prompt_tokens}, {"decode_tokens", decode_tokens}, {"repeats", repeats}};
+  if (json) {
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::printf("%s [%s, %s, %s, %d threads], %lld parameters\n", palette.c_str(), entry.spec.name.c_str(), format.c_str(),
+              engine.isa_name(), pool.size(), static_cast<long long>(out["params"].get<int64_t>()));
+  std::printf("  prefill %d tokens: %.1f tokens/s (median of %d)\n", prompt_tokens, Median(prefill), repeats);
+  std::printf("  decode: %.1f tokens/s, %.3f ms/token (median of %d x %d)\n", decode_median, 1e3 / decode_median, repeats, decode_tokens);
+  std::printf("  weights read per token: %.2f MB; memory bandwidth (measured now): %.2f GB/s\n", bytes_per_token / 1e6, bandwidth / 1e9);
+  std::printf("  bandwidth roofline: %.1f tokens/s; reached %.0f%%\n", bandwidth / bytes_per_token,
+              100.0 * decode_median * bytes_per_token / bandwidth);
+  return 0;
+}
+
+}  // namespace elastiq

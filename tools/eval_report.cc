@@ -1,0 +1,27 @@
+// Formatting of evaluation results.
+#include "tools/eval_report.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace elastiq {
+
+void PrintEvalReport(const nlohmann::json& r, bool as_json) {
+  if (as_json) {
+    std::cout << r.dump() << "\n";
+    return;
+  }
+  const std::string head = r["model"].get<std::string>() + " [" + r["subnet"].get<std::string>() + ", " +
+                           r["engine"].get<std::string>() + "] " + r["split"].get<std::string>();
+  if (r.contains("accuracy")) {
+    std::printf("%s: accuracy %.4f over %lld examples (loss %.4f); majority-class baseline %.4f\n", head.c_str(),
+                r["accuracy"].get<double>(), static_cast<long long>(r["examples"].get<int64_t>()),
+                r["loss"].get<double>(), r["majority_baseline_accuracy"].get<double>());
+  } else {
+    std::printf("%s: perplexity %.3f over %lld tokens (loss %.4f nats/token); unigram baseline %.3f\n", head.c_str(),
+                r["perplexity"].get<double>(), static_cast<long long>(r["tokens"].get<int64_t>()),
+                r["loss"].get<double>(), r["unigram_baseline_perplexity"].get<double>());
+  }
+}
+
+}  // namespace elastiq
