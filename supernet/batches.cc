@@ -25,10 +25,7 @@ torch::Tensor SampleLmWindows(const std::vector<int32_t>& ids, int batch, int se
 }
 
 torch::Tensor EvalLmWindows(const std::vector<int32_t>& ids, int seq_len, int64_t max_tokens) {
-  const int64_t n = static_cast<int64_t>(ids.size());
-  int64_t windows = (n - 1) / seq_len;
-  if (max_tokens > 0) windows = std::min(windows, std::max<int64_t>(1, max_tokens / seq_len));
-  if (windows <= 0) throw UserError("the evaluation split has " + std::to_string(n) + " tokens, fewer than one window of " + std::to_string(seq_len + 1));
+  const int64_t windows = EvalWindowCount(static_cast<int64_t>(ids.size()), seq_len, max_tokens);
   torch::Tensor out = torch::empty({windows, seq_len + 1}, torch::kLong);
   int64_t* dst = out.data_ptr<int64_t>();
   for (int64_t w = 0; w < windows; ++w) {
