@@ -11,12 +11,18 @@ KernelTable MakeKernelTable(Isa isa) {
   switch (isa) {
     case Isa::kScalar:
       t.gemv_f32 = gemv_f32__scalar;
+      t.gemm_u8i8 = gemm_u8i8__scalar;
+      t.gemm_i8t2 = gemm_i8t2__scalar;
       break;
     case Isa::kAvx2:
       t.gemv_f32 = gemv_f32__avx2;
+      t.gemm_u8i8 = gemm_u8i8__avx2;
+      t.gemm_i8t2 = gemm_i8t2__avx2;
       break;
     case Isa::kAvx512:
       t.gemv_f32 = gemv_f32__avx512;
+      t.gemm_u8i8 = gemm_u8i8__avx512;
+      t.gemm_i8t2 = gemm_i8t2__avx512;
       break;
   }
   return t;

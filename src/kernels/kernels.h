@@ -13,9 +13,23 @@ namespace elastiq {
 using GemvF32Fn = void (*)(const float* w, int64_t w_stride, const float* x, int64_t cols, float* y,
                            int64_t row_begin, int64_t row_end);
 
+// Integer GEMM over the packed layout (src/format/packed_layout.h), for `tokens` activation rows:
+// acc[t * acc_stride + r] = sum_{k < cols} x[t * x_stride + k] * W[r][k] for rows r in
+// [row_begin, row_end) (multiples of 16, within rows_padded) and cols a multiple of 32.
+// u8i8: x uint8 (asymmetric per-token activations), W int8 -> the raw sum (zero point not removed).
+using GemmU8I8Fn = void (*)(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
+                            int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                            int64_t row_end);
+// i8t2: x int8 (symmetric per-token activations), W ternary 2-bit -> the exact sum of x * w.
+using GemmI8T2Fn = void (*)(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
+                            int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                            int64_t row_end);
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
   GemvF32Fn gemv_f32 = nullptr;
+  GemmU8I8Fn gemm_u8i8 = nullptr;
+  GemmI8T2Fn gemm_i8t2 = nullptr;
 };
 
 KernelTable MakeKernelTable(Isa isa);  // asserts the ISA is supported
@@ -26,5 +40,17 @@ void gemv_f32__avx2(const float* w, int64_t w_stride, const float* x, int64_t co
                     int64_t row_begin, int64_t row_end);
 void gemv_f32__avx512(const float* w, int64_t w_stride, const float* x, int64_t cols, float* y,
                       int64_t row_begin, int64_t row_end);
+
+#define ELASTIQ_DECLARE_INT_KERNELS(isa)                                                                   \
+  void gemm_u8i8__##isa(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,       \
+                        int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,   \
+                        int64_t row_end);                                                                    \
+  void gemm_i8t2__##isa(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,       \
+                        int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,   \
+                        int64_t row_end);
+ELASTIQ_DECLARE_INT_KERNELS(scalar)
+ELASTIQ_DECLARE_INT_KERNELS(avx2)
+ELASTIQ_DECLARE_INT_KERNELS(avx512)
+#undef ELASTIQ_DECLARE_INT_KERNELS
 
 }  // namespace elastiq
