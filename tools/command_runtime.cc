@@ -8,6 +8,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "quant/quantize_file.h"
 #include "src/format/random_model.h"
 #include "src/runtime/bandwidth.h"
 #include "src/runtime/engine.h"
@@ -26,14 +27,6 @@ double SecondsSince(Clock::time_point start) { return std::chrono::duration<doub
 
 const PaletteEntry& PickEntry(const ModelFile& file, const std::string& name) {
   return name.empty() ? file.palette().front() : file.Entry(name);
-}
-
-void CheckFormat(const std::string& format) {
-  if (format == "fp32") return;
-  if (format == "w8a8" || format == "ternary") {
-    throw UserError("--format " + format + ": this palette has no quantized entries yet (quantize it with `elastiq quantize`, coming with the quantization issue); use --format fp32");
-  }
-  throw UserError("--format must be fp32, w8a8 or ternary, got \"" + format + "\"");
 }
 
 double Median(std::vector<double> v) {
@@ -73,6 +66,26 @@ int RunInit(const Args& args) {
   return 0;
 }
 
+int RunQuantize(const Args& args) {
+  std::string in, out, format;
+  po::options_description d("quantize options");
+  d.add_options()
+      ("in", po::value(&in)->required(), "model file to quantize (never modified)")
+      ("format", po::value(&format)->required(), "w8a8 (int8 weights per channel, uint8 activations per token) | ternary (BitNet b1.58 absmean)")
+      ("out", po::value(&out)->required(), "output model file: the input plus the packed weights");
+  po::variables_map vm;
+  if (!ParseCommandLine("elastiq quantize --in FILE.h5 --format w8a8|ternary --out FILE.h5", d, args, vm)) return 0;
+  QuantizeSummary s = QuantizeModelFile(in, format, out);
+  std::printf("wrote %s: %s copy of %lld matrices; block projections %.2f MB (%.3f bytes/parameter), int8 embedding %.2f MB\n",
+              out.c_str(), format.c_str(), static_cast<long long>(s.matrices), s.linear_bytes / 1e6,
+              static_cast<double>(s.linear_bytes) / static_cast<double>(s.linear_params), s.embedding_bytes / 1e6);
+  if (format == "ternary") {
+    std::printf("note: post-training ternarization without QAT loses most of a normal model's quality; "
+                "QAT (--qat-steps) arrives with the quantization issue\n");
+  }
+  return 0;
+}
+
 int RunRun(const Args& args) {
   std::string palette, subnet, prompt, format = "fp32";
   int max_tokens = 64;
@@ -90,7 +103,7 @@ int RunRun(const Args& args) {
   AddSamplerOptions(d, sampler);
   po::variables_map vm;
   if (!ParseCommandLine("elastiq run --palette FILE.h5 [--subnet NAME] --prompt TEXT [--max-tokens N]", d, args, vm)) return 0;
-  CheckFormat(format);
+  engine_options.format = ParseWeightFormat(format);
   ValidateSamplerOptions(sampler);
   if (max_tokens <= 0) throw UserError("--max-tokens must be positive");
   auto store = WeightStore::Open(palette);
@@ -143,12 +156,12 @@ int RunBench(const Args& args) {
       ("json", po::bool_switch(&json), "print one JSON object");
   po::variables_map vm;
   if (!ParseCommandLine("elastiq bench --palette FILE.h5 [--subnet NAME] [--format F] [--threads N] [--json]", d, args, vm)) return 0;
-  CheckFormat(format);
+  const WeightFormat weight_format = ParseWeightFormat(format);
   if (prompt_tokens <= 0 || decode_tokens <= 0 || repeats <= 0) throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
   auto store = WeightStore::Open(palette);
   const PaletteEntry& entry = PickEntry(store->file(), subnet);
   if (store->config().is_encoder()) throw UserError(palette + ": bench measures decoders; this is an encoder");
-  Engine engine(*store, entry.spec, {.threads = threads, .context = prompt_tokens + decode_tokens});
+  Engine engine(*store, entry.spec, {.threads = threads, .context = prompt_tokens + decode_tokens, .format = weight_format});
   std::mt19937 rng(1);
   std::vector<int> prompt(static_cast<size_t>(prompt_tokens));
   for (int& t : prompt) t = 4 + static_cast<int>(rng() % static_cast<unsigned>(store->config().vocab_size - 4));

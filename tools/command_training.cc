@@ -38,9 +38,9 @@ int EvaluateWithRuntime(const EvalOptions& o, const std::string& eval_ids, const
   auto store = WeightStore::Open(o.model);
   const PaletteEntry& entry = o.subnet.empty() ? store->file().palette().front() : store->file().Entry(o.subnet);
   const ModelConfig& c = store->config();
-  Engine engine(*store, entry.spec, {.threads = o.threads});
+  Engine engine(*store, entry.spec, {.threads = o.threads, .format = ParseWeightFormat(o.format)});
   nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
-                        {"params", CountParams(c, entry.spec).total()}};
+                        {"format", o.format}, {"params", CountParams(c, entry.spec).total()}};
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(eval_ids), train = ReadLabelledTokens(train_ids);
     RuntimeEvalResult r = EvaluateClassifierWithEngine(engine, eval, o.max_tokens);
@@ -89,6 +89,10 @@ int RunEvalFrontEnd(const Args& args) {
   if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
   if (o.engine != "torch" && o.engine != "runtime") throw UserError("--engine must be torch or runtime, got \"" + o.engine + "\"");
   CheckSplitName(o.split);
+  ParseWeightFormat(o.format);
+  if (o.engine == "torch" && o.format != "fp32") {
+    throw UserError("--format " + o.format + " with --engine torch: the LibTorch simulated-quantization path arrives with the quantization issue; use --engine runtime");
+  }
   const ModelFile model = ModelFile::Open(o.model);
   if (!o.subnet.empty()) model.Entry(o.subnet);
   const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.model + " /tokenizer");

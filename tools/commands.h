@@ -15,6 +15,7 @@ int RunEvalFrontEnd(const Args& args);
 int RunGenerateFrontEnd(const Args& args);
 int RunInit(const Args& args);
 int RunRun(const Args& args);
+int RunQuantize(const Args& args);
 int RunBench(const Args& args);
 
 // elastiq-train

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
       {"generate", "sample text from a model file with the LibTorch reference", RunGenerateFrontEnd},
       {"inspect", "show a model file: format, config, tensors, palette", RunInspect},
       {"init", "write a random-weight model file at real shapes (speed and memory work)", RunInit},
+      {"quantize", "add a packed W8A8 or ternary copy of the weights (every palette entry runs from it)", RunQuantize},
       {"run", "generate text with the CPU runtime (streams tokens)", RunRun},
       {"bench", "runtime prefill/decode speed, bytes per token and the bandwidth roofline", RunBench},
   };

@@ -12,7 +12,8 @@ void PrintEvalReport(const nlohmann::json& r, bool as_json) {
     return;
   }
   const std::string head = r["model"].get<std::string>() + " [" + r["subnet"].get<std::string>() + ", " +
-                           r["engine"].get<std::string>() + "] " + r["split"].get<std::string>();
+                           r.value("format", std::string("fp32")) + ", " + r["engine"].get<std::string>() + "] " +
+                           r["split"].get<std::string>();
   if (r.contains("accuracy")) {
     std::printf("%s: accuracy %.4f over %lld examples (loss %.4f); majority-class baseline %.4f\n", head.c_str(),
                 r["accuracy"].get<double>(), static_cast<long long>(r["examples"].get<int64_t>()),

@@ -41,6 +41,7 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o) {
       ("split", po::value(&o.split)->default_value(o.split), "train | val | test")
       ("subnet", po::value(&o.subnet), "palette entry to evaluate (default: the first, usually the maxnet)")
       ("engine", po::value(&o.engine)->default_value(o.engine), "torch (LibTorch reference) or runtime (the CPU engine)")
+      ("format", po::value(&o.format)->default_value(o.format), "weights: fp32 | w8a8 | ternary (quantized: --engine runtime)")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "score at most N tokens / examples (0: all)")
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")

@@ -18,6 +18,7 @@ struct EvalOptions {
   std::string split = "val";
   std::string subnet;  // empty: the first palette entry
   std::string engine = "torch";
+  std::string format = "fp32";
   std::string precision = "fp32";
   int64_t max_tokens = 0;  // 0: the whole split
   int batch_size = 8;

@@ -83,6 +83,13 @@ H5File H5File::OpenReadOnly(const std::string& path) {
   return H5File(id, path);
 }
 
+H5File H5File::OpenReadWrite(const std::string& path, const std::string& display_name) {
+  SilenceHdf5();
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  if (id < 0) throw UserError(display_name + ": cannot open for writing (truncated, corrupted or read-only?)");
+  return H5File(id, display_name);
+}
+
 H5File::H5File(H5File&& o) noexcept : id_(o.id_), display_name_(std::move(o.display_name_)) { o.id_ = -1; }
 
 H5File& H5File::operator=(H5File&& o) noexcept {

@@ -31,6 +31,7 @@ class H5File {
 
   static H5File Create(const std::string& path, const std::string& display_name);
   static H5File OpenReadOnly(const std::string& path);
+  static H5File OpenReadWrite(const std::string& path, const std::string& display_name);
   H5File(H5File&& other) noexcept;
   H5File& operator=(H5File&& other) noexcept;
   H5File(const H5File&) = delete;

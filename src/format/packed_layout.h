@@ -14,9 +14,17 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace elastiq {
+
+// Where a model file keeps the packed copy of maxnet weight `weight` in `format` ("w8a8" or
+// "ternary"): datasets packed (int8 or uint8), scale (float32, rows), rowsum (int32, W8A8 only),
+// attributes rows, cols, rows_padded.
+inline std::string QuantTensorGroup(const std::string& format, const std::string& weight) {
+  return "/quant/" + format + "/" + weight;
+}
 
 inline constexpr int64_t kPanel = 32;
 inline constexpr int64_t kRowGroup = 16;

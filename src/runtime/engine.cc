@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "src/core/error.h"
+#include "src/format/packed_layout.h"
 #include "src/format/weight_layout.h"
 
 namespace elastiq {
@@ -15,7 +16,7 @@ namespace elastiq {
 struct Engine::Layer {
   const float* attn_norm;
   const float* ffn_norm;
-  LinearF32 wq, wk, wv, wo, gate, up, down;
+  Linear wq, wk, wv, wo, gate, up, down;
 };
 
 namespace {
@@ -46,7 +47,7 @@ void ApplyRope(float* v, int64_t heads, int64_t hd, const float* cos, const floa
 }  // namespace
 
 Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOptions& options)
-    : store_(store), config_(store.config()), spec_(spec) {
+    : store_(store), config_(store.config()), spec_(spec), format_(options.format) {
   ValidateSubnetSpec(spec_, config_, store.file().path());
   context_ = options.context > 0 ? options.context : config_.max_seq_len;
   if (context_ > config_.max_seq_len) {
@@ -55,24 +56,26 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
   }
   pool_ = std::make_unique<ThreadPool>(options.threads);
   ctx_ = {pool_.get(), MakeKernelTable(SelectIsa())};
-  const int64_t D = config_.d_model, F = config_.ffn_dim, hd = config_.head_dim();
+  const int64_t hd = config_.head_dim();
   d_ = spec_.d_model;
   q_width_ = int64_t{spec_.n_heads(config_)} * hd;
   kv_width_ = int64_t{spec_.n_kv_heads} * hd;
-  const int64_t Q = int64_t{config_.n_heads} * hd;
-  embed_ = store.Weight("embed");
+  if (format_ != WeightFormat::kF32 && !store.file().h5().Exists(QuantTensorGroup(WeightFormatName(format_), "embed"))) {
+    throw UserError(store.file().path() + ": has no " + WeightFormatName(format_) + " weights; create them with `elastiq quantize --in " +
+                    store.file().path() + " --format " + WeightFormatName(format_) + " --out FILE.h5`");
+  }
   final_norm_ = store.Weight("final_norm");
-  lm_head_ = {embed_, D, config_.vocab_size, d_};
-  if (config_.is_encoder()) cls_head_ = {store.Weight("cls_head"), D, config_.n_classes, d_};
+  // The tied embedding stays int8 in both quantized formats.
+  lm_head_ = MakeLinear("embed", config_.vocab_size, d_, format_ == WeightFormat::kF32 ? WeightFormat::kF32 : WeightFormat::kW8A8);
+  if (config_.is_encoder()) cls_head_ = MakeLinear("cls_head", config_.n_classes, d_, WeightFormat::kF32);
   for (size_t i = 0; i < spec_.layers.size(); ++i) {
     const int l = spec_.layers[i];
     const int64_t f = spec_.ffn_dim[i];
     max_ffn_ = std::max(max_ffn_, f);
-    auto w = [&](const char* name) { return store.Weight(LayerWeightName(l, name)); };
-    layers_.push_back({w("attn_norm"), w("ffn_norm"),
-                       {w("wq"), D, q_width_, d_}, {w("wk"), D, kv_width_, d_}, {w("wv"), D, kv_width_, d_},
-                       {w("wo"), Q, d_, q_width_}, {w("w_gate"), D, f, d_}, {w("w_up"), D, f, d_},
-                       {w("w_down"), F, d_, f}});
+    auto w = [&](const char* name, int64_t rows, int64_t cols) { return MakeLinear(LayerWeightName(l, name), rows, cols, format_); };
+    layers_.push_back({store.Weight(LayerWeightName(l, "attn_norm")), store.Weight(LayerWeightName(l, "ffn_norm")),
+                       w("wq", q_width_, d_), w("wk", kv_width_, d_), w("wv", kv_width_, d_), w("wo", d_, q_width_),
+                       w("w_gate", f, d_), w("w_up", f, d_), w("w_down", d_, f)});
   }
   // RoPE tables exactly as supernet/transformer_ops.cc builds them (double, then float).
   const int64_t half = hd / 2;
@@ -94,12 +97,62 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
 
 Engine::~Engine() = default;
 
+Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols, WeightFormat format) const {
+  int64_t maxnet_rows = 0, maxnet_cols = 0;
+  for (const WeightShape& w : MaxnetWeightShapes(config_)) {
+    if (w.name == weight) {
+      maxnet_rows = w.shape[0];
+      maxnet_cols = w.shape[1];
+    }
+  }
+  ELASTIQ_ASSERT(maxnet_rows > 0, weight);
+  Linear l;
+  l.format = format;
+  l.f32 = {nullptr, maxnet_cols, rows, cols};
+  if (format == WeightFormat::kF32) {
+    l.f32.w = store_.Weight(weight);
+    return l;
+  }
+  // The file's group for the engine's format; its embedding is int8 (W8A8 kernel) in both formats.
+  const std::string path = QuantTensorGroup(WeightFormatName(format_), weight);
+  if (cols % kPanel != 0) {
+    throw UserError(store_.file().path() + ": subnet \"" + spec_.name + "\" uses " + std::to_string(cols) + " input columns of " +
+                    weight + "; quantized formats need multiples of 32");
+  }
+  const H5File& h5 = store_.file().h5();
+  const PackedShape shape = MakePackedShape(maxnet_rows, maxnet_cols, weight.c_str());
+  if (!h5.IsGroup(path) || h5.GetIntAttr(path, "rows") != maxnet_rows || h5.GetIntAttr(path, "cols") != maxnet_cols ||
+      h5.GetIntAttr(path, "rows_padded") != shape.rows_padded) {
+    throw UserError(store_.file().path() + ": " + path + " is missing or does not match the config (damaged file?)");
+  }
+  l.rows_padded = shape.rows_padded;
+  l.scale = static_cast<const float*>(store_.Tensor(path + "/scale", DType::kF32, {maxnet_rows}));
+  if (format == WeightFormat::kW8A8) {
+    l.packed = store_.Tensor(path + "/packed", DType::kI8, {shape.int8_bytes()});
+    l.rowsum = static_cast<const int32_t*>(store_.Tensor(path + "/rowsum", DType::kI32, {shape.panels(), shape.rows_padded}));
+  } else {
+    l.packed = store_.Tensor(path + "/packed", DType::kU8, {shape.ternary_bytes()});
+  }
+  return l;
+}
+
+void Engine::EmbedToken(int id, float* out) const {
+  if (lm_head_.format == WeightFormat::kF32) {
+    std::copy_n(lm_head_.f32.w + int64_t{id} * lm_head_.f32.stride, d_, out);
+    return;
+  }
+  const PackedShape shape{config_.vocab_size, config_.d_model, lm_head_.rows_padded};
+  const int8_t* packed = static_cast<const int8_t*>(lm_head_.packed);
+  const float s = lm_head_.scale[id];
+  for (int64_t i = 0; i < d_; ++i) out[i] = s * static_cast<float>(packed[Int8Offset(shape, id, i)]);
+}
+
 const char* Engine::isa_name() const { return IsaName(ctx_.kernels.isa); }
 
 int64_t Engine::weight_bytes_per_token() const {
   int64_t bytes = lm_head_.bytes_read() + 2 * d_ * static_cast<int64_t>(sizeof(float));  // head + final norm + embedding row
   for (const Layer& l : layers_) {
-    for (const LinearF32* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) bytes += w->bytes_read();
+    for (const Linear* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) bytes += w->bytes_read();
     bytes += 2 * d_ * static_cast<int64_t>(sizeof(float));
   }
   return bytes;
@@ -147,7 +200,7 @@ std::vector<float> Engine::Classify(std::span<const int> tokens) {
 }
 
 void Engine::Forward(std::span<const int> tokens, bool causal) {
-  const int64_t T = static_cast<int64_t>(tokens.size()), D = config_.d_model, hd = config_.head_dim();
+  const int64_t T = static_cast<int64_t>(tokens.size()), hd = config_.head_dim();
   if (T > scratch_tokens_) {
     scratch_tokens_ = T;
     for (auto* buf : {&x_, &h_}) buf->resize(static_cast<size_t>(T * d_));
@@ -161,13 +214,13 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
   for (int64_t t = 0; t < T; ++t) {
     const int id = tokens[static_cast<size_t>(t)];
     if (id < 0 || id >= config_.vocab_size) throw UserError("token id " + std::to_string(id) + " is outside the vocabulary");
-    std::copy_n(embed_ + int64_t{id} * D, d_, x_.data() + t * d_);
+    EmbedToken(id, x_.data() + t * d_);
   }
   const int64_t half = hd / 2;
   int virtual_layer = 0;
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& L = layers_[i];
-    const int64_t f = L.gate.rows;
+    const int64_t f = L.gate.rows();
     for (int r = 0; r < config_.repeat; ++r, ++virtual_layer) {
       RmsNormRows(x_.data(), L.attn_norm, T, d_, config_.norm_eps, h_.data());
       ApplyLinear(ctx_, L.wq, h_.data(), T, q_.data());

@@ -17,6 +17,7 @@ namespace elastiq {
 struct EngineOptions {
   int threads = 0;  // <= 0: one per core
   int context = 0;  // KV-cache length in tokens; <= 0: the model's max_seq_len
+  WeightFormat format = WeightFormat::kF32;
 };
 
 class Engine {
@@ -28,6 +29,7 @@ class Engine {
   int position() const { return position_; }
   int context() const { return context_; }
   const char* isa_name() const;
+  WeightFormat format() const { return format_; }
   int threads() const { return pool_->size(); }
   void Reset() { position_ = 0; }
 
@@ -46,6 +48,8 @@ class Engine {
   struct Layer;
   void Forward(std::span<const int> tokens, bool causal);
   void Attention(int virtual_layer, int64_t tokens, bool causal);
+  Linear MakeLinear(const std::string& weight, int64_t rows, int64_t cols, WeightFormat format) const;
+  void EmbedToken(int id, float* out) const;
 
   const WeightStore& store_;
   ModelConfig config_;
@@ -53,9 +57,9 @@ class Engine {
   std::unique_ptr<ThreadPool> pool_;
   ExecContext ctx_;
   std::vector<Layer> layers_;  // one per kept layer
-  const float* embed_ = nullptr;
+  WeightFormat format_;
   const float* final_norm_ = nullptr;
-  LinearF32 lm_head_, cls_head_;
+  Linear lm_head_, cls_head_;  // lm_head_ is the (tied) embedding matrix
   int context_ = 0;
   int position_ = 0;
   int64_t d_ = 0, q_width_ = 0, kv_width_ = 0, max_ffn_ = 0;

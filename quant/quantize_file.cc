@@ -1,0 +1,72 @@
+// Copy the input to a temporary file, append the packed tensors, rename into place.
+#include "quant/quantize_file.h"
+
+#include <filesystem>
+
+#include "quant/weight_quant.h"
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+#include "src/format/model_file.h"
+#include "src/format/packed_layout.h"
+#include "src/format/weight_layout.h"
+
+namespace elastiq {
+namespace {
+
+void WriteQuantized(H5File& f, const std::string& group, const QuantizedMatrix& m, bool ternary) {
+  f.CreateGroup(group);
+  f.SetAttr(group, "rows", m.shape.rows);
+  f.SetAttr(group, "cols", m.shape.cols);
+  f.SetAttr(group, "rows_padded", m.shape.rows_padded);
+  if (ternary) {
+    f.WriteDataset(group + "/packed", DType::kU8, {static_cast<int64_t>(m.packed_ternary.size())}, m.packed_ternary.data());
+  } else {
+    f.WriteDataset(group + "/packed", DType::kI8, {static_cast<int64_t>(m.packed_int8.size())}, m.packed_int8.data());
+    f.WriteDataset(group + "/rowsum", DType::kI32, {m.shape.panels(), m.shape.rows_padded}, m.rowsum.data());
+  }
+  f.WriteDataset(group + "/scale", DType::kF32, {m.shape.rows}, m.scale.data());
+}
+
+}  // namespace
+
+std::string QuantGroup(const std::string& format) {
+  if (format == "w8a8" || format == "ternary") return "/quant/" + format;  // QuantTensorGroup's parent
+  throw UserError("--format must be w8a8 or ternary, got \"" + format + "\"");
+}
+
+QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& format, const std::string& out) {
+  const std::string group = QuantGroup(format);
+  const bool ternary = format == "ternary";
+  ModelFile model = ModelFile::Open(in);
+  if (model.h5().Exists(group)) throw UserError(in + ": already holds " + format + " weights (" + group + ")");
+  if (std::filesystem::exists(out) && std::filesystem::equivalent(in, out)) {
+    throw UserError("--out must differ from --in: the input is never modified");
+  }
+  QuantizeSummary summary;
+  AtomicFile atomic(out);
+  std::filesystem::copy_file(in, atomic.temp_path(), std::filesystem::copy_options::overwrite_existing);
+  {
+    H5File f = H5File::OpenReadWrite(atomic.temp_path(), out);
+    for (const WeightShape& w : MaxnetWeightShapes(model.config())) {
+      if (w.shape.size() != 2 || w.name == "cls_head") continue;
+      const std::vector<float> values = model.ReadWeight(w.name);
+      const bool embedding = w.name == "embed";
+      const std::string where = in + ": " + w.name;
+      QuantizedMatrix m = (ternary && !embedding) ? QuantizeTernary(values.data(), w.shape[0], w.shape[1], where)
+                                                  : QuantizeW8(values.data(), w.shape[0], w.shape[1], where);
+      WriteQuantized(f, QuantTensorGroup(format, w.name), m, ternary && !embedding);
+      summary.matrices++;
+      if (embedding) {
+        summary.embedding_bytes += m.shape.int8_bytes();
+      } else {
+        summary.linear_bytes += ternary ? m.shape.ternary_bytes() : m.shape.int8_bytes();
+        summary.linear_params += w.shape[0] * w.shape[1];
+      }
+    }
+    f.SetAttr(group, "format", format);
+  }
+  atomic.Commit();
+  return summary;
+}
+
+}  // namespace elastiq

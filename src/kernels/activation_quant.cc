@@ -1,0 +1,41 @@
+// Scalar per-token activation quantization (cheap next to the GEMMs it feeds: one pass per row).
+#include "src/kernels/activation_quant.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace elastiq {
+
+void QuantizeActivationsU8(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, uint8_t* q,
+                           float* scale, int32_t* zero_point) {
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float* row = x + t * x_stride;
+    float lo = 0.0f, hi = 0.0f;
+    for (int64_t k = 0; k < cols; ++k) {
+      lo = std::min(lo, row[k]);
+      hi = std::max(hi, row[k]);
+    }
+    float s = (hi - lo) / 255.0f;
+    if (!(s > 0.0f)) s = 1.0f;
+    const float zp = std::clamp(std::nearbyint(-lo / s), 0.0f, 255.0f);
+    scale[t] = s;
+    zero_point[t] = static_cast<int32_t>(zp);
+    uint8_t* out = q + t * cols;
+    for (int64_t k = 0; k < cols; ++k) out[k] = static_cast<uint8_t>(std::clamp(std::nearbyint(row[k] / s) + zp, 0.0f, 255.0f));
+  }
+}
+
+void QuantizeActivationsI8(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t* q, float* scale) {
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float* row = x + t * x_stride;
+    float amax = 0.0f;
+    for (int64_t k = 0; k < cols; ++k) amax = std::max(amax, std::fabs(row[k]));
+    float s = amax / 127.0f;
+    if (!(s > 0.0f)) s = 1.0f;
+    scale[t] = s;
+    int8_t* out = q + t * cols;
+    for (int64_t k = 0; k < cols; ++k) out[k] = static_cast<int8_t>(std::clamp(std::nearbyint(row[k] / s), -127.0f, 127.0f));
+  }
+}
+
+}  // namespace elastiq
