@@ -16,6 +16,18 @@ namespace {
 // About 50-100 us of spinning before a worker sleeps: long enough to bridge the gap between the
 // parallel regions of one decode step, short enough not to burn a core while the engine idles.
 constexpr int kSpinIterations = 20000;
+// Waiting threads yield the core every so often: when the machine is busy (more runnable threads
+// than cores) a pure spin can hold the very core the thread it waits for needs. Measured: 2-thread
+// decode fell from 183 to 10 tokens/s with another process compiling, before this.
+constexpr int kSpinsBetweenYields = 256;
+
+inline void SpinPause(int spins) {
+  if (spins % kSpinsBetweenYields == 0) {
+    std::this_thread::yield();
+  } else {
+    ELASTIQ_PAUSE();
+  }
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
@@ -39,7 +51,7 @@ void ThreadPool::WorkerLoop(int index) {
     int spins = 0;
     while (generation_.load(std::memory_order_acquire) == seen) {
       if (++spins < kSpinIterations) {
-        ELASTIQ_PAUSE();
+        SpinPause(spins);
         continue;
       }
       std::unique_lock<std::mutex> lock(mutex_);
@@ -65,7 +77,7 @@ void ThreadPool::RunOnAll(const std::function<void(int)>& fn) {
   }
   wake_.notify_all();
   fn(0);
-  while (pending_.load(std::memory_order_acquire) != 0) ELASTIQ_PAUSE();
+  for (int spins = 1; pending_.load(std::memory_order_acquire) != 0; ++spins) SpinPause(spins);
 }
 
 void ThreadPool::ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

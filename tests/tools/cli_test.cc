@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "src/core/atomic_file.h"
 #include "src/format/h5_file.h"
 #include "tests/common/test_util.h"
 
@@ -155,6 +156,25 @@ TEST(CliRuntime, InitRunBenchEval) {
   ExpectUserError("run --palette " + (dir / "m.h5") + " --context 1000", "longer than the model supports");
   ExpectUserError("init --config " + (dir / "tiny.json") + " --out " + (dir / "x.h5"), "pass --random");
   ExpectUserError("eval --engine jax --model " + (dir / "m.h5") + " --data " + (dir / "data"), "--engine must be torch or runtime");
+
+  // Quantization: the input is never modified; every format runs; bad input is refused.
+  const std::string before = ReadFileBytes(dir / "m.h5");
+  ExpectUserError("run --palette " + (dir / "m.h5") + " --format w8a8", "has no w8a8 weights");
+  ASSERT_EQ(RunCommand(Elastiq("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "q8.h5"))).exit_code, 0);
+  ASSERT_EQ(RunCommand(Elastiq("quantize --in " + (dir / "q8.h5") + " --format ternary --out " + (dir / "q.h5"))).exit_code, 0);
+  EXPECT_EQ(ReadFileBytes(dir / "m.h5"), before);
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format int4 --out " + (dir / "x.h5"), "--format must be w8a8 or ternary");
+  ExpectUserError("quantize --in " + (dir / "q8.h5") + " --format w8a8 --out " + (dir / "x.h5"), "already holds w8a8");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "m.h5"), "--out must differ from --in");
+  std::map<std::string, double> loss;
+  for (const char* format : {"fp32", "w8a8", "ternary"}) {
+    r = RunCommand(Elastiq(std::string("eval --engine runtime --json --format ") + format + " --model " + (dir / "q.h5") + " --data " + (dir / "data")));
+    ASSERT_EQ(r.exit_code, 0) << format << r.err;
+    loss[format] = nlohmann::json::parse(r.out)["loss"].get<double>();
+    r = RunCommand(Elastiq(std::string("run --format ") + format + " --palette " + (dir / "q.h5") + " --prompt 'The whale' --max-tokens 4"));
+    EXPECT_EQ(r.exit_code, 0) << format << r.err;
+  }
+  EXPECT_NEAR(loss["w8a8"], loss["fp32"], 0.01 * loss["fp32"]);
 }
 
 TEST_F(CliEndToEnd, RuntimeAndLibTorchAgreeOnPerplexity) {
