@@ -9,7 +9,7 @@ packages=(
   libsentencepiece-dev libhdf5-dev hdf5-tools libeigen3-dev
   libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox  # plots in experiments/
+  gnuplot-nox python3  # plots and result tables in experiments/
 )
 # npm fetches the corpora (DATA.md); keep an npm that is already installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runtime decode/prefill speed side by side: fp32, W8A8 and ternary on random-weight models at real
+# shapes (MobileLLM-125M, MobileLLM-350M) and on a tiny model (per-token fixed overhead), 1 and 2
+# threads, interleaved repeats, medians. Writes experiments/results/runtime.md and runtime_decode.png.
+# Usage: experiments/runtime_bench.sh [REPEATS]     (needs build/tools/elastiq; models go to runs/bench/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPEATS=${1:-3}
+E=build/tools/elastiq
+DIR=runs/bench
+mkdir -p "$DIR"
+for model in mobilellm-125m mobilellm-350m overhead-tiny; do
+  if [ ! -f "$DIR/$model.h5" ]; then
+    $E init --config "experiments/configs/$model.json" --random --out "$DIR/$model-fp32.h5"
+    $E quantize --in "$DIR/$model-fp32.h5" --format w8a8 --out "$DIR/$model-w8a8.h5"
+    $E quantize --in "$DIR/$model-w8a8.h5" --format ternary --out "$DIR/$model.h5"
+    rm -f "$DIR/$model-fp32.h5" "$DIR/$model-w8a8.h5"
+  fi
+done
+raw="$DIR/runtime_bench.jsonl"
+: >"$raw"
+for r in $(seq "$REPEATS"); do
+  for model in mobilellm-125m mobilellm-350m overhead-tiny; do
+    for format in fp32 w8a8 ternary; do
+      for threads in 1 2; do
+        decode=64; [ "$model" = overhead-tiny ] && decode=200
+        $E bench --palette "$DIR/$model.h5" --format $format --threads $threads --prompt-tokens 64 \
+          --decode-tokens $decode --repeats 1 --json | sed "s/^{/{\"model\":\"$model\",\"repeat\":$r,/" >>"$raw"
+        echo "repeat $r $model $format $threads threads: $(tail -1 "$raw" | grep -o '"decode_tokens_per_s":[0-9.]*')"
+      done
+    done
+  done
+done
+python3 experiments/runtime_report.py "$raw" "$REPEATS" experiments/results/runtime.md experiments/results/runtime_decode.png

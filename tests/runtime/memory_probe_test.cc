@@ -1,0 +1,118 @@
+// Memory probe on fixture trees: cgroup v1 and v2, limited and unlimited, missing files; PSI;
+// size parsing. Plus one probe of this machine.
+#include "src/runtime/memory_probe.h"
+
+#include <gtest/gtest.h>
+
+#include "src/core/error.h"
+#include <filesystem>
+#include <iostream>
+
+#include "tests/common/test_util.h"
+
+namespace elastiq {
+namespace {
+
+using testing::ScratchDir;
+using testing::WriteText;
+
+const char* kMeminfo = "MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   20480000 kB\n";
+const char* kPressure = "some avg10=1.50 avg60=0.20 avg300=0.00 total=10\nfull avg10=0.25 avg60=0.00 avg300=0.00 total=2\n";
+
+void WriteV1Tree(const ScratchDir& d, const std::string& limit, const std::string& usage) {
+  WriteText(d / "proc/meminfo", kMeminfo);
+  WriteText(d / "proc/pressure/memory", kPressure);
+  WriteText(d / "proc/self/cgroup", "9:name=systemd:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n");
+  WriteText(d / "proc/self/mountinfo",
+            "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+            "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+            "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n");
+  WriteText(d / "sys/fs/cgroup/memory/process_api/abc/memory.limit_in_bytes", limit);
+  WriteText(d / "sys/fs/cgroup/memory/process_api/abc/memory.usage_in_bytes", usage);
+}
+
+void WriteV2Tree(const ScratchDir& d, const std::string& max, const std::string& current) {
+  WriteText(d / "proc/meminfo", kMeminfo);
+  WriteText(d / "proc/self/cgroup", "0::/user.slice/app.scope\n");
+  WriteText(d / "proc/self/mountinfo", "25 1 0:22 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n");
+  WriteText(d / "sys/fs/cgroup/user.slice/app.scope/memory.max", max);
+  WriteText(d / "sys/fs/cgroup/user.slice/app.scope/memory.current", current);
+}
+
+TEST(MemoryProbe, CgroupV1Limited) {
+  ScratchDir d;
+  WriteV1Tree(d, "524288000\n", "104857600\n");  // 500 MiB limit, 100 MiB used
+  MemoryProbe p = ProbeMemory(d.path());
+  EXPECT_EQ(p.mem_total, int64_t{24576000} * 1024);
+  EXPECT_EQ(p.mem_available, int64_t{20480000} * 1024);
+  EXPECT_EQ(p.cgroup_version, "v1");
+  EXPECT_EQ(p.cgroup_limit, 524288000);
+  EXPECT_EQ(p.cgroup_usage, 104857600);
+  EXPECT_EQ(p.spare_bytes(), 524288000 - 104857600);
+  EXPECT_DOUBLE_EQ(p.pressure_some_avg10, 1.5);
+  EXPECT_DOUBLE_EQ(p.pressure_full_avg10, 0.25);
+  EXPECT_TRUE(p.notes.empty()) << p.Describe();
+}
+
+TEST(MemoryProbe, CgroupV1UnlimitedFallsBackToMemAvailable) {
+  ScratchDir d;
+  WriteV1Tree(d, "9223372036854771712\n", "104857600\n");
+  MemoryProbe p = ProbeMemory(d.path());
+  EXPECT_EQ(p.cgroup_limit, -1);
+  EXPECT_EQ(p.spare_bytes(), int64_t{20480000} * 1024);
+}
+
+TEST(MemoryProbe, CgroupV2LimitedAndUnlimited) {
+  ScratchDir d;
+  WriteV2Tree(d, "1073741824\n", "268435456\n");
+  MemoryProbe p = ProbeMemory(d.path());
+  EXPECT_EQ(p.cgroup_version, "v2");
+  EXPECT_EQ(p.spare_bytes(), 1073741824 - 268435456);
+  WriteV2Tree(d, "max\n", "268435456\n");
+  p = ProbeMemory(d.path());
+  EXPECT_EQ(p.cgroup_limit, -1);
+  EXPECT_EQ(p.spare_bytes(), int64_t{20480000} * 1024);
+  // Usage above the limit (possible transiently) spares nothing rather than a negative amount.
+  WriteV2Tree(d, "1000\n", "2000\n");
+  EXPECT_EQ(ProbeMemory(d.path()).spare_bytes(), 0);
+}
+
+TEST(MemoryProbe, MissingFilesFallBackAndSaySo) {
+  ScratchDir d;
+  WriteV1Tree(d, "524288000\n", "1\n");
+  std::filesystem::remove(d / "sys/fs/cgroup/memory/process_api/abc/memory.usage_in_bytes");
+  std::filesystem::remove(d / "proc/pressure/memory");
+  MemoryProbe p = ProbeMemory(d.path());
+  EXPECT_EQ(p.cgroup_version, "");
+  EXPECT_EQ(p.spare_bytes(), p.mem_available);
+  ASSERT_EQ(p.notes.size(), 2u);
+  EXPECT_NE(p.notes[0].find("cgroup v1 memory files unreadable"), std::string::npos);
+  EXPECT_NE(p.notes[1].find("PSI"), std::string::npos);
+  ScratchDir empty;
+  MemoryProbe none = ProbeMemory(empty.path());
+  EXPECT_EQ(none.spare_bytes(), -1);
+  EXPECT_EQ(none.notes.size(), 3u) << none.Describe();
+}
+
+TEST(MemoryProbe, ThisMachine) {
+  MemoryProbe p = ProbeMemory();
+  EXPECT_GT(p.mem_total, 0);
+  EXPECT_GT(p.mem_available, 0);
+  EXPECT_GT(p.spare_bytes(), 0);
+  std::cout << "this machine: " << p.Describe() << "\n";
+}
+
+TEST(ByteSize, ParsesSuffixesAndRefusesGarbage) {
+  EXPECT_EQ(ParseByteSize("300M", "--memory-budget"), 300 * 1024 * 1024);
+  EXPECT_EQ(ParseByteSize("1.5G", "b"), int64_t{3} * 512 * 1024 * 1024);
+  EXPECT_EQ(ParseByteSize("64K", "b"), 65536);
+  EXPECT_EQ(ParseByteSize("12345", "b"), 12345);
+  EXPECT_EQ(ParseByteSize("2MiB", "b"), 2 * 1024 * 1024);
+  for (const char* bad : {"", "M", "12X", "-5M", "0", "abc", "1e30G"}) {
+    EXPECT_THROW(ParseByteSize(bad, "--memory-budget"), UserError) << bad;
+  }
+  EXPECT_EQ(FormatBytes(300 * 1024 * 1024), "300.0 MiB");
+}
+
+}  // namespace
+}  // namespace elastiq
