@@ -13,6 +13,7 @@
 #include "src/runtime/bandwidth.h"
 #include "src/runtime/engine.h"
 #include "src/runtime/sampler.h"
+#include "src/runtime/selection.h"
 #include "src/text/incremental_decoder.h"
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
@@ -87,7 +88,8 @@ int RunQuantize(const Args& args) {
 }
 
 int RunRun(const Args& args) {
-  std::string palette, subnet, prompt, format = "fp32";
+  std::string palette, subnet, prompt, format = "fp32", budget;
+  double fraction = kDefaultMemoryFraction;
   int max_tokens = 64;
   EngineOptions engine_options;
   SamplerOptions sampler;
@@ -99,15 +101,26 @@ int RunRun(const Args& args) {
       ("max-tokens", po::value(&max_tokens)->default_value(max_tokens), "tokens to generate at most")
       ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
       ("threads", po::value(&engine_options.threads)->default_value(0), "threads (0: one per core)")
-      ("context", po::value(&engine_options.context)->default_value(0), "context length in tokens (0: the model's max)");
+      ("context", po::value(&engine_options.context)->default_value(0), "context length in tokens (0: the model's max)")
+      ("memory-budget", po::value(&budget), "pick the best palette entry that fits: auto (a share of the memory this process can spare now) or a size such as 300M")
+      ("memory-fraction", po::value(&fraction)->default_value(fraction), "share of the spare memory --memory-budget auto may use");
   AddSamplerOptions(d, sampler);
   po::variables_map vm;
   if (!ParseCommandLine("elastiq run --palette FILE.h5 [--subnet NAME] --prompt TEXT [--max-tokens N]", d, args, vm)) return 0;
   engine_options.format = ParseWeightFormat(format);
   ValidateSamplerOptions(sampler);
   if (max_tokens <= 0) throw UserError("--max-tokens must be positive");
+  if (!budget.empty() && !subnet.empty()) throw UserError("give either --subnet or --memory-budget, not both");
   auto store = WeightStore::Open(palette);
   const Tokenizer tokenizer = Tokenizer::FromBytes(store->file().TokenizerBytes(), palette + " /tokenizer");
+  if (!budget.empty()) {
+    const int threads = ThreadPool::ResolveSize(engine_options.threads);
+    Selection selection = SelectEntry(store->file(), {.budget = budget, .fraction = fraction, .format = engine_options.format,
+                                                      .context = engine_options.context, .threads = threads},
+                                      ProbeMemory());
+    std::fprintf(stderr, "%s", DescribeSelection(selection).c_str());
+    subnet = selection.choice().name;
+  }
   const PaletteEntry& entry = PickEntry(store->file(), subnet);
   Engine engine(*store, entry.spec, engine_options);
   std::vector<int> ids = tokenizer.Encode(prompt);

@@ -4,13 +4,12 @@
 #include <random>
 #include <vector>
 
-#include "src/format/model_file.h"
 #include "src/format/weight_layout.h"
 
 namespace elastiq {
 
 void WriteRandomModel(const std::string& path, const ModelConfig& config, uint64_t seed,
-                      const std::string& tokenizer_bytes) {
+                      const std::string& tokenizer_bytes, const std::vector<PaletteEntry>& extra_entries) {
   ModelFileWriter writer(path, config, kKindCheckpoint, tokenizer_bytes);
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 0.02f);
@@ -24,6 +23,7 @@ void WriteRandomModel(const std::string& path, const ModelConfig& config, uint64
     writer.WriteWeight(w.name, w.shape, values.data());
   }
   writer.AddPaletteEntry({MaxnetSpec(config), {{"random_weights", true}}});
+  for (const PaletteEntry& e : extra_entries) writer.AddPaletteEntry(e);
   writer.Commit();
 }
 

@@ -6,10 +6,12 @@
 #include <string>
 
 #include "src/core/model_config.h"
+#include "src/format/model_file.h"
 
 namespace elastiq {
 
+// The palette holds the maxnet plus `extra_entries` (tests build multi-entry palettes this way).
 void WriteRandomModel(const std::string& path, const ModelConfig& config, uint64_t seed,
-                      const std::string& tokenizer_bytes);
+                      const std::string& tokenizer_bytes, const std::vector<PaletteEntry>& extra_entries = {});
 
 }  // namespace elastiq

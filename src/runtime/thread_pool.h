@@ -21,6 +21,7 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
+  static int ResolveSize(int threads);  // what ThreadPool(threads).size() will be
   // Runs fn(thread_index) on every thread and returns when all have finished.
   void RunOnAll(const std::function<void(int)>& fn);
   // Splits [0, n) into one contiguous chunk per thread, chunk edges multiples of `grain`.

@@ -1,0 +1,26 @@
+// Predicted memory of running one palette entry in one format (DESIGN.md section 6):
+// resident weight bytes (the pages of the shared copy the entry touches), KV cache for the
+// context, and the engine's scratch buffers. Selection compares this with the memory budget.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "src/core/model_config.h"
+#include "src/core/subnet_spec.h"
+#include "src/runtime/linear.h"
+
+namespace elastiq {
+
+struct Footprint {
+  int64_t weights = 0;
+  int64_t kv_cache = 0;
+  int64_t scratch = 0;
+  int64_t total() const { return weights + kv_cache + scratch; }
+};
+
+// `prefill_tokens`: the longest batch fed at once (scratch grows with it).
+Footprint EstimateFootprint(const ModelConfig& config, const SubnetSpec& spec, WeightFormat format, int context,
+                            int threads, int prefill_tokens);
+
+}  // namespace elastiq
