@@ -1,9 +1,10 @@
-// Front ends of pretrain / eval / generate: check the user's files here (clear errors early),
+// Front ends of pretrain / mlfs / eval / generate: check the user's files here (clear errors early),
 // tokenize with SentencePiece, then hand the token ids to elastiq-train.
 #include <cstdio>
 #include <iostream>
 
 #include "src/core/error.h"
+#include "src/core/subnet_space.h"
 #include "src/format/model_file.h"
 #include "src/text/data_dir.h"
 #include "src/text/tokenize_data.h"
@@ -52,6 +53,25 @@ int RunPretrainFrontEnd(const Args& args) {
   const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
   const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
   return RunTrainingHelper(HelperArgs("pretrain", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
+}
+
+int RunMlfsFrontEnd(const Args& args) {
+  MlfsOptions o;
+  po::options_description d("mlfs options");
+  AddMlfsOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kMlfsUsage, d, args, vm)) return 0;
+  const ModelFile teacher = ModelFile::Open(o.teacher);
+  teacher.RequireKind({kKindCheckpoint}, "mlfs --teacher");
+  if (!o.space.empty()) LoadSubnetSpace(o.space, teacher.config());  // nests inside the teacher?
+  const Tokenizer tokenizer = Tokenizer::FromBytes(teacher.TokenizerBytes(), o.teacher + " /tokenizer");
+  const DataDir dir = OpenDataDir(o.data);
+  CheckDataMatchesModel(dir, teacher.config(), o.teacher);
+  std::printf("tokenizing %s ...\n", o.data.c_str());
+  std::fflush(stdout);
+  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
+  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
+  return RunTrainingHelper(HelperArgs("mlfs", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
 }
 
 int RunEvalFrontEnd(const Args& args) {

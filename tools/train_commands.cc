@@ -1,4 +1,4 @@
-// The LibTorch side of pretrain / eval / generate (run inside elastiq-train).
+// The LibTorch side of pretrain / mlfs / eval / generate (run inside elastiq-train).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -7,6 +7,7 @@
 #include "src/core/error.h"
 #include "src/format/model_file.h"
 #include "src/text/unigram.h"
+#include "lowrank/mlfs.h"
 #include "supernet/evaluate.h"
 #include "supernet/generate.h"
 #include "supernet/model_io.h"
@@ -44,6 +45,21 @@ int RunPretrainHelper(const Args& args) {
   std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n",
               static_cast<long long>(s.steps), s.tokens_per_second,
               LoadModelConfig(o.config).is_encoder() ? "accuracy" : "perplexity", s.val_metric, o.out.c_str());
+  return 0;
+}
+
+int RunMlfsHelper(const Args& args) {
+  MlfsOptions o;
+  po::options_description d("mlfs options");
+  AddMlfsOptions(d, o);
+  AddMlfsInternalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kMlfsUsage, d, args, vm)) return 0;
+  MlfsSummary s = RunMlfs(o);
+  if (s.stopped_early) return 0;
+  std::printf("mlfs: %lld steps; validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
+              static_cast<long long>(s.steps), ModelFile::Open(o.out).config().is_encoder() ? "accuracy" : "perplexity",
+              s.val_metric_maxnet, s.val_metric_smallest, o.out.c_str());
   return 0;
 }
 
