@@ -1,4 +1,4 @@
-// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|mlfs|eval|generate`. It never links
+// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|mlfs|palette|eval|generate`. It never links
 // SentencePiece (DATA.md: protobuf clash); it reads token ids the front end wrote.
 #include "tools/commands.h"
 
@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       {"pretrain", "pretraining loop (called by `elastiq pretrain`)", RunPretrainHelper},
       {"mlfs", "MLFS supernet training (called by `elastiq mlfs`)", RunMlfsHelper},
+      {"palette", "palette search (called by `elastiq palette`)", RunPaletteHelper},
       {"eval", "LibTorch evaluation (called by `elastiq eval`)", RunEvalHelper},
       {"generate", "LibTorch reference sampling (called by `elastiq generate`)", RunGenerateHelper},
   };

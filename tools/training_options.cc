@@ -75,6 +75,25 @@ void AddMlfsInternalOptions(po::options_description& d, MlfsOptions& o) {
       ("stop-after", po::value(&o.stop_after)->default_value(0), "testing: stop after N steps as if killed");
 }
 
+void AddPaletteOptions(po::options_description& d, PaletteOptions& o) {
+  d.add_options()
+      ("supernet", po::value(&o.supernet)->required(), "MLFS supernet (.h5 from elastiq mlfs)")
+      ("data", po::value(&o.data)->required(), "prepared data folder; its val split scores the candidates")
+      ("out", po::value(&o.out)->required(), "output palette file (.h5)")
+      ("sizes", po::value(&o.sizes)->multitoken()->default_value(o.sizes, "1 0.67 0.5 0.25"), "palette entries as fractions of the maxnet's parameters")
+      ("candidates", po::value(&o.candidates)->default_value(o.candidates), "per size: largest subnets within budget scored by the proxy")
+      ("finalists", po::value(&o.finalists)->default_value(o.finalists), "per size: best proxy scores evaluated on --eval-tokens")
+      ("proxy-tokens", po::value(&o.proxy_tokens)->default_value(o.proxy_tokens), "validation tokens of the cheap proxy")
+      ("eval-tokens", po::value(&o.eval_tokens)->default_value(o.eval_tokens), "validation tokens of the real evaluation")
+      ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")
+      ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");
+}
+
+void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o) {
+  d.add_options()("val-ids", po::value(&o.val_ids), "internal: tokenized val split");
+}
+
 void AddEvalOptions(po::options_description& d, EvalOptions& o) {
   d.add_options()
       ("model", po::value(&o.model)->required(), "model file (.h5): checkpoint, supernet or palette")

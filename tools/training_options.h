@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lowrank/mlfs_options.h"
+#include "lowrank/palette_options.h"
 #include "src/runtime/sampler.h"
 #include "supernet/pretrain_options.h"
 #include "tools/cli.h"
@@ -43,6 +44,8 @@ void AddPretrainOptions(po::options_description& d, PretrainOptions& o);
 void AddPretrainInternalOptions(po::options_description& d, PretrainOptions& o);
 void AddMlfsOptions(po::options_description& d, MlfsOptions& o);
 void AddMlfsInternalOptions(po::options_description& d, MlfsOptions& o);
+void AddPaletteOptions(po::options_description& d, PaletteOptions& o);
+void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o);
 void AddEvalOptions(po::options_description& d, EvalOptions& o);
 void AddEvalInternalOptions(po::options_description& d, EvalOptions& o);
 void AddGenerateOptions(po::options_description& d, GenerateOptions& o);
@@ -52,6 +55,8 @@ inline constexpr const char* kPretrainUsage = "elastiq pretrain --config FILE.js
 inline constexpr const char* kMlfsUsage =
     "elastiq mlfs --teacher T.h5 --data DIR --out S.h5 [--space FILE.json] [--stage0-steps N --stage1-steps N "
     "--stage2-steps N] [--subnets-per-step K] [--gamma G] [--resume]";
+inline constexpr const char* kPaletteUsage =
+    "elastiq palette --supernet S.h5 --data DIR --out P.h5 [--sizes 1 0.67 0.5 0.25]";
 inline constexpr const char* kEvalUsage = "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--json]";
 inline constexpr const char* kGenerateUsage = "elastiq generate --model FILE.h5 --prompt TEXT [--max-tokens N] [sampling options]";
 

@@ -2,6 +2,7 @@
 // distillation loss behaves, a run killed across the stage-0 -> 1 transition resumes exactly, and
 // wrong inputs are refused.
 #include "lowrank/mlfs.h"
+#include "lowrank/palette_search.h"
 
 #include <gtest/gtest.h>
 
@@ -142,6 +143,37 @@ TEST_F(Mlfs, KilledRunResumesOnTheSameTrajectory) {
   SuperTransformer b = LoadSuperTransformer(ModelFile::Open(killed.out));
   auto pb = b->named_parameters();
   for (auto& p : a->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+}
+
+TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
+  testing::ScratchDir out;
+  RunMlfs(Options(out));
+  PaletteOptions p;
+  p.supernet = out / "supernet.h5";
+  p.val_ids = *dir_ / "val.h5";
+  p.out = out / "palette.h5";
+  p.sizes = {1.0, 0.5, 0.25};
+  p.candidates = 3;
+  p.proxy_tokens = 32;
+  p.eval_tokens = 64;
+  p.threads = 1;
+  std::vector<PaletteEntry> entries = RunPaletteSearch(p);
+  ModelFile f = ModelFile::Open(p.out);
+  EXPECT_EQ(f.kind(), kKindPalette);
+  ASSERT_EQ(f.palette().size(), 3u);
+  const ModelConfig& c = f.config();
+  const int64_t full = CountParams(c, MaxnetSpec(c)).total();
+  EXPECT_EQ(entries[2].spec.name, "p25");
+  EXPECT_TRUE(IsMaxnet(f.Entry("p100").spec, c) || CountParams(c, f.Entry("p100").spec).total() <= full);
+  for (const PaletteEntry& e : f.palette()) {
+    EXPECT_LE(CountParams(c, e.spec).total(), e.metrics["requested_size"].get<double>() * full);
+    EXPECT_GT(e.metrics["val_perplexity"].get<double>(), 1.0);
+  }
+  EXPECT_GE(static_cast<double>(full) / CountParams(c, f.Entry("p25").spec).total(), 4.0);
+  // The palette's weights are the supernet's.
+  EXPECT_EQ(f.ReadWeight("layers.0.wq"), ModelFile::Open(p.supernet).ReadWeight("layers.0.wq"));
+  p.supernet = *dir_ / "teacher.h5";
+  EXPECT_THROW(RunPaletteSearch(p), UserError);
 }
 
 TEST_F(Mlfs, WrongInputsAreRefused) {

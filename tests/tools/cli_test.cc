@@ -41,7 +41,7 @@ void ExpectUserError(const std::string& args, const std::string& needle) {
 
 TEST(Cli, HelpEverywhere) {
   for (const char* args : {"help", "--help", "help pretrain", "pretrain --help", "data prepare --help",
-                           "tokenizer train --help", "mlfs --help", "eval --help", "generate --help", "inspect --help", "data --help"}) {
+                           "tokenizer train --help", "mlfs --help", "palette --help", "eval --help", "generate --help", "inspect --help", "data --help"}) {
     testing::CommandResult r = RunCommand(Elastiq(args));
     EXPECT_EQ(r.exit_code, 0) << args << r.err;
     EXPECT_NE(r.out.find("usage: elastiq"), std::string::npos) << args;
@@ -79,6 +79,12 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   ExpectUserError("mlfs --teacher " + (dir / "teacher.h5") + " --space " + (dir / "heads.json") + " --data x --out y",
                   "\"n_heads\" has 3, not a multiple of the teacher's 2 query heads per KV group");
   ExpectUserError("mlfs --teacher " + (dir / "missing.h5") + " --data x --out y", "missing.h5: no such file");
+  // palette: needs a supernet, and sizes some subnet can meet.
+  WriteZeroModel(dir / "supernet.h5", kKindSupernet);
+  ExpectUserError("palette --supernet " + (dir / "teacher.h5") + " --data x --out y", "is a checkpoint file, but palette --supernet needs a supernet file");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.01", "no subnet of the search space has at most");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.5 2", "is not a fraction in (0, 1]");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes", "sizes");
 }
 
 class CliEndToEnd : public ::testing::Test {
@@ -145,6 +151,13 @@ TEST_F(CliEndToEnd, MlfsTrainsAndResumesASupernet) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["subnet"], "smallest");
   ExpectUserError("mlfs --teacher " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --out " + (*dir_ / "s2.h5"),
                   "is a supernet file, but mlfs --teacher needs a checkpoint file");
+  r = RunCommand(Elastiq("palette --supernet " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --out " + (*dir_ / "p.h5") +
+                         " --sizes 1 0.5 --candidates 2 --proxy-tokens 32 --eval-tokens 64"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("p50"), std::string::npos) << r.out;
+  r = RunCommand(Elastiq("eval --model " + (*dir_ / "p.h5") + " --data " + (*dir_ / "data") + " --subnet p50 --max-tokens 64 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["subnet"], "p50");
 }
 
 TEST_F(CliEndToEnd, ResumeErrorsAndVocabularyMismatch) {
