@@ -223,14 +223,21 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
   }
   const SubnetSpec maxnet = MaxnetSpec(config);
   const SubnetSpec smallest = SmallestSubnet(space, config, /*full_depth=*/false);
+  MlfsSummary summary;
   std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
               config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
               static_cast<long long>(CountParams(config, smallest).total()), o.rank,
               static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)), static_cast<long long>(o.stage0_steps),
               static_cast<long long>(o.stage1_steps), static_cast<long long>(o.stage2_steps), width, o.gamma);
 
-  MlfsSummary summary;
   std::vector<PaletteEntry> palette = {{maxnet, nlohmann::json::object()}, {smallest, nlohmann::json::object()}};
+  if (o.resume) {  // keep the checkpoint's measurements until the next evaluation
+    const ModelFile checkpoint = ModelFile::Open(o.out);
+    const std::string metric = std::string("val_") + ValidationMetricName(config);
+    for (PaletteEntry& e : palette) e.metrics = checkpoint.Entry(e.spec.name).metrics;
+    summary.val_metric_maxnet = palette[0].metrics.value(metric, 0.0);
+    summary.val_metric_smallest = palette[1].metrics.value(metric, 0.0);
+  }
   ProgressMeter progress(total, static_cast<int64_t>(history.size()) / width, int64_t{o.batch_size} * seq_len);
   LossMeans means;
   for (int64_t step = static_cast<int64_t>(history.size()) / width; step < total; ++step) {

@@ -139,6 +139,10 @@ TEST_F(Mlfs, KilledRunResumesOnTheSameTrajectory) {
   killed.resume = true;
   MlfsSummary resumed = RunMlfs(killed);
   EXPECT_TRUE(SameLosses(resumed.losses, uninterrupted.losses));
+  EXPECT_EQ(resumed.val_metric_smallest, uninterrupted.val_metric_smallest);
+  MlfsSummary complete = RunMlfs(killed);  // nothing left to train: reports the checkpoint's metrics
+  EXPECT_EQ(complete.steps, 9);
+  EXPECT_EQ(complete.val_metric_maxnet, uninterrupted.val_metric_maxnet);
   SuperTransformer a = LoadSuperTransformer(ModelFile::Open(full_dir / "supernet.h5"));
   SuperTransformer b = LoadSuperTransformer(ModelFile::Open(killed.out));
   auto pb = b->named_parameters();
