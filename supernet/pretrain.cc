@@ -11,45 +11,12 @@
 #include "src/core/error.h"
 #include "src/format/model_file.h"
 #include "supernet/adamw.h"
-#include "supernet/batches.h"
-#include "supernet/evaluate.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
+#include "supernet/training_data.h"
 
 namespace elastiq {
 namespace {
-
-struct TrainingData {
-  TokenStream train, val;           // decoder
-  LabelledTokens train_set, val_set;  // encoder
-};
-
-TrainingData LoadTrainingData(const PretrainOptions& o, const ModelConfig& config) {
-  if (o.train_ids.empty() || o.val_ids.empty()) {
-    throw UserError("pretrain: token-id files missing (run through `elastiq pretrain`, which tokenizes --data)");
-  }
-  TrainingData d;
-  int vocab = 0;
-  if (config.is_encoder()) {
-    d.train_set = ReadLabelledTokens(o.train_ids);
-    d.val_set = ReadLabelledTokens(o.val_ids);
-    vocab = d.train_set.vocab_size;
-    if (static_cast<int>(d.train_set.class_names.size()) != config.n_classes) {
-      throw UserError(o.config + ": n_classes is " + std::to_string(config.n_classes) + " but " + o.data +
-                      " has " + std::to_string(d.train_set.class_names.size()) + " classes; set \"n_classes\" to match");
-    }
-  } else {
-    d.train = ReadTokenStream(o.train_ids);
-    d.val = ReadTokenStream(o.val_ids);
-    vocab = d.train.vocab_size;
-  }
-  if (vocab != config.vocab_size) {
-    throw UserError(o.config + ": vocab_size is " + std::to_string(config.vocab_size) + " but the tokenizer " +
-                    o.tokenizer + " has " + std::to_string(vocab) + " pieces; set \"vocab_size\": " +
-                    std::to_string(vocab) + " in the config or train a matching tokenizer");
-  }
-  return d;
-}
 
 nlohmann::json OptionsJson(const PretrainOptions& o) {
   return {{"steps", o.steps}, {"batch_size", o.batch_size}, {"seq_len", o.seq_len}, {"lr", o.lr},
@@ -84,7 +51,7 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the config's max_seq_len " + std::to_string(config.max_seq_len));
   }
   const std::string tokenizer_bytes = ReadFileBytes(o.tokenizer);
-  TrainingData data = LoadTrainingData(o, config);
+  TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.config, o.data);
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.steps / 10);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
   const int64_t warmup = o.warmup > 0 ? o.warmup : std::max<int64_t>(1, o.steps / 20);
@@ -125,14 +92,8 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     torch::Tensor loss;
     {
       AutocastScope autocast(precision);
-      if (config.is_encoder()) {
-        ClassBatch b = MakeClassBatch(data.train_set, SampleExampleIndices(data.train_set.size(), o.batch_size, o.seed, step), seq_len);
-        loss = torch::nn::functional::cross_entropy(model->forward(b.ids, maxnet, {.key_padding = b.padding}), b.labels);
-      } else {
-        torch::Tensor w = SampleLmWindows(data.train.ids, o.batch_size, seq_len, o.seed, step);
-        torch::Tensor logits = model->forward(w.narrow(1, 0, seq_len), maxnet);
-        loss = torch::nn::functional::cross_entropy(logits.reshape({-1, config.vocab_size}), w.narrow(1, 1, seq_len).reshape({-1}));
-      }
+      TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
+      loss = TaskLoss(ForwardBatch(model, maxnet, batch), batch);
     }
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
@@ -143,15 +104,13 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
 
     const bool last = step + 1 == o.steps;
     if ((step + 1) % eval_every == 0 || last) {
-      EvalResult r = config.is_encoder()
-                         ? EvaluateClassifier(model, maxnet, data.val_set, seq_len, o.batch_size, o.eval_tokens / seq_len, precision)
-                         : EvaluateLm(model, maxnet, data.val.ids, seq_len, o.batch_size, o.eval_tokens, precision);
+      EvalResult r = EvaluateValidation(model, maxnet, data, seq_len, o.batch_size, o.eval_tokens, precision);
       summary.val_loss = r.loss;
-      summary.val_metric = config.is_encoder() ? r.accuracy : r.perplexity;
+      summary.val_metric = ValidationMetric(config, r);
       metrics["val_loss"] = r.loss;
-      metrics[config.is_encoder() ? "val_accuracy" : "val_perplexity"] = summary.val_metric;
+      metrics[std::string("val_") + ValidationMetricName(config)] = summary.val_metric;
       std::printf("  step %lld: validation loss %.4f, %s %.4g\n", static_cast<long long>(step + 1), r.loss,
-                  config.is_encoder() ? "accuracy" : "perplexity", summary.val_metric);
+                  ValidationMetricName(config), summary.val_metric);
     }
     if ((step + 1) % checkpoint_every == 0 || last) {
       metrics["train_steps"] = step + 1;

@@ -22,15 +22,15 @@ ProgressMeter::ProgressMeter(int64_t total_steps, int64_t first_step, int64_t to
     : total_(total_steps), first_(first_step), tokens_per_step_(tokens_per_step), last_step_(first_step),
       start_(Clock::now()) {}
 
-void ProgressMeter::Step(int64_t step, double loss, double lr, int64_t every) {
+void ProgressMeter::Step(int64_t step, double loss, double lr, int64_t every, const std::string& detail) {
   last_step_ = step;
   loss_sum_ += loss;
   ++loss_count_;
-  if (every <= 0 || (step % every != 0 && step != total_)) return;
+  if (!Due(step, every)) return;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double per_step = elapsed / static_cast<double>(step - first_);
-  std::printf("step %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  elapsed %s  eta %s\n",
-              static_cast<long long>(step), static_cast<long long>(total_), loss_sum_ / loss_count_, lr,
+  std::printf("step %lld/%lld  loss %.4f%s  lr %.2e  %.0f tok/s  elapsed %s  eta %s\n",
+              static_cast<long long>(step), static_cast<long long>(total_), loss_sum_ / loss_count_, detail.c_str(), lr,
               TokensPerSecond(), FormatDuration(elapsed).c_str(),
               FormatDuration(per_step * static_cast<double>(total_ - step)).c_str());
   std::fflush(stdout);

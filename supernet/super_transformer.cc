@@ -21,6 +21,16 @@ BlockImpl::BlockImpl(const ModelConfig& c) {
   w_down = register_parameter("w_down", torch::empty({d, f}));
 }
 
+const char* ProjectionName(Projection p) {
+  static const char* kNames[kNumProjections] = {"wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"};
+  return kNames[static_cast<int>(p)];
+}
+
+torch::Tensor& BlockImpl::projection(Projection p) {
+  torch::Tensor* all[kNumProjections] = {&wq, &wk, &wv, &wo, &w_gate, &w_up, &w_down};
+  return *all[static_cast<int>(p)];
+}
+
 SuperTransformerImpl::SuperTransformerImpl(const ModelConfig& c) : config_(c) {
   embed = register_parameter("embed", torch::empty({c.vocab_size, c.d_model}));
   auto list = register_module("layers", torch::nn::ModuleList());
@@ -50,12 +60,11 @@ void SuperTransformerImpl::ResetParameters(uint64_t seed) {
   if (cls_head.defined()) cls_head.normal_(0.0, std);
 }
 
-namespace {
-// W[:rows, :cols] as a view.
-torch::Tensor Prefix(const torch::Tensor& w, int64_t rows, int64_t cols) {
-  return w.narrow(0, 0, rows).narrow(1, 0, cols);
+torch::Tensor SuperTransformerImpl::ProjectionWeight(int layer, Projection p, int64_t rows, int64_t cols,
+                                                     const SubnetSpec& spec) {
+  const torch::Tensor& base = blocks[static_cast<size_t>(layer)]->projection(p);
+  return hook_ ? hook_->Effective(layer, p, base, rows, cols, spec) : PrefixView(base, rows, cols);
 }
-}  // namespace
 
 torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec,
                                              int ffn, const RopeTables& rope,
@@ -64,15 +73,17 @@ torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, 
   const int64_t B = x.size(0), T = x.size(1), d = spec.d_model, hd = config_.head_dim();
   const int64_t H = spec.n_heads(config_), KV = spec.n_kv_heads;
   torch::Tensor h = RmsNorm(x, b->attn_norm.narrow(0, 0, d), config_.norm_eps);
-  torch::Tensor q = torch::linear(h, Prefix(b->wq, H * hd, d)).view({B, T, H, hd}).transpose(1, 2);
-  torch::Tensor k = torch::linear(h, Prefix(b->wk, KV * hd, d)).view({B, T, KV, hd}).transpose(1, 2);
-  torch::Tensor v = torch::linear(h, Prefix(b->wv, KV * hd, d)).view({B, T, KV, hd}).transpose(1, 2);
+  auto w = [&](Projection p, int64_t rows, int64_t cols) { return ProjectionWeight(layer, p, rows, cols, spec); };
+  torch::Tensor q = torch::linear(h, w(Projection::kWq, H * hd, d)).view({B, T, H, hd}).transpose(1, 2);
+  torch::Tensor k = torch::linear(h, w(Projection::kWk, KV * hd, d)).view({B, T, KV, hd}).transpose(1, 2);
+  torch::Tensor v = torch::linear(h, w(Projection::kWv, KV * hd, d)).view({B, T, KV, hd}).transpose(1, 2);
   q = ApplyRope(q, rope);
   k = ApplyRope(k, rope);
   torch::Tensor attn = GroupedQueryAttention(q, k, v, !config_.is_encoder(), key_padding);
-  torch::Tensor out = x + torch::linear(attn, Prefix(b->wo, d, H * hd)).to(torch::kFloat);
+  torch::Tensor out = x + torch::linear(attn, w(Projection::kWo, d, H * hd)).to(torch::kFloat);
   h = RmsNorm(out, b->ffn_norm.narrow(0, 0, d), config_.norm_eps);
-  torch::Tensor ffn_out = SwiGlu(h, Prefix(b->w_gate, ffn, d), Prefix(b->w_up, ffn, d), Prefix(b->w_down, d, ffn));
+  torch::Tensor ffn_out = SwiGlu(h, w(Projection::kGate, ffn, d), w(Projection::kUp, ffn, d),
+                                 w(Projection::kDown, d, ffn));
   return out + ffn_out.to(torch::kFloat);
 }
 

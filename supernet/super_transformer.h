@@ -14,12 +14,28 @@
 
 namespace elastiq {
 
+// The linear projections of a block, in the order RunBlock uses them; each may carry an adapter.
+enum class Projection { kWq, kWk, kWv, kWo, kGate, kUp, kDown };
+inline constexpr int kNumProjections = 7;
+const char* ProjectionName(Projection p);  // "wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"
+
 // One stored block. Parameter names match the file's /weights/layers.<i>.<name>.
 struct BlockImpl : torch::nn::Module {
   explicit BlockImpl(const ModelConfig& config);
+  torch::Tensor& projection(Projection p);
   torch::Tensor attn_norm, wq, wk, wv, wo, ffn_norm, w_gate, w_up, w_down;
 };
 TORCH_MODULE(Block);
+
+// Optional hook on every projection weight: returns the effective W[:rows, :cols] a subnet uses,
+// given the stored (maxnet) weight `base`. lowrank/ implements it (W0 + (alpha/r) B A, both sliced
+// with the same prefix operator), so supernet/ never depends on lowrank/.
+class WeightHook {
+ public:
+  virtual ~WeightHook() = default;
+  virtual torch::Tensor Effective(int layer, Projection p, const torch::Tensor& base, int64_t rows, int64_t cols,
+                                  const SubnetSpec& spec) = 0;
+};
 
 struct ForwardOptions {
   torch::Tensor key_padding;                  // encoder: (B, T) bool, true at padding
@@ -35,6 +51,10 @@ class SuperTransformerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, const SubnetSpec& spec, const ForwardOptions& options = {});
   // Initializes like GPT-2/Llama: N(0, 0.02), output projections scaled by 1/sqrt(2 * depth).
   void ResetParameters(uint64_t seed);
+  // Not owned; nullptr (the default) runs the stored weights as they are.
+  void SetWeightHook(WeightHook* hook) { hook_ = hook; }
+  // The weight one projection of `layer` has in `spec`: (rows, cols) prefix, through the hook if set.
+  torch::Tensor ProjectionWeight(int layer, Projection p, int64_t rows, int64_t cols, const SubnetSpec& spec);
 
   torch::Tensor embed, final_norm, cls_head;
   std::vector<Block> blocks;
@@ -43,6 +63,7 @@ class SuperTransformerImpl : public torch::nn::Module {
   torch::Tensor RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec, int ffn,
                          const RopeTables& rope, const torch::Tensor& key_padding);
   ModelConfig config_;
+  WeightHook* hook_ = nullptr;
 };
 TORCH_MODULE(SuperTransformer);
 

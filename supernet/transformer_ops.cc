@@ -6,6 +6,10 @@
 
 namespace elastiq {
 
+torch::Tensor PrefixView(const torch::Tensor& w, int64_t rows, int64_t cols) {
+  return w.narrow(0, 0, rows).narrow(1, 0, cols);
+}
+
 torch::Tensor RmsNorm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
   torch::Tensor xf = x.to(torch::kFloat);
   torch::Tensor inv = torch::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);

@@ -1,9 +1,11 @@
-// Front ends of pretrain / eval / generate: check the user's files here (clear errors early),
+// Front ends of pretrain / mlfs / palette / eval / generate: check the user's files here (clear errors early),
 // tokenize with SentencePiece, then hand the token ids to elastiq-train.
 #include <cstdio>
 #include <iostream>
 
 #include "src/core/error.h"
+#include "src/core/palette_plan.h"
+#include "src/core/subnet_space.h"
 #include "src/format/model_file.h"
 #include "src/runtime/runtime_eval.h"
 #include "src/text/baselines.h"
@@ -79,6 +81,45 @@ int RunPretrainFrontEnd(const Args& args) {
   const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
   const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
   return RunTrainingHelper(HelperArgs("pretrain", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
+}
+
+int RunMlfsFrontEnd(const Args& args) {
+  MlfsOptions o;
+  po::options_description d("mlfs options");
+  AddMlfsOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kMlfsUsage, d, args, vm)) return 0;
+  const ModelFile teacher = ModelFile::Open(o.teacher);
+  teacher.RequireKind({kKindCheckpoint}, "mlfs --teacher");
+  if (!o.space.empty()) LoadSubnetSpace(o.space, teacher.config());  // nests inside the teacher?
+  const Tokenizer tokenizer = Tokenizer::FromBytes(teacher.TokenizerBytes(), o.teacher + " /tokenizer");
+  const DataDir dir = OpenDataDir(o.data);
+  CheckDataMatchesModel(dir, teacher.config(), o.teacher);
+  std::printf("tokenizing %s ...\n", o.data.c_str());
+  std::fflush(stdout);
+  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
+  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
+  return RunTrainingHelper(HelperArgs("mlfs", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
+}
+
+int RunPaletteFrontEnd(const Args& args) {
+  PaletteOptions o;
+  po::options_description d("palette options");
+  AddPaletteOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kPaletteUsage, d, args, vm)) return 0;
+  const ModelFile supernet = ModelFile::Open(o.supernet);
+  supernet.RequireKind({kKindSupernet}, "palette --supernet");
+  const ModelConfig& c = supernet.config();
+  const SubnetSpace space = supernet.h5().HasAttr("/", "subnet_space")
+                                ? ParseSubnetSpace(supernet.h5().GetStringAttr("/", "subnet_space"), c, o.supernet + " subnet_space")
+                                : DefaultSubnetSpace(c);
+  PlanPalette(space, c, o.sizes, o.candidates);  // every size can be met?
+  const Tokenizer tokenizer = Tokenizer::FromBytes(supernet.TokenizerBytes(), o.supernet + " /tokenizer");
+  const DataDir dir = OpenDataDir(o.data);
+  CheckDataMatchesModel(dir, c, o.supernet);
+  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
+  return RunTrainingHelper(HelperArgs("palette", args, {"--val-ids", val_ids}));
 }
 
 int RunEvalFrontEnd(const Args& args) {

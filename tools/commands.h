@@ -11,6 +11,8 @@ int RunDataPrepare(const Args& args);
 int RunTokenizerTrain(const Args& args);
 int RunInspect(const Args& args);
 int RunPretrainFrontEnd(const Args& args);
+int RunMlfsFrontEnd(const Args& args);
+int RunPaletteFrontEnd(const Args& args);
 int RunEvalFrontEnd(const Args& args);
 int RunGenerateFrontEnd(const Args& args);
 int RunInit(const Args& args);
@@ -20,6 +22,8 @@ int RunBench(const Args& args);
 
 // elastiq-train
 int RunPretrainHelper(const Args& args);
+int RunMlfsHelper(const Args& args);
+int RunPaletteHelper(const Args& args);
 int RunEvalHelper(const Args& args);
 int RunGenerateHelper(const Args& args);
 

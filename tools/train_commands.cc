@@ -1,4 +1,4 @@
-// The LibTorch side of pretrain / eval / generate (run inside elastiq-train).
+// The LibTorch side of pretrain / mlfs / palette / eval / generate (run inside elastiq-train).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -6,6 +6,8 @@
 
 #include "src/core/error.h"
 #include "src/format/model_file.h"
+#include "lowrank/mlfs.h"
+#include "lowrank/palette_search.h"
 #include "src/text/baselines.h"
 #include "supernet/evaluate.h"
 #include "supernet/generate.h"
@@ -36,6 +38,34 @@ int RunPretrainHelper(const Args& args) {
   std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n",
               static_cast<long long>(s.steps), s.tokens_per_second,
               LoadModelConfig(o.config).is_encoder() ? "accuracy" : "perplexity", s.val_metric, o.out.c_str());
+  return 0;
+}
+
+int RunMlfsHelper(const Args& args) {
+  MlfsOptions o;
+  po::options_description d("mlfs options");
+  AddMlfsOptions(d, o);
+  AddMlfsInternalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kMlfsUsage, d, args, vm)) return 0;
+  MlfsSummary s = RunMlfs(o);
+  if (s.stopped_early) return 0;
+  std::printf("mlfs: %lld steps; validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
+              static_cast<long long>(s.steps), ModelFile::Open(o.out).config().is_encoder() ? "accuracy" : "perplexity",
+              s.val_metric_maxnet, s.val_metric_smallest, o.out.c_str());
+  return 0;
+}
+
+int RunPaletteHelper(const Args& args) {
+  PaletteOptions o;
+  po::options_description d("palette options");
+  AddPaletteOptions(d, o);
+  AddPaletteInternalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kPaletteUsage, d, args, vm)) return 0;
+  std::vector<PaletteEntry> entries = RunPaletteSearch(o);
+  std::printf("palette: %zu entries; wrote %s (elastiq eval --model %s --subnet NAME)\n", entries.size(), o.out.c_str(),
+              o.out.c_str());
   return 0;
 }
 

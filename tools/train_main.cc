@@ -1,4 +1,4 @@
-// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|eval|generate`. It never links
+// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|mlfs|palette|eval|generate`. It never links
 // SentencePiece (DATA.md: protobuf clash); it reads token ids the front end wrote.
 #include "tools/commands.h"
 
@@ -6,6 +6,8 @@ int main(int argc, char** argv) {
   using namespace elastiq;
   const std::vector<Command> commands = {
       {"pretrain", "pretraining loop (called by `elastiq pretrain`)", RunPretrainHelper},
+      {"mlfs", "MLFS supernet training (called by `elastiq mlfs`)", RunMlfsHelper},
+      {"palette", "palette search (called by `elastiq palette`)", RunPaletteHelper},
       {"eval", "LibTorch evaluation (called by `elastiq eval`)", RunEvalHelper},
       {"generate", "LibTorch reference sampling (called by `elastiq generate`)", RunGenerateHelper},
   };

@@ -34,6 +34,66 @@ void AddPretrainInternalOptions(po::options_description& d, PretrainOptions& o) 
       ("stop-after", po::value(&o.stop_after)->default_value(0), "testing: stop after N steps as if killed");
 }
 
+void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
+  d.add_options()
+      ("teacher", po::value(&o.teacher)->required(), "pretrained teacher (.h5 of kind checkpoint, from elastiq pretrain)")
+      ("data", po::value(&o.data)->required(), "prepared data folder (the target data of stage 0 and the supernet)")
+      ("out", po::value(&o.out)->required(), "output supernet file (.h5); checkpoints overwrite it atomically")
+      ("space", po::value(&o.space), "search space JSON: d_model, ffn_dim, n_kv_heads (or n_heads), depth lists, depth_policy (default: half to full width and depth)")
+      ("stage0-steps", po::value(&o.stage0_steps)->default_value(o.stage0_steps), "stage 0: low-rank fine-tuning of the teacher (maxnet only), then merged")
+      ("stage1-steps", po::value(&o.stage1_steps)->default_value(o.stage1_steps), "stage 1: width-only subnets at full depth")
+      ("stage2-steps", po::value(&o.stage2_steps)->default_value(o.stage2_steps), "stage 2: width and depth subnets")
+      ("subnets-per-step", po::value(&o.subnets_per_step)->default_value(o.subnets_per_step), "K: maxnet, smallest and K-2 random subnets per step (sandwich rule)")
+      ("gamma", po::value(&o.gamma)->default_value(o.gamma), "gradient scaling: subnet j's loss weighs (n_maxnet / n_j)^gamma (0: off)")
+      ("rank", po::value(&o.rank)->default_value(o.rank), "low-rank adapter rank r")
+      ("lora-alpha", po::value(&o.lora_alpha)->default_value(o.lora_alpha), "adapter scale alpha (W = W0 + alpha / r B A)")
+      ("kd-alpha", po::value(&o.kd_alpha)->default_value(o.kd_alpha), "weight of KL(p_maxnet || p_subnet)")
+      ("kd-beta", po::value(&o.kd_beta)->default_value(o.kd_beta), "weight of the hidden-state MSE through learned projections")
+      ("temperature", po::value(&o.temperature)->default_value(o.temperature), "distillation temperature tau")
+      ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for importance rewiring after stage 0 (0: off)")
+      ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per step")
+      ("seq-len", po::value(&o.seq_len)->default_value(o.seq_len), "tokens per sequence (0: the teacher's max_seq_len)")
+      ("lr", po::value(&o.lr)->default_value(o.lr), "peak learning rate (warm-up + cosine, per phase)")
+      ("min-lr-ratio", po::value(&o.min_lr_ratio)->default_value(o.min_lr_ratio), "final LR as a fraction of the peak")
+      ("warmup", po::value(&o.warmup)->default_value(o.warmup), "warm-up steps per phase (0: 5% of it)")
+      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay), "AdamW decoupled weight decay on the adapters")
+      ("clip", po::value(&o.clip)->default_value(o.clip), "gradient-norm clipping threshold")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "seed for adapters, batches and subnet sampling")
+      ("eval-every", po::value(&o.eval_every)->default_value(o.eval_every), "validate maxnet and smallest every N steps (0: 10 times per run)")
+      ("eval-tokens", po::value(&o.eval_tokens)->default_value(o.eval_tokens), "validation tokens per evaluation")
+      ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(o.checkpoint_every), "checkpoint every N steps (0: with each validation)")
+      ("log-every", po::value(&o.log_every)->default_value(o.log_every), "progress line every N steps")
+      ("resume", po::bool_switch(&o.resume), "continue from the checkpoint at --out")
+      ("precision", po::value(&o.precision)->default_value(o.precision), "bf16 | fp32 | auto")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads (0: one per core)");
+}
+
+void AddMlfsInternalOptions(po::options_description& d, MlfsOptions& o) {
+  d.add_options()
+      ("train-ids", po::value(&o.train_ids), "internal: tokenized train split")
+      ("val-ids", po::value(&o.val_ids), "internal: tokenized val split")
+      ("stop-after", po::value(&o.stop_after)->default_value(0), "testing: stop after N steps as if killed");
+}
+
+void AddPaletteOptions(po::options_description& d, PaletteOptions& o) {
+  d.add_options()
+      ("supernet", po::value(&o.supernet)->required(), "MLFS supernet (.h5 from elastiq mlfs)")
+      ("data", po::value(&o.data)->required(), "prepared data folder; its val split scores the candidates")
+      ("out", po::value(&o.out)->required(), "output palette file (.h5)")
+      ("sizes", po::value(&o.sizes)->multitoken()->default_value(o.sizes, "1 0.67 0.5 0.25"), "palette entries as fractions of the maxnet's parameters")
+      ("candidates", po::value(&o.candidates)->default_value(o.candidates), "per size: largest subnets within budget scored by the proxy")
+      ("finalists", po::value(&o.finalists)->default_value(o.finalists), "per size: best proxy scores evaluated on --eval-tokens")
+      ("proxy-tokens", po::value(&o.proxy_tokens)->default_value(o.proxy_tokens), "validation tokens of the cheap proxy")
+      ("eval-tokens", po::value(&o.eval_tokens)->default_value(o.eval_tokens), "validation tokens of the real evaluation")
+      ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")
+      ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");
+}
+
+void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o) {
+  d.add_options()("val-ids", po::value(&o.val_ids), "internal: tokenized val split");
+}
+
 void AddEvalOptions(po::options_description& d, EvalOptions& o) {
   d.add_options()
       ("model", po::value(&o.model)->required(), "model file (.h5): checkpoint, supernet or palette")

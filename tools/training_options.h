@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "lowrank/mlfs_options.h"
+#include "lowrank/palette_options.h"
 #include "src/runtime/sampler.h"
 #include "supernet/pretrain_options.h"
 #include "tools/cli.h"
@@ -41,6 +43,10 @@ struct GenerateOptions {
 
 void AddPretrainOptions(po::options_description& d, PretrainOptions& o);
 void AddPretrainInternalOptions(po::options_description& d, PretrainOptions& o);
+void AddMlfsOptions(po::options_description& d, MlfsOptions& o);
+void AddMlfsInternalOptions(po::options_description& d, MlfsOptions& o);
+void AddPaletteOptions(po::options_description& d, PaletteOptions& o);
+void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o);
 void AddEvalOptions(po::options_description& d, EvalOptions& o);
 void AddEvalInternalOptions(po::options_description& d, EvalOptions& o);
 void AddGenerateOptions(po::options_description& d, GenerateOptions& o);
@@ -49,6 +55,11 @@ void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o);
 void AddSamplerOptions(po::options_description& d, SamplerOptions& o);
 
 inline constexpr const char* kPretrainUsage = "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]";
+inline constexpr const char* kMlfsUsage =
+    "elastiq mlfs --teacher T.h5 --data DIR --out S.h5 [--space FILE.json] [--stage0-steps N --stage1-steps N "
+    "--stage2-steps N] [--subnets-per-step K] [--gamma G] [--resume]";
+inline constexpr const char* kPaletteUsage =
+    "elastiq palette --supernet S.h5 --data DIR --out P.h5 [--sizes 1 0.67 0.5 0.25]";
 inline constexpr const char* kEvalUsage = "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--json]";
 inline constexpr const char* kGenerateUsage = "elastiq generate --model FILE.h5 --prompt TEXT [--max-tokens N] [sampling options]";
 

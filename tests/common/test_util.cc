@@ -46,6 +46,13 @@ void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+std::vector<int32_t> LearnableStream(size_t n, uint64_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int32_t> ids = {4};
+  while (ids.size() < n) ids.push_back(rng() % 10 == 0 ? 4 + static_cast<int32_t>(rng() % 36) : (ids.back() * 7 + 3) % 36 + 4);
+  return ids;
+}
+
 CommandResult RunCommand(const std::string& command_line) {
   ScratchDir dir;
   const std::string out_path = dir / "stdout", err_path = dir / "stderr";

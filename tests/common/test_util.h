@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace elastiq::testing {
 
@@ -21,6 +22,9 @@ class ScratchDir {
 // `sentences` sentences from a small grammar (about 150 words), deterministic in `seed`.
 std::string SyntheticText(int sentences, uint64_t seed);
 void WriteText(const std::string& path, const std::string& text);
+// n token ids over a 40-token vocabulary that a tiny model learns: a noisy cycle,
+// token t+1 = (t * 7 + 3) % 36 + 4 nine times in ten.
+std::vector<int32_t> LearnableStream(size_t n, uint64_t seed);
 
 struct CommandResult {
   int exit_code = -1;

@@ -18,13 +18,7 @@ namespace {
 
 constexpr const char* kConfig = R"({"name":"pt","vocab_size":40,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})";
 
-// A noisy cycle: token t+1 = (t * 7 + 3) % 36 + 4 most of the time.
-std::vector<int32_t> LearnableStream(size_t n, uint64_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> ids = {4};
-  while (ids.size() < n) ids.push_back(rng() % 10 == 0 ? 4 + static_cast<int32_t>(rng() % 36) : (ids.back() * 7 + 3) % 36 + 4);
-  return ids;
-}
+using testing::LearnableStream;
 
 PretrainOptions Options(const testing::ScratchDir& dir, const std::string& config_json = kConfig) {
   WriteFileAtomically(dir / "config.json", config_json);

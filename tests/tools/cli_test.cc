@@ -8,6 +8,8 @@
 
 #include "src/core/atomic_file.h"
 #include "src/format/h5_file.h"
+#include "src/format/model_file.h"
+#include "src/format/weight_layout.h"
 #include "tests/common/test_util.h"
 
 namespace elastiq {
@@ -16,6 +18,20 @@ namespace {
 using testing::RunCommand;
 
 std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() + " " + args; }
+
+// A model file of `kind` with zero weights (the front end's checks never run it).
+void WriteZeroModel(const std::string& path, const char* kind) {
+  ModelConfig c = ParseModelConfig(R"({"vocab_size":50,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})", "t");
+  ModelFileWriter w(path, c, kind, "");
+  for (const WeightShape& ws : MaxnetWeightShapes(c)) {
+    int64_t n = 1;
+    for (int64_t d : ws.shape) n *= d;
+    std::vector<float> zeros(static_cast<size_t>(n), 0.0f);
+    w.WriteWeight(ws.name, ws.shape, zeros.data());
+  }
+  w.AddPaletteEntry({MaxnetSpec(c), nlohmann::json::object()});
+  w.Commit();
+}
 
 // Every bad input: exit 2, exactly one line on stderr, naming `needle`.
 void ExpectUserError(const std::string& args, const std::string& needle) {
@@ -27,7 +43,7 @@ void ExpectUserError(const std::string& args, const std::string& needle) {
 
 TEST(Cli, HelpEverywhere) {
   for (const char* args : {"help", "--help", "help pretrain", "pretrain --help", "data prepare --help",
-                           "tokenizer train --help", "eval --help", "generate --help", "inspect --help", "data --help"}) {
+                           "tokenizer train --help", "mlfs --help", "palette --help", "eval --help", "generate --help", "inspect --help", "data --help"}) {
     testing::CommandResult r = RunCommand(Elastiq(args));
     EXPECT_EQ(r.exit_code, 0) << args << r.err;
     EXPECT_NE(r.out.find("usage: elastiq"), std::string::npos) << args;
@@ -54,6 +70,23 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   ExpectUserError("tokenizer train --data " + (dir / "nope") + " --out " + (dir / "t.model"), "no such data folder");
   testing::WriteText(dir / "bad.json", R"({"vocab_size":100,"d_model":60,"n_layers":2,"n_heads":8,"ffn_dim":64,"max_seq_len":16})");
   ExpectUserError("pretrain --config " + (dir / "bad.json") + " --data x --tokenizer y --out z", "n_heads (8) must divide d_model (60)");
+  // mlfs: the teacher must be a pretrained checkpoint, and the search space must nest inside it.
+  WriteZeroModel(dir / "palette.h5", kKindPalette);
+  WriteZeroModel(dir / "teacher.h5", kKindCheckpoint);
+  ExpectUserError("mlfs --teacher " + (dir / "palette.h5") + " --data x --out y", "is a palette file, but mlfs --teacher needs a checkpoint file");
+  testing::WriteText(dir / "wide.json", R"({"d_model":[16,48]})");
+  ExpectUserError("mlfs --teacher " + (dir / "teacher.h5") + " --space " + (dir / "wide.json") + " --data x --out y",
+                  "wide.json: field \"d_model\" has 48, outside 1..32");
+  testing::WriteText(dir / "heads.json", R"({"n_heads":[3]})");
+  ExpectUserError("mlfs --teacher " + (dir / "teacher.h5") + " --space " + (dir / "heads.json") + " --data x --out y",
+                  "\"n_heads\" has 3, not a multiple of the teacher's 2 query heads per KV group");
+  ExpectUserError("mlfs --teacher " + (dir / "missing.h5") + " --data x --out y", "missing.h5: no such file");
+  // palette: needs a supernet, and sizes some subnet can meet.
+  WriteZeroModel(dir / "supernet.h5", kKindSupernet);
+  ExpectUserError("palette --supernet " + (dir / "teacher.h5") + " --data x --out y", "is a checkpoint file, but palette --supernet needs a supernet file");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.01", "no subnet of the search space has at most");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.5 2", "is not a fraction in (0, 1]");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes", "sizes");
 }
 
 class CliEndToEnd : public ::testing::Test {
@@ -100,6 +133,33 @@ TEST_F(CliEndToEnd, PretrainEvalGenerateInspect) {
   EXPECT_EQ(j["format_version"], 1);
   EXPECT_EQ(j["palette"][0]["name"], "maxnet");
   EXPECT_EQ(j["config"]["d_model"], 32);
+}
+
+TEST_F(CliEndToEnd, MlfsTrainsAndResumesASupernet) {
+  ASSERT_EQ(RunCommand(Pretrain("--steps 6 --out " + (*dir_ / "t.h5"))).exit_code, 0);
+  const std::string mlfs = Elastiq("mlfs --teacher " + (*dir_ / "t.h5") + " --data " + (*dir_ / "data") + " --out " +
+                                   (*dir_ / "s.h5") + " --stage0-steps 2 --stage1-steps 2 --stage2-steps 2 --subnets-per-step 3"
+                                   " --rank 2 --batch-size 2 --seq-len 16 --eval-tokens 64 --precision fp32 --log-every 1");
+  testing::CommandResult r = RunCommand(mlfs);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("[stage 0] max "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[stage 2] max "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" min "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" rand "), std::string::npos) << r.out;
+  r = RunCommand(mlfs + " --resume");  // already complete: nothing left to do
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = RunCommand(Elastiq("eval --model " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --subnet smallest --max-tokens 64 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["subnet"], "smallest");
+  ExpectUserError("mlfs --teacher " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --out " + (*dir_ / "s2.h5"),
+                  "is a supernet file, but mlfs --teacher needs a checkpoint file");
+  r = RunCommand(Elastiq("palette --supernet " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --out " + (*dir_ / "p.h5") +
+                         " --sizes 1 0.5 --candidates 2 --proxy-tokens 32 --eval-tokens 64"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("p50"), std::string::npos) << r.out;
+  r = RunCommand(Elastiq("eval --model " + (*dir_ / "p.h5") + " --data " + (*dir_ / "data") + " --subnet p50 --max-tokens 64 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["subnet"], "p50");
 }
 
 TEST_F(CliEndToEnd, ResumeErrorsAndVocabularyMismatch) {

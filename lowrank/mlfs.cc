@@ -1,0 +1,324 @@
+// The MLFS loop. State = frozen base W0, adapters, feature projections, AdamW moments and the loss
+// history; batches and sampled subnets are pure functions of (seed, step), and the stage-0 -> 1
+// transition (merge, rewire, fresh adapters) runs at a fixed step, so a killed run resumes exactly.
+#include "lowrank/mlfs.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "lowrank/adapters.h"
+#include "lowrank/gradient_scaling.h"
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+#include "src/core/subnet_space.h"
+#include "src/format/model_file.h"
+#include "src/format/weight_layout.h"
+#include "supernet/adamw.h"
+#include "supernet/model_io.h"
+#include "supernet/progress.h"
+#include "supernet/rewiring.h"
+#include "supernet/training_data.h"
+
+namespace elastiq {
+namespace {
+
+constexpr float kNoLoss = std::numeric_limits<float>::quiet_NaN();
+
+void CheckOptions(const MlfsOptions& o) {
+  if (o.stage0_steps < 0 || o.stage1_steps < 0 || o.stage2_steps < 0) throw UserError("--stage*-steps must be >= 0");
+  if (o.total_steps() <= 0) throw UserError("--stage0-steps + --stage1-steps + --stage2-steps must be positive");
+  if (o.subnets_per_step < 1) throw UserError("--subnets-per-step must be >= 1 (the maxnet)");
+  if (o.gamma < 0) throw UserError("--gamma must be >= 0 (0 turns gradient scaling off)");
+  if (o.kd_alpha < 0 || o.kd_beta < 0) throw UserError("--kd-alpha and --kd-beta must be >= 0");
+  if (!(o.temperature > 0)) throw UserError("--temperature must be positive");
+  if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
+}
+
+nlohmann::json OptionsJson(const MlfsOptions& o) {
+  return {{"stage0_steps", o.stage0_steps}, {"stage1_steps", o.stage1_steps}, {"stage2_steps", o.stage2_steps},
+          {"subnets_per_step", o.subnets_per_step}, {"gamma", o.gamma}, {"rank", o.rank},
+          {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
+          {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"batch_size", o.batch_size},
+          {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
+}
+
+// MSE between the subnet's residual stream after each kept block (last repeat) and the maxnet's at
+// the same stored block, projected by that block's learned (d, d) map, sliced to the subnet's width.
+torch::Tensor FeatureLoss(const std::vector<torch::Tensor>& maxnet_hidden, const std::vector<torch::Tensor>& hidden,
+                          const SubnetSpec& spec, int repeat, const std::vector<torch::Tensor>& projections) {
+  torch::Tensor loss = torch::zeros({});
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const size_t l = static_cast<size_t>(spec.layers[i]);
+    const torch::Tensor& target = maxnet_hidden[(l + 1) * repeat - 1];
+    torch::Tensor projected = torch::linear(target, projections[l].narrow(0, 0, spec.d_model));
+    loss = loss + torch::mse_loss(hidden[(i + 1) * repeat - 1].to(torch::kFloat), projected.to(torch::kFloat));
+  }
+  return loss / static_cast<double>(spec.layers.size());
+}
+
+// Everything that trains, and the frozen model it adapts.
+struct MlfsState {
+  SuperTransformer model;
+  LowRankAdapters adapters;
+  std::vector<torch::Tensor> projections;  // per stored block: (d_model, d_model), identity at start
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  std::unique_ptr<AdamW> optimizer;
+
+  MlfsState(const ModelFile& teacher, const MlfsOptions& o)
+      : model(LoadSuperTransformer(teacher)), adapters(teacher.config(), AdapterOptions{o.rank, o.lora_alpha}) {
+    FreezeModel(model);
+    model->SetWeightHook(adapters.get());
+    for (auto& p : adapters->named_parameters()) params.emplace_back("adapters." + p.key(), p.value());
+    for (int l = 0; l < teacher.config().n_layers; ++l) {
+      projections.push_back(torch::eye(teacher.config().d_model).set_requires_grad(true));
+      params.emplace_back("feature_proj." + std::to_string(l), projections.back());
+    }
+    Reset(o, o.seed);
+  }
+  void Reset(const MlfsOptions& o, uint64_t seed) {
+    adapters->ResetParameters(seed);
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor& p : projections) p.copy_(torch::eye(p.size(0)));
+    optimizer = std::make_unique<AdamW>(params, AdamWOptions{.weight_decay = o.weight_decay});
+  }
+  std::vector<torch::Tensor> Trainable() const {
+    std::vector<torch::Tensor> t;
+    for (const auto& p : params) t.push_back(p.second);
+    return t;
+  }
+};
+
+void WriteSupernet(const MlfsOptions& o, const ModelConfig& config, const std::string& tokenizer_bytes,
+                   const SubnetSpace& space, MlfsState& s, const std::vector<float>& history,
+                   const std::vector<PaletteEntry>& palette) {
+  ModelFileWriter writer(o.out, config, kKindSupernet, tokenizer_bytes);
+  H5File& h5 = writer.h5();
+  torch::NoGradGuard no_grad;
+  // /weights: merged W0 + (alpha / r) B A, so every reader of plain weights runs the trained supernet.
+  const SubnetSpec maxnet = MaxnetSpec(config);
+  for (auto& p : s.model->named_parameters()) WriteTensor(h5, "/train_state/base/" + p.key(), p.value());
+  for (auto& p : s.model->named_parameters()) {
+    torch::Tensor merged = p.value();
+    for (int l = 0; l < config.n_layers; ++l) {
+      for (int j = 0; j < kNumProjections; ++j) {
+        const Projection proj = static_cast<Projection>(j);
+        if (p.key() == LayerWeightName(l, ProjectionName(proj))) {
+          merged = s.adapters->Effective(l, proj, p.value(), p.value().size(0), p.value().size(1), maxnet);
+        }
+      }
+    }
+    WriteTensor(h5, "/weights/" + p.key(), merged);
+  }
+  for (const PaletteEntry& e : palette) writer.AddPaletteEntry(e);
+  h5.SetAttr("/", "subnet_space", SubnetSpaceToJson(space));
+  s.adapters->Save(h5, "/adapters");
+  for (size_t l = 0; l < s.projections.size(); ++l) WriteTensor(h5, "/train_state/feature_proj/" + std::to_string(l), s.projections[l]);
+  s.optimizer->Save(h5, "/train_state/adamw");
+  const int64_t width = std::max(1, o.subnets_per_step), steps = static_cast<int64_t>(history.size()) / width;
+  h5.SetAttr("/train_state", "step", steps);
+  h5.SetAttr("/train_state", "options", OptionsJson(o).dump());
+  h5.WriteDataset("/train_state/loss_history", DType::kF32, {steps, width}, history.data());
+  writer.Commit();
+}
+
+// Loads the state a checkpoint at o.out holds; returns the flattened loss history.
+std::vector<float> ResumeState(const MlfsOptions& o, const ModelConfig& config, MlfsState& s) {
+  ModelFile file = ModelFile::Open(o.out);
+  file.RequireKind({kKindSupernet}, "mlfs --resume");
+  const std::string diff = DescribeConfigDifference(file.config(), config);
+  if (!diff.empty()) throw UserError("--resume: " + o.out + " was trained from a different teacher (" + diff + ")");
+  if (!file.h5().Exists("/train_state/base")) throw UserError("--resume: " + o.out + " holds no MLFS training state");
+  torch::NoGradGuard no_grad;
+  for (auto& p : s.model->named_parameters()) {
+    p.value().copy_(ReadTensor(file.h5(), "/train_state/base/" + p.key(), p.value().sizes()));
+  }
+  s.adapters->Load(file.h5(), "/adapters");
+  for (size_t l = 0; l < s.projections.size(); ++l) {
+    s.projections[l].copy_(ReadTensor(file.h5(), "/train_state/feature_proj/" + std::to_string(l), s.projections[l].sizes()));
+  }
+  s.optimizer->Load(file.h5(), "/train_state/adamw");
+  DatasetInfo info = file.h5().Info("/train_state/loss_history");
+  if (info.shape.size() != 2 || info.shape[1] != std::max(1, o.subnets_per_step)) {
+    throw UserError("--resume: " + o.out + " was trained with another --subnets-per-step; use the same value");
+  }
+  const int64_t step = info.shape[0];
+  const int64_t expected_optimizer_steps = step <= o.stage0_steps ? step : step - o.stage0_steps;
+  if (s.optimizer->steps_taken() != expected_optimizer_steps) {
+    throw UserError("--resume: " + o.out + " has an inconsistent training state (other --stage0-steps, or corrupted)");
+  }
+  return file.h5().Read<float>("/train_state/loss_history", DType::kF32);
+}
+
+// Running means of the per-subnet losses for the progress line: "  [stage 1] max 3.1 min 3.9 rand 3.6".
+class LossMeans {
+ public:
+  void Add(const std::vector<float>& losses) {
+    for (size_t j = 0; j < losses.size(); ++j) {
+      if (std::isnan(losses[j])) continue;
+      const size_t slot = std::min<size_t>(j, 2);
+      sum_[slot] += losses[j];
+      count_[slot]++;
+    }
+  }
+  std::string TakeLine(int stage) {
+    std::string line = "  [stage " + std::to_string(stage) + "]";
+    const char* names[3] = {"max", "min", "rand"};
+    for (int i = 0; i < 3; ++i) {
+      if (count_[i] == 0) continue;
+      char buf[48];
+      std::snprintf(buf, sizeof buf, " %s %.4f", names[i], sum_[i] / count_[i]);
+      line += buf;
+      sum_[i] = 0.0;
+      count_[i] = 0;
+    }
+    return line;
+  }
+
+ private:
+  double sum_[3] = {0, 0, 0};
+  int64_t count_[3] = {0, 0, 0};
+};
+
+}  // namespace
+
+int MlfsStage(const MlfsOptions& o, int64_t step) {
+  if (step < o.stage0_steps) return 0;
+  return step < o.stage0_steps + o.stage1_steps ? 1 : 2;
+}
+
+torch::Tensor DistillationKl(const torch::Tensor& student_logits, const torch::Tensor& teacher_logits, double tau) {
+  const int64_t classes = student_logits.size(-1);
+  torch::Tensor log_p_s = torch::log_softmax(student_logits.to(torch::kFloat).reshape({-1, classes}) / tau, -1);
+  torch::Tensor log_p_t = torch::log_softmax(teacher_logits.detach().to(torch::kFloat).reshape({-1, classes}) / tau, -1);
+  return (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1).mean() * (tau * tau);
+}
+
+MlfsSummary RunMlfs(const MlfsOptions& o) {
+  CheckOptions(o);
+  const ModelFile teacher = ModelFile::Open(o.teacher);
+  teacher.RequireKind({kKindCheckpoint}, "mlfs --teacher");
+  const ModelConfig& config = teacher.config();
+  const SubnetSpace space = o.space.empty() ? DefaultSubnetSpace(config) : LoadSubnetSpace(o.space, config);
+  const Precision precision = ResolvePrecision(o.precision);
+  ConfigureTorchProcess(o.threads);
+  const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
+  if (seq_len > config.max_seq_len) {
+    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the teacher's max_seq_len " + std::to_string(config.max_seq_len));
+  }
+  const std::string tokenizer_bytes = teacher.h5().Exists("/tokenizer") ? teacher.TokenizerBytes() : "";
+  const TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.teacher, o.data);
+  const int64_t total = o.total_steps(), distill_steps = o.stage1_steps + o.stage2_steps;
+  const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, total / 10);
+  const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
+  auto warmup_of = [&](int64_t phase) { return o.warmup > 0 ? o.warmup : std::max<int64_t>(1, phase / 20); };
+  const int width = std::max(1, o.subnets_per_step);
+
+  MlfsState state(teacher, o);
+  std::vector<float> history;
+  if (o.resume) {
+    history = ResumeState(o, config, state);
+    std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size() / width, static_cast<long long>(total));
+  }
+  const SubnetSpec maxnet = MaxnetSpec(config);
+  const SubnetSpec smallest = SmallestSubnet(space, config, /*full_depth=*/false);
+  MlfsSummary summary;
+  std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
+              config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
+              static_cast<long long>(CountParams(config, smallest).total()), o.rank,
+              static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)), static_cast<long long>(o.stage0_steps),
+              static_cast<long long>(o.stage1_steps), static_cast<long long>(o.stage2_steps), width, o.gamma);
+
+  std::vector<PaletteEntry> palette = {{maxnet, nlohmann::json::object()}, {smallest, nlohmann::json::object()}};
+  if (o.resume) {  // keep the checkpoint's measurements until the next evaluation
+    const ModelFile checkpoint = ModelFile::Open(o.out);
+    const std::string metric = std::string("val_") + ValidationMetricName(config);
+    for (PaletteEntry& e : palette) e.metrics = checkpoint.Entry(e.spec.name).metrics;
+    summary.val_metric_maxnet = palette[0].metrics.value(metric, 0.0);
+    summary.val_metric_smallest = palette[1].metrics.value(metric, 0.0);
+  }
+  ProgressMeter progress(total, static_cast<int64_t>(history.size()) / width, int64_t{o.batch_size} * seq_len);
+  LossMeans means;
+  for (int64_t step = static_cast<int64_t>(history.size()) / width; step < total; ++step) {
+    const int stage = MlfsStage(o, step);
+    if (step == o.stage0_steps) {
+      // Stage 0 done: its adapters become part of W0 (the distillation teacher), the channels are
+      // reordered by importance, and fresh adapters start the supernet training.
+      state.adapters->MergeInto(state.model);
+      if (o.rewire_batches > 0) {
+        state.model->SetWeightHook(nullptr);
+        RewireByImportance(state.model, [&](SuperTransformer& m, int64_t b) {
+          TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ 0xca11b, b);
+          return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
+        }, o.rewire_batches);
+        state.model->SetWeightHook(state.adapters.get());
+      }
+      state.Reset(o, o.seed + 1);
+    }
+    const double lr = stage == 0 ? WarmupCosineLr(step, o.stage0_steps, warmup_of(o.stage0_steps), o.lr, o.lr * o.min_lr_ratio)
+                                 : WarmupCosineLr(step - o.stage0_steps, distill_steps, warmup_of(distill_steps), o.lr, o.lr * o.min_lr_ratio);
+    const std::vector<SubnetSpec> subnets =
+        stage == 0 ? std::vector<SubnetSpec>{maxnet} : SampleSandwich(space, config, width, stage == 1, o.seed, step);
+    const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma);
+    const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
+    std::vector<float> losses(static_cast<size_t>(width), kNoLoss);
+
+    std::vector<torch::Tensor> maxnet_hidden;
+    torch::Tensor maxnet_logits, loss;
+    {
+      AutocastScope autocast(precision);
+      maxnet_logits = ForwardBatch(state.model, maxnet, batch, stage > 0 ? &maxnet_hidden : nullptr);
+      loss = TaskLoss(maxnet_logits, batch);
+    }
+    loss.backward();
+    losses[0] = loss.item<float>();
+    maxnet_logits = maxnet_logits.detach();
+    for (torch::Tensor& h : maxnet_hidden) h = h.detach();
+    for (size_t j = 1; j < subnets.size(); ++j) {
+      std::vector<torch::Tensor> hidden;
+      {
+        AutocastScope autocast(precision);
+        torch::Tensor logits = ForwardBatch(state.model, subnets[j], batch, &hidden);
+        loss = o.kd_alpha * DistillationKl(logits, maxnet_logits, o.temperature) +
+               o.kd_beta * FeatureLoss(maxnet_hidden, hidden, subnets[j], config.repeat, state.projections);
+      }
+      (loss * scales[j]).backward();
+      losses[j] = loss.item<float>();
+    }
+    torch::nn::utils::clip_grad_norm_(state.Trainable(), o.clip);
+    state.optimizer->Step(lr);
+    state.optimizer->ZeroGrad();
+    history.insert(history.end(), losses.begin(), losses.end());
+    means.Add(losses);
+    progress.Step(step + 1, losses[0], lr, o.log_every, progress.Due(step + 1, o.log_every) ? means.TakeLine(stage) : "");
+
+    const bool last = step + 1 == total;
+    if ((step + 1) % eval_every == 0 || last) {
+      for (PaletteEntry& e : palette) {
+        EvalResult r = EvaluateValidation(state.model, e.spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
+        e.metrics = {{"params", CountParams(config, e.spec).total()},
+                     {"non_embedding_params", CountParams(config, e.spec).non_embedding()},
+                     {"val_loss", r.loss}, {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
+                     {"train_steps", step + 1}};
+        (&e == &palette[0] ? summary.val_metric_maxnet : summary.val_metric_smallest) = ValidationMetric(config, r);
+      }
+      std::printf("  step %lld: validation %s maxnet %.4g, smallest %.4g\n", static_cast<long long>(step + 1),
+                  ValidationMetricName(config), summary.val_metric_maxnet, summary.val_metric_smallest);
+    }
+    if ((step + 1) % checkpoint_every == 0 || last) WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette);
+    std::fflush(stdout);
+    if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {
+      summary.stopped_early = true;
+      break;
+    }
+  }
+  summary.steps = static_cast<int64_t>(history.size()) / width;
+  summary.losses.clear();
+  for (size_t i = 0; i < history.size(); i += static_cast<size_t>(width)) {
+    summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i), history.begin() + static_cast<std::ptrdiff_t>(i) + width);
+  }
+  return summary;
+}
+
+}  // namespace elastiq

@@ -1,0 +1,89 @@
+// Proxy-then-finalist search over the planned candidates; evaluations are cached per spec.
+#include "lowrank/palette_search.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "src/core/error.h"
+#include "src/core/palette_plan.h"
+#include "src/format/weight_layout.h"
+#include "supernet/evaluate.h"
+#include "supernet/model_io.h"
+#include "supernet/training_data.h"
+
+namespace elastiq {
+namespace {
+
+// Copies /weights, the tokenizer and the search space of the supernet into the palette file.
+void WritePalette(const PaletteOptions& o, const ModelFile& supernet, const std::vector<PaletteEntry>& entries) {
+  const ModelConfig& c = supernet.config();
+  ModelFileWriter writer(o.out, c, kKindPalette,
+                         supernet.h5().Exists("/tokenizer") ? supernet.TokenizerBytes() : std::string());
+  for (const WeightShape& w : MaxnetWeightShapes(c)) writer.WriteWeight(w.name, w.shape, supernet.ReadWeight(w.name).data());
+  for (const PaletteEntry& e : entries) writer.AddPaletteEntry(e);
+  if (supernet.h5().HasAttr("/", "subnet_space")) {
+    writer.h5().SetAttr("/", "subnet_space", supernet.h5().GetStringAttr("/", "subnet_space"));
+  }
+  writer.Commit();
+}
+
+}  // namespace
+
+std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o) {
+  if (o.candidates < 1 || o.finalists < 1) throw UserError("--candidates and --finalists must be >= 1");
+  const ModelFile supernet = ModelFile::Open(o.supernet);
+  supernet.RequireKind({kKindSupernet}, "palette --supernet");
+  const ModelConfig& c = supernet.config();
+  const SubnetSpace space = supernet.h5().HasAttr("/", "subnet_space")
+                                ? ParseSubnetSpace(supernet.h5().GetStringAttr("/", "subnet_space"), c, o.supernet + " subnet_space")
+                                : DefaultSubnetSpace(c);
+  const std::vector<PaletteTarget> targets = PlanPalette(space, c, o.sizes, o.candidates);
+  ConfigureTorchProcess(o.threads);
+  const Precision precision = ResolvePrecision(o.precision);
+  const TrainingData data = LoadTrainingData(o.val_ids, o.val_ids, c, o.supernet, o.data);
+  SuperTransformer model = LoadSuperTransformer(supernet);
+  model->eval();
+
+  std::map<std::pair<std::string, int64_t>, EvalResult> cache;  // (spec JSON, tokens) -> result
+  auto evaluate = [&](const SubnetSpec& spec, int64_t tokens) {
+    SubnetSpec key = spec;
+    key.name.clear();
+    auto [it, fresh] = cache.try_emplace({SubnetSpecToJson(key), tokens});
+    if (fresh) it->second = EvaluateValidation(model, spec, data, c.max_seq_len, o.batch_size, tokens, precision);
+    return it->second;
+  };
+  std::vector<PaletteEntry> entries;
+  for (const PaletteTarget& t : targets) {
+    std::vector<std::pair<double, SubnetSpec>> scored;
+    for (const SubnetSpec& s : t.candidates) scored.emplace_back(evaluate(s, o.proxy_tokens).loss, s);
+    std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    scored.resize(std::min<size_t>(scored.size(), static_cast<size_t>(o.finalists)));
+    const SubnetSpec* best = nullptr;
+    EvalResult best_result;
+    for (const auto& [proxy, s] : scored) {
+      EvalResult r = evaluate(s, o.eval_tokens);
+      if (!best || r.loss < best_result.loss) {
+        best = &s;
+        best_result = r;
+      }
+    }
+    PaletteEntry e{*best, nlohmann::json::object()};
+    e.metrics = {{"candidate", best->name},
+                 {"requested_size", t.size},
+                 {"params", CountParams(c, e.spec).total()},
+                 {"non_embedding_params", CountParams(c, e.spec).non_embedding()},
+                 {"bytes_fp32", 4 * CountParams(c, e.spec).total()},
+                 {"val_loss", best_result.loss},
+                 {std::string("val_") + ValidationMetricName(c), ValidationMetric(c, best_result)},
+                 {"val_tokens", best_result.count}};
+    e.spec.name = t.name;
+    std::printf("%-6s %-22s %10lld params  val %s %.4g\n", t.name.c_str(), best->name.c_str(),
+                static_cast<long long>(CountParams(c, e.spec).total()), ValidationMetricName(c), ValidationMetric(c, best_result));
+    entries.push_back(std::move(e));
+  }
+  WritePalette(o, supernet, entries);
+  return entries;
+}
+
+}  // namespace elastiq

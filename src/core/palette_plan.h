@@ -1,0 +1,28 @@
+// Planning a palette (issue 4 item 6) without LibTorch: every subnet of the search space, and for
+// each requested size (a fraction of the maxnet's parameters) the largest candidates within that
+// budget, which the search then scores on validation data. Requests no subnet can meet are user errors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/core/subnet_space.h"
+
+namespace elastiq {
+
+// The maxnet first, then every (d_model, ffn_dim, n_kv_heads, depth) of the space not equal to it.
+std::vector<SubnetSpec> EnumerateSubnets(const SubnetSpace& space, const ModelConfig& config);
+
+struct PaletteTarget {
+  std::string name;                     // "p100", "p67", ... (percent of the maxnet's parameters)
+  double size = 1.0;                    // requested fraction of the maxnet's parameters
+  int64_t budget = 0;                   // parameters allowed
+  std::vector<SubnetSpec> candidates;   // within budget, largest first, at most max_candidates
+};
+
+// UserError for an empty list, a size outside (0, 1], or one below the space's smallest subnet.
+std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConfig& config,
+                                       const std::vector<double>& sizes, int max_candidates);
+
+}  // namespace elastiq

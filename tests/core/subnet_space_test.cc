@@ -1,0 +1,100 @@
+// Search space: depth policies, the JSON form and its nesting checks (each names the field), and
+// the sandwich sampler (maxnet first, smallest second, random ones reproducible per step).
+#include "src/core/subnet_space.h"
+
+#include <gtest/gtest.h>
+
+#include "src/core/error.h"
+
+namespace elastiq {
+namespace {
+
+ModelConfig Config() {
+  return ParseModelConfig(R"({"vocab_size":100,"d_model":64,"n_layers":6,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":16})", "t");
+}
+
+void ExpectSpaceError(const std::string& json_text, const std::string& needle) {
+  try {
+    ParseSubnetSpace(json_text, Config(), "space.json");
+    FAIL() << "accepted " << json_text;
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("space.json", 0), 0u) << e.what();
+  }
+}
+
+TEST(SubnetSpace, DepthPolicies) {
+  EXPECT_EQ(DepthLayers(6, 3, DepthPolicy::kFirstK), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(DepthLayers(6, 3, DepthPolicy::kEvenlySpaced), (std::vector<int>{0, 3, 5}));  // 0, 2.5, 5
+  EXPECT_EQ(DepthLayers(6, 6, DepthPolicy::kEvenlySpaced), (std::vector<int>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(DepthLayers(6, 1, DepthPolicy::kEvenlySpaced), (std::vector<int>{0}));
+  EXPECT_EQ(DepthLayers(30, 4, DepthPolicy::kEvenlySpaced), (std::vector<int>{0, 10, 19, 29}));
+  for (int n = 1; n <= 12; ++n) {
+    for (int k = 1; k <= n; ++k) {
+      std::vector<int> l = DepthLayers(n, k, DepthPolicy::kEvenlySpaced);
+      ASSERT_EQ(l.size(), static_cast<size_t>(k));
+      for (size_t i = 1; i < l.size(); ++i) ASSERT_LT(l[i - 1], l[i]) << n << " " << k;
+      ASSERT_LT(l.back(), n);
+    }
+  }
+  EXPECT_EQ(ParseDepthPolicy("first-k", "t"), DepthPolicy::kFirstK);
+  EXPECT_THROW(ParseDepthPolicy("last-k", "t"), UserError);
+}
+
+TEST(SubnetSpace, DefaultNestsAndJsonRoundTrips) {
+  ModelConfig c = Config();
+  SubnetSpace s = DefaultSubnetSpace(c);
+  EXPECT_EQ(s.d_model, (std::vector<int>{32, 48, 64}));
+  EXPECT_EQ(s.ffn_dim, (std::vector<int>{32, 64, 96, 128}));
+  EXPECT_EQ(s.n_kv_heads, (std::vector<int>{1, 2}));
+  EXPECT_EQ(s.depth, (std::vector<int>{3, 4, 5, 6}));
+  SubnetSpace back = ParseSubnetSpace(SubnetSpaceToJson(s), c, "t");
+  EXPECT_EQ(back.d_model, s.d_model);
+  EXPECT_EQ(back.depth, s.depth);
+  SubnetSpace given = ParseSubnetSpace(R"({"d_model":[48,16],"n_heads":[2],"depth_policy":"first-k"})", c, "t");
+  EXPECT_EQ(given.d_model, (std::vector<int>{16, 48}));  // sorted
+  EXPECT_EQ(given.n_kv_heads, (std::vector<int>{1}));   // 2 query heads = 1 group of 2
+  EXPECT_EQ(given.depth_policy, DepthPolicy::kFirstK);
+  EXPECT_EQ(given.ffn_dim, s.ffn_dim);  // default
+}
+
+TEST(SubnetSpace, SpacesThatDoNotNestNameTheField) {
+  ExpectSpaceError(R"({"d_model":[32,96]})", "\"d_model\" has 96, outside 1..64");
+  ExpectSpaceError(R"({"ffn_dim":[0]})", "\"ffn_dim\" has 0");
+  ExpectSpaceError(R"({"n_kv_heads":[3]})", "\"n_kv_heads\" has 3, outside 1..2");
+  ExpectSpaceError(R"({"n_heads":[3]})", "\"n_heads\" has 3, not a multiple of the teacher's 2 query heads");
+  ExpectSpaceError(R"({"depth":[7]})", "\"depth\" has 7, outside 1..6");
+  ExpectSpaceError(R"({"depth":[]})", "\"depth\" must be a non-empty array");
+  ExpectSpaceError(R"({"depth":[2.5]})", "\"depth\" must hold integers");
+  ExpectSpaceError(R"({"widths":[2]})", "unknown field \"widths\"");
+  ExpectSpaceError(R"({"depth_policy":"random"})", "depth policy must be");
+  ExpectSpaceError(R"([1,2])", "not a JSON object");
+}
+
+TEST(SubnetSpace, SandwichIsMaxnetThenSmallestThenRandom) {
+  ModelConfig c = Config();
+  SubnetSpace s = DefaultSubnetSpace(c);
+  std::vector<SubnetSpec> a = SampleSandwich(s, c, 4, /*full_depth=*/false, 7, 3);
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_TRUE(IsMaxnet(a[0], c));
+  EXPECT_EQ(a[1].d_model, 32);
+  EXPECT_EQ(a[1].ffn_dim, (std::vector<int>{32, 32, 32}));
+  EXPECT_EQ(a[1].layers, (std::vector<int>{0, 3, 5}));
+  EXPECT_EQ(a[1].n_kv_heads, 1);
+  for (const SubnetSpec& spec : a) EXPECT_NO_THROW(ValidateSubnetSpec(spec, c, "t"));
+  // Pure function of (seed, step); other steps draw other subnets.
+  std::vector<SubnetSpec> again = SampleSandwich(s, c, 4, false, 7, 3);
+  bool differs = false;
+  for (int64_t step = 0; step < 20; ++step) {
+    std::vector<SubnetSpec> b = SampleSandwich(s, c, 4, false, 7, step);
+    differs |= SubnetSpecToJson(b[2]) != SubnetSpecToJson(a[2]);
+  }
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(SubnetSpecToJson(a[i]), SubnetSpecToJson(again[i]));
+  EXPECT_TRUE(differs);
+  // Stage 1: full depth everywhere.
+  for (const SubnetSpec& spec : SampleSandwich(s, c, 5, /*full_depth=*/true, 1, 9)) EXPECT_EQ(spec.layers.size(), 6u);
+  EXPECT_EQ(SampleSandwich(s, c, 1, false, 1, 0).size(), 1u);
+}
+
+}  // namespace
+}  // namespace elastiq

@@ -1,0 +1,213 @@
+// MLFS on a tiny teacher pretrained here: the run writes a supernet file every reader accepts, the
+// distillation loss behaves, a run killed across the stage-0 -> 1 transition resumes exactly, and
+// wrong inputs are refused.
+#include "lowrank/mlfs.h"
+#include "lowrank/palette_search.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+#include "src/format/model_file.h"
+#include "src/text/token_ids.h"
+#include "supernet/model_io.h"
+#include "supernet/pretrain.h"
+#include "tests/common/test_util.h"
+
+namespace elastiq {
+namespace {
+
+constexpr const char* kConfig = R"({"name":"mt","vocab_size":40,"d_model":32,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})";
+
+// A teacher pretrained for a few steps, shared by the tests of this file.
+class Mlfs : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::ScratchDir();
+    WriteFileAtomically(*dir_ / "config.json", kConfig);
+    WriteFileAtomically(*dir_ / "tok.model", "opaque tokenizer bytes");
+    WriteTokenStream(*dir_ / "train.h5", {.vocab_size = 40, .ids = testing::LearnableStream(20000, 1)});
+    WriteTokenStream(*dir_ / "val.h5", {.vocab_size = 40, .ids = testing::LearnableStream(2000, 2)});
+    PretrainOptions p;
+    p.config = *dir_ / "config.json";
+    p.tokenizer = *dir_ / "tok.model";
+    p.train_ids = *dir_ / "train.h5";
+    p.val_ids = *dir_ / "val.h5";
+    p.out = *dir_ / "teacher.h5";
+    p.steps = 30;
+    p.batch_size = 8;
+    p.lr = 1e-2;
+    p.eval_tokens = 128;
+    p.log_every = 0;
+    p.precision = "fp32";
+    p.threads = 1;
+    RunPretrain(p);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static MlfsOptions Options(const testing::ScratchDir& out_dir) {
+    MlfsOptions o;
+    o.teacher = *dir_ / "teacher.h5";
+    o.train_ids = *dir_ / "train.h5";
+    o.val_ids = *dir_ / "val.h5";
+    o.out = out_dir / "supernet.h5";
+    o.stage0_steps = 3;
+    o.stage1_steps = 3;
+    o.stage2_steps = 3;
+    o.subnets_per_step = 3;
+    o.rank = 4;
+    o.rewire_batches = 2;
+    o.batch_size = 4;
+    o.eval_every = 9;
+    o.checkpoint_every = 2;
+    o.eval_tokens = 64;
+    o.log_every = 0;
+    o.precision = "fp32";
+    o.threads = 1;
+    return o;
+  }
+  static testing::ScratchDir* dir_;
+};
+testing::ScratchDir* Mlfs::dir_ = nullptr;
+
+bool SameLosses(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    for (size_t j = 0; j < a[i].size(); ++j) {
+      if (std::isnan(a[i][j]) != std::isnan(b[i][j]) || (!std::isnan(a[i][j]) && a[i][j] != b[i][j])) return false;
+    }
+  }
+  return true;
+}
+
+TEST(MlfsLosses, DistillationKlIsZeroOnlyForEqualDistributions) {
+  torch::manual_seed(1);
+  torch::Tensor t = torch::randn({2, 5, 7}), s = torch::randn({2, 5, 7});
+  EXPECT_NEAR(DistillationKl(t, t, 2.0).item<float>(), 0.0f, 1e-6);
+  EXPECT_GT(DistillationKl(s, t, 1.0).item<float>(), 0.01f);
+  // By hand for one row at tau = 2: tau^2 sum p_t (log p_t - log p_s).
+  torch::Tensor pt = torch::softmax(t[0][0] / 2.0, -1), ps = torch::softmax(s[0][0] / 2.0, -1);
+  float expected = 4.0f * (pt * (pt.log() - ps.log())).sum().item<float>();
+  EXPECT_NEAR(DistillationKl(s[0][0].unsqueeze(0), t[0][0].unsqueeze(0), 2.0).item<float>(), expected, 1e-5);
+}
+
+TEST(MlfsLosses, StagesFollowTheStepCounts) {
+  MlfsOptions o;
+  o.stage0_steps = 2;
+  o.stage1_steps = 3;
+  o.stage2_steps = 1;
+  EXPECT_EQ(MlfsStage(o, 0), 0);
+  EXPECT_EQ(MlfsStage(o, 1), 0);
+  EXPECT_EQ(MlfsStage(o, 2), 1);
+  EXPECT_EQ(MlfsStage(o, 4), 1);
+  EXPECT_EQ(MlfsStage(o, 5), 2);
+}
+
+TEST_F(Mlfs, WritesASupernetThatEveryReaderAccepts) {
+  testing::ScratchDir out;
+  MlfsSummary s = RunMlfs(Options(out));
+  ASSERT_EQ(s.losses.size(), 9u);
+  EXPECT_TRUE(std::isnan(s.losses[0][1]));  // stage 0 trains the maxnet only
+  for (size_t step = 3; step < 9; ++step) {
+    for (float l : s.losses[step]) EXPECT_TRUE(std::isfinite(l)) << step;
+  }
+  ModelFile f = ModelFile::Open(out / "supernet.h5");
+  EXPECT_EQ(f.kind(), kKindSupernet);
+  EXPECT_EQ(f.TokenizerBytes(), "opaque tokenizer bytes");
+  ASSERT_EQ(f.palette().size(), 2u);
+  EXPECT_EQ(f.palette()[0].spec.name, "maxnet");
+  EXPECT_EQ(f.palette()[1].spec.name, "smallest");
+  EXPECT_EQ(f.palette()[1].spec.layers, (std::vector<int>{0, 2}));  // default depths {2, 3}, evenly spaced
+  EXPECT_NEAR(f.palette()[1].metrics["val_perplexity"].get<double>(), s.val_metric_smallest, 1e-9);
+  EXPECT_TRUE(f.h5().Exists("/adapters/layers_0_wq_A"));
+  EXPECT_EQ(f.h5().GetIntAttr("/adapters", "rank"), 4);
+  EXPECT_TRUE(f.h5().HasAttr("/", "subnet_space"));
+  EXPECT_LT(s.val_metric_maxnet, 40.0);  // better than uniform over 40 tokens
+}
+
+TEST_F(Mlfs, KilledRunResumesOnTheSameTrajectory) {
+  testing::ScratchDir full_dir, killed_dir;
+  MlfsSummary uninterrupted = RunMlfs(Options(full_dir));
+
+  MlfsOptions killed = Options(killed_dir);
+  killed.stop_after = 3;  // checkpoint at step 2; step 3 is lost, so the resume crosses the stage 0 -> 1 merge
+  EXPECT_TRUE(RunMlfs(killed).stopped_early);
+  EXPECT_EQ(ModelFile::Open(killed.out).h5().GetIntAttr("/train_state", "step"), 2);
+  killed.stop_after = 0;
+  killed.resume = true;
+  MlfsSummary resumed = RunMlfs(killed);
+  EXPECT_TRUE(SameLosses(resumed.losses, uninterrupted.losses));
+  EXPECT_EQ(resumed.val_metric_smallest, uninterrupted.val_metric_smallest);
+  MlfsSummary complete = RunMlfs(killed);  // nothing left to train: reports the checkpoint's metrics
+  EXPECT_EQ(complete.steps, 9);
+  EXPECT_EQ(complete.val_metric_maxnet, uninterrupted.val_metric_maxnet);
+  SuperTransformer a = LoadSuperTransformer(ModelFile::Open(full_dir / "supernet.h5"));
+  SuperTransformer b = LoadSuperTransformer(ModelFile::Open(killed.out));
+  auto pb = b->named_parameters();
+  for (auto& p : a->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+}
+
+TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
+  testing::ScratchDir out;
+  RunMlfs(Options(out));
+  PaletteOptions p;
+  p.supernet = out / "supernet.h5";
+  p.val_ids = *dir_ / "val.h5";
+  p.out = out / "palette.h5";
+  p.sizes = {1.0, 0.5, 0.25};
+  p.candidates = 3;
+  p.proxy_tokens = 32;
+  p.eval_tokens = 64;
+  p.threads = 1;
+  std::vector<PaletteEntry> entries = RunPaletteSearch(p);
+  ModelFile f = ModelFile::Open(p.out);
+  EXPECT_EQ(f.kind(), kKindPalette);
+  ASSERT_EQ(f.palette().size(), 3u);
+  const ModelConfig& c = f.config();
+  const int64_t full = CountParams(c, MaxnetSpec(c)).total();
+  EXPECT_EQ(entries[2].spec.name, "p25");
+  EXPECT_TRUE(IsMaxnet(f.Entry("p100").spec, c) || CountParams(c, f.Entry("p100").spec).total() <= full);
+  for (const PaletteEntry& e : f.palette()) {
+    EXPECT_LE(CountParams(c, e.spec).total(), e.metrics["requested_size"].get<double>() * full);
+    EXPECT_GT(e.metrics["val_perplexity"].get<double>(), 1.0);
+  }
+  EXPECT_GE(static_cast<double>(full) / CountParams(c, f.Entry("p25").spec).total(), 4.0);
+  // The palette's weights are the supernet's.
+  EXPECT_EQ(f.ReadWeight("layers.0.wq"), ModelFile::Open(p.supernet).ReadWeight("layers.0.wq"));
+  p.supernet = *dir_ / "teacher.h5";
+  EXPECT_THROW(RunPaletteSearch(p), UserError);
+}
+
+TEST_F(Mlfs, WrongInputsAreRefused) {
+  testing::ScratchDir out;
+  MlfsOptions o = Options(out);
+  o.stage0_steps = 0;
+  o.stage1_steps = 1;
+  o.stage2_steps = 0;
+  RunMlfs(o);
+  MlfsOptions again = Options(out);
+  again.teacher = o.out;  // a supernet is not a teacher
+  again.out = out / "other.h5";
+  try {
+    RunMlfs(again);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("is a supernet file, but mlfs --teacher needs a checkpoint file"), std::string::npos) << e.what();
+  }
+  WriteFileAtomically(out / "space.json", R"({"d_model":[16,64]})");
+  again = Options(out);
+  again.space = out / "space.json";
+  EXPECT_THROW(RunMlfs(again), UserError);
+  again = Options(out);
+  again.resume = true;
+  again.subnets_per_step = 4;  // the checkpoint has 3 per step
+  EXPECT_THROW(RunMlfs(again), UserError);
+  again = Options(out);
+  again.gamma = -1;
+  EXPECT_THROW(RunMlfs(again), UserError);
+}
+
+}  // namespace
+}  // namespace elastiq
