@@ -26,10 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-const PaletteEntry& PickEntry(const ModelFile& file, const std::string& name) {
-  return name.empty() ? file.palette().front() : file.Entry(name);
-}
-
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -96,7 +92,7 @@ int RunRun(const Args& args) {
   po::options_description d("run options");
   d.add_options()
       ("palette", po::value(&palette)->required(), "model file (any elastiq .h5)")
-      ("subnet", po::value(&subnet), "palette entry (default: the first)")
+      ("subnet", po::value(&subnet), "palette entry (default: the largest)")
       ("prompt", po::value(&prompt)->default_value(""), "text to continue")
       ("max-tokens", po::value(&max_tokens)->default_value(max_tokens), "tokens to generate at most")
       ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
@@ -121,7 +117,7 @@ int RunRun(const Args& args) {
     std::fprintf(stderr, "%s", DescribeSelection(selection).c_str());
     subnet = selection.choice().name;
   }
-  const PaletteEntry& entry = PickEntry(store->file(), subnet);
+  const PaletteEntry& entry = store->file().EntryOrLargest(subnet);
   Engine engine(*store, entry.spec, engine_options);
   std::vector<int> ids = tokenizer.Encode(prompt);
   ids.insert(ids.begin(), kBosId);
@@ -160,7 +156,7 @@ int RunBench(const Args& args) {
   po::options_description d("bench options");
   d.add_options()
       ("palette", po::value(&palette)->required(), "model file")
-      ("subnet", po::value(&subnet), "palette entry (default: the first)")
+      ("subnet", po::value(&subnet), "palette entry (default: the largest)")
       ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
       ("threads", po::value(&threads)->default_value(threads), "threads (0: one per core)")
       ("prompt-tokens", po::value(&prompt_tokens)->default_value(prompt_tokens), "prefill length")
@@ -172,7 +168,7 @@ int RunBench(const Args& args) {
   const WeightFormat weight_format = ParseWeightFormat(format);
   if (prompt_tokens <= 0 || decode_tokens <= 0 || repeats <= 0) throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
   auto store = WeightStore::Open(palette);
-  const PaletteEntry& entry = PickEntry(store->file(), subnet);
+  const PaletteEntry& entry = store->file().EntryOrLargest(subnet);
   if (store->config().is_encoder()) throw UserError(palette + ": bench measures decoders; this is an encoder");
   Engine engine(*store, entry.spec, {.threads = threads, .context = prompt_tokens + decode_tokens, .format = weight_format});
   std::mt19937 rng(1);

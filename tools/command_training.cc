@@ -38,7 +38,7 @@ void CheckDataMatchesModel(const DataDir& dir, const ModelConfig& config, const 
 
 int EvaluateWithRuntime(const EvalOptions& o, const std::string& eval_ids, const std::string& train_ids) {
   auto store = WeightStore::Open(o.model);
-  const PaletteEntry& entry = o.subnet.empty() ? store->file().palette().front() : store->file().Entry(o.subnet);
+  const PaletteEntry& entry = store->file().EntryOrLargest(o.subnet);
   const ModelConfig& c = store->config();
   Engine engine(*store, entry.spec, {.threads = o.threads, .format = ParseWeightFormat(o.format)});
   nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},

@@ -21,10 +21,6 @@
 namespace elastiq {
 namespace {
 
-const PaletteEntry& PickEntry(const ModelFile& model, const std::string& name) {
-  return name.empty() ? model.palette().front() : model.Entry(name);
-}
-
 }  // namespace
 
 int RunPretrainHelper(const Args& args) {
@@ -79,7 +75,7 @@ int RunEvalHelper(const Args& args) {
   ConfigureTorchProcess(o.threads);
   const Precision precision = ResolvePrecision(o.precision);
   const ModelFile model = ModelFile::Open(o.model);
-  const PaletteEntry& entry = PickEntry(model, o.subnet);
+  const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
   SuperTransformer net = LoadSuperTransformer(model);
   net->eval();
   const ModelConfig& c = model.config();
@@ -110,7 +106,7 @@ int RunGenerateHelper(const Args& args) {
   if (!ParseCommandLine(kGenerateUsage, d, args, vm)) return 0;
   ConfigureTorchProcess(o.threads);
   const ModelFile model = ModelFile::Open(o.model);
-  const PaletteEntry& entry = PickEntry(model, o.subnet);
+  const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
   std::vector<int> prompt;
   std::stringstream ss(o.prompt_ids);
   for (std::string tok; std::getline(ss, tok, ',');) prompt.push_back(std::stoi(tok));

@@ -99,7 +99,7 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o) {
       ("model", po::value(&o.model)->required(), "model file (.h5): checkpoint, supernet or palette")
       ("data", po::value(&o.data)->required(), "prepared data folder")
       ("split", po::value(&o.split)->default_value(o.split), "train | val | test")
-      ("subnet", po::value(&o.subnet), "palette entry to evaluate (default: the first, usually the maxnet)")
+      ("subnet", po::value(&o.subnet), "palette entry to evaluate (default: the largest)")
       ("engine", po::value(&o.engine)->default_value(o.engine), "torch (LibTorch reference) or runtime (the CPU engine)")
       ("format", po::value(&o.format)->default_value(o.format), "weights: fp32 | w8a8 | ternary (quantized: --engine runtime)")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
@@ -118,7 +118,7 @@ void AddEvalInternalOptions(po::options_description& d, EvalOptions& o) {
 void AddGenerateOptions(po::options_description& d, GenerateOptions& o) {
   d.add_options()
       ("model", po::value(&o.model)->required(), "model file (.h5)")
-      ("subnet", po::value(&o.subnet), "palette entry (default: the first)")
+      ("subnet", po::value(&o.subnet), "palette entry (default: the largest)")
       ("prompt", po::value(&o.prompt)->default_value(""), "text to continue")
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "tokens to generate at most")
       ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");

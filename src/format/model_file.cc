@@ -87,6 +87,15 @@ const PaletteEntry& ModelFile::Entry(const std::string& name) const {
   throw UserError(path() + ": no palette entry \"" + name + "\"; it has: " + names);
 }
 
+const PaletteEntry& ModelFile::EntryOrLargest(const std::string& name) const {
+  if (!name.empty()) return Entry(name);
+  const PaletteEntry* best = &palette_.front();
+  for (const PaletteEntry& e : palette_) {
+    if (CountParams(config_, e.spec).total() > CountParams(config_, best->spec).total()) best = &e;
+  }
+  return *best;
+}
+
 std::string ModelFile::TokenizerBytes() const {
   if (!file_.Exists("/tokenizer")) throw UserError(path() + ": holds no tokenizer (/tokenizer is missing)");
   std::vector<uint8_t> bytes = file_.Read<uint8_t>("/tokenizer", DType::kU8);

@@ -52,6 +52,9 @@ class ModelFile {
   const ModelConfig& config() const { return config_; }
   const std::vector<PaletteEntry>& palette() const { return palette_; }
   const PaletteEntry& Entry(const std::string& name) const;  // UserError lists the names
+  // Entry(name), or for an empty name the entry with the most parameters (the maxnet of a
+  // checkpoint or supernet, the largest entry of a palette).
+  const PaletteEntry& EntryOrLargest(const std::string& name) const;
   const H5File& h5() const { return file_; }
 
   std::string TokenizerBytes() const;
