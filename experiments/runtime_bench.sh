@@ -23,7 +23,7 @@ for r in $(seq "$REPEATS"); do
   for model in mobilellm-125m mobilellm-350m overhead-tiny; do
     for format in fp32 w8a8 ternary; do
       for threads in 1 2; do
-        decode=64; [ "$model" = overhead-tiny ] && decode=200
+        decode=64; [ "$model" = overhead-tiny ] && decode=150
         $E bench --palette "$DIR/$model.h5" --format $format --threads $threads --prompt-tokens 64 \
           --decode-tokens $decode --repeats 1 --json | sed "s/^{/{\"model\":\"$model\",\"repeat\":$r,/" >>"$raw"
         echo "repeat $r $model $format $threads threads: $(tail -1 "$raw" | grep -o '"decode_tokens_per_s":[0-9.]*')"
@@ -31,4 +31,5 @@ for r in $(seq "$REPEATS"); do
     done
   done
 done
+cp "$raw" experiments/results/runtime_bench.jsonl
 python3 experiments/runtime_report.py "$raw" "$REPEATS" experiments/results/runtime.md experiments/results/runtime_decode.png

@@ -46,14 +46,11 @@ int EvaluateWithRuntime(const EvalOptions& o, const std::string& eval_ids, const
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(eval_ids), train = ReadLabelledTokens(train_ids);
     RuntimeEvalResult r = EvaluateClassifierWithEngine(engine, eval, o.max_tokens);
-    out.update({{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", r.count},
-                {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, eval.labels)}});
+    AddEncoderResult(out, r.loss, r.accuracy, r.count, train, eval);
   } else {
     TokenStream eval = ReadTokenStream(eval_ids), train = ReadTokenStream(train_ids);
     RuntimeEvalResult r = EvaluateLmWithEngine(engine, eval.ids, c.max_seq_len, o.max_tokens);
-    std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + r.count);
-    out.update({{"perplexity", r.perplexity}, {"loss", r.loss}, {"tokens", r.count},
-                {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
+    AddDecoderResult(out, r.loss, r.perplexity, r.count, train, eval);
   }
   PrintEvalReport(out, o.json);
   return 0;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "src/text/baselines.h"
+
 namespace elastiq {
 
 void PrintEvalReport(const nlohmann::json& r, bool as_json) {
@@ -23,6 +25,19 @@ void PrintEvalReport(const nlohmann::json& r, bool as_json) {
                 r["perplexity"].get<double>(), static_cast<long long>(r["tokens"].get<int64_t>()),
                 r["loss"].get<double>(), r["unigram_baseline_perplexity"].get<double>());
   }
+}
+
+void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, int64_t tokens, const TokenStream& train,
+                      const TokenStream& eval) {
+  const std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + tokens);
+  report.update({{"perplexity", perplexity}, {"loss", loss}, {"tokens", tokens},
+                 {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
+}
+
+void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, int64_t examples,
+                      const LabelledTokens& train, const LabelledTokens& eval) {
+  report.update({{"accuracy", accuracy}, {"loss", loss}, {"examples", examples},
+                 {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, eval.labels)}});
 }
 
 }  // namespace elastiq

@@ -84,14 +84,11 @@ int RunEvalHelper(const Args& args) {
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(o.eval_ids), train = ReadLabelledTokens(o.train_ids);
     EvalResult r = EvaluateClassifier(net, entry.spec, eval, c.max_seq_len, o.batch_size, o.max_tokens, precision);
-    out.update({{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", r.count},
-                {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, eval.labels)}});
+    AddEncoderResult(out, r.loss, r.accuracy, r.count, train, eval);
   } else {
     TokenStream eval = ReadTokenStream(o.eval_ids), train = ReadTokenStream(o.train_ids);
     EvalResult r = EvaluateLm(net, entry.spec, eval.ids, c.max_seq_len, o.batch_size, o.max_tokens, precision);
-    std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + r.count);
-    out.update({{"perplexity", r.perplexity}, {"loss", r.loss}, {"tokens", r.count},
-                {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
+    AddDecoderResult(out, r.loss, r.perplexity, r.count, train, eval);
   }
   PrintEvalReport(out, o.json);
   return 0;
