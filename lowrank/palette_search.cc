@@ -35,9 +35,7 @@ std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o) {
   const ModelFile supernet = ModelFile::Open(o.supernet);
   supernet.RequireKind({kKindSupernet}, "palette --supernet");
   const ModelConfig& c = supernet.config();
-  const SubnetSpace space = supernet.h5().HasAttr("/", "subnet_space")
-                                ? ParseSubnetSpace(supernet.h5().GetStringAttr("/", "subnet_space"), c, o.supernet + " subnet_space")
-                                : DefaultSubnetSpace(c);
+  const SubnetSpace space = supernet.StoredSubnetSpace();
   const std::vector<PaletteTarget> targets = PlanPalette(space, c, o.sizes, o.candidates);
   ConfigureTorchProcess(o.threads);
   const Precision precision = ResolvePrecision(o.precision);

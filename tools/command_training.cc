@@ -108,9 +108,7 @@ int RunPaletteFrontEnd(const Args& args) {
   const ModelFile supernet = ModelFile::Open(o.supernet);
   supernet.RequireKind({kKindSupernet}, "palette --supernet");
   const ModelConfig& c = supernet.config();
-  const SubnetSpace space = supernet.h5().HasAttr("/", "subnet_space")
-                                ? ParseSubnetSpace(supernet.h5().GetStringAttr("/", "subnet_space"), c, o.supernet + " subnet_space")
-                                : DefaultSubnetSpace(c);
+  const SubnetSpace space = supernet.StoredSubnetSpace();
   PlanPalette(space, c, o.sizes, o.candidates);  // every size can be met?
   const Tokenizer tokenizer = Tokenizer::FromBytes(supernet.TokenizerBytes(), o.supernet + " /tokenizer");
   const DataDir dir = OpenDataDir(o.data);

@@ -96,6 +96,11 @@ const PaletteEntry& ModelFile::EntryOrLargest(const std::string& name) const {
   return *best;
 }
 
+SubnetSpace ModelFile::StoredSubnetSpace() const {
+  if (!file_.HasAttr("/", "subnet_space")) return DefaultSubnetSpace(config_);
+  return ParseSubnetSpace(file_.GetStringAttr("/", "subnet_space"), config_, path() + " subnet_space");
+}
+
 std::string ModelFile::TokenizerBytes() const {
   if (!file_.Exists("/tokenizer")) throw UserError(path() + ": holds no tokenizer (/tokenizer is missing)");
   std::vector<uint8_t> bytes = file_.Read<uint8_t>("/tokenizer", DType::kU8);

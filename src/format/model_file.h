@@ -11,6 +11,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/model_config.h"
 #include "src/core/subnet_spec.h"
+#include "src/core/subnet_space.h"
 #include "src/format/h5_file.h"
 
 namespace elastiq {
@@ -61,6 +62,9 @@ class ModelFile {
   // Reads /weights/<name> after checking it against the maxnet shape table.
   std::vector<float> ReadWeight(const std::string& name) const;
   void RequireKind(std::initializer_list<const char*> accepted, const std::string& purpose) const;
+  // The search space an MLFS supernet was trained on (root attribute subnet_space), or the
+  // default space for this config when the file has none.
+  SubnetSpace StoredSubnetSpace() const;
 
  private:
   explicit ModelFile(H5File file) : file_(std::move(file)) {}
