@@ -86,6 +86,18 @@ bool HasOption(const std::string& options, const std::string& name) {
   return false;
 }
 
+// Fills p's cgroup fields from `dir`'s limit and usage files; false when either is unreadable.
+bool ReadLimitAndUsage(const std::string& dir, const char* limit_file, const char* usage_file, const char* version,
+                       MemoryProbe& p) {
+  int64_t limit, usage;
+  if (!ReadCgroupValue(dir + "/" + limit_file, &limit) || !ReadCgroupValue(dir + "/" + usage_file, &usage)) return false;
+  p.cgroup_version = version;
+  p.cgroup_dir = dir;
+  p.cgroup_limit = limit;
+  p.cgroup_usage = usage;
+  return true;
+}
+
 void ProbeCgroup(const std::string& root, MemoryProbe& p) {
   std::string text;
   if (!ReadText(Join(root, "/proc/self/cgroup"), &text)) {
@@ -112,14 +124,7 @@ void ProbeCgroup(const std::string& root, MemoryProbe& p) {
     for (const Mount& m : mounts) {
       if (m.fstype == "cgroup" && HasOption(m.options, "memory")) {
         const std::string dir = CgroupDir(root, m, v1_path);
-        int64_t limit, usage;
-        if (ReadCgroupValue(dir + "/memory.limit_in_bytes", &limit) && ReadCgroupValue(dir + "/memory.usage_in_bytes", &usage)) {
-          p.cgroup_version = "v1";
-          p.cgroup_dir = dir;
-          p.cgroup_limit = limit;
-          p.cgroup_usage = usage;
-          return;
-        }
+        if (ReadLimitAndUsage(dir, "memory.limit_in_bytes", "memory.usage_in_bytes", "v1", p)) return;
         p.notes.push_back("cgroup v1 memory files unreadable in " + dir + ": no cgroup limit applied");
         return;
       }
@@ -128,15 +133,7 @@ void ProbeCgroup(const std::string& root, MemoryProbe& p) {
   if (have_v2) {
     for (const Mount& m : mounts) {
       if (m.fstype != "cgroup2") continue;
-      const std::string dir = CgroupDir(root, m, v2_path);
-      int64_t limit, usage;
-      if (ReadCgroupValue(dir + "/memory.max", &limit) && ReadCgroupValue(dir + "/memory.current", &usage)) {
-        p.cgroup_version = "v2";
-        p.cgroup_dir = dir;
-        p.cgroup_limit = limit;
-        p.cgroup_usage = usage;
-        return;
-      }
+      if (ReadLimitAndUsage(CgroupDir(root, m, v2_path), "memory.max", "memory.current", "v2", p)) return;
     }
   }
   p.notes.push_back("no memory cgroup found for this process: no cgroup limit applied");
