@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "supernet/train_loop_options.h"
+
 namespace elastiq {
 
-struct MlfsOptions {
+struct MlfsOptions : TrainLoopOptions {
   std::string teacher;  // pretrained teacher (kind "checkpoint")
   std::string data;     // prepared data folder
   std::string out;      // supernet file; periodic checkpoints overwrite it atomically
@@ -23,25 +25,13 @@ struct MlfsOptions {
   double kd_beta = 0.1;        // weight of the feature MSE
   double temperature = 1.0;    // KD temperature tau
   int64_t rewire_batches = 4;  // calibration batches for importance rewiring after stage 0 (0: off)
-  int batch_size = 16;
-  int seq_len = 0;             // 0: the teacher's max_seq_len
-  double lr = 2e-3;
-  double min_lr_ratio = 0.1;
-  int64_t warmup = 0;          // 0: 5% of each phase (stage 0; stages 1 + 2)
-  double weight_decay = 0.0;
-  double clip = 1.0;
-  uint64_t seed = 1234;
-  int64_t eval_every = 0;        // 0: a tenth of the steps
-  int64_t eval_tokens = 32768;   // validation tokens per evaluation
-  int64_t checkpoint_every = 0;  // 0: same as eval_every
-  int64_t log_every = 10;
-  bool resume = false;
-  std::string precision = "auto";
-  int threads = 0;
-  // Filled in by the front end after tokenizing the data folder:
-  std::string train_ids, val_ids;
-  // Testing: return after this many steps as if killed (0: never).
-  int64_t stop_after = 0;
+
+  // MLFS trains only the adapters: a gentler peak LR, no weight decay, shorter evaluations.
+  MlfsOptions() {
+    lr = 2e-3;
+    weight_decay = 0.0;
+    eval_tokens = 32768;
+  }
 
   int64_t total_steps() const { return stage0_steps + stage1_steps + stage2_steps; }
 };

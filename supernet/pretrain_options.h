@@ -1,37 +1,20 @@
 // Options of `elastiq pretrain` (plain struct, no LibTorch: the front end and the training helper
-// share it; tools/pretrain_cli.cc registers each field once with its flag, default and help).
+// share it; tools/training_options.cc registers each field once with its flag, default and help).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "supernet/train_loop_options.h"
+
 namespace elastiq {
 
-struct PretrainOptions {
+struct PretrainOptions : TrainLoopOptions {
   std::string config;     // model config JSON
   std::string data;       // prepared data folder
   std::string tokenizer;  // SentencePiece .model (stored inside the output file)
   std::string out;        // model file; periodic checkpoints overwrite it atomically
   int64_t steps = 1000;
-  int batch_size = 16;
-  int seq_len = 0;        // 0: the config's max_seq_len
-  double lr = 3e-3;
-  double min_lr_ratio = 0.1;
-  int64_t warmup = 0;     // 0: 5% of the steps
-  double weight_decay = 0.1;
-  double clip = 1.0;
-  uint64_t seed = 1234;
-  int64_t eval_every = 0;        // 0: a tenth of the steps
-  int64_t eval_tokens = 65536;   // validation tokens per periodic evaluation
-  int64_t checkpoint_every = 0;  // 0: same as eval_every
-  int64_t log_every = 10;
-  bool resume = false;
-  std::string precision = "auto";
-  int threads = 0;
-  // Filled in by the front end after tokenizing the data folder:
-  std::string train_ids, val_ids;
-  // Testing: return after this many steps as if killed (0: never).
-  int64_t stop_after = 0;
 };
 
 }  // namespace elastiq

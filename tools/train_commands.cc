@@ -27,7 +27,7 @@ int RunPretrainHelper(const Args& args) {
   PretrainOptions o;
   po::options_description d("pretrain options");
   AddPretrainOptions(d, o);
-  AddPretrainInternalOptions(d, o);
+  AddTrainLoopInternalOptions(d, o);
   po::variables_map vm;
   if (!ParseCommandLine(kPretrainUsage, d, args, vm)) return 0;
   PretrainSummary s = RunPretrain(o);
@@ -41,7 +41,7 @@ int RunMlfsHelper(const Args& args) {
   MlfsOptions o;
   po::options_description d("mlfs options");
   AddMlfsOptions(d, o);
-  AddMlfsInternalOptions(d, o);
+  AddTrainLoopInternalOptions(d, o);
   po::variables_map vm;
   if (!ParseCommandLine(kMlfsUsage, d, args, vm)) return 0;
   MlfsSummary s = RunMlfs(o);

@@ -9,15 +9,20 @@ void AddPretrainOptions(po::options_description& d, PretrainOptions& o) {
       ("data", po::value(&o.data)->required(), "prepared data folder (elastiq data prepare)")
       ("tokenizer", po::value(&o.tokenizer)->required(), "SentencePiece model (elastiq tokenizer train); stored in the output")
       ("out", po::value(&o.out)->required(), "output model file (.h5); checkpoints overwrite it atomically")
-      ("steps", po::value(&o.steps)->default_value(o.steps), "optimizer steps")
+      ("steps", po::value(&o.steps)->default_value(o.steps), "optimizer steps");
+  AddTrainLoopOptions(d, o);
+}
+
+void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o) {
+  d.add_options()
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per step")
-      ("seq-len", po::value(&o.seq_len)->default_value(o.seq_len), "tokens per sequence (0: the config's max_seq_len)")
-      ("lr", po::value(&o.lr)->default_value(o.lr), "peak learning rate")
+      ("seq-len", po::value(&o.seq_len)->default_value(o.seq_len), "tokens per sequence (0: the model's max_seq_len)")
+      ("lr", po::value(&o.lr)->default_value(o.lr), "peak learning rate (warm-up + cosine; mlfs: per phase)")
       ("min-lr-ratio", po::value(&o.min_lr_ratio)->default_value(o.min_lr_ratio), "final LR as a fraction of the peak (cosine decay)")
-      ("warmup", po::value(&o.warmup)->default_value(o.warmup), "linear warm-up steps (0: 5% of --steps)")
-      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay), "AdamW decoupled weight decay (matrices only)")
+      ("warmup", po::value(&o.warmup)->default_value(o.warmup), "linear warm-up steps (0: 5% of the steps; mlfs: of each phase)")
+      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay), "AdamW decoupled weight decay (matrices; mlfs: the adapters)")
       ("clip", po::value(&o.clip)->default_value(o.clip), "gradient-norm clipping threshold")
-      ("seed", po::value(&o.seed)->default_value(o.seed), "seed for initialization and batch sampling")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "seed for initialization, batches and subnet sampling")
       ("eval-every", po::value(&o.eval_every)->default_value(o.eval_every), "validate every N steps (0: 10 times per run)")
       ("eval-tokens", po::value(&o.eval_tokens)->default_value(o.eval_tokens), "validation tokens per periodic evaluation")
       ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(o.checkpoint_every), "checkpoint every N steps (0: with each validation)")
@@ -27,7 +32,7 @@ void AddPretrainOptions(po::options_description& d, PretrainOptions& o) {
       ("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads (0: one per core)");
 }
 
-void AddPretrainInternalOptions(po::options_description& d, PretrainOptions& o) {
+void AddTrainLoopInternalOptions(po::options_description& d, TrainLoopOptions& o) {
   d.add_options()
       ("train-ids", po::value(&o.train_ids), "internal: tokenized train split")
       ("val-ids", po::value(&o.val_ids), "internal: tokenized val split")
@@ -50,29 +55,8 @@ void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
       ("kd-alpha", po::value(&o.kd_alpha)->default_value(o.kd_alpha), "weight of KL(p_maxnet || p_subnet)")
       ("kd-beta", po::value(&o.kd_beta)->default_value(o.kd_beta), "weight of the hidden-state MSE through learned projections")
       ("temperature", po::value(&o.temperature)->default_value(o.temperature), "distillation temperature tau")
-      ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for importance rewiring after stage 0 (0: off)")
-      ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per step")
-      ("seq-len", po::value(&o.seq_len)->default_value(o.seq_len), "tokens per sequence (0: the teacher's max_seq_len)")
-      ("lr", po::value(&o.lr)->default_value(o.lr), "peak learning rate (warm-up + cosine, per phase)")
-      ("min-lr-ratio", po::value(&o.min_lr_ratio)->default_value(o.min_lr_ratio), "final LR as a fraction of the peak")
-      ("warmup", po::value(&o.warmup)->default_value(o.warmup), "warm-up steps per phase (0: 5% of it)")
-      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay), "AdamW decoupled weight decay on the adapters")
-      ("clip", po::value(&o.clip)->default_value(o.clip), "gradient-norm clipping threshold")
-      ("seed", po::value(&o.seed)->default_value(o.seed), "seed for adapters, batches and subnet sampling")
-      ("eval-every", po::value(&o.eval_every)->default_value(o.eval_every), "validate maxnet and smallest every N steps (0: 10 times per run)")
-      ("eval-tokens", po::value(&o.eval_tokens)->default_value(o.eval_tokens), "validation tokens per evaluation")
-      ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(o.checkpoint_every), "checkpoint every N steps (0: with each validation)")
-      ("log-every", po::value(&o.log_every)->default_value(o.log_every), "progress line every N steps")
-      ("resume", po::bool_switch(&o.resume), "continue from the checkpoint at --out")
-      ("precision", po::value(&o.precision)->default_value(o.precision), "bf16 | fp32 | auto")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads (0: one per core)");
-}
-
-void AddMlfsInternalOptions(po::options_description& d, MlfsOptions& o) {
-  d.add_options()
-      ("train-ids", po::value(&o.train_ids), "internal: tokenized train split")
-      ("val-ids", po::value(&o.val_ids), "internal: tokenized val split")
-      ("stop-after", po::value(&o.stop_after)->default_value(0), "testing: stop after N steps as if killed");
+      ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for importance rewiring after stage 0 (0: off)");
+  AddTrainLoopOptions(d, o);
 }
 
 void AddPaletteOptions(po::options_description& d, PaletteOptions& o) {

@@ -42,9 +42,10 @@ struct GenerateOptions {
 };
 
 void AddPretrainOptions(po::options_description& d, PretrainOptions& o);
-void AddPretrainInternalOptions(po::options_description& d, PretrainOptions& o);
+// Shared by pretrain and mlfs; the internal ones carry the tokenized data from front end to helper.
+void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o);
+void AddTrainLoopInternalOptions(po::options_description& d, TrainLoopOptions& o);
 void AddMlfsOptions(po::options_description& d, MlfsOptions& o);
-void AddMlfsInternalOptions(po::options_description& d, MlfsOptions& o);
 void AddPaletteOptions(po::options_description& d, PaletteOptions& o);
 void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o);
 void AddEvalOptions(po::options_description& d, EvalOptions& o);

@@ -1,0 +1,33 @@
+// Options every training loop shares (pretraining and MLFS): batch shape, AdamW and schedule,
+// validation, checkpoints, precision, threads. Plain struct, no LibTorch: the front end and the
+// training helper share it; tools/training_options.cc registers each field once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace elastiq {
+
+struct TrainLoopOptions {
+  int batch_size = 16;
+  int seq_len = 0;        // 0: the model's max_seq_len
+  double lr = 3e-3;
+  double min_lr_ratio = 0.1;
+  int64_t warmup = 0;     // 0: 5% of the steps (MLFS: of each phase)
+  double weight_decay = 0.1;
+  double clip = 1.0;
+  uint64_t seed = 1234;
+  int64_t eval_every = 0;        // 0: a tenth of the steps
+  int64_t eval_tokens = 65536;   // validation tokens per periodic evaluation
+  int64_t checkpoint_every = 0;  // 0: same as eval_every
+  int64_t log_every = 10;
+  bool resume = false;
+  std::string precision = "auto";
+  int threads = 0;
+  // Filled in by the front end after tokenizing the data folder:
+  std::string train_ids, val_ids;
+  // Testing: return after this many steps as if killed (0: never).
+  int64_t stop_after = 0;
+};
+
+}  // namespace elastiq
