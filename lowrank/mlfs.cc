@@ -28,7 +28,6 @@ constexpr float kNoLoss = std::numeric_limits<float>::quiet_NaN();
 
 void CheckOptions(const MlfsOptions& o) {
   if (o.stage0_steps < 0 || o.stage1_steps < 0 || o.stage2_steps < 0) throw UserError("--stage*-steps must be >= 0");
-  if (o.total_steps() <= 0) throw UserError("--stage0-steps + --stage1-steps + --stage2-steps must be positive");
   if (o.subnets_per_step < 1) throw UserError("--subnets-per-step must be >= 1 (the maxnet)");
   if (o.gamma < 0) throw UserError("--gamma must be >= 0 (0 turns gradient scaling off)");
   if (o.kd_alpha < 0 || o.kd_beta < 0) throw UserError("--kd-alpha and --kd-beta must be >= 0");
@@ -238,24 +237,42 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
     summary.val_metric_maxnet = palette[0].metrics.value(metric, 0.0);
     summary.val_metric_smallest = palette[1].metrics.value(metric, 0.0);
   }
+  // Stage 0 done: its adapters become part of W0 (the distillation teacher), the channels are
+  // reordered by importance, and fresh adapters start the supernet training.
+  auto end_stage0 = [&] {
+    state.adapters->MergeInto(state.model);
+    if (o.rewire_batches > 0) {
+      state.model->SetWeightHook(nullptr);
+      RewireByImportance(state.model, [&](SuperTransformer& m, int64_t b) {
+        TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ 0xca11b, b);
+        return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
+      }, o.rewire_batches);
+      state.model->SetWeightHook(state.adapters.get());
+    }
+    state.Reset(o, o.seed + 1);
+  };
+  auto evaluate_palette = [&](int64_t steps_done) {
+    for (PaletteEntry& e : palette) {
+      EvalResult r = EvaluateValidation(state.model, e.spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
+      e.metrics = {{"params", CountParams(config, e.spec).total()},
+                   {"non_embedding_params", CountParams(config, e.spec).non_embedding()},
+                   {"val_loss", r.loss}, {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
+                   {"train_steps", steps_done}};
+      (&e == &palette[0] ? summary.val_metric_maxnet : summary.val_metric_smallest) = ValidationMetric(config, r);
+    }
+    std::printf("  step %lld: validation %s maxnet %.4g, smallest %.4g\n", static_cast<long long>(steps_done),
+                ValidationMetricName(config), summary.val_metric_maxnet, summary.val_metric_smallest);
+  };
+  if (total == 0) {  // no training: the rewired teacher as a supernet (the "sliced, untrained" baseline)
+    end_stage0();
+    evaluate_palette(0);
+    WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette);
+  }
   ProgressMeter progress(total, static_cast<int64_t>(history.size()) / width, int64_t{o.batch_size} * seq_len);
   LossMeans means;
   for (int64_t step = static_cast<int64_t>(history.size()) / width; step < total; ++step) {
     const int stage = MlfsStage(o, step);
-    if (step == o.stage0_steps) {
-      // Stage 0 done: its adapters become part of W0 (the distillation teacher), the channels are
-      // reordered by importance, and fresh adapters start the supernet training.
-      state.adapters->MergeInto(state.model);
-      if (o.rewire_batches > 0) {
-        state.model->SetWeightHook(nullptr);
-        RewireByImportance(state.model, [&](SuperTransformer& m, int64_t b) {
-          TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ 0xca11b, b);
-          return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
-        }, o.rewire_batches);
-        state.model->SetWeightHook(state.adapters.get());
-      }
-      state.Reset(o, o.seed + 1);
-    }
+    if (step == o.stage0_steps) end_stage0();
     const double lr = stage == 0 ? WarmupCosineLr(step, o.stage0_steps, warmup_of(o.stage0_steps), o.lr, o.lr * o.min_lr_ratio)
                                  : WarmupCosineLr(step - o.stage0_steps, distill_steps, warmup_of(distill_steps), o.lr, o.lr * o.min_lr_ratio);
     const std::vector<SubnetSpec> subnets =
@@ -294,18 +311,7 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
     progress.Step(step + 1, losses[0], lr, o.log_every, progress.Due(step + 1, o.log_every) ? means.TakeLine(stage) : "");
 
     const bool last = step + 1 == total;
-    if ((step + 1) % eval_every == 0 || last) {
-      for (PaletteEntry& e : palette) {
-        EvalResult r = EvaluateValidation(state.model, e.spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
-        e.metrics = {{"params", CountParams(config, e.spec).total()},
-                     {"non_embedding_params", CountParams(config, e.spec).non_embedding()},
-                     {"val_loss", r.loss}, {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
-                     {"train_steps", step + 1}};
-        (&e == &palette[0] ? summary.val_metric_maxnet : summary.val_metric_smallest) = ValidationMetric(config, r);
-      }
-      std::printf("  step %lld: validation %s maxnet %.4g, smallest %.4g\n", static_cast<long long>(step + 1),
-                  ValidationMetricName(config), summary.val_metric_maxnet, summary.val_metric_smallest);
-    }
+    if ((step + 1) % eval_every == 0 || last) evaluate_palette(step + 1);
     if ((step + 1) % checkpoint_every == 0 || last) WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette);
     std::fflush(stdout);
     if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {

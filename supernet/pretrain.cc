@@ -10,6 +10,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
+#include "src/format/training_shape.h"
 #include "supernet/adamw.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
@@ -21,15 +22,16 @@ namespace {
 nlohmann::json OptionsJson(const PretrainOptions& o) {
   return {{"steps", o.steps}, {"batch_size", o.batch_size}, {"seq_len", o.seq_len}, {"lr", o.lr},
           {"min_lr_ratio", o.min_lr_ratio}, {"warmup", o.warmup}, {"weight_decay", o.weight_decay},
-          {"clip", o.clip}, {"seed", o.seed}, {"precision", o.precision}};
+          {"clip", o.clip}, {"seed", o.seed}, {"precision", o.precision}, {"shape_from", o.shape_from},
+          {"subnet", o.subnet}, {"init_from", o.init_from}};
 }
 
 void WriteCheckpoint(const PretrainOptions& o, const ModelConfig& config, const std::string& tokenizer_bytes,
-                     SuperTransformer& model, const AdamW& optimizer, const std::vector<float>& history,
-                     const nlohmann::json& metrics) {
+                     const SubnetSpec& spec, SuperTransformer& model, const AdamW& optimizer,
+                     const std::vector<float>& history, const nlohmann::json& metrics) {
   ModelFileWriter writer(o.out, config, kKindCheckpoint, tokenizer_bytes);
   WriteWeights(model, writer);
-  writer.AddPaletteEntry({MaxnetSpec(config), metrics});
+  writer.AddPaletteEntry({spec, metrics});
   H5File& h5 = writer.h5();
   optimizer.Save(h5, "/train_state/adamw");
   h5.SetAttr("/train_state", "step", static_cast<int64_t>(history.size()));
@@ -38,10 +40,20 @@ void WriteCheckpoint(const PretrainOptions& o, const ModelConfig& config, const 
   writer.Commit();
 }
 
+// --init-from: the weights of another file with the same config (only the trained slice matters).
+void LoadInitialWeights(SuperTransformer& model, const ModelConfig& config, const std::string& path) {
+  const ModelFile file = ModelFile::Open(path);
+  const std::string diff = DescribeConfigDifference(file.config(), config);
+  if (!diff.empty()) throw UserError("--init-from " + path + " has another config (" + diff + "); it must match the model being trained");
+  LoadWeightsInto(model, file);
+}
+
 }  // namespace
 
 PretrainSummary RunPretrain(const PretrainOptions& o) {
-  const ModelConfig config = LoadModelConfig(o.config);
+  const TrainingShape shape = ResolveTrainingShape(o.config, o.shape_from, o.subnet);
+  const ModelConfig& config = shape.config;
+  const SubnetSpec& spec = shape.spec;
   const Precision precision = ResolvePrecision(o.precision);
   ConfigureTorchProcess(o.threads);
   if (o.steps <= 0) throw UserError("--steps must be positive");
@@ -51,14 +63,14 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the config's max_seq_len " + std::to_string(config.max_seq_len));
   }
   const std::string tokenizer_bytes = ReadFileBytes(o.tokenizer);
-  TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.config, o.data);
+  TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.config.empty() ? o.shape_from : o.config, o.data);
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.steps / 10);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
   const int64_t warmup = o.warmup > 0 ? o.warmup : std::max<int64_t>(1, o.steps / 20);
 
   SuperTransformer model(config);
   model->ResetParameters(o.seed);
-  const SubnetSpec maxnet = MaxnetSpec(config);
+  if (!o.init_from.empty() && !o.resume) LoadInitialWeights(model, config, o.init_from);
   std::vector<std::pair<std::string, torch::Tensor>> params;
   for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {.weight_decay = o.weight_decay});
@@ -79,13 +91,14 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     }
     std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size(), static_cast<long long>(o.steps));
   }
-  std::printf("pretrain %s: %s, %lld parameters, precision %s, %d threads, batch %d x %d\n",
-              config.name.c_str(), ModelKindName(config.kind), static_cast<long long>(CountParams(config, maxnet).total()),
+  std::printf("pretrain %s%s%s: %s, %lld parameters (init %s), precision %s, %d threads, batch %d x %d\n",
+              config.name.c_str(), o.shape_from.empty() ? "" : " subnet ", o.shape_from.empty() ? "" : spec.name.c_str(),
+              ModelKindName(config.kind), static_cast<long long>(CountParams(config, spec).total()), o.init_from.empty() ? "random" : o.init_from.c_str(),
               PrecisionName(precision), torch::get_num_threads(), o.batch_size, seq_len);
 
   PretrainSummary summary;
-  nlohmann::json metrics = {{"params", CountParams(config, maxnet).total()},
-                            {"non_embedding_params", CountParams(config, maxnet).non_embedding()}};
+  nlohmann::json metrics = {{"params", CountParams(config, spec).total()},
+                            {"non_embedding_params", CountParams(config, spec).non_embedding()}};
   ProgressMeter progress(o.steps, static_cast<int64_t>(history.size()), int64_t{o.batch_size} * seq_len);
   for (int64_t step = static_cast<int64_t>(history.size()); step < o.steps; ++step) {
     const double lr = WarmupCosineLr(step, o.steps, warmup, o.lr, o.lr * o.min_lr_ratio);
@@ -93,7 +106,7 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     {
       AutocastScope autocast(precision);
       TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
-      loss = TaskLoss(ForwardBatch(model, maxnet, batch), batch);
+      loss = TaskLoss(ForwardBatch(model, spec, batch), batch);
     }
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
@@ -104,7 +117,7 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
 
     const bool last = step + 1 == o.steps;
     if ((step + 1) % eval_every == 0 || last) {
-      EvalResult r = EvaluateValidation(model, maxnet, data, seq_len, o.batch_size, o.eval_tokens, precision);
+      EvalResult r = EvaluateValidation(model, spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
       summary.val_loss = r.loss;
       summary.val_metric = ValidationMetric(config, r);
       metrics["val_loss"] = r.loss;
@@ -115,7 +128,7 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     if ((step + 1) % checkpoint_every == 0 || last) {
       metrics["train_steps"] = step + 1;
       metrics["train_tokens"] = (step + 1) * int64_t{o.batch_size} * seq_len;
-      WriteCheckpoint(o, config, tokenizer_bytes, model, optimizer, history, metrics);
+      WriteCheckpoint(o, config, tokenizer_bytes, spec, model, optimizer, history, metrics);
     }
     std::fflush(stdout);
     if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {

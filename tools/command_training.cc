@@ -7,6 +7,7 @@
 #include "src/core/palette_plan.h"
 #include "src/core/subnet_space.h"
 #include "src/format/model_file.h"
+#include "src/format/training_shape.h"
 #include "src/runtime/runtime_eval.h"
 #include "src/text/baselines.h"
 #include "src/text/data_dir.h"
@@ -38,7 +39,7 @@ void CheckDataMatchesModel(const DataDir& dir, const ModelConfig& config, const 
 
 int EvaluateWithRuntime(const EvalOptions& o, const std::string& eval_ids, const std::string& train_ids) {
   auto store = WeightStore::Open(o.model);
-  const PaletteEntry& entry = store->file().EntryOrLargest(o.subnet);
+  const PaletteEntry entry{ResolveSubnet(store->file(), o.shape_from, o.subnet)};
   const ModelConfig& c = store->config();
   Engine engine(*store, entry.spec, {.threads = o.threads, .format = ParseWeightFormat(o.format)});
   nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
@@ -64,15 +65,16 @@ int RunPretrainFrontEnd(const Args& args) {
   AddPretrainOptions(d, o);
   po::variables_map vm;
   if (!ParseCommandLine(kPretrainUsage, d, args, vm)) return 0;
-  const ModelConfig config = LoadModelConfig(o.config);
+  const ModelConfig config = ResolveTrainingShape(o.config, o.shape_from, o.subnet).config;
+  const std::string config_source = o.config.empty() ? o.shape_from : o.config;
   const Tokenizer tokenizer = Tokenizer::FromFile(o.tokenizer);
   if (tokenizer.vocab_size() != config.vocab_size) {
-    throw UserError(o.config + ": vocab_size is " + std::to_string(config.vocab_size) + " but the tokenizer " +
+    throw UserError(config_source + ": vocab_size is " + std::to_string(config.vocab_size) + " but the tokenizer " +
                     o.tokenizer + " has " + std::to_string(tokenizer.vocab_size()) + " pieces; set \"vocab_size\": " +
                     std::to_string(tokenizer.vocab_size()) + " in the config or train a matching tokenizer");
   }
   const DataDir dir = OpenDataDir(o.data);
-  CheckDataMatchesModel(dir, config, o.config);
+  CheckDataMatchesModel(dir, config, config_source);
   std::printf("tokenizing %s ...\n", o.data.c_str());
   std::fflush(stdout);
   const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
@@ -130,7 +132,7 @@ int RunEvalFrontEnd(const Args& args) {
     throw UserError("--format " + o.format + " with --engine torch: the LibTorch simulated-quantization path arrives with the quantization issue; use --engine runtime");
   }
   const ModelFile model = ModelFile::Open(o.model);
-  if (!o.subnet.empty()) model.Entry(o.subnet);
+  ResolveSubnet(model, o.shape_from, o.subnet);  // a missing entry or a config mismatch fails here
   const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.model + " /tokenizer");
   const DataDir dir = OpenDataDir(o.data);
   CheckDataMatchesModel(dir, model.config(), o.model);

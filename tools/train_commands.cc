@@ -4,10 +4,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "src/core/error.h"
-#include "src/format/model_file.h"
 #include "lowrank/mlfs.h"
 #include "lowrank/palette_search.h"
+#include "src/core/error.h"
+#include "src/format/model_file.h"
+#include "src/format/training_shape.h"
 #include "src/text/baselines.h"
 #include "supernet/evaluate.h"
 #include "supernet/generate.h"
@@ -75,7 +76,7 @@ int RunEvalHelper(const Args& args) {
   ConfigureTorchProcess(o.threads);
   const Precision precision = ResolvePrecision(o.precision);
   const ModelFile model = ModelFile::Open(o.model);
-  const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
+  const PaletteEntry entry{ResolveSubnet(model, o.shape_from, o.subnet)};
   SuperTransformer net = LoadSuperTransformer(model);
   net->eval();
   const ModelConfig& c = model.config();

@@ -5,7 +5,10 @@ namespace elastiq {
 
 void AddPretrainOptions(po::options_description& d, PretrainOptions& o) {
   d.add_options()
-      ("config", po::value(&o.config)->required(), "model config JSON (see experiments/configs/)")
+      ("config", po::value(&o.config), "model config JSON (see experiments/configs/); or --shape-from")
+      ("shape-from", po::value(&o.shape_from), "train one subnet of this model file instead (MLFS baselines)")
+      ("subnet", po::value(&o.subnet), "with --shape-from: the palette entry to train (default: the largest)")
+      ("init-from", po::value(&o.init_from), "start from this file's weights (same config; with --shape-from: its slice) instead of random ones")
       ("data", po::value(&o.data)->required(), "prepared data folder (elastiq data prepare)")
       ("tokenizer", po::value(&o.tokenizer)->required(), "SentencePiece model (elastiq tokenizer train); stored in the output")
       ("out", po::value(&o.out)->required(), "output model file (.h5); checkpoints overwrite it atomically")
@@ -47,7 +50,7 @@ void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
       ("space", po::value(&o.space), "search space JSON: d_model, ffn_dim, n_kv_heads (or n_heads), depth lists, depth_policy (default: half to full width and depth)")
       ("stage0-steps", po::value(&o.stage0_steps)->default_value(o.stage0_steps), "stage 0: low-rank fine-tuning of the teacher (maxnet only), then merged")
       ("stage1-steps", po::value(&o.stage1_steps)->default_value(o.stage1_steps), "stage 1: width-only subnets at full depth")
-      ("stage2-steps", po::value(&o.stage2_steps)->default_value(o.stage2_steps), "stage 2: width and depth subnets")
+      ("stage2-steps", po::value(&o.stage2_steps)->default_value(o.stage2_steps), "stage 2: width and depth subnets (all three 0: only rewire the teacher, the sliced-untrained baseline)")
       ("subnets-per-step", po::value(&o.subnets_per_step)->default_value(o.subnets_per_step), "K: maxnet, smallest and K-2 random subnets per step (sandwich rule)")
       ("gamma", po::value(&o.gamma)->default_value(o.gamma), "gradient scaling: subnet j's loss weighs (n_maxnet / n_j)^gamma (0: off)")
       ("rank", po::value(&o.rank)->default_value(o.rank), "low-rank adapter rank r")
@@ -84,6 +87,7 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o) {
       ("data", po::value(&o.data)->required(), "prepared data folder")
       ("split", po::value(&o.split)->default_value(o.split), "train | val | test")
       ("subnet", po::value(&o.subnet), "palette entry to evaluate (default: the largest)")
+      ("shape-from", po::value(&o.shape_from), "take --subnet's shape from this file (same config), e.g. a palette's subnet on its teacher")
       ("engine", po::value(&o.engine)->default_value(o.engine), "torch (LibTorch reference) or runtime (the CPU engine)")
       ("format", po::value(&o.format)->default_value(o.format), "weights: fp32 | w8a8 | ternary (quantized: --engine runtime)")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")

@@ -19,6 +19,7 @@ struct EvalOptions {
   std::string data;
   std::string split = "val";
   std::string subnet;  // empty: the first palette entry
+  std::string shape_from;  // take the subnet's spec from this file (same config) instead
   std::string engine = "torch";
   std::string format = "fp32";
   std::string precision = "fp32";
@@ -55,7 +56,8 @@ void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o);
 // --temperature, --top-k, --top-p, --seed (generate and run).
 void AddSamplerOptions(po::options_description& d, SamplerOptions& o);
 
-inline constexpr const char* kPretrainUsage = "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]";
+inline constexpr const char* kPretrainUsage = "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]\n"
+    "       elastiq pretrain --shape-from P.h5 --subnet NAME [--init-from W.h5] --data DIR --tokenizer FILE.model --out FILE.h5 [options]";
 inline constexpr const char* kMlfsUsage =
     "elastiq mlfs --teacher T.h5 --data DIR --out S.h5 [--space FILE.json] [--stage0-steps N --stage1-steps N "
     "--stage2-steps N] [--subnets-per-step K] [--gamma G] [--resume]";

@@ -180,6 +180,23 @@ TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   EXPECT_THROW(RunPaletteSearch(p), UserError);
 }
 
+TEST_F(Mlfs, ZeroStepsWriteTheRewiredTeacherWithTheSameFunction) {
+  testing::ScratchDir out;
+  MlfsOptions o = Options(out);
+  o.stage0_steps = o.stage1_steps = o.stage2_steps = 0;
+  EXPECT_TRUE(RunMlfs(o).losses.empty());
+  const ModelFile teacher_file = ModelFile::Open(*dir_ / "teacher.h5");
+  SuperTransformer teacher = LoadSuperTransformer(teacher_file);
+  SuperTransformer rewired = LoadSuperTransformer(ModelFile::Open(o.out));
+  const torch::Tensor ids = torch::randint(0, 40, {2, 16}, torch::kLong);
+  const SubnetSpec maxnet = MaxnetSpec(teacher_file.config());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor a = teacher->forward(ids, maxnet), b = rewired->forward(ids, maxnet);
+  EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-4));
+  // ... while the weights did move (channels reordered), so the file is not a plain copy.
+  EXPECT_FALSE(torch::equal(teacher->named_parameters()["layers.0.w_up"], rewired->named_parameters()["layers.0.w_up"]));
+}
+
 TEST_F(Mlfs, WrongInputsAreRefused) {
   testing::ScratchDir out;
   MlfsOptions o = Options(out);

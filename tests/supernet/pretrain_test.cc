@@ -96,6 +96,57 @@ TEST(Pretrain, ResumeWithADifferentConfigIsRefused) {
   EXPECT_THROW(RunPretrain(o), UserError);
 }
 
+TEST(Pretrain, ASubnetShapeTrainsOnlyItsSliceFromTheGivenWeights) {
+  testing::ScratchDir dir;
+  PretrainOptions o = Options(dir);
+  o.steps = 4;
+  RunPretrain(o);  // the "palette" whose weights and entries the subnet run starts from
+  {
+    ModelFile full = ModelFile::Open(o.out);
+    ModelFileWriter w(dir / "shapes.h5", full.config(), kKindPalette, full.TokenizerBytes());
+    SuperTransformer m = LoadSuperTransformer(full);
+    WriteWeights(m, w);
+    SubnetSpec half = MaxnetSpec(full.config());
+    half.name = "half";
+    half.d_model = 16;
+    half.ffn_dim = {32};
+    half.layers = {0};
+    w.AddPaletteEntry({half, {}});
+    w.Commit();
+  }
+  PretrainOptions sub = Options(dir);
+  sub.config.clear();
+  sub.shape_from = dir / "shapes.h5";
+  sub.subnet = "half";
+  sub.init_from = dir / "shapes.h5";
+  sub.out = dir / "half.h5";
+  sub.steps = 20;
+  PretrainSummary s = RunPretrain(sub);
+  EXPECT_LT(s.loss_history.back(), s.loss_history.front());
+  ModelFile trained = ModelFile::Open(sub.out);
+  ASSERT_EQ(trained.palette().size(), 1u);
+  EXPECT_EQ(trained.palette()[0].spec.name, "half");
+  EXPECT_EQ(trained.palette()[0].spec.layers, std::vector<int>{0});
+  SuperTransformer before = LoadSuperTransformer(ModelFile::Open(sub.shape_from)), after = LoadSuperTransformer(trained);
+  auto b = before->named_parameters(), a = after->named_parameters();
+  EXPECT_TRUE(torch::equal(b["layers.1.wq"], a["layers.1.wq"]));  // layer 1 is not in the slice
+  // Rows outside the slice get zero gradients: AdamW's decoupled decay only shrinks them.
+  EXPECT_TRUE(torch::allclose(b["layers.0.w_up"].narrow(0, 32, 32) * (a["layers.0.w_up"].narrow(0, 32, 32)[0][0] /
+                                                                      b["layers.0.w_up"].narrow(0, 32, 32)[0][0]),
+                              a["layers.0.w_up"].narrow(0, 32, 32), 1e-5, 1e-7));
+  EXPECT_FALSE(torch::equal(b["layers.0.w_up"].narrow(0, 0, 32), a["layers.0.w_up"].narrow(0, 0, 32)));
+
+  PretrainOptions bad = sub;
+  bad.config = dir / "config.json";  // both a config and a shape
+  EXPECT_THROW(RunPretrain(bad), UserError);
+  bad = sub;
+  bad.shape_from.clear();  // neither
+  EXPECT_THROW(RunPretrain(bad), UserError);
+  bad = sub;
+  bad.subnet = "absent";
+  EXPECT_THROW(RunPretrain(bad), UserError);
+}
+
 TEST(Pretrain, VocabularyMismatchIsRefused) {
   testing::ScratchDir dir;
   std::string cfg = kConfig;
