@@ -34,7 +34,7 @@ int RunPretrainHelper(const Args& args) {
   PretrainSummary s = RunPretrain(o);
   std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n",
               static_cast<long long>(s.steps), s.tokens_per_second,
-              LoadModelConfig(o.config).is_encoder() ? "accuracy" : "perplexity", s.val_metric, o.out.c_str());
+              ModelFile::Open(o.out).config().is_encoder() ? "accuracy" : "perplexity", s.val_metric, o.out.c_str());
   return 0;
 }
 
