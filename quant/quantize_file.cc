@@ -1,7 +1,10 @@
 // Copy the input to a temporary file, append the packed tensors, rename into place.
 #include "quant/quantize_file.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "quant/weight_quant.h"
 #include "src/core/atomic_file.h"
@@ -29,12 +32,30 @@ void WriteQuantized(H5File& f, const std::string& group, const QuantizedMatrix& 
 
 }  // namespace
 
+std::vector<std::string> SelectSubnets(const std::vector<std::string>& palette_names, const std::string& list) {
+  if (list == "all") return palette_names;
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    if (name.empty()) continue;
+    if (std::find(palette_names.begin(), palette_names.end(), name) == palette_names.end()) {
+      std::string known;
+      for (const std::string& n : palette_names) known += (known.empty() ? "" : ", ") + n;
+      throw UserError("--subnets: no palette entry \"" + name + "\"; the palette has: " + known + " (or say all)");
+    }
+    out.push_back(name);
+  }
+  if (out.empty()) throw UserError("--subnets is empty; name palette entries (a,b) or say all");
+  return out;
+}
+
 std::string QuantGroup(const std::string& format) {
   if (format == "w8a8" || format == "ternary") return "/quant/" + format;  // QuantTensorGroup's parent
   throw UserError("--format must be w8a8 or ternary, got \"" + format + "\"");
 }
 
-QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& format, const std::string& out) {
+QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& format, const std::string& out,
+                                  const QuantizeSource& source) {
   const std::string group = QuantGroup(format);
   const bool ternary = format == "ternary";
   ModelFile model = ModelFile::Open(in);
@@ -49,7 +70,7 @@ QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& form
     H5File f = H5File::OpenReadWrite(atomic.temp_path(), out);
     for (const WeightShape& w : MaxnetWeightShapes(model.config())) {
       if (w.shape.size() != 2 || w.name == "cls_head") continue;
-      const std::vector<float> values = model.ReadWeight(w.name);
+      const std::vector<float> values = source.weights ? source.weights(w.name) : model.ReadWeight(w.name);
       const bool embedding = w.name == "embed";
       const std::string where = in + ": " + w.name;
       QuantizedMatrix m = (ternary && !embedding) ? QuantizeTernary(values.data(), w.shape[0], w.shape[1], where)
@@ -64,6 +85,8 @@ QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& form
       }
     }
     f.SetAttr(group, "format", format);
+    if (!source.qat_subnets.empty()) f.SetAttr(group, "qat_subnets", nlohmann::json(source.qat_subnets).dump());
+    if (source.extra) source.extra(f);
   }
   atomic.Commit();
   return summary;

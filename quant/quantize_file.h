@@ -5,7 +5,11 @@
 // LM head) is int8 per row in both formats, the encoder classifier stays fp32.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
+
+#include "src/format/h5_file.h"
 
 namespace elastiq {
 
@@ -16,7 +20,18 @@ struct QuantizeSummary {
   int64_t linear_params = 0;
 };
 
-QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& format, const std::string& out);
+// Where the quantized weights come from, and what else the output holds (QAT uses all three).
+struct QuantizeSource {
+  std::function<std::vector<float>(const std::string& weight)> weights;  // empty: the input's /weights
+  std::function<void(H5File&)> extra;  // writes more (e.g. training state) before the rename
+  std::vector<std::string> qat_subnets;  // palette entries QAT optimized (attribute of the group)
+};
+
+QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& format, const std::string& out,
+                                  const QuantizeSource& source = {});
+
+// "all" -> every entry of the palette; otherwise the listed names (UserError for unknown ones).
+std::vector<std::string> SelectSubnets(const std::vector<std::string>& palette_names, const std::string& list);
 
 // "/quant/w8a8", "/quant/ternary"; UserError for an unknown format name.
 std::string QuantGroup(const std::string& format);

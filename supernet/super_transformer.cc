@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "src/format/weight_layout.h"
 #include "supernet/transformer_ops.h"
 
 namespace elastiq {
@@ -66,6 +67,13 @@ torch::Tensor SuperTransformerImpl::ProjectionWeight(int layer, Projection p, in
   return hook_ ? hook_->Effective(layer, p, base, rows, cols, spec) : PrefixView(base, rows, cols);
 }
 
+torch::Tensor SuperTransformerImpl::Project(int layer, Projection p, const torch::Tensor& x, int64_t rows, int64_t cols,
+                                            const SubnetSpec& spec) {
+  if (!linear_hook_) return torch::linear(x, ProjectionWeight(layer, p, rows, cols, spec));
+  return linear_hook_->Linear(x, blocks[static_cast<size_t>(layer)]->projection(p), rows, cols,
+                              LayerWeightName(layer, ProjectionName(p)));
+}
+
 torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec,
                                              int ffn, const RopeTables& rope,
                                              const torch::Tensor& key_padding) {
@@ -73,18 +81,19 @@ torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, 
   const int64_t B = x.size(0), T = x.size(1), d = spec.d_model, hd = config_.head_dim();
   const int64_t H = spec.n_heads(config_), KV = spec.n_kv_heads;
   torch::Tensor h = RmsNorm(x, b->attn_norm.narrow(0, 0, d), config_.norm_eps);
-  auto w = [&](Projection p, int64_t rows, int64_t cols) { return ProjectionWeight(layer, p, rows, cols, spec); };
-  torch::Tensor q = torch::linear(h, w(Projection::kWq, H * hd, d)).view({B, T, H, hd}).transpose(1, 2);
-  torch::Tensor k = torch::linear(h, w(Projection::kWk, KV * hd, d)).view({B, T, KV, hd}).transpose(1, 2);
-  torch::Tensor v = torch::linear(h, w(Projection::kWv, KV * hd, d)).view({B, T, KV, hd}).transpose(1, 2);
+  auto proj = [&](Projection p, const torch::Tensor& in, int64_t rows, int64_t cols) {
+    return Project(layer, p, in, rows, cols, spec);
+  };
+  torch::Tensor q = proj(Projection::kWq, h, H * hd, d).view({B, T, H, hd}).transpose(1, 2);
+  torch::Tensor k = proj(Projection::kWk, h, KV * hd, d).view({B, T, KV, hd}).transpose(1, 2);
+  torch::Tensor v = proj(Projection::kWv, h, KV * hd, d).view({B, T, KV, hd}).transpose(1, 2);
   q = ApplyRope(q, rope);
   k = ApplyRope(k, rope);
   torch::Tensor attn = GroupedQueryAttention(q, k, v, !config_.is_encoder(), key_padding);
-  torch::Tensor out = x + torch::linear(attn, w(Projection::kWo, d, H * hd)).to(torch::kFloat);
+  torch::Tensor out = x + proj(Projection::kWo, attn, d, H * hd).to(torch::kFloat);
   h = RmsNorm(out, b->ffn_norm.narrow(0, 0, d), config_.norm_eps);
-  torch::Tensor ffn_out = SwiGlu(h, w(Projection::kGate, ffn, d), w(Projection::kUp, ffn, d),
-                                 w(Projection::kDown, d, ffn));
-  return out + ffn_out.to(torch::kFloat);
+  torch::Tensor swiglu = torch::silu(proj(Projection::kGate, h, ffn, d)) * proj(Projection::kUp, h, ffn, d);
+  return out + proj(Projection::kDown, swiglu, d, ffn).to(torch::kFloat);
 }
 
 torch::Tensor SuperTransformerImpl::forward(const torch::Tensor& ids, const SubnetSpec& spec,
@@ -92,7 +101,7 @@ torch::Tensor SuperTransformerImpl::forward(const torch::Tensor& ids, const Subn
   TORCH_CHECK(ids.dim() == 2, "ids must be (batch, time)");
   const int64_t T = ids.size(1), d = spec.d_model;
   TORCH_CHECK(T <= config_.max_seq_len, "sequence longer than max_seq_len");
-  torch::Tensor emb = embed.narrow(1, 0, d);
+  torch::Tensor emb = (linear_hook_ ? linear_hook_->Embedding(embed) : embed).narrow(1, 0, d);
   torch::Tensor x = torch::embedding(emb, ids).to(torch::kFloat);  // (B, T, d')
   RopeTables rope = MakeRopeTables(T, config_.head_dim(), config_.rope_theta);
   for (size_t i = 0; i < spec.layers.size(); ++i) {
@@ -102,7 +111,10 @@ torch::Tensor SuperTransformerImpl::forward(const torch::Tensor& ids, const Subn
     }
   }
   x = RmsNorm(x, final_norm.narrow(0, 0, d), config_.norm_eps);
-  if (!config_.is_encoder()) return torch::linear(x, emb).to(torch::kFloat);
+  if (!config_.is_encoder()) {
+    if (linear_hook_) return linear_hook_->Linear(x, embed, config_.vocab_size, d, "embed").to(torch::kFloat);
+    return torch::linear(x, emb).to(torch::kFloat);
+  }
   // Mean over non-padding positions, then the classifier.
   torch::Tensor keep = options.key_padding.defined()
                            ? (~options.key_padding).to(torch::kFloat).unsqueeze(-1)

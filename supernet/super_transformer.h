@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 #include "src/core/model_config.h"
@@ -37,6 +38,18 @@ class WeightHook {
                                   const SubnetSpec& spec) = 0;
 };
 
+// Optional hook that replaces every matrix product with a simulated quantized one (quant/
+// implements W8A8 and ternary, exact for evaluation or fake-quantized with straight-through
+// gradients for QAT). `base` is the stored maxnet matrix (per-row scales come from its full rows);
+// the product uses its (rows, cols) prefix. The tied embedding is looked up through Embedding.
+class LinearHook {
+ public:
+  virtual ~LinearHook() = default;
+  virtual torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& base, int64_t rows, int64_t cols,
+                               const std::string& weight_name) = 0;
+  virtual torch::Tensor Embedding(const torch::Tensor& embed) = 0;  // the (vocab, d_model) table used
+};
+
 struct ForwardOptions {
   torch::Tensor key_padding;                  // encoder: (B, T) bool, true at padding
   std::vector<torch::Tensor>* hidden = nullptr;  // if set: residual stream after each executed block
@@ -53,6 +66,9 @@ class SuperTransformerImpl : public torch::nn::Module {
   void ResetParameters(uint64_t seed);
   // Not owned; nullptr (the default) runs the stored weights as they are.
   void SetWeightHook(WeightHook* hook) { hook_ = hook; }
+  // Not owned; nullptr (the default) runs every product in floating point. Applies to the stored
+  // weights: merge adapters (WeightHook) before quantizing.
+  void SetLinearHook(LinearHook* hook) { linear_hook_ = hook; }
   // The weight one projection of `layer` has in `spec`: (rows, cols) prefix, through the hook if set.
   torch::Tensor ProjectionWeight(int layer, Projection p, int64_t rows, int64_t cols, const SubnetSpec& spec);
 
@@ -60,10 +76,13 @@ class SuperTransformerImpl : public torch::nn::Module {
   std::vector<Block> blocks;
 
  private:
+  // x times the projection's (rows, cols) weight, through the linear hook if set.
+  torch::Tensor Project(int layer, Projection p, const torch::Tensor& x, int64_t rows, int64_t cols, const SubnetSpec& spec);
   torch::Tensor RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec, int ffn,
                          const RopeTables& rope, const torch::Tensor& key_padding);
   ModelConfig config_;
   WeightHook* hook_ = nullptr;
+  LinearHook* linear_hook_ = nullptr;
 };
 TORCH_MODULE(SuperTransformer);
 

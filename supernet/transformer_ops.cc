@@ -52,9 +52,4 @@ torch::Tensor GroupedQueryAttention(const torch::Tensor& q, const torch::Tensor&
   return out.permute({0, 3, 1, 2, 4}).reshape({B, T, H * hd});
 }
 
-torch::Tensor SwiGlu(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
-                     const torch::Tensor& down) {
-  return torch::linear(torch::silu(torch::linear(x, gate)) * torch::linear(x, up), down);
-}
-
 }  // namespace elastiq

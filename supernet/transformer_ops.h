@@ -1,5 +1,5 @@
 // Functional pieces of the MobileLLM block in LibTorch: RMSNorm, rotary embeddings, grouped-query
-// attention and SwiGLU. Norms and softmax run in fp32 even under bf16 autocast.
+// attention (SwiGLU is composed in the block). Norms and softmax run in fp32 even under bf16 autocast.
 #pragma once
 
 #include <torch/torch.h>
@@ -24,9 +24,5 @@ torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& rope);
 // key_padding: optional (B, T) bool, true where the key is padding. Returns (B, T, H * hd).
 torch::Tensor GroupedQueryAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                     bool causal, const torch::Tensor& key_padding);
-
-// x: (..., d); gate, up: (f, d); down: (d, f). down(silu(gate x) * up x).
-torch::Tensor SwiGlu(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
-                     const torch::Tensor& down);
 
 }  // namespace elastiq

@@ -64,21 +64,26 @@ int RunInit(const Args& args) {
 }
 
 int RunQuantize(const Args& args) {
-  std::string in, out, format;
+  QatOptions o;
   po::options_description d("quantize options");
-  d.add_options()
-      ("in", po::value(&in)->required(), "model file to quantize (never modified)")
-      ("format", po::value(&format)->required(), "w8a8 (int8 weights per channel, uint8 activations per token) | ternary (BitNet b1.58 absmean)")
-      ("out", po::value(&out)->required(), "output model file: the input plus the packed weights");
+  AddQuantizeOptions(d, o);
   po::variables_map vm;
-  if (!ParseCommandLine("elastiq quantize --in FILE.h5 --format w8a8|ternary --out FILE.h5", d, args, vm)) return 0;
-  QuantizeSummary s = QuantizeModelFile(in, format, out);
+  if (!ParseCommandLine(kQuantizeUsage, d, args, vm)) return 0;
+  QuantGroup(o.format);  // an unknown format name fails before any work
+  if (o.qat_steps < 0) throw UserError("--qat-steps must be >= 0");
+  if (o.qat_steps > 0) return RunQatFrontEnd(args);
+  if (vm.count("data")) throw UserError("--data is for QAT; add --qat-steps N (or drop --data for post-training quantization)");
+  std::vector<std::string> names;
+  const ModelFile model = ModelFile::Open(o.in);
+  for (const PaletteEntry& e : model.palette()) names.push_back(e.spec.name);
+  SelectSubnets(names, o.subnets);  // names must exist; the one packed copy serves every entry
+  QuantizeSummary s = QuantizeModelFile(o.in, o.format, o.out);
   std::printf("wrote %s: %s copy of %lld matrices; block projections %.2f MB (%.3f bytes/parameter), int8 embedding %.2f MB\n",
-              out.c_str(), format.c_str(), static_cast<long long>(s.matrices), s.linear_bytes / 1e6,
+              o.out.c_str(), o.format.c_str(), static_cast<long long>(s.matrices), s.linear_bytes / 1e6,
               static_cast<double>(s.linear_bytes) / static_cast<double>(s.linear_params), s.embedding_bytes / 1e6);
-  if (format == "ternary") {
-    std::printf("note: post-training ternarization without QAT loses most of a normal model's quality; "
-                "QAT (--qat-steps) arrives with the quantization issue\n");
+  if (o.format == "ternary") {
+    std::printf("note: post-training ternarization loses most of a small model's quality; "
+                "add --qat-steps N --data DIR (quantization-aware training)\n");
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "src/core/error.h"
 #include "src/core/palette_plan.h"
 #include "src/core/subnet_space.h"
+#include "quant/quantize_file.h"
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
 #include "src/runtime/runtime_eval.h"
@@ -128,9 +129,6 @@ int RunEvalFrontEnd(const Args& args) {
   if (o.engine != "torch" && o.engine != "runtime") throw UserError("--engine must be torch or runtime, got \"" + o.engine + "\"");
   CheckSplitName(o.split);
   ParseWeightFormat(o.format);
-  if (o.engine == "torch" && o.format != "fp32") {
-    throw UserError("--format " + o.format + " with --engine torch: the LibTorch simulated-quantization path arrives with the quantization issue; use --engine runtime");
-  }
   const ModelFile model = ModelFile::Open(o.model);
   ResolveSubnet(model, o.shape_from, o.subnet);  // a missing entry or a config mismatch fails here
   const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.model + " /tokenizer");
@@ -140,6 +138,26 @@ int RunEvalFrontEnd(const Args& args) {
   const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
   if (o.engine == "torch") return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
   return EvaluateWithRuntime(o, eval_ids, train_ids);
+}
+
+int RunQatFrontEnd(const Args& args) {
+  QatOptions o;
+  po::options_description d("quantize options");
+  AddQuantizeOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kQuantizeUsage, d, args, vm)) return 0;
+  if (o.data.empty()) throw UserError("--qat-steps needs --data DIR: QAT trains on data (elastiq data prepare)");
+  const ModelFile model = ModelFile::Open(o.in);
+  if (model.h5().Exists(QuantGroup(o.format))) throw UserError(o.in + ": already holds " + o.format + " weights; quantize the fp32 palette");
+  std::vector<std::string> names;
+  for (const PaletteEntry& e : model.palette()) names.push_back(e.spec.name);
+  SelectSubnets(names, o.subnets);
+  const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.in + " /tokenizer");
+  const DataDir dir = OpenDataDir(o.data);
+  CheckDataMatchesModel(dir, model.config(), o.in);
+  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
+  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
+  return RunTrainingHelper(HelperArgs("qat", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
 }
 
 int RunGenerateFrontEnd(const Args& args) {

@@ -18,6 +18,7 @@ int RunGenerateFrontEnd(const Args& args);
 int RunInit(const Args& args);
 int RunRun(const Args& args);
 int RunQuantize(const Args& args);
+int RunQatFrontEnd(const Args& args);  // quantize --qat-steps N: tokenizes, then elastiq-train qat
 int RunBench(const Args& args);
 
 // elastiq-train
@@ -26,6 +27,7 @@ int RunMlfsHelper(const Args& args);
 int RunPaletteHelper(const Args& args);
 int RunEvalHelper(const Args& args);
 int RunGenerateHelper(const Args& args);
+int RunQatHelper(const Args& args);
 
 // Finds `args[0]` (or `args[0] args[1]`) in `commands` and runs it; prints help for "help".
 int Dispatch(const std::string& program, const std::vector<Command>& commands, const Args& args);

@@ -6,6 +6,8 @@
 
 #include "lowrank/mlfs.h"
 #include "lowrank/palette_search.h"
+#include "quant/qat.h"
+#include "quant/simulated_quant.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
@@ -79,6 +81,11 @@ int RunEvalHelper(const Args& args) {
   const PaletteEntry entry{ResolveSubnet(model, o.shape_from, o.subnet)};
   SuperTransformer net = LoadSuperTransformer(model);
   net->eval();
+  std::unique_ptr<SimulatedQuant> quant;  // W8A8 / ternary: the file's packed integers, simulated exactly
+  if (o.format != "fp32") {
+    quant = SimulatedQuant::FromFile(model, ParseSimFormat(o.format));
+    net->SetLinearHook(quant.get());
+  }
   const ModelConfig& c = model.config();
   nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
                         {"params", CountParams(c, entry.spec).total()}};
@@ -92,6 +99,20 @@ int RunEvalHelper(const Args& args) {
     AddDecoderResult(out, r.loss, r.perplexity, r.count, train, eval);
   }
   PrintEvalReport(out, o.json);
+  return 0;
+}
+
+int RunQatHelper(const Args& args) {
+  QatOptions o;
+  po::options_description d("quantize options");
+  AddQuantizeOptions(d, o);
+  AddTrainLoopInternalOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kQuantizeUsage, d, args, vm)) return 0;
+  QatSummary s = RunQat(o);
+  if (s.stopped_early) return 0;
+  std::printf("qat: %lld steps; wrote %s (%s copy from the QAT weights; evaluate with elastiq eval --model %s --format %s --subnet NAME)\n",
+              static_cast<long long>(s.steps), o.out.c_str(), o.format.c_str(), o.out.c_str(), o.format.c_str());
   return 0;
 }
 

@@ -81,6 +81,18 @@ void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o) {
   d.add_options()("val-ids", po::value(&o.val_ids), "internal: tokenized val split");
 }
 
+void AddQuantizeOptions(po::options_description& d, QatOptions& o) {
+  d.add_options()
+      ("in", po::value(&o.in)->required(), "palette (or any model file) to quantize; never modified")
+      ("format", po::value(&o.format)->required(), "w8a8 (int8 weights per channel, uint8 activations per token) | ternary (BitNet b1.58 absmean)")
+      ("out", po::value(&o.out)->required(), "output: the input plus the packed weights (QAT checkpoints overwrite it atomically)")
+      ("subnets", po::value(&o.subnets)->default_value(o.subnets), "palette entries QAT optimizes (a,b or all); the packed copy serves every entry")
+      ("qat-steps", po::value(&o.qat_steps)->default_value(o.qat_steps), "quantization-aware training steps (0: post-training quantization only)")
+      ("data", po::value(&o.data), "prepared data folder (needed by QAT)")
+      ("temperature", po::value(&o.temperature)->default_value(o.temperature), "QAT: distillation temperature from each fp32 subnet");
+  AddTrainLoopOptions(d, o);
+}
+
 void AddEvalOptions(po::options_description& d, EvalOptions& o) {
   d.add_options()
       ("model", po::value(&o.model)->required(), "model file (.h5): checkpoint, supernet or palette")
@@ -89,7 +101,7 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o) {
       ("subnet", po::value(&o.subnet), "palette entry to evaluate (default: the largest)")
       ("shape-from", po::value(&o.shape_from), "take --subnet's shape from this file (same config), e.g. a palette's subnet on its teacher")
       ("engine", po::value(&o.engine)->default_value(o.engine), "torch (LibTorch reference) or runtime (the CPU engine)")
-      ("format", po::value(&o.format)->default_value(o.format), "weights: fp32 | w8a8 | ternary (quantized: --engine runtime)")
+      ("format", po::value(&o.format)->default_value(o.format), "weights: fp32 | w8a8 | ternary (torch: simulated quantization, the runtime's integers)")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "score at most N tokens / examples (0: all)")
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")

@@ -8,6 +8,7 @@
 
 #include "lowrank/mlfs_options.h"
 #include "lowrank/palette_options.h"
+#include "quant/qat_options.h"
 #include "src/runtime/sampler.h"
 #include "supernet/pretrain_options.h"
 #include "tools/cli.h"
@@ -49,6 +50,7 @@ void AddTrainLoopInternalOptions(po::options_description& d, TrainLoopOptions& o
 void AddMlfsOptions(po::options_description& d, MlfsOptions& o);
 void AddPaletteOptions(po::options_description& d, PaletteOptions& o);
 void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o);
+void AddQuantizeOptions(po::options_description& d, QatOptions& o);  // PTQ flags + QAT's
 void AddEvalOptions(po::options_description& d, EvalOptions& o);
 void AddEvalInternalOptions(po::options_description& d, EvalOptions& o);
 void AddGenerateOptions(po::options_description& d, GenerateOptions& o);
@@ -63,7 +65,10 @@ inline constexpr const char* kMlfsUsage =
     "--stage2-steps N] [--subnets-per-step K] [--gamma G] [--resume]";
 inline constexpr const char* kPaletteUsage =
     "elastiq palette --supernet S.h5 --data DIR --out P.h5 [--sizes 1 0.67 0.5 0.25]";
-inline constexpr const char* kEvalUsage = "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--json]";
+inline constexpr const char* kQuantizeUsage =
+    "elastiq quantize --in P.h5 --format w8a8|ternary --out Q.h5 [--subnets a,b|all] [--qat-steps N --data DIR]";
+inline constexpr const char* kEvalUsage =
+    "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--engine torch|runtime] [--format fp32|w8a8|ternary] [--json]";
 inline constexpr const char* kGenerateUsage = "elastiq generate --model FILE.h5 --prompt TEXT [--max-tokens N] [sampling options]";
 
 }  // namespace elastiq

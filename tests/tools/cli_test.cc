@@ -226,6 +226,10 @@ TEST(CliRuntime, InitRunBenchEval) {
   ExpectUserError("quantize --in " + (dir / "m.h5") + " --format int4 --out " + (dir / "x.h5"), "--format must be w8a8 or ternary");
   ExpectUserError("quantize --in " + (dir / "q8.h5") + " --format w8a8 --out " + (dir / "x.h5"), "already holds w8a8");
   ExpectUserError("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "m.h5"), "--out must differ from --in");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --qat-steps 5 --out " + (dir / "x.h5"), "--qat-steps needs --data DIR");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --subnets nope --out " + (dir / "x.h5"), "no palette entry \"nope\"");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --data " + (dir / "data") + " --out " + (dir / "x.h5"), "--data is for QAT");
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.h5"));
   std::map<std::string, double> loss;
   for (const char* format : {"fp32", "w8a8", "ternary"}) {
     r = RunCommand(Elastiq(std::string("eval --engine runtime --json --format ") + format + " --model " + (dir / "q.h5") + " --data " + (dir / "data")));
@@ -235,6 +239,11 @@ TEST(CliRuntime, InitRunBenchEval) {
     EXPECT_EQ(r.exit_code, 0) << format << r.err;
   }
   EXPECT_NEAR(loss["w8a8"], loss["fp32"], 0.01 * loss["fp32"]);
+  for (const char* format : {"w8a8", "ternary"}) {  // LibTorch's simulated quantization: the same numbers
+    r = RunCommand(Elastiq(std::string("eval --engine torch --json --format ") + format + " --model " + (dir / "q.h5") + " --data " + (dir / "data")));
+    ASSERT_EQ(r.exit_code, 0) << format << r.err;
+    EXPECT_NEAR(nlohmann::json::parse(r.out)["loss"].get<double>(), loss[format], 1e-3 * loss[format]) << format;
+  }
 }
 
 TEST_F(CliEndToEnd, RuntimeAndLibTorchAgreeOnPerplexity) {
