@@ -75,7 +75,7 @@ int RunRun(const Args& args) {
       ("memory-fraction", po::value(&o.fraction)->default_value(o.fraction), "share of the spare memory --memory-budget auto may use")
       ("watch-memory", po::bool_switch(&o.watch), "re-check the memory between tokens and switch entries: down as soon as the current one no longer fits, up when a better one fits with a margin (implies --memory-budget auto)")
       ("watch-every", po::value(&o.watch_options.every_tokens)->default_value(o.watch_options.every_tokens), "full memory probe every N tokens (the cgroup limit is re-read every token)")
-      ("switch-up-margin", po::value(&o.watch_options.up_margin)->default_value(o.watch_options.up_margin), "switch up only when the better entry fits in (1 - margin) x budget")
+      ("switch-up-margin", po::value(&o.watch_options.up_margin)->default_value(o.watch_options.up_margin, "0.2"), "switch up only when the better entry fits in (1 - margin) x budget")
       ("switch-up-hold", po::value(&o.watch_options.up_hold_tokens)->default_value(o.watch_options.up_hold_tokens), "switch up no sooner than this many tokens after the last switch")
       ("switch-at", po::value(&o.switch_at), "scripted switches for measurements and demos: AFTER_TOKENS:ENTRY,... e.g. 16:p25,48:maxnet")
       ("token-delay-ms", po::value(&o.token_delay_ms)->default_value(0), "sleep after each token (demos and tests: time to change a memory limit mid-run)");
@@ -117,11 +117,17 @@ int RunRun(const Args& args) {
                     std::to_string(session.context()) + "); shorten it or raise --context");
   }
 
+  std::unique_ptr<SwitchAdvisor> advisor;
+  if (o.watch) advisor = std::make_unique<MemoryWatch>([] { return ProbeMemory(); }, o.watch_options);
+  if (!o.switch_at.empty()) advisor = std::make_unique<ScriptedSwitches>(o.switch_at, session);
+  std::vector<SwitchAdvisor*> advisors;
+  if (advisor) advisors.push_back(advisor.get());
   const int64_t rss_before_model = ReadProcessRss();
   // The first entry: by budget, by name, or the largest.
   if (!o.budget.empty()) {
     std::string reason;
     const int64_t budget = ResolveBudget({.budget = o.budget, .fraction = o.fraction}, ProbeMemory(), &reason);
+    if (BestFitting(session.entries(), budget) < 0) throw NothingFits(session.entries(), budget, reason, format, session.context());
     std::fprintf(stderr, "%s", DescribeChoice(session, budget, reason).c_str());
     LogSwitch(session.SelectByBudget(budget, "memory budget " + FormatBytes(budget)));
   } else {
@@ -138,11 +144,6 @@ int RunRun(const Args& args) {
   session.Append(ids);
   const double prefill_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
-  std::unique_ptr<SwitchAdvisor> advisor;
-  if (o.watch) advisor = std::make_unique<MemoryWatch>([] { return ProbeMemory(); }, o.watch_options);
-  if (!o.switch_at.empty()) advisor = std::make_unique<ScriptedSwitches>(o.switch_at, session);
-  std::vector<SwitchAdvisor*> advisors;
-  if (advisor) advisors.push_back(advisor.get());
   Sampler sampler(o.sampler);
   GenerateCallbacks callbacks;
   callbacks.on_token = [&](int token) {

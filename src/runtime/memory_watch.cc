@@ -43,6 +43,8 @@ int64_t WatchBudget(const MemoryProbe& probe, int64_t held, double fraction) {
 MemoryWatch::MemoryWatch(ProbeFn probe, const WatchOptions& options) : probe_(std::move(probe)), options_(options) {
   if (options_.every_tokens <= 0) throw UserError("--watch-every must be at least 1 token");
   if (!(options_.fraction > 0.0 && options_.fraction <= 1.0)) throw UserError("--memory-fraction must be in (0, 1]");
+  if (!(options_.up_margin >= 0.0 && options_.up_margin < 1.0)) throw UserError("--switch-up-margin must be in [0, 1)");
+  if (options_.up_hold_tokens < 0) throw UserError("--switch-up-hold must not be negative");
 }
 
 std::optional<SwitchAdvice> MemoryWatch::Advise(const Session& session, int) {

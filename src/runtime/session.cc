@@ -77,7 +77,6 @@ SwitchRecord Session::SwitchTo(int index, const std::string& reason) {
       store_, entry.spec, EngineOptions{.threads = 0, .context = context_, .format = options_.format, .pool = pool_.get()});
   current_ = index;
   tokens_at_last_switch_ = static_cast<int>(tokens_.size());
-  if (options_.give_back_pages && !growing) GiveBackPages();
   if (growing) {
     for (const TensorUse& use : engine_->tensor_uses()) store_.Prefetch(use);
   }
@@ -89,9 +88,11 @@ SwitchRecord Session::SwitchTo(int index, const std::string& reason) {
     logits_ = FeedChunks(tokens_);
     r.reprefill_ms = MsSince(feed);
   }
-  // Growing faults pages in fresh; the kernel maps cached neighbours with them (fault-around).
-  // Trim those once the context is fed (now, or after the first Append), as part of the switch.
-  if (options_.give_back_pages && growing) {
+  // Give back what the new entry does not read once the context is fed (now, or after the first
+  // Append), as part of the switch: then the pages the re-prefill faulted in fresh (the row sums of
+  // another panel when shrinking; more of every panel when growing) are in place, and the cached
+  // neighbours the kernel mapped along with them (fault-around) go too.
+  if (options_.give_back_pages) {
     if (tokens_.empty()) {
       trim_after_feed_ = true;
     } else {
