@@ -48,9 +48,10 @@ MemoryWatch::MemoryWatch(ProbeFn probe, const WatchOptions& options) : probe_(st
 }
 
 std::optional<SwitchAdvice> MemoryWatch::Advise(const Session& session, int) {
-  // Cheap check every token: has the cgroup limit moved? Otherwise probe every few tokens.
-  const int64_t limit = last_limit_ == -2 ? -2 : ReadCgroupLimit(last_probe_);
-  if (++tokens_since_probe_ < options_.every_tokens && limit == last_limit_) return std::nullopt;
+  // Cheap check every token: has the cgroup limit moved? Otherwise probe every few tokens (and at
+  // the first token, which has no earlier probe to compare with).
+  const bool first = last_limit_ == -2;
+  if (!first && ++tokens_since_probe_ < options_.every_tokens && ReadCgroupLimit(last_probe_) == last_limit_) return std::nullopt;
   tokens_since_probe_ = 0;
   last_probe_ = probe_();
   last_limit_ = last_probe_.cgroup_limit;

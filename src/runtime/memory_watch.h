@@ -1,6 +1,8 @@
 // Switching entries while running as the memory a process can spare changes (issue 7, DESIGN.md
-// section 6). Between tokens the watch reads the cgroup limit (one small file) and, every few
-// tokens or when that limit changed, the whole probe (meminfo, cgroup, PSI). The budget while
+// section 6). After every token the watch reads the cgroup limit (one small file) and, every few
+// tokens or when that limit changed, the whole probe (meminfo, cgroup, PSI). A switch can follow a
+// limit change only between tokens: under a limit that makes the kernel reclaim the weights, a
+// token can take seconds (experiments/results/memory.md). The budget while
 // running is fraction x (spare + the current entry's footprint): what `auto` would give if the
 // current entry's memory were free again, so the rule matches the choice made at start.
 // Policy, with hysteresis so a budget hovering near a threshold does not flap:
