@@ -1,4 +1,5 @@
-// Runtime commands (LibTorch-free): `elastiq init --random`, `elastiq run`, `elastiq bench`.
+// Runtime commands (LibTorch-free): `elastiq init --random`, `elastiq quantize`, `elastiq bench`
+// (`elastiq run` is in command_run.cc).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -8,13 +9,12 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/palette_plan.h"
+#include "src/format/packed_layout.h"
 #include "quant/quantize_file.h"
 #include "src/format/random_model.h"
 #include "src/runtime/bandwidth.h"
 #include "src/runtime/engine.h"
-#include "src/runtime/sampler.h"
-#include "src/runtime/selection.h"
-#include "src/text/incremental_decoder.h"
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
 #include "tools/training_options.h"
@@ -25,6 +25,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Extra palette entries for a random model: for each size, the largest subnet of the default search
+// space (widths kept to multiples of 32, so every format runs it) within that share of the parameters.
+std::vector<PaletteEntry> RandomPaletteEntries(const ModelConfig& config, const std::vector<double>& sizes) {
+  SubnetSpace space = DefaultSubnetSpace(config);
+  for (std::vector<int>* widths : {&space.d_model, &space.ffn_dim}) {
+    std::erase_if(*widths, [&](int w) { return w % kPanel != 0 && w != widths->back(); });
+  }
+  std::vector<PaletteEntry> entries;
+  for (const PaletteTarget& t : PlanPalette(space, config, sizes, 1)) {
+    SubnetSpec spec = t.candidates.front();
+    if (IsMaxnet(spec, config)) continue;  // the file's "maxnet" entry already
+    spec.name = t.name;
+    entries.push_back({spec, {{"random_weights", true}, {"requested_size", t.size}}});
+  }
+  return entries;
+}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -37,15 +54,17 @@ int RunInit(const Args& args) {
   std::string config_path, out, tokenizer;
   bool random = false;
   uint64_t seed = 0;
+  std::vector<double> sizes;
   po::options_description d("init options");
   d.add_options()
       ("config", po::value(&config_path)->required(), "model config JSON")
       ("random", po::bool_switch(&random), "fill the weights with N(0, 0.02) noise (required: the only mode)")
       ("out", po::value(&out)->required(), "model file to write")
       ("tokenizer", po::value(&tokenizer), "SentencePiece model to embed (needed for `run --prompt`)")
-      ("seed", po::value(&seed)->default_value(0), "random seed");
+      ("seed", po::value(&seed)->default_value(0), "random seed")
+      ("sizes", po::value(&sizes)->multitoken(), "also add palette entries p<percent> of these fractions of the maxnet's parameters, e.g. 0.5 0.25 (largest subnet of the default search space with widths in multiples of 32)");
   po::variables_map vm;
-  if (!ParseCommandLine("elastiq init --config FILE.json --random --out FILE.h5 [--tokenizer FILE.model]", d, args, vm)) return 0;
+  if (!ParseCommandLine("elastiq init --config FILE.json --random --out FILE.h5 [--tokenizer FILE.model] [--sizes 0.5 0.25]", d, args, vm)) return 0;
   if (!random) throw UserError("init: pass --random (random-weight files for speed and memory work are the only kind init writes)");
   const ModelConfig config = LoadModelConfig(config_path);
   std::string tokenizer_bytes;
@@ -57,9 +76,13 @@ int RunInit(const Args& args) {
     }
     tokenizer_bytes = t.model_bytes();
   }
-  WriteRandomModel(out, config, seed, tokenizer_bytes);
+  const std::vector<PaletteEntry> entries = sizes.empty() ? std::vector<PaletteEntry>{} : RandomPaletteEntries(config, sizes);
+  WriteRandomModel(out, config, seed, tokenizer_bytes, entries);
   std::printf("wrote %s: random %s weights, %lld parameters\n", out.c_str(), config.name.c_str(),
               static_cast<long long>(CountParams(config, MaxnetSpec(config)).total()));
+  for (const PaletteEntry& e : entries) {
+    std::printf("  entry %s: %lld parameters\n", e.spec.name.c_str(), static_cast<long long>(CountParams(config, e.spec).total()));
+  }
   return 0;
 }
 
@@ -85,72 +108,6 @@ int RunQuantize(const Args& args) {
     std::printf("note: post-training ternarization loses most of a small model's quality; "
                 "add --qat-steps N --data DIR (quantization-aware training)\n");
   }
-  return 0;
-}
-
-int RunRun(const Args& args) {
-  std::string palette, subnet, prompt, format = "fp32", budget;
-  double fraction = kDefaultMemoryFraction;
-  int max_tokens = 64;
-  EngineOptions engine_options;
-  SamplerOptions sampler;
-  po::options_description d("run options");
-  d.add_options()
-      ("palette", po::value(&palette)->required(), "model file (any elastiq .h5)")
-      ("subnet", po::value(&subnet), "palette entry (default: the largest)")
-      ("prompt", po::value(&prompt)->default_value(""), "text to continue")
-      ("max-tokens", po::value(&max_tokens)->default_value(max_tokens), "tokens to generate at most")
-      ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
-      ("threads", po::value(&engine_options.threads)->default_value(0), "threads (0: one per core)")
-      ("context", po::value(&engine_options.context)->default_value(0), "context length in tokens (0: the model's max)")
-      ("memory-budget", po::value(&budget), "pick the best palette entry that fits: auto (a share of the memory this process can spare now) or a size such as 300M")
-      ("memory-fraction", po::value(&fraction)->default_value(fraction), "share of the spare memory --memory-budget auto may use");
-  AddSamplerOptions(d, sampler);
-  po::variables_map vm;
-  if (!ParseCommandLine("elastiq run --palette FILE.h5 [--subnet NAME] --prompt TEXT [--max-tokens N]", d, args, vm)) return 0;
-  engine_options.format = ParseWeightFormat(format);
-  ValidateSamplerOptions(sampler);
-  if (max_tokens <= 0) throw UserError("--max-tokens must be positive");
-  if (!budget.empty() && !subnet.empty()) throw UserError("give either --subnet or --memory-budget, not both");
-  auto store = WeightStore::Open(palette);
-  const Tokenizer tokenizer = Tokenizer::FromBytes(store->file().TokenizerBytes(), palette + " /tokenizer");
-  if (!budget.empty()) {
-    const int threads = ThreadPool::ResolveSize(engine_options.threads);
-    Selection selection = SelectEntry(store->file(), {.budget = budget, .fraction = fraction, .format = engine_options.format,
-                                                      .context = engine_options.context, .threads = threads},
-                                      ProbeMemory());
-    std::fprintf(stderr, "%s", DescribeSelection(selection).c_str());
-    subnet = selection.choice().name;
-  }
-  const PaletteEntry& entry = store->file().EntryOrLargest(subnet);
-  Engine engine(*store, entry.spec, engine_options);
-  std::vector<int> ids = tokenizer.Encode(prompt);
-  ids.insert(ids.begin(), kBosId);
-  if (static_cast<int>(ids.size()) >= engine.context()) {
-    throw UserError("--prompt is " + std::to_string(ids.size()) + " tokens, longer than the context (" +
-                    std::to_string(engine.context()) + "); shorten it or raise --context");
-  }
-  IncrementalDecoder decoder(tokenizer, std::vector<int>(ids.begin() + 1, ids.end()));
-  std::cout << decoder.prompt_text() << std::flush;
-  Sampler sample(sampler);
-  auto start = Clock::now();
-  std::span<const float> logits = engine.Feed(ids);
-  const double prefill_s = SecondsSince(start);
-  start = Clock::now();
-  int generated = 0;
-  while (generated < max_tokens && engine.position() < engine.context()) {
-    const int next = sample.Sample(logits);
-    if (next == kEosId) break;
-    std::cout << decoder.Push(next) << std::flush;
-    ++generated;
-    if (engine.position() >= engine.context()) break;
-    logits = engine.Feed(std::span(&next, 1));
-  }
-  const double decode_s = SecondsSince(start);
-  std::cout << "\n";
-  std::fprintf(stderr, "[%s %s, %s, %d threads] prompt %zu tokens in %.1f ms; %d tokens at %.1f tokens/s\n",
-               entry.spec.name.c_str(), format.c_str(), engine.isa_name(), engine.threads(), ids.size(),
-               prefill_s * 1e3, generated, generated / std::max(decode_s, 1e-9));
   return 0;
 }
 

@@ -85,7 +85,10 @@ H5File H5File::OpenReadOnly(const std::string& path) {
 
 H5File H5File::OpenReadWrite(const std::string& path, const std::string& display_name) {
   SilenceHdf5();
-  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  // Datasets added later (e.g. the packed copies of `elastiq quantize`) must start on pages too.
+  Handle fapl{H5Pcreate(H5P_FILE_ACCESS), H5Pclose};
+  H5Pset_alignment(fapl.id, kAlignThreshold, kAlignment);
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.id);
   if (id < 0) throw UserError(display_name + ": cannot open for writing (truncated, corrupted or read-only?)");
   return H5File(id, display_name);
 }

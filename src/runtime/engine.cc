@@ -54,17 +54,21 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
     throw UserError("--context " + std::to_string(context_) + " is longer than the model supports (max_seq_len " +
                     std::to_string(config_.max_seq_len) + ")");
   }
-  pool_ = std::make_unique<ThreadPool>(options.threads);
-  ctx_ = {pool_.get(), MakeKernelTable(SelectIsa())};
+  pool_ = options.pool;
+  if (!pool_) {
+    own_pool_ = std::make_unique<ThreadPool>(options.threads);
+    pool_ = own_pool_.get();
+  }
+  ctx_ = {pool_, MakeKernelTable(SelectIsa())};
   const int64_t hd = config_.head_dim();
   d_ = spec_.d_model;
   q_width_ = int64_t{spec_.n_heads(config_)} * hd;
   kv_width_ = int64_t{spec_.n_kv_heads} * hd;
-  if (format_ != WeightFormat::kF32 && !store.file().h5().Exists(QuantTensorGroup(WeightFormatName(format_), "embed"))) {
+  if (format_ != WeightFormat::kF32 && store.IntAttr(QuantTensorGroup(WeightFormatName(format_), "embed"), "rows") < 0) {
     throw UserError(store.file().path() + ": has no " + WeightFormatName(format_) + " weights; create them with `elastiq quantize --in " +
                     store.file().path() + " --format " + WeightFormatName(format_) + " --out FILE.h5`");
   }
-  final_norm_ = store.Weight("final_norm");
+  final_norm_ = Vector("final_norm", d_);
   // The tied embedding stays int8 in both quantized formats.
   lm_head_ = MakeLinear("embed", config_.vocab_size, d_, format_ == WeightFormat::kF32 ? WeightFormat::kF32 : WeightFormat::kW8A8);
   if (config_.is_encoder()) cls_head_ = MakeLinear("cls_head", config_.n_classes, d_, WeightFormat::kF32);
@@ -73,44 +77,55 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
     const int64_t f = spec_.ffn_dim[i];
     max_ffn_ = std::max(max_ffn_, f);
     auto w = [&](const char* name, int64_t rows, int64_t cols) { return MakeLinear(LayerWeightName(l, name), rows, cols, format_); };
-    layers_.push_back({store.Weight(LayerWeightName(l, "attn_norm")), store.Weight(LayerWeightName(l, "ffn_norm")),
+    layers_.push_back({Vector(LayerWeightName(l, "attn_norm"), d_), Vector(LayerWeightName(l, "ffn_norm"), d_),
                        w("wq", q_width_, d_), w("wk", kv_width_, d_), w("wv", kv_width_, d_), w("wo", d_, q_width_),
                        w("w_gate", f, d_), w("w_up", f, d_), w("w_down", d_, f)});
   }
-  // RoPE tables exactly as supernet/transformer_ops.cc builds them (double, then float).
-  const int64_t half = hd / 2;
-  rope_cos_.resize(static_cast<size_t>(context_ * half));
-  rope_sin_.resize(rope_cos_.size());
-  for (int64_t p = 0; p < context_; ++p) {
-    for (int64_t i = 0; i < half; ++i) {
-      const double inv_freq = std::pow(config_.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(hd));
-      const double angle = static_cast<double>(p) * inv_freq;
-      rope_cos_[static_cast<size_t>(p * half + i)] = static_cast<float>(std::cos(angle));
-      rope_sin_[static_cast<size_t>(p * half + i)] = static_cast<float>(std::sin(angle));
-    }
+  // RoPE inverse frequencies exactly as supernet/transformer_ops.cc computes them (double).
+  for (int64_t i = 0; i < hd / 2; ++i) {
+    inv_freq_.push_back(std::pow(config_.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(hd)));
   }
+  rope_cos_.reserve(static_cast<size_t>(context_ * hd / 2));
+  rope_sin_.reserve(rope_cos_.capacity());
   const size_t virtual_layers = layers_.size() * static_cast<size_t>(config_.repeat);
-  k_cache_.assign(virtual_layers * static_cast<size_t>(context_ * kv_width_), 0.0f);
-  v_cache_.assign(k_cache_.size(), 0.0f);
+  kv_floats_ = static_cast<int64_t>(virtual_layers) * context_ * kv_width_;
+  k_cache_.reset(new float[static_cast<size_t>(kv_floats_)]);
+  v_cache_.reset(new float[static_cast<size_t>(kv_floats_)]);
   scores_.resize(static_cast<size_t>(pool_->size()) * static_cast<size_t>(context_));
 }
 
 Engine::~Engine() = default;
 
-Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols, WeightFormat format) const {
-  int64_t maxnet_rows = 0, maxnet_cols = 0;
-  for (const WeightShape& w : MaxnetWeightShapes(config_)) {
-    if (w.name == weight) {
-      maxnet_rows = w.shape[0];
-      maxnet_cols = w.shape[1];
+// The cos/sin tables (double, then float, as the LibTorch model builds them) up to `positions`.
+void Engine::ExtendRope(int64_t positions) {
+  const int64_t half = static_cast<int64_t>(inv_freq_.size());
+  for (int64_t p = static_cast<int64_t>(rope_cos_.size()) / half; p < positions; ++p) {
+    for (int64_t i = 0; i < half; ++i) {
+      const double angle = static_cast<double>(p) * inv_freq_[static_cast<size_t>(i)];
+      rope_cos_.push_back(static_cast<float>(std::cos(angle)));
+      rope_sin_.push_back(static_cast<float>(std::sin(angle)));
     }
   }
-  ELASTIQ_ASSERT(maxnet_rows > 0, weight);
+}
+
+const float* Engine::Vector(const std::string& weight, int64_t used) {
+  const float* w = store_.Weight(weight);
+  tensor_uses_.push_back({reinterpret_cast<const char*>(w), config_.d_model * int64_t{4}, {{0, used * 4}}});
+  return w;
+}
+
+Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols, WeightFormat format) {
+  const std::vector<int64_t>& maxnet_shape = store_.MaxnetShape(weight);
+  const int64_t maxnet_rows = maxnet_shape[0], maxnet_cols = maxnet_shape[1];
   Linear l;
   l.format = format;
   l.f32 = {nullptr, maxnet_cols, rows, cols};
+  auto use = [&](const void* data, int64_t bytes, std::vector<ByteRange> used) {
+    tensor_uses_.push_back({static_cast<const char*>(data), bytes, std::move(used)});
+  };
   if (format == WeightFormat::kF32) {
     l.f32.w = store_.Weight(weight);
+    use(l.f32.w, maxnet_rows * maxnet_cols * 4, MatrixRanges(maxnet_rows, maxnet_cols, rows, cols, format));
     return l;
   }
   // The file's group for the engine's format; its embedding is int8 (W8A8 kernel) in both formats.
@@ -119,20 +134,23 @@ Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols,
     throw UserError(store_.file().path() + ": subnet \"" + spec_.name + "\" uses " + std::to_string(cols) + " input columns of " +
                     weight + "; quantized formats need multiples of 32");
   }
-  const H5File& h5 = store_.file().h5();
   const PackedShape shape = MakePackedShape(maxnet_rows, maxnet_cols, weight.c_str());
-  if (!h5.IsGroup(path) || h5.GetIntAttr(path, "rows") != maxnet_rows || h5.GetIntAttr(path, "cols") != maxnet_cols ||
-      h5.GetIntAttr(path, "rows_padded") != shape.rows_padded) {
+  if (store_.IntAttr(path, "rows") != maxnet_rows || store_.IntAttr(path, "cols") != maxnet_cols ||
+      store_.IntAttr(path, "rows_padded") != shape.rows_padded) {
     throw UserError(store_.file().path() + ": " + path + " is missing or does not match the config (damaged file?)");
   }
   l.rows_padded = shape.rows_padded;
   l.scale = static_cast<const float*>(store_.Tensor(path + "/scale", DType::kF32, {maxnet_rows}));
+  use(l.scale, maxnet_rows * 4, {{0, rows * 4}});
   if (format == WeightFormat::kW8A8) {
     l.packed = store_.Tensor(path + "/packed", DType::kI8, {shape.int8_bytes()});
     l.rowsum = static_cast<const int32_t*>(store_.Tensor(path + "/rowsum", DType::kI32, {shape.panels(), shape.rows_padded}));
+    use(l.rowsum, shape.panels() * shape.rows_padded * 4, {RowSumRange(maxnet_rows, rows, cols)});
   } else {
     l.packed = store_.Tensor(path + "/packed", DType::kU8, {shape.ternary_bytes()});
   }
+  use(l.packed, format == WeightFormat::kW8A8 ? shape.int8_bytes() : shape.ternary_bytes(),
+      MatrixRanges(maxnet_rows, maxnet_cols, rows, cols, format));
   return l;
 }
 
@@ -159,7 +177,7 @@ int64_t Engine::weight_bytes_per_token() const {
 }
 
 int64_t Engine::state_bytes() const {
-  const size_t floats = k_cache_.size() + v_cache_.size() + x_.capacity() + h_.capacity() + q_.capacity() +
+  const size_t floats = static_cast<size_t>(2 * kv_floats_) + x_.capacity() + h_.capacity() + q_.capacity() +
                         k_.capacity() + v_.capacity() + attn_.capacity() + gate_.capacity() + up_.capacity() +
                         logits_.capacity() + scores_.size() + rope_cos_.size() + rope_sin_.size();
   return static_cast<int64_t>(floats * sizeof(float));
@@ -201,6 +219,7 @@ std::vector<float> Engine::Classify(std::span<const int> tokens) {
 
 void Engine::Forward(std::span<const int> tokens, bool causal) {
   const int64_t T = static_cast<int64_t>(tokens.size()), hd = config_.head_dim();
+  ExtendRope(position_ + T);
   if (T > scratch_tokens_) {
     scratch_tokens_ = T;
     for (auto* buf : {&x_, &h_}) buf->resize(static_cast<size_t>(T * d_));
@@ -226,8 +245,8 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
       ApplyLinear(ctx_, L.wq, h_.data(), T, q_.data());
       ApplyLinear(ctx_, L.wk, h_.data(), T, k_.data());
       ApplyLinear(ctx_, L.wv, h_.data(), T, v_.data());
-      float* k_cache = k_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
-      float* v_cache = v_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+      float* k_cache = k_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+      float* v_cache = v_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
       for (int64_t t = 0; t < T; ++t) {
         const int64_t pos = position_ + t;
         const float* cos = rope_cos_.data() + pos * half;
@@ -256,8 +275,8 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
 
 void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
   const int64_t hd = config_.head_dim(), H = spec_.n_heads(config_), G = config_.group_size();
-  const float* k_cache = k_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
-  const float* v_cache = v_cache_.data() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+  const float* k_cache = k_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
+  const float* v_cache = v_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t keys_total = position_ + T;
   pool_->RunOnAll([&](int thread) {

@@ -18,7 +18,9 @@ struct EngineOptions {
   int threads = 0;  // <= 0: one per core
   int context = 0;  // KV-cache length in tokens; <= 0: the model's max_seq_len
   WeightFormat format = WeightFormat::kF32;
+  ThreadPool* pool = nullptr;  // shared pool (a Session's); nullptr: the engine makes its own
 };
+
 
 class Engine {
  public:
@@ -31,6 +33,8 @@ class Engine {
   const char* isa_name() const;
   WeightFormat format() const { return format_; }
   int threads() const { return pool_->size(); }
+  // Every stored tensor this entry reads, with the part it reads (for giving pages back).
+  const std::vector<TensorUse>& tensor_uses() const { return tensor_uses_; }
   void Reset() { position_ = 0; }
 
   // Decoder: appends `tokens` to the context and returns the logits after the last one (vocab,).
@@ -48,13 +52,17 @@ class Engine {
   struct Layer;
   void Forward(std::span<const int> tokens, bool causal);
   void Attention(int virtual_layer, int64_t tokens, bool causal);
-  Linear MakeLinear(const std::string& weight, int64_t rows, int64_t cols, WeightFormat format) const;
+  Linear MakeLinear(const std::string& weight, int64_t rows, int64_t cols, WeightFormat format);
   void EmbedToken(int id, float* out) const;
+  const float* Vector(const std::string& weight, int64_t used);  // fp32 norm weights, first `used`
+  void ExtendRope(int64_t positions);
+
 
   const WeightStore& store_;
   ModelConfig config_;
   SubnetSpec spec_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> own_pool_;
+  ThreadPool* pool_ = nullptr;
   ExecContext ctx_;
   std::vector<Layer> layers_;  // one per kept layer
   WeightFormat format_;
@@ -63,8 +71,13 @@ class Engine {
   int context_ = 0;
   int position_ = 0;
   int64_t d_ = 0, q_width_ = 0, kv_width_ = 0, max_ffn_ = 0;
-  std::vector<float> rope_cos_, rope_sin_;  // (context, head_dim / 2)
-  std::vector<float> k_cache_, v_cache_;    // (virtual layers, context, kv_width)
+  std::vector<TensorUse> tensor_uses_;
+  std::vector<double> inv_freq_;            // (head_dim / 2,)
+  std::vector<float> rope_cos_, rope_sin_;  // (positions so far, head_dim / 2), grown on demand
+  // (virtual layers, context, kv_width). Not zeroed: pages are touched as positions fill, so the
+  // cache costs memory and time in proportion to the tokens fed, and a new engine starts fast.
+  std::unique_ptr<float[]> k_cache_, v_cache_;
+  int64_t kv_floats_ = 0;
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, logits_, scores_;
   int64_t scratch_tokens_ = 0;
 };

@@ -5,35 +5,18 @@
 #include <algorithm>
 
 #include "src/format/packed_layout.h"
+#include "src/runtime/weight_ranges.h"
 
 namespace elastiq {
 namespace {
 
-constexpr int64_t kPage = 4096;
-
-int64_t PagesSpanned(int64_t begin, int64_t end) {  // bytes [begin, end) -> bytes of whole pages
-  if (end <= begin) return 0;
-  return ((end + kPage - 1) / kPage - begin / kPage) * kPage;
-}
-
-// Resident bytes of W[:rows, :cols] of a maxnet (maxnet_rows x maxnet_cols) matrix.
+// Resident bytes of W[:rows, :cols] of a maxnet (maxnet_rows x maxnet_cols) matrix: its pages, the
+// per-row scales and, for W8A8, the row sums of the last panel used (linear.cc reads only those).
 int64_t MatrixBytes(int64_t maxnet_rows, int64_t maxnet_cols, int64_t rows, int64_t cols, WeightFormat format) {
-  if (format == WeightFormat::kF32) {
-    // Row-major: each row's prefix; rows closer than a page share pages.
-    const int64_t stride = maxnet_cols * 4;
-    if (stride <= kPage) return PagesSpanned(0, (rows - 1) * stride + cols * 4);
-    return rows * PagesSpanned(0, cols * 4);
-  }
-  const int64_t rows_padded = (maxnet_rows + kRowGroup - 1) / kRowGroup * kRowGroup;
-  const int64_t used_rows = (rows + kRowGroup - 1) / kRowGroup * kRowGroup;
-  const int64_t divisor = format == WeightFormat::kTernary ? 4 : 1;
-  int64_t bytes = 0;
-  for (int64_t p = 0; p < cols / kPanel; ++p) {
-    const int64_t base = p * rows_padded * kPanel / divisor;
-    bytes += PagesSpanned(base, base + used_rows * kPanel / divisor);
-  }
-  bytes += rows * 4;                                                     // scales
-  if (format == WeightFormat::kW8A8) bytes += PagesSpanned(0, rows * 4);  // the row sums of one panel
+  int64_t bytes = PagesTouched(MatrixRanges(maxnet_rows, maxnet_cols, rows, cols, format));
+  if (format == WeightFormat::kF32) return bytes;
+  bytes += rows * 4;  // scales (small datasets, packed together on shared pages)
+  if (format == WeightFormat::kW8A8) bytes += PagesTouched({RowSumRange(maxnet_rows, rows, cols)});
   return bytes;
 }
 
@@ -66,7 +49,9 @@ Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFor
   floats += int64_t{threads} * context + context * hd;           // attention scores, RoPE tables
   int64_t bytes = floats * 4;
   const int64_t widest = std::max({d, q, max_ffn});
-  if (format != WeightFormat::kF32) bytes += T * widest + T * (std::max<int64_t>(c.vocab_size, widest) + kRowGroup) * 4;  // x_quant, acc
+  // Quantized: x_quant (bytes) and the int32 accumulators of the widest layer, or of the LM head,
+  // which runs on the last token only.
+  if (format != WeightFormat::kF32) bytes += T * widest + std::max(T * widest, c.vocab_size + kRowGroup) * 4;
   f.scratch = bytes;
   return f;
 }

@@ -197,6 +197,22 @@ MemoryProbe ProbeMemory(const std::string& root) {
   return p;
 }
 
+int64_t ReadCgroupLimit(const MemoryProbe& p) {
+  int64_t limit = -1;
+  if (p.cgroup_version.empty()) return -1;
+  const char* file = p.cgroup_version == "v1" ? "/memory.limit_in_bytes" : "/memory.max";
+  return ReadCgroupValue(p.cgroup_dir + file, &limit) ? limit : -1;
+}
+
+int64_t ReadProcessRss(const std::string& root) {
+  std::string text;
+  if (!ReadText(Join(root, "/proc/self/status"), &text)) return -1;
+  const size_t at = text.find("VmRSS:");
+  long long kb = 0;
+  if (at == std::string::npos || std::sscanf(text.c_str() + at, "VmRSS: %lld kB", &kb) != 1) return -1;
+  return kb * 1024;
+}
+
 int64_t ParseByteSize(const std::string& text, const std::string& what) {
   const std::string help = what + ": \"" + text + "\" is not a size; write bytes with an optional K, M or G suffix, e.g. 300M";
   if (text.empty()) throw UserError(help);

@@ -29,6 +29,10 @@ struct MemoryProbe {
 };
 
 MemoryProbe ProbeMemory(const std::string& root = "/");
+// Re-reads only the cgroup limit of a probe's cgroup (one small file): -1 unlimited or unknown.
+int64_t ReadCgroupLimit(const MemoryProbe& probe);
+// VmRSS of this process from /proc/self/status (bytes; -1 unknown).
+int64_t ReadProcessRss(const std::string& root = "/");
 
 // "300M", "1.5G", "64K", "123456" (bytes) -> bytes; UserError naming `what` otherwise.
 int64_t ParseByteSize(const std::string& text, const std::string& what);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "src/core/error.h"
+#include "src/format/packed_layout.h"
 
 namespace elastiq {
 namespace {
@@ -36,6 +37,8 @@ bool Better(const EntryChoice& a, const EntryChoice& b) {
   return key(a) > key(b);
 }
 
+}  // namespace
+
 int64_t ResolveBudget(const SelectionRequest& r, const MemoryProbe& probe, std::string* reason) {
   if (r.budget != "auto") {
     *reason = "--memory-budget " + r.budget;
@@ -53,37 +56,77 @@ int64_t ResolveBudget(const SelectionRequest& r, const MemoryProbe& probe, std::
   return static_cast<int64_t>(static_cast<double>(spare) * r.fraction);
 }
 
+namespace {
+
+
+bool RunnableIn(const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
+  if (format == WeightFormat::kF32) return true;
+  const auto multiple = [](int64_t width) { return width % kPanel == 0; };
+  return multiple(s.d_model) && multiple(int64_t{s.n_heads(c)} * c.head_dim()) &&
+         std::all_of(s.ffn_dim.begin(), s.ffn_dim.end(), multiple);
+}
+
 }  // namespace
 
-Selection SelectEntry(const ModelFile& file, const SelectionRequest& r, const MemoryProbe& probe) {
-  const ModelConfig& c = file.config();
-  const int context = r.context > 0 ? r.context : c.max_seq_len;
-  if (context > c.max_seq_len) {
-    throw UserError("--context " + std::to_string(context) + " is longer than the model supports (max_seq_len " +
+int ResolveContext(const ModelConfig& c, int context) {
+  const int resolved = context > 0 ? context : c.max_seq_len;
+  if (resolved > c.max_seq_len) {
+    throw UserError("--context " + std::to_string(resolved) + " is longer than the model supports (max_seq_len " +
                     std::to_string(c.max_seq_len) + ")");
   }
-  Selection s;
-  s.budget = ResolveBudget(r, probe, &s.budget_reason);
+  return resolved;
+}
+
+std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format, int context, int threads,
+                                     int prefill_tokens) {
+  const ModelConfig& c = file.config();
+  const std::string name = WeightFormatName(format);
+  if (format != WeightFormat::kF32 && !file.h5().Exists(QuantTensorGroup(name, "embed"))) {
+    throw UserError(file.path() + ": has no " + name + " weights; create them with `elastiq quantize --in " + file.path() +
+                    " --format " + name + " --out FILE.h5`");
+  }
+  std::vector<EntryChoice> ranked;
   for (const PaletteEntry& e : file.palette()) {
+    if (!RunnableIn(c, e.spec, format)) continue;
     EntryChoice choice = Rank(c, e);
-    choice.footprint = EstimateFootprint(c, e.spec, r.format, context, r.threads, r.prefill_tokens > 0 ? r.prefill_tokens : context);
-    choice.fits = choice.footprint.total() <= s.budget;
-    s.ranked.push_back(choice);
+    choice.footprint = EstimateFootprint(c, e.spec, format, context, threads, prefill_tokens);
+    ranked.push_back(choice);
   }
-  std::stable_sort(s.ranked.begin(), s.ranked.end(), Better);
-  for (size_t i = 0; i < s.ranked.size(); ++i) {
-    if (s.ranked[i].fits) {
-      s.chosen = static_cast<int>(i);
-      return s;
-    }
+  if (ranked.empty()) {
+    throw UserError(file.path() + ": no palette entry can run in " + name +
+                    " (quantized formats need widths that are multiples of 32); use --format fp32 or a palette made for " + name);
   }
-  const EntryChoice& smallest = *std::min_element(s.ranked.begin(), s.ranked.end(), [](const auto& a, const auto& b) {
+  std::stable_sort(ranked.begin(), ranked.end(), Better);
+  return ranked;
+}
+
+int BestFitting(const std::vector<EntryChoice>& ranked, int64_t budget) {
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    if (ranked[i].footprint.total() <= budget) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+UserError NothingFits(const std::vector<EntryChoice>& ranked, int64_t budget, const std::string& budget_reason,
+                      WeightFormat format, int context) {
+  const EntryChoice& smallest = *std::min_element(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return a.footprint.total() < b.footprint.total();
   });
-  throw UserError("memory budget " + FormatBytes(s.budget) + " (" + s.budget_reason + ") is smaller than the smallest entry, \"" +
-                  smallest.name + "\", which needs " + FormatBytes(smallest.footprint.total()) + " in " +
-                  WeightFormatName(r.format) + " with a " + std::to_string(context) +
-                  "-token context; raise the budget, shorten --context or use a smaller --format");
+  return UserError("memory budget " + FormatBytes(budget) + " (" + budget_reason + ") is smaller than the smallest entry, \"" +
+                   smallest.name + "\", which needs " + FormatBytes(smallest.footprint.total()) + " in " +
+                   WeightFormatName(format) + " with a " + std::to_string(context) +
+                   "-token context; raise the budget, shorten --context or use a smaller --format");
+}
+
+Selection SelectEntry(const ModelFile& file, const SelectionRequest& r, const MemoryProbe& probe) {
+  const int context = ResolveContext(file.config(), r.context);
+  Selection s;
+  s.budget = ResolveBudget(r, probe, &s.budget_reason);
+  s.ranked = RankEntries(file, r.format, context, r.threads, r.prefill_tokens > 0 ? r.prefill_tokens : context);
+  for (EntryChoice& e : s.ranked) e.fits = e.footprint.total() <= s.budget;
+  s.chosen = BestFitting(s.ranked, s.budget);
+  if (s.chosen < 0) throw NothingFits(s.ranked, s.budget, s.budget_reason, r.format, context);
+  return s;
 }
 
 std::string DescribeSelection(const Selection& s) {

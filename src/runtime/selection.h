@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "src/core/error.h"
 #include "src/format/model_file.h"
 #include "src/runtime/footprint.h"
 #include "src/runtime/memory_probe.h"
@@ -43,6 +44,22 @@ struct SelectionRequest {
   int threads = 1;
   int prefill_tokens = 0;  // <= 0: the context
 };
+
+// Every entry runnable in `format` with its quality and footprint, best quality first (`fits`
+// unset). Quantized formats need input widths that are multiples of 32 (packed panels); entries
+// that are not are left out. UserError when the file has no weights in `format` or no entry is left.
+std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format, int context, int threads,
+                                     int prefill_tokens);
+// Index of the best entry whose footprint fits `budget`, or -1.
+int BestFitting(const std::vector<EntryChoice>& ranked, int64_t budget);
+// The UserError for a budget below every entry, naming the smallest entry and its footprint.
+UserError NothingFits(const std::vector<EntryChoice>& ranked, int64_t budget, const std::string& budget_reason,
+                      WeightFormat format, int context);
+// The context length a request means (<= 0: max_seq_len); UserError beyond max_seq_len.
+int ResolveContext(const ModelConfig& config, int context);
+
+// The budget in bytes: a size, or for "auto" fraction x the probe's spare memory; `reason` says which.
+int64_t ResolveBudget(const SelectionRequest& request, const MemoryProbe& probe, std::string* reason);
 
 // Resolves `auto` with the probe; UserError when no entry fits (naming the smallest footprint) or
 // when `auto` cannot tell how much memory is free.

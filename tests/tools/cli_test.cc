@@ -246,6 +246,34 @@ TEST(CliRuntime, InitRunBenchEval) {
   }
 }
 
+// Memory-aware run from the command line: a palette made by init --sizes, scripted switches, and
+// every bad input of --memory-budget / --watch-memory as a one-line error with exit code 2.
+TEST(CliRuntime, MemoryBudgetAndSwitching) {
+  testing::ScratchDir dir;
+  const std::string m = dir / "m.h5";
+  testing::CommandResult r = RunCommand(Elastiq("init --config " + testing::ConfigPath("overhead-tiny.json") + " --random --sizes 0.5 0.25 --out " + m));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("entry p25"), std::string::npos) << r.out;
+  r = RunCommand(Elastiq("run --palette " + m + " --prompt-ids 1,5 --max-tokens 12 --temperature 0 --switch-at 4:p25,8:maxnet"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("maxnet -> p25 (scheduled after 4 tokens)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("p25 -> maxnet"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.rfind("1 5 |", 0), 0u) << r.out;
+  r = RunCommand(Elastiq("run --palette " + m + " --prompt-ids 1 --max-tokens 4 --memory-budget 1G --format fp32"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("-> maxnet"), std::string::npos) << r.err;
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget 1K", "is smaller than the smallest entry, \"p25\", which needs");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget lots", "--memory-budget: \"lots\" is not a size");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget 300M --watch-memory", "use --memory-budget auto");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --watch-memory --switch-up-margin 1.5", "--switch-up-margin must be in [0, 1)");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --switch-at 4:nope", "no runnable palette entry \"nope\"");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --switch-at soon", "is not AFTER_TOKENS:ENTRY");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1,999", "--prompt-ids: \"999\" is not a token id in 0..255");
+  ExpectUserError("run --palette " + m + " --prompt hello", "holds no tokenizer; pass --prompt-ids");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --context 4096", "longer than the model supports");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --format w8a8", "has no w8a8 weights");
+}
+
 TEST_F(CliEndToEnd, RuntimeAndLibTorchAgreeOnPerplexity) {
   ASSERT_EQ(RunCommand(Pretrain("--steps 20 --out " + (*dir_ / "agree.h5"))).exit_code, 0);
   auto eval = [&](const std::string& engine) {

@@ -1,0 +1,83 @@
+// The C++ API an app uses for memory-aware generation: open a palette once (WeightStore), create a
+// Session, choose an entry by name or by memory budget, feed tokens, and switch entries while
+// running. A switch keeps the conversation: the context so far is re-prefilled with the new entry,
+// in chunks so a long context needs no large scratch. All entries run from the one mapped copy.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "src/runtime/engine.h"
+#include "src/runtime/selection.h"
+
+namespace elastiq {
+
+struct SessionOptions {
+  WeightFormat format = WeightFormat::kF32;
+  int threads = 0;          // <= 0: one per core
+  int context = 0;          // tokens; <= 0: the model's max_seq_len
+  int prefill_chunk = 64;   // tokens per forward pass when feeding many (bounds the scratch)
+  bool give_back_pages = true;  // release pages the active entry does not read (madvise)
+};
+
+// One change of entry, for the log: when, from where to where, why, and what it cost.
+struct SwitchRecord {
+  double at_s = 0.0;        // seconds since the session was created
+  std::string from, to;     // from is empty for the first selection
+  std::string reason;
+  double switch_ms = 0.0;   // swapping engines + giving back / prefetching pages
+  double reprefill_ms = 0.0;  // feeding the context so far to the new entry
+  int context_tokens = 0;   // tokens re-prefilled
+  int64_t rss_before = -1, rss_after = -1;  // VmRSS around the switch (re-prefill included)
+  std::string Describe() const;  // one line
+};
+
+class Session {
+ public:
+  Session(const WeightStore& store, const SessionOptions& options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Entries runnable in the format, best quality first, with their footprints.
+  const std::vector<EntryChoice>& entries() const { return entries_; }
+  int current() const { return current_; }  // index into entries(); -1 before the first selection
+  const EntryChoice& current_entry() const;
+  int context() const { return context_; }
+  const std::vector<int>& tokens() const { return tokens_; }  // the context fed so far
+  int tokens_at_last_switch() const { return tokens_at_last_switch_; }
+  const Engine& engine() const;
+  double seconds() const;  // since the session was created
+
+  // Select (first time) or switch to an entry; UserError for an unknown name.
+  SwitchRecord SelectByName(const std::string& name, const std::string& reason = "chosen by name");
+  // The best entry whose footprint fits `budget`; UserError naming the smallest footprint otherwise.
+  SwitchRecord SelectByBudget(int64_t budget, const std::string& reason);
+  SwitchRecord SwitchTo(int index, const std::string& reason);
+
+  // Appends tokens to the context (in chunks) and returns the logits after the last one.
+  std::span<const float> Append(std::span<const int> tokens);
+  std::span<const float> last_logits() const { return logits_; }
+
+ private:
+  std::span<const float> FeedChunks(std::span<const int> tokens);
+  int64_t GiveBackPages();  // every mapped page the current entry does not read
+
+  const WeightStore& store_;
+  SessionOptions options_;
+  int context_ = 0;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<EntryChoice> entries_;
+  int current_ = -1;
+  std::unique_ptr<Engine> engine_;
+  std::vector<int> tokens_;
+  int tokens_at_last_switch_ = 0;
+  bool trim_after_feed_ = false;  // pages were faulted in fresh: trim read-around neighbours once fed
+  std::span<const float> logits_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace elastiq
