@@ -2,12 +2,15 @@
 # The main job end to end on the default data (README's first command): installs what it needs,
 # builds, prepares the real corpora, trains a tokenizer, pretrains a small teacher, evaluates it
 # against a unigram baseline, samples text, and prints what it did and where the files are.
-# then quantizes it to W8A8 and runs it in the LibTorch-free CPU runtime. Later stages (MLFS
-# palette, ternary QAT, memory-aware subnet choice) extend this same script.
+# quantizes it to W8A8 and runs it in the LibTorch-free CPU runtime, then trains an MLFS supernet
+# from it, searches a palette of subnets, quantizes the palette (W8A8 PTQ, ternary QAT), prints
+# the palette table, and runs the runtime on the entry picked for the memory it can spare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${ELASTIQ_RUN_DIR:-runs/quickstart}
 STEPS=${ELASTIQ_QUICKSTART_STEPS:-1000}
+QAT_STEPS=${ELASTIQ_QUICKSTART_QAT_STEPS:-100}
+read -r MLFS0 MLFS1 MLFS2 <<<"${ELASTIQ_QUICKSTART_MLFS_STEPS:-50 150 150}"  # stages 0, 1, 2
 CONFIG=experiments/configs/tiny-decoder.json
 started=$(date +%s)
 stage() { printf '\n== [%3ds] %s ==\n' "$(( $(date +%s) - started ))" "$*"; }
@@ -40,6 +43,30 @@ stage "generate with the runtime (W8A8)"
 $E run --palette "$RUN/teacher-w8a8.h5" --format w8a8 --prompt "The President said that" --max-tokens 48 --seed 1 2>"$RUN/runtime_run.log" | tee "$RUN/runtime_sample.txt"
 cat "$RUN/runtime_run.log"
 
+stage "MLFS: low-rank supernet training from the teacher ($MLFS0 + $MLFS1 + $MLFS2 steps)"
+$E mlfs --teacher "$RUN/teacher.h5" --data "$RUN/data" --out "$RUN/supernet.h5" \
+  --stage0-steps "$MLFS0" --stage1-steps "$MLFS1" --stage2-steps "$MLFS2" --log-every 50 | tee "$RUN/mlfs.log"
+stage "palette: the best subnets at 100/67/50/25% of the parameters"
+$E palette --supernet "$RUN/supernet.h5" --data "$RUN/data" --out "$RUN/palette.h5" | tee "$RUN/palette.log"
+stage "quantize the palette: W8A8 post-training, ternary with QAT ($QAT_STEPS steps)"
+$E quantize --in "$RUN/palette.h5" --format w8a8 --out "$RUN/palette-w8a8.h5"
+$E quantize --in "$RUN/palette-w8a8.h5" --format ternary --qat-steps "$QAT_STEPS" --data "$RUN/data" \
+  --out "$RUN/palette-q.h5" --log-every 25 | tee "$RUN/qat.log"
+stage "palette table: every entry in every format with the CPU runtime (validation split)"
+: >"$RUN/palette_table.jsonl"
+for s in p100 p67 p50 p25; do
+  for f in fp32 w8a8 ternary; do
+    ev=$($E eval --json --engine runtime --format $f --model "$RUN/palette-q.h5" --subnet $s --data "$RUN/data" --max-tokens 32768)
+    bench=$($E bench --json --palette "$RUN/palette-q.h5" --subnet $s --format $f --prompt-tokens 8 --decode-tokens 8 --repeats 1)
+    echo "{\"subnet\": \"$s\", \"format\": \"$f\", \"eval\": $ev, \"bench\": $bench}" >>"$RUN/palette_table.jsonl"
+  done
+done
+python3 scripts/palette_table.py "$RUN/palette_table.jsonl" | tee "$RUN/palette_table.txt"
+stage "run the entry that fits the memory this process can spare (ternary, watching memory)"
+$E run --palette "$RUN/palette-q.h5" --format ternary --memory-budget auto --watch-memory \
+  --prompt "The President said that" --max-tokens 48 --seed 1 2>"$RUN/memory_run.log" | tee "$RUN/memory_sample.txt"
+cat "$RUN/memory_run.log"
+
 elapsed=$(( $(date +%s) - started ))
 speed=$(sed -n 's/^pretrained .* at \([0-9]*\) tokens\/s.*/\1/p' "$RUN/pretrain.log")
 cat <<SUMMARY
@@ -53,4 +80,7 @@ sample:     $RUN/sample.txt (LibTorch), $RUN/runtime_sample.txt (runtime, W8A8)
 runtime:    $(cat "$RUN/runtime_fp32_test.txt")
             $(cat "$RUN/runtime_w8a8_test.txt")
             $(cat "$RUN/runtime_run.log")
+palette:    $RUN/palette-q.h5 (MLFS supernet $RUN/supernet.h5; W8A8 + ternary QAT copies)
+$(cat "$RUN/palette_table.txt")
+memory:     $(head -3 "$RUN/memory_run.log")
 SUMMARY
