@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 R=${1:-runs/quant-study}
 M=${ELASTIQ_MLFS_DIR:-runs/mlfs-study}
 Q=${ELASTIQ_QUICKSTART_DIR:-runs/quickstart}
-E=build/tools/elastiq
+E=${ELASTIQ_BIN_DIR:-build}/tools/elastiq
 QAT_STEPS=${QAT_STEPS:-200}  # --threads 1: many small fake-quant ops spin OpenMP barriers on a shared 2-core machine
 mkdir -p "$R"
 
