@@ -14,6 +14,7 @@ E=build/tools/elastiq
 STAGES=(--stage0-steps 100 --stage1-steps 300 --stage2-steps 300)  # 700 steps x 16 x 128 tokens
 SCRATCH_STEPS=1350  # (teacher 1000 x 32 x 128 + MLFS 700 x 16 x 128 tokens) / (32 x 128)
 SLICED_STEPS=450    # a third of the from-scratch steps: the paper's claim
+EVAL_TOKENS=65536   # validation tokens of the final comparisons (the split has 277,632)
 mkdir -p "$R"
 
 # run NAME OUT CMD...: runs CMD once (log R/NAME.log, wall seconds appended to R/NAME.seconds);
@@ -34,7 +35,7 @@ run() {
 evaluate() {
   local name=$1; shift
   grep -q "\"tag\": \"$name\"" "$R/evals.jsonl" 2>/dev/null && return
-  echo "{\"tag\": \"$name\", \"result\": $($E eval --json --engine runtime "$@")}" >>"$R/evals.jsonl"
+  echo "{\"tag\": \"$name\", \"result\": $($E eval --json --engine runtime --max-tokens "$EVAL_TOKENS" "$@")}" >>"$R/evals.jsonl"
 }
 
 # 1. MLFS with gamma 0 (off), 0.5, 1 (default), 2; palette from the default run.
@@ -60,7 +61,6 @@ evaluate teacher --model "$Q/teacher.h5" --data "$Q/data"
 for s in p100 p67 p50 p25; do
   evaluate "mlfs-$s" --model "$R/palette.h5" --subnet $s --data "$Q/data"
   evaluate "rewired-$s" --model "$R/rewired.h5" --shape-from "$R/palette.h5" --subnet $s --data "$Q/data"
-  evaluate "raw-$s" --model "$Q/teacher.h5" --shape-from "$R/palette.h5" --subnet $s --data "$Q/data"
   [ $s = p100 ] && continue
   evaluate "scratch-$s" --model "$R/scratch-$s.h5" --data "$Q/data"
   evaluate "sliced-$s" --model "$R/sliced-$s.h5" --data "$Q/data"

@@ -31,7 +31,7 @@ def qat_setup(name):
 md = ["# Quantization of the palette: fp32 vs W8A8 vs ternary (PTQ and QAT)", "",
       f"Machine: {cpu}, 2 cores (shared with other jobs). Commands: `experiments/quant_study.sh runs/quant-study`",
       "(after `experiments/mlfs_study.sh runs/mlfs-study`), then `python3 experiments/quant_report.py runs/quant-study`.",
-      "Every quality number is the runtime's (`elastiq eval --engine runtime --format F`, whole split); the QAT copy",
+      "Every quality number is the runtime's (`elastiq eval --engine runtime --format F`, first 65,536 tokens or examples of the split); the QAT copy",
       "is also scored by LibTorch's simulated quantization (`--engine torch --format ternary`), which computes",
       "the runtime's integers. Bytes/parameter: what `elastiq bench` reads per decoded token for the entry",
       "(block projections in the format, the int8 embedding/LM head row reads, scales, row sums) over its parameters.", ""]

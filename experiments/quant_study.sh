@@ -9,6 +9,7 @@ R=${1:-runs/quant-study}
 M=${ELASTIQ_MLFS_DIR:-runs/mlfs-study}
 Q=${ELASTIQ_QUICKSTART_DIR:-runs/quickstart}
 E=${ELASTIQ_BIN_DIR:-build}/tools/elastiq
+EVAL_TOKENS=65536  # validation tokens (examples) scored per entry and format
 QAT_STEPS=${QAT_STEPS:-200}  # --threads 1: many small fake-quant ops spin OpenMP barriers on a shared 2-core machine
 mkdir -p "$R"
 
@@ -37,9 +38,9 @@ measure() {
       grep -q "\"tag\": \"$tag\"" "$R/quant.jsonl" 2>/dev/null && continue
       local file="$R/$name-$copy.h5"
       local ev bench torch=null
-      ev=$($E eval --json --engine runtime --format "$fmt" --model "$file" --subnet "$s" --data "$data" --split "$split")
+      ev=$($E eval --json --engine runtime --format "$fmt" --model "$file" --subnet "$s" --data "$data" --split "$split" --max-tokens $EVAL_TOKENS)
       bench=$($E bench --json --palette "$file" --subnet "$s" --format "$fmt" --prompt-tokens 8 --decode-tokens 8 --repeats 1)
-      [ "$variant" = ternary-qat ] && torch=$($E eval --json --engine torch --format ternary --model "$file" --subnet "$s" --data "$data" --split "$split")
+      [ "$variant" = ternary-qat ] && torch=$($E eval --json --engine torch --format ternary --model "$file" --subnet "$s" --data "$data" --split "$split" --max-tokens $EVAL_TOKENS --threads 1)
       echo "{\"tag\": \"$tag\", \"palette\": \"$name\", \"subnet\": \"$s\", \"variant\": \"$variant\", \"eval\": $ev, \"bench\": $bench, \"torch\": $torch}" >>"$R/quant.jsonl"
     done
   done
