@@ -44,7 +44,7 @@ for g in 1 0 0.5 2; do
     "${STAGES[@]}" --gamma "$g" --eval-every 50 --log-every 50
 done
 run palette - $E palette --supernet "$R/supernet-g1.h5" --data "$Q/data" --out "$R/palette.h5"
-# 2. Sliced untrained: the teacher rewired by importance (no MLFS steps), and the raw teacher.
+# 2. Sliced untrained: the teacher rewired by importance (no MLFS steps).
 run rewired - $E mlfs --teacher "$Q/teacher.h5" --data "$Q/data" --out "$R/rewired.h5" \
   --stage0-steps 0 --stage1-steps 0 --stage2-steps 0
 # 3. Each shape from scratch (random init, as many tokens) and from its rewired-teacher slice.
