@@ -178,7 +178,9 @@ if enc_teacher is not None:
     encp = json.loads(subprocess.run(["build/tools/elastiq", "inspect", "--json", os.path.join(R, "enc-palette.h5")],
                                      capture_output=True, text=True).stdout or "{}")
     enc_nonemb = {e["name"]: e["metrics"].get("non_embedding_params") for e in encp.get("palette", [])}
-    t_nonemb = enc_nonemb.get("p100")
+    teacher_file = json.loads(subprocess.run(["build/tools/elastiq", "inspect", "--json", "runs/spam-enc.h5"],
+                                             capture_output=True, text=True).stdout)
+    t_nonemb = teacher_file["palette"][0]["non_embedding_params"]  # the teacher's maxnet
     md += ["## Encoder: spam/ham (SpamAssassin), test accuracy", "",
            f"Teacher `runs/spam-enc.h5` (tiny-encoder): test accuracy **{enc_teacher:.4f}**. MLFS 100 + 200 + 200 steps;",
            "palette sizes 1, 0.6, 0.45, 0.3 of all parameters. Target: an entry with at most 1/4 of the teacher's",

@@ -66,7 +66,7 @@ for name, metric, title in [("dec", "perplexity", "Decoder (quickstart MLFS pale
 
         def bpp(variant):
             r = by.get((name, s, variant))
-            return f"{r['bench']['weight_bytes_per_token'] / r['eval']['params']:.2f}" if r else "—"
+            return f"{r['bench']['weight_bytes_per_token'] / r['eval']['params']:.2f}" if r and r.get("bench") else "—"
         q = by.get((name, s, "ternary-qat"))
         sim = f"{q['torch'][metric]:.4g}" if q and q.get("torch") else "—"
         md.append(f"| {s} | {fp['eval']['params']:,} | {base:.4g} | {cell('w8a8')} | {cell('ternary-ptq')} | {cell('ternary-qat')} | "

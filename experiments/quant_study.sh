@@ -39,7 +39,8 @@ measure() {
       local file="$R/$name-$copy.h5"
       local ev bench torch=null
       ev=$($E eval --json --engine runtime --format "$fmt" --model "$file" --subnet "$s" --data "$data" --split "$split" --max-tokens $EVAL_TOKENS)
-      bench=$($E bench --json --palette "$file" --subnet "$s" --format "$fmt" --prompt-tokens 8 --decode-tokens 8 --repeats 1)
+      bench=null  # bench times decoding; encoders have no decode
+      [ "$name" = dec ] && bench=$($E bench --json --palette "$file" --subnet "$s" --format "$fmt" --prompt-tokens 8 --decode-tokens 8 --repeats 1)
       [ "$variant" = ternary-qat ] && torch=$($E eval --json --engine torch --format ternary --model "$file" --subnet "$s" --data "$data" --split "$split" --max-tokens $EVAL_TOKENS --threads 1)
       echo "{\"tag\": \"$tag\", \"palette\": \"$name\", \"subnet\": \"$s\", \"variant\": \"$variant\", \"eval\": $ev, \"bench\": $bench, \"torch\": $torch}" >>"$R/quant.jsonl"
     done
