@@ -51,11 +51,9 @@ QatSummary RunQat(const QatOptions& o) {
   const ModelFile palette = ModelFile::Open(o.in);
   const ModelConfig& config = palette.config();
   const SimFormat format = ParseSimFormat(o.format);
-  if (palette.h5().Exists("/quant/" + o.format)) throw UserError(o.in + ": already holds " + o.format + " weights (/quant/" + o.format + ")");
-  std::vector<std::string> names;
-  for (const PaletteEntry& e : palette.palette()) names.push_back(e.spec.name);
+  RequireNoQuantCopy(palette, o.format);
   QatSummary summary;
-  summary.subnets = SelectSubnets(names, o.subnets);
+  summary.subnets = SelectSubnets(palette, o.subnets);
   std::vector<SubnetSpec> specs;
   for (const std::string& n : summary.subnets) specs.push_back(palette.Entry(n).spec);
   const Precision precision = ResolvePrecision(o.precision);

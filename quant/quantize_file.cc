@@ -32,7 +32,9 @@ void WriteQuantized(H5File& f, const std::string& group, const QuantizedMatrix& 
 
 }  // namespace
 
-std::vector<std::string> SelectSubnets(const std::vector<std::string>& palette_names, const std::string& list) {
+std::vector<std::string> SelectSubnets(const ModelFile& file, const std::string& list) {
+  std::vector<std::string> palette_names;
+  for (const PaletteEntry& e : file.palette()) palette_names.push_back(e.spec.name);
   if (list == "all") return palette_names;
   std::vector<std::string> out;
   std::stringstream in(list);
@@ -54,12 +56,17 @@ std::string QuantGroup(const std::string& format) {
   throw UserError("--format must be w8a8 or ternary, got \"" + format + "\"");
 }
 
+void RequireNoQuantCopy(const ModelFile& file, const std::string& format) {
+  const std::string group = QuantGroup(format);
+  if (file.h5().Exists(group)) throw UserError(file.path() + ": already holds " + format + " weights (" + group + ")");
+}
+
 QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& format, const std::string& out,
                                   const QuantizeSource& source) {
   const std::string group = QuantGroup(format);
   const bool ternary = format == "ternary";
   ModelFile model = ModelFile::Open(in);
-  if (model.h5().Exists(group)) throw UserError(in + ": already holds " + format + " weights (" + group + ")");
+  RequireNoQuantCopy(model, format);
   if (std::filesystem::exists(out) && std::filesystem::equivalent(in, out)) {
     throw UserError("--out must differ from --in: the input is never modified");
   }

@@ -30,8 +30,12 @@ struct QuantizeSource {
 QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& format, const std::string& out,
                                   const QuantizeSource& source = {});
 
-// "all" -> every entry of the palette; otherwise the listed names (UserError for unknown ones).
-std::vector<std::string> SelectSubnets(const std::vector<std::string>& palette_names, const std::string& list);
+class ModelFile;
+
+// "all" -> every palette entry of file; otherwise the listed names (UserError for unknown ones).
+std::vector<std::string> SelectSubnets(const ModelFile& file, const std::string& list);
+// UserError when file already holds a packed copy in format (QuantGroup validates the name).
+void RequireNoQuantCopy(const ModelFile& file, const std::string& format);
 
 // "/quant/w8a8", "/quant/ternary"; UserError for an unknown format name.
 std::string QuantGroup(const std::string& format);

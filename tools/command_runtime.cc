@@ -94,12 +94,9 @@ int RunQuantize(const Args& args) {
   if (!ParseCommandLine(kQuantizeUsage, d, args, vm)) return 0;
   QuantGroup(o.format);  // an unknown format name fails before any work
   if (o.qat_steps < 0) throw UserError("--qat-steps must be >= 0");
-  if (o.qat_steps > 0) return RunQatFrontEnd(args);
+  if (o.qat_steps > 0) return RunQatFrontEnd(o, args);
   if (vm.count("data")) throw UserError("--data is for QAT; add --qat-steps N (or drop --data for post-training quantization)");
-  std::vector<std::string> names;
-  const ModelFile model = ModelFile::Open(o.in);
-  for (const PaletteEntry& e : model.palette()) names.push_back(e.spec.name);
-  SelectSubnets(names, o.subnets);  // names must exist; the one packed copy serves every entry
+  SelectSubnets(ModelFile::Open(o.in), o.subnets);  // names must exist; the one packed copy serves every entry
   QuantizeSummary s = QuantizeModelFile(o.in, o.format, o.out);
   std::printf("wrote %s: %s copy of %lld matrices; block projections %.2f MB (%.3f bytes/parameter), int8 embedding %.2f MB\n",
               o.out.c_str(), o.format.c_str(), static_cast<long long>(s.matrices), s.linear_bytes / 1e6,

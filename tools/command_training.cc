@@ -140,18 +140,11 @@ int RunEvalFrontEnd(const Args& args) {
   return EvaluateWithRuntime(o, eval_ids, train_ids);
 }
 
-int RunQatFrontEnd(const Args& args) {
-  QatOptions o;
-  po::options_description d("quantize options");
-  AddQuantizeOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kQuantizeUsage, d, args, vm)) return 0;
+int RunQatFrontEnd(const QatOptions& o, const Args& args) {
   if (o.data.empty()) throw UserError("--qat-steps needs --data DIR: QAT trains on data (elastiq data prepare)");
   const ModelFile model = ModelFile::Open(o.in);
-  if (model.h5().Exists(QuantGroup(o.format))) throw UserError(o.in + ": already holds " + o.format + " weights; quantize the fp32 palette");
-  std::vector<std::string> names;
-  for (const PaletteEntry& e : model.palette()) names.push_back(e.spec.name);
-  SelectSubnets(names, o.subnets);
+  RequireNoQuantCopy(model, o.format);
+  SelectSubnets(model, o.subnets);
   const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.in + " /tokenizer");
   const DataDir dir = OpenDataDir(o.data);
   CheckDataMatchesModel(dir, model.config(), o.in);

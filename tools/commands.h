@@ -18,7 +18,9 @@ int RunGenerateFrontEnd(const Args& args);
 int RunInit(const Args& args);
 int RunRun(const Args& args);
 int RunQuantize(const Args& args);
-int RunQatFrontEnd(const Args& args);  // quantize --qat-steps N: tokenizes, then elastiq-train qat
+struct QatOptions;
+// quantize --qat-steps N (options parsed by RunQuantize): tokenizes, then elastiq-train qat.
+int RunQatFrontEnd(const QatOptions& o, const Args& args);
 int RunBench(const Args& args);
 
 // elastiq-train
