@@ -3,11 +3,11 @@
 # the measured resident memory, switch latency down and up (without and with the re-prefill), and
 # resident memory after switching down from the largest entry. Random-weight MobileLLM-125M palette
 # (maxnet, p50, p25) at real shapes; context 256 filled to 255 tokens; medians of REPEATS runs.
-# Usage: experiments/memory_bench.sh [REPEATS]   (needs build/tools/elastiq; models go to runs/memory/)
+# Usage: experiments/memory_bench.sh [REPEATS]   (needs build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq; models go to runs/memory/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${1:-5}
-E=build/tools/elastiq
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 DIR=runs/memory
 mkdir -p "$DIR"
 if [ ! -f "$DIR/m125.h5" ]; then
@@ -30,7 +30,7 @@ for r in $(seq "$REPEATS"); do
     [ $format = fp32 ] && continue
     cat "$DIR/m125.h5" >/dev/null
     echo "### switches $format" >>"$raw"
-    $E run $COMMON --format $format --max-tokens 60 --switch-at 8:p25,24:maxnet,40:p50,56:maxnet 2>&1 >/dev/null | grep "switch at" >>"$raw"
+    $E run $COMMON --format $format --max-tokens 60 --switch-at 8:p25,24:maxnet,40:p50,56:maxnet 2>&1 >/dev/null | grep "switch at\|given back" >>"$raw"
   done
   echo "repeat $r done"
 done

@@ -8,7 +8,7 @@
 #   (default: the MobileLLM-125M random palette of experiments/memory_bench.sh, w8a8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-E=build/tools/elastiq
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 MODEL=${1:-runs/memory/m125.h5}
 FORMAT=${2:-w8a8}
 [ -f "$MODEL" ] || { echo "no $MODEL: run experiments/memory_bench.sh first, or pass a palette" >&2; exit 2; }

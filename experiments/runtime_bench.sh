@@ -2,14 +2,15 @@
 # Runtime decode/prefill speed side by side: fp32, W8A8 and ternary on random-weight models at real
 # shapes (MobileLLM-125M, MobileLLM-350M) and on a tiny model (per-token fixed overhead), 1 and 2
 # threads, interleaved repeats, medians. Writes experiments/results/runtime.md and runtime_decode.png.
-# Usage: experiments/runtime_bench.sh [REPEATS]     (needs build/tools/elastiq; models go to runs/bench/)
+# Usage: [MODELS="mobilellm-125m ..."] [OUT=runtime] experiments/runtime_bench.sh [REPEATS]   (needs build/tools/elastiq or
+# $ELASTIQ_BIN_DIR/elastiq; with elastiq-train beside it, each run also times LibTorch fp32; models go to runs/bench/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${1:-3}
-E=build/tools/elastiq
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 DIR=runs/bench
 mkdir -p "$DIR"
-for model in mobilellm-125m mobilellm-350m overhead-tiny; do
+for model in ${MODELS:-mobilellm-125m mobilellm-350m overhead-tiny}; do
   if [ ! -f "$DIR/$model.h5" ]; then
     $E init --config "experiments/configs/$model.json" --random --out "$DIR/$model-fp32.h5"
     $E quantize --in "$DIR/$model-fp32.h5" --format w8a8 --out "$DIR/$model-w8a8.h5"
@@ -17,10 +18,10 @@ for model in mobilellm-125m mobilellm-350m overhead-tiny; do
     rm -f "$DIR/$model-fp32.h5" "$DIR/$model-w8a8.h5"
   fi
 done
-raw="$DIR/runtime_bench.jsonl"
+raw="$DIR/${OUT:-runtime}_bench.jsonl"
 : >"$raw"
 for r in $(seq "$REPEATS"); do
-  for model in mobilellm-125m mobilellm-350m overhead-tiny; do
+  for model in ${MODELS:-mobilellm-125m mobilellm-350m overhead-tiny}; do
     for format in fp32 w8a8 ternary; do
       for threads in 1 2; do
         decode=64; [ "$model" = overhead-tiny ] && decode=150
@@ -31,5 +32,6 @@ for r in $(seq "$REPEATS"); do
     done
   done
 done
-cp "$raw" experiments/results/runtime_bench.jsonl
-python3 experiments/runtime_report.py "$raw" "$REPEATS" experiments/results/runtime.md experiments/results/runtime_decode.png
+RESULT=experiments/results/${OUT:-runtime}
+cp "$raw" "${RESULT}_bench.jsonl"
+python3 experiments/runtime_report.py "$raw" "$REPEATS" "$RESULT.md" "${RESULT}_decode.png"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns experiments/runtime_bench.sh's JSON lines into a markdown table (medians) and a PNG bar chart."""
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -16,17 +17,20 @@ for line in open(raw):
 def med(rows, key):
     return statistics.median(r[key] for r in rows)
 
+env = " ".join(f'{k}="{os.environ[k]}"' for k in ("MODELS", "OUT") if os.environ.get(k))
+command = (env + " " if env else "") + f"experiments/runtime_bench.sh {repeats}"
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 lines = [
     "# Runtime speed: fp32 vs W8A8 vs ternary (random weights at real shapes)",
     "",
-    f"Machine: {cpu}, 2 cores. Command: `experiments/runtime_bench.sh {repeats}` (each cell: median of {repeats}",
+    f"Machine: {cpu}, 2 cores. Command: `{command}` (each cell: median of {repeats}",
     "interleaved runs of `elastiq bench --prompt-tokens 64 --decode-tokens 64 --repeats 1 --json`, 150 decode",
     "tokens on the tiny model; each bench run warms up once, then times prefill and greedy decode;",
-    "the memory bandwidth is measured inside the same run). Raw data: `experiments/results/runtime_bench.jsonl` (copied from `runs/bench/`).",
+    "the memory bandwidth is measured inside the same run; the LibTorch columns are `elastiq-train bench`, the same subnet",
+    "in LibTorch fp32 eager with a KV cache, same threads, run by `elastiq bench` right after). Raw data: `" + out_md.replace(".md", "_bench.jsonl") + "` (copied from `runs/bench/`).",
     "",
-    "| model | params | format | threads | decode tok/s | ms/token | prefill tok/s | weight MB/token | bandwidth GB/s | roofline tok/s | of roofline |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| model | params | format | threads | decode tok/s | ms/token | prefill tok/s | weight MB/token | bandwidth GB/s | roofline tok/s | of roofline | LibTorch fp32 decode tok/s | vs LibTorch |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 for (model, fmt, threads), rows in sorted(runs.items(), key=lambda kv: (kv[0][0], ["fp32", "w8a8", "ternary"].index(kv[0][1]), kv[0][2])):
     d = med(rows, "decode_tokens_per_s")
@@ -34,7 +38,9 @@ for (model, fmt, threads), rows in sorted(runs.items(), key=lambda kv: (kv[0][0]
         f"| {model} | {rows[0]['params'] / 1e6:.1f}M | {fmt} | {threads} | {d:.1f} | {1e3 / d:.3f} | "
         f"{med(rows, 'prefill_tokens_per_s'):.0f} | {rows[0]['weight_bytes_per_token'] / 1e6:.1f} | "
         f"{med(rows, 'bandwidth_bytes_per_s') / 1e9:.1f} | {med(rows, 'roofline_tokens_per_s'):.1f} | "
-        f"{100 * med(rows, 'roofline_fraction'):.0f}% |")
+        f"{100 * med(rows, 'roofline_fraction'):.0f}% | " +
+        (f"{med(rows, 'torch_fp32_decode_tokens_per_s'):.1f} | {med(rows, 'decode_speedup_vs_torch_fp32'):.1f}x |"
+         if all('torch_fp32_decode_tokens_per_s' in r for r in rows) else "- | - |"))
 lines += ["", "Ratios of medians (decode):", ""]
 for model in sorted({k[0] for k in runs}):
     for threads in (1, 2):

@@ -75,8 +75,8 @@ torch::Tensor SuperTransformerImpl::Project(int layer, Projection p, const torch
 }
 
 torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec,
-                                             int ffn, const RopeTables& rope,
-                                             const torch::Tensor& key_padding) {
+                                             int ffn, const RopeTables& rope, const ForwardOptions& options,
+                                             size_t virtual_layer) {
   const Block& b = blocks[static_cast<size_t>(layer)];
   const int64_t B = x.size(0), T = x.size(1), d = spec.d_model, hd = config_.head_dim();
   const int64_t H = spec.n_heads(config_), KV = spec.n_kv_heads;
@@ -89,7 +89,18 @@ torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, 
   torch::Tensor v = proj(Projection::kWv, h, KV * hd, d).view({B, T, KV, hd}).transpose(1, 2);
   q = ApplyRope(q, rope);
   k = ApplyRope(k, rope);
-  torch::Tensor attn = GroupedQueryAttention(q, k, v, !config_.is_encoder(), key_padding);
+  bool causal = !config_.is_encoder();
+  if (DecodeCache* cache = options.cache) {
+    if (cache->k.size() <= virtual_layer) {
+      cache->k.push_back(k);
+      cache->v.push_back(v);
+    } else {
+      k = cache->k[virtual_layer] = torch::cat({cache->k[virtual_layer], k}, 2);
+      v = cache->v[virtual_layer] = torch::cat({cache->v[virtual_layer], v}, 2);
+      causal = false;  // one new token (forward checks): it sees every cached one
+    }
+  }
+  torch::Tensor attn = GroupedQueryAttention(q, k, v, causal, options.key_padding);
   torch::Tensor out = x + proj(Projection::kWo, attn, d, H * hd).to(torch::kFloat);
   h = RmsNorm(out, b->ffn_norm.narrow(0, 0, d), config_.norm_eps);
   torch::Tensor swiglu = torch::silu(proj(Projection::kGate, h, ffn, d)) * proj(Projection::kUp, h, ffn, d);
@@ -100,16 +111,21 @@ torch::Tensor SuperTransformerImpl::forward(const torch::Tensor& ids, const Subn
                                             const ForwardOptions& options) {
   TORCH_CHECK(ids.dim() == 2, "ids must be (batch, time)");
   const int64_t T = ids.size(1), d = spec.d_model;
-  TORCH_CHECK(T <= config_.max_seq_len, "sequence longer than max_seq_len");
   torch::Tensor emb = (linear_hook_ ? linear_hook_->Embedding(embed) : embed).narrow(1, 0, d);
   torch::Tensor x = torch::embedding(emb, ids).to(torch::kFloat);  // (B, T, d')
-  RopeTables rope = MakeRopeTables(T, config_.head_dim(), config_.rope_theta);
+  const int64_t past = options.cache ? options.cache->position : 0;
+  TORCH_CHECK(!options.cache || (!config_.is_encoder() && (past == 0 || T == 1)),
+              "a decode cache takes a decoder's whole prompt first, then one token at a time");
+  TORCH_CHECK(past + T <= config_.max_seq_len, "context longer than max_seq_len");
+  RopeTables rope = MakeRopeTables(T, config_.head_dim(), config_.rope_theta, past);
+  size_t virtual_layer = 0;
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     for (int r = 0; r < config_.repeat; ++r) {
-      x = RunBlock(spec.layers[i], x, spec, spec.ffn_dim[i], rope, options.key_padding);
+      x = RunBlock(spec.layers[i], x, spec, spec.ffn_dim[i], rope, options, virtual_layer++);
       if (options.hidden) options.hidden->push_back(x);
     }
   }
+  if (options.cache) options.cache->position += T;
   x = RmsNorm(x, final_norm.narrow(0, 0, d), config_.norm_eps);
   if (!config_.is_encoder()) {
     if (linear_hook_) return linear_hook_->Linear(x, embed, config_.vocab_size, d, "embed").to(torch::kFloat);

@@ -50,9 +50,19 @@ class LinearHook {
   virtual torch::Tensor Embedding(const torch::Tensor& embed) = 0;  // the (vocab, d_model) table used
 };
 
+// Keys and values of the tokens fed so far, one pair per executed (virtual) block, for decoding a
+// token at a time without recomputing the context (the LibTorch side of `elastiq bench`).
+struct DecodeCache {
+  std::vector<torch::Tensor> k, v;  // (B, KV, position, head_dim)
+  int64_t position = 0;             // tokens fed so far
+};
+
 struct ForwardOptions {
   torch::Tensor key_padding;                  // encoder: (B, T) bool, true at padding
   std::vector<torch::Tensor>* hidden = nullptr;  // if set: residual stream after each executed block
+  // Decoder: if set, `ids` continue the cached context (a whole prompt into an empty cache, or one
+  // token at a time after it) and the cache grows by them.
+  DecodeCache* cache = nullptr;
 };
 
 class SuperTransformerImpl : public torch::nn::Module {
@@ -79,7 +89,7 @@ class SuperTransformerImpl : public torch::nn::Module {
   // x times the projection's (rows, cols) weight, through the linear hook if set.
   torch::Tensor Project(int layer, Projection p, const torch::Tensor& x, int64_t rows, int64_t cols, const SubnetSpec& spec);
   torch::Tensor RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec, int ffn,
-                         const RopeTables& rope, const torch::Tensor& key_padding);
+                         const RopeTables& rope, const ForwardOptions& options, size_t virtual_layer);
   ModelConfig config_;
   WeightHook* hook_ = nullptr;
   LinearHook* linear_hook_ = nullptr;

@@ -162,6 +162,9 @@ int RunRun(const Args& args) {
                ids.size(), prefill_ms, g.generated, g.generated / std::max(g.seconds, 1e-9), g.switches,
                FormatBytes(ReadProcessRss()).c_str(), FormatBytes(rss_before_model).c_str(),
                FormatBytes(session.current_entry().footprint.total()).c_str());
+  if (g.switches > 0) {
+    for (const GiveBackRecord& g : session.GiveBacks()) std::fprintf(stderr, "elastiq: %s\n", g.Describe().c_str());
+  }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/median.h"
 #include "src/core/palette_plan.h"
 #include "src/format/packed_layout.h"
 #include "quant/quantize_file.h"
@@ -43,9 +44,26 @@ std::vector<PaletteEntry> RandomPaletteEntries(const ModelConfig& config, const 
   return entries;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+// The same subnet in LibTorch fp32 (elastiq-train bench), or null with a note where this build
+// has no LibTorch side.
+nlohmann::json TorchSideBySide(const std::string& palette, const std::string& subnet, int threads, int prompt_tokens,
+                               int decode_tokens, int repeats) {
+  try {
+    TrainingHelperPath();
+  } catch (const UserError&) {
+    std::fprintf(stderr, "elastiq bench: no LibTorch side in this build; the fp32 LibTorch comparison is skipped\n");
+    return nullptr;
+  }
+  std::string last;
+  const int rc = RunTrainingHelperStreaming({"bench", "--model", palette, "--subnet", subnet, "--threads", std::to_string(threads),
+                                             "--prompt-tokens", std::to_string(prompt_tokens), "--decode-tokens",
+                                             std::to_string(decode_tokens), "--repeats", std::to_string(repeats)},
+                                            [&](const std::string& line) { last = line; });
+  const nlohmann::json result = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
+  if (rc != 0 || !result.is_object() || !result.contains("decode_tokens_per_s")) {
+    throw UserError("the LibTorch side of bench failed (exit " + std::to_string(rc) + "); rerun with --no-torch to skip it");
+  }
+  return result;
 }
 
 }  // namespace
@@ -111,7 +129,7 @@ int RunQuantize(const Args& args) {
 int RunBench(const Args& args) {
   std::string palette, subnet, format = "fp32";
   int threads = 0, prompt_tokens = 64, decode_tokens = 64, repeats = 3;
-  bool json = false;
+  bool json = false, no_torch = false;
   po::options_description d("bench options");
   d.add_options()
       ("palette", po::value(&palette)->required(), "model file")
@@ -121,6 +139,7 @@ int RunBench(const Args& args) {
       ("prompt-tokens", po::value(&prompt_tokens)->default_value(prompt_tokens), "prefill length")
       ("decode-tokens", po::value(&decode_tokens)->default_value(decode_tokens), "decode steps per repeat")
       ("repeats", po::value(&repeats)->default_value(repeats), "repeats (medians are reported)")
+      ("no-torch", po::bool_switch(&no_torch), "skip the LibTorch fp32 run of the same subnet (run by default where elastiq-train is built)")
       ("json", po::bool_switch(&json), "print one JSON object");
   po::variables_map vm;
   if (!ParseCommandLine("elastiq bench --palette FILE.h5 [--subnet NAME] [--format F] [--threads N] [--json]", d, args, vm)) return 0;
@@ -162,6 +181,12 @@ int RunBench(const Args& args) {
                         {"roofline_tokens_per_s", bandwidth / bytes_per_token},
                         {"roofline_fraction", decode_median * bytes_per_token / bandwidth},
                         {"prompt_tokens", prompt_tokens}, {"decode_tokens", decode_tokens}, {"repeats", repeats}};
+  const nlohmann::json torch = no_torch ? nlohmann::json() : TorchSideBySide(palette, entry.spec.name, pool.size(), prompt_tokens, decode_tokens, repeats);
+  if (!torch.is_null()) {
+    out["torch_fp32_prefill_tokens_per_s"] = torch["prefill_tokens_per_s"];
+    out["torch_fp32_decode_tokens_per_s"] = torch["decode_tokens_per_s"];
+    out["decode_speedup_vs_torch_fp32"] = decode_median / torch["decode_tokens_per_s"].get<double>();
+  }
   if (json) {
     std::cout << out.dump() << "\n";
     return 0;
@@ -173,6 +198,11 @@ int RunBench(const Args& args) {
   std::printf("  weights read per token: %.2f MB; memory bandwidth (measured now): %.2f GB/s\n", bytes_per_token / 1e6, bandwidth / 1e9);
   std::printf("  bandwidth roofline: %.1f tokens/s; reached %.0f%%\n", bandwidth / bytes_per_token,
               100.0 * decode_median * bytes_per_token / bandwidth);
+  if (!torch.is_null()) {
+    std::printf("  LibTorch fp32 eager, same subnet and threads (KV-cached): prefill %.1f tokens/s, decode %.1f tokens/s; "
+                "this runtime decodes %.1fx faster\n", torch["prefill_tokens_per_s"].get<double>(),
+                torch["decode_tokens_per_s"].get<double>(), out["decode_speedup_vs_torch_fp32"].get<double>());
+  }
   return 0;
 }
 

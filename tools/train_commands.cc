@@ -1,4 +1,4 @@
-// The LibTorch side of pretrain / mlfs / palette / eval / generate (run inside elastiq-train).
+// The LibTorch side of pretrain / mlfs / palette / eval / generate / bench (run inside elastiq-train).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,6 +12,7 @@
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
 #include "src/text/baselines.h"
+#include "supernet/decode_bench.h"
 #include "supernet/evaluate.h"
 #include "supernet/generate.h"
 #include "supernet/model_io.h"
@@ -138,6 +139,34 @@ int RunGenerateHelper(const Args& args) {
     std::printf("%d\n", id);
     std::fflush(stdout);
   });
+  return 0;
+}
+
+int RunBenchHelper(const Args& args) {
+  std::string model_path, subnet;
+  int threads = 0, prompt_tokens = 64, decode_tokens = 64, repeats = 3;
+  po::options_description d("bench options");
+  d.add_options()
+      ("model", po::value(&model_path)->required(), "model file (its fp32 weights)")
+      ("subnet", po::value(&subnet), "palette entry (default: the largest)")
+      ("threads", po::value(&threads)->default_value(threads), "LibTorch threads (0: one per core)")
+      ("prompt-tokens", po::value(&prompt_tokens)->default_value(prompt_tokens), "prefill length")
+      ("decode-tokens", po::value(&decode_tokens)->default_value(decode_tokens), "decode steps per repeat")
+      ("repeats", po::value(&repeats)->default_value(repeats), "repeats (medians are reported)");
+  po::variables_map vm;
+  if (!ParseCommandLine("elastiq-train bench --model FILE.h5 [--subnet NAME] [--threads N]", d, args, vm)) return 0;
+  if (prompt_tokens <= 0 || decode_tokens <= 0 || repeats <= 0) throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
+  ConfigureTorchProcess(threads);
+  const ModelFile model = ModelFile::Open(model_path);
+  const PaletteEntry& entry = model.EntryOrLargest(subnet);
+  if (prompt_tokens + decode_tokens > model.config().max_seq_len) {
+    throw UserError("--prompt-tokens + --decode-tokens exceed the model's max_seq_len (" + std::to_string(model.config().max_seq_len) + ")");
+  }
+  SuperTransformer net = LoadSuperTransformer(model);
+  const TorchDecodeSpeed speed = MeasureTorchDecode(net, entry.spec, prompt_tokens, decode_tokens, repeats);
+  std::cout << nlohmann::json{{"subnet", entry.spec.name}, {"threads", torch::get_num_threads()},
+                              {"prefill_tokens_per_s", speed.prefill_tokens_per_s},
+                              {"decode_tokens_per_s", speed.decode_tokens_per_s}}.dump() << "\n";
   return 0;
 }
 

@@ -1,4 +1,4 @@
-// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|mlfs|palette|eval|generate|quantize --qat-steps`. It never links
+// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|mlfs|palette|eval|generate|bench|quantize --qat-steps`. It never links
 // SentencePiece (DATA.md: protobuf clash); it reads token ids the front end wrote.
 #include "tools/commands.h"
 
@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
       {"eval", "LibTorch evaluation (called by `elastiq eval`)", RunEvalHelper},
       {"generate", "LibTorch reference sampling (called by `elastiq generate`)", RunGenerateHelper},
       {"qat", "quantization-aware training (called by `elastiq quantize --qat-steps`)", RunQatHelper},
+      {"bench", "LibTorch fp32 decode speed of a subnet (called by `elastiq bench`)", RunBenchHelper},
   };
   return Dispatch("elastiq-train", commands, Args(argv + 1, argv + argc));
 }

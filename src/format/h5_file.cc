@@ -78,7 +78,20 @@ H5File H5File::OpenReadOnly(const std::string& path) {
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw UserError(path + ": not a readable HDF5 file (truncated, corrupted, or not an elastiq model file)");
   }
-  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  // A small metadata cache: readers look each dataset up once (the runtime keeps the offsets), and
+  // HDF5's default cache (2 MiB, growing to 32 MiB) would otherwise stay resident as several MiB
+  // of heap per open palette, memory the runtime's footprint model does not own.
+  Handle fapl{H5Pcreate(H5P_FILE_ACCESS), H5Pclose};
+  H5AC_cache_config_t mdc;
+  mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (H5Pget_mdc_config(fapl.id, &mdc) >= 0) {
+    mdc.set_initial_size = true;
+    mdc.initial_size = 64 * 1024;
+    mdc.min_size = 64 * 1024;
+    mdc.max_size = 256 * 1024;
+    H5Pset_mdc_config(fapl.id, &mdc);
+  }
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.id);
   if (id < 0) throw UserError(path + ": HDF5 cannot open it (truncated or corrupted?)");
   return H5File(id, path);
 }

@@ -2,6 +2,7 @@
 #include "src/runtime/session.h"
 
 #include <cstdio>
+#include <system_error>
 
 #include "src/core/error.h"
 
@@ -23,6 +24,14 @@ std::string SwitchRecord::Describe() const {
   return line;
 }
 
+std::string GiveBackRecord::Describe() const {
+  char line[256];
+  std::snprintf(line, sizeof line, "pages %s does not read given back in the background: %s advised, unmapped in %.2f ms, "
+                "dropped from the page cache in %.2f ms, VmRSS then %s", entry.c_str(), FormatBytes(advised_bytes).c_str(),
+                unmap_ms, cache_drop_ms, rss_after < 0 ? "?" : FormatBytes(rss_after).c_str());
+  return line;
+}
+
 Session::Session(const WeightStore& store, const SessionOptions& options)
     : store_(store), options_(options), start_(Clock::now()) {
   if (options_.prefill_chunk <= 0) throw UserError("the prefill chunk must be at least one token");
@@ -31,7 +40,7 @@ Session::Session(const WeightStore& store, const SessionOptions& options)
   entries_ = RankEntries(store.file(), options.format, context_, pool_->size(), std::min(options_.prefill_chunk, context_));
 }
 
-Session::~Session() = default;
+Session::~Session() { FinishGiveBack(); }
 
 const EntryChoice& Session::current_entry() const {
   ELASTIQ_ASSERT(current_ >= 0, "no entry selected yet");
@@ -68,6 +77,7 @@ SwitchRecord Session::SwitchTo(int index, const std::string& reason) {
   r.to = entries_[static_cast<size_t>(index)].name;
   r.reason = reason;
   if (index == current_) return r;
+  FinishGiveBack();  // one still running would unmap pages the new entry is about to read
   r.rss_before = ReadProcessRss();
   const bool growing = current_ < 0 || entries_[static_cast<size_t>(index)].footprint.weights > current_entry().footprint.weights;
   const auto start = Clock::now();
@@ -89,16 +99,14 @@ SwitchRecord Session::SwitchTo(int index, const std::string& reason) {
     r.reprefill_ms = MsSince(feed);
   }
   // Give back what the new entry does not read once the context is fed (now, or after the first
-  // Append), as part of the switch: then the pages the re-prefill faulted in fresh (the row sums of
-  // another panel when shrinking; more of every panel when growing) are in place, and the cached
-  // neighbours the kernel mapped along with them (fault-around) go too.
+  // Append): then the pages the re-prefill faulted in fresh (the row sums of another panel when
+  // shrinking; more of every panel when growing) are in place, and the cached neighbours the
+  // kernel mapped along with them (fault-around) go too.
   if (options_.give_back_pages) {
     if (tokens_.empty()) {
       trim_after_feed_ = true;
     } else {
-      const auto trim = Clock::now();
-      GiveBackPages();
-      r.switch_ms += MsSince(trim);
+      StartGiveBack();
     }
   }
   r.rss_after = ReadProcessRss();
@@ -121,7 +129,7 @@ std::span<const float> Session::Append(std::span<const int> tokens) {
   tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
   if (trim_after_feed_) {
     trim_after_feed_ = false;
-    GiveBackPages();
+    StartGiveBack();
   }
   return logits_;
 }
@@ -134,6 +142,34 @@ std::span<const float> Session::FeedChunks(std::span<const int> tokens) {
   return logits;
 }
 
-int64_t Session::GiveBackPages() { return store_.KeepOnly(engine_->tensor_uses()); }
+void Session::StartGiveBack() {
+  FinishGiveBack();
+  auto give_back = [&store = store_, uses = engine_->tensor_uses(), entry = current_entry().name] {
+    GiveBackRecord g;
+    g.entry = entry;
+    const auto unmap = Clock::now();
+    g.advised_bytes = store.KeepOnly(uses);
+    g.unmap_ms = MsSince(unmap);
+    g.rss_after = ReadProcessRss();
+    const auto drop = Clock::now();
+    store.DropUnmappedFromCache();
+    g.cache_drop_ms = MsSince(drop);
+    return g;
+  };
+  try {
+    give_back_ = std::async(std::launch::async, give_back);
+  } catch (const std::system_error&) {  // no thread to be had: give back now instead
+    give_backs_.push_back(give_back());
+  }
+}
+
+void Session::FinishGiveBack() {
+  if (give_back_.valid()) give_backs_.push_back(give_back_.get());
+}
+
+const std::vector<GiveBackRecord>& Session::GiveBacks() {
+  FinishGiveBack();
+  return give_backs_;
+}
 
 }  // namespace elastiq

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,10 +29,22 @@ struct SwitchRecord {
   double at_s = 0.0;        // seconds since the session was created
   std::string from, to;     // from is empty for the first selection
   std::string reason;
-  double switch_ms = 0.0;   // swapping engines + giving back / prefetching pages
+  double switch_ms = 0.0;   // freeing the old engine, building the new one (+ prefetching its pages going up)
   double reprefill_ms = 0.0;  // feeding the context so far to the new entry
   int context_tokens = 0;   // tokens re-prefilled
   int64_t rss_before = -1, rss_after = -1;  // VmRSS around the switch (re-prefill included)
+  std::string Describe() const;  // one line
+};
+
+// Pages the active entry does not read, given back after a switch (or the first feed) on a
+// background thread: weights are clean file pages the kernel can always reclaim, so nothing waits
+// for them, and the switch costs only the engine swap.
+struct GiveBackRecord {
+  std::string entry;           // the entry that was active
+  int64_t advised_bytes = 0;   // unmapped ranges (pages that were not resident included)
+  double unmap_ms = 0.0;       // MADV_DONTNEED over the ranges
+  double cache_drop_ms = 0.0;  // POSIX_FADV_DONTNEED, so a memory cgroup stops charging them
+  int64_t rss_after = -1;      // VmRSS right after the unmapping
   std::string Describe() const;  // one line
 };
 
@@ -61,10 +74,13 @@ class Session {
   // Appends tokens to the context (in chunks) and returns the logits after the last one.
   std::span<const float> Append(std::span<const int> tokens);
   std::span<const float> last_logits() const { return logits_; }
+  // Every give-back so far, oldest first; waits for one still running.
+  const std::vector<GiveBackRecord>& GiveBacks();
 
  private:
   std::span<const float> FeedChunks(std::span<const int> tokens);
-  int64_t GiveBackPages();  // every mapped page the current entry does not read
+  void StartGiveBack();   // every mapped page the current entry does not read, in the background
+  void FinishGiveBack();  // waits for the running give-back, if any
 
   const WeightStore& store_;
   SessionOptions options_;
@@ -78,6 +94,8 @@ class Session {
   bool trim_after_feed_ = false;  // pages were faulted in fresh: trim read-around neighbours once fed
   std::span<const float> logits_;
   std::chrono::steady_clock::time_point start_;
+  std::future<GiveBackRecord> give_back_;  // the running give-back
+  std::vector<GiveBackRecord> give_backs_;  // finished ones
 };
 
 }  // namespace elastiq

@@ -99,9 +99,12 @@ int64_t WeightStore::KeepOnly(const std::vector<TensorUse>& keep) const {
     released += r.end - r.begin;
   }
   DontNeed(pidfd_, ranges);
-  // The page cache drops only pages nobody maps: what was just unmapped, and what was never mapped.
-  posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
   return released;
+}
+
+void WeightStore::DropUnmappedFromCache() const {
+  // The page cache drops only pages nobody maps: what KeepOnly unmapped, and what was never mapped.
+  if (fd_ >= 0) posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
 }
 
 int64_t WeightStore::IntAttr(const std::string& group, const std::string& key) const {

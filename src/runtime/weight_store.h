@@ -39,10 +39,13 @@ class WeightStore {
   // Gives back every whole page of the mapping that no `keep` range touches: the pages only a larger
   // entry used, and neighbours the kernel mapped along with a fault (fault-around). Unmapped from
   // this process (MADV_DONTNEED, batched through process_madvise where the kernel allows it, one
-  // TLB flush per batch) and dropped from the page cache where no one else maps them
-  // (POSIX_FADV_DONTNEED), so a memory cgroup stops charging them. Returns the bytes advised
-  // (pages that were not resident included). Tensors copied out of the mapping are not affected.
+  // TLB flush per batch). Returns the bytes advised (pages that were not resident included).
+  // Tensors copied out of the mapping are not affected. Safe to call from another thread while
+  // an engine reads the kept ranges.
   int64_t KeepOnly(const std::vector<TensorUse>& keep) const;
+  // Drops the file's pages nobody maps from the page cache (POSIX_FADV_DONTNEED), so a memory
+  // cgroup stops charging what KeepOnly unmapped. Safe to call from another thread.
+  void DropUnmappedFromCache() const;
 
  private:
   explicit WeightStore(ModelFile file) : file_(std::move(file)) {}

@@ -205,6 +205,10 @@ TEST(Session, SwitchDownGivesBackTheLargerEntrysPages) {
   EXPECT_TRUE(Mapped(w_gate + 256 * 128));  // maxnet reads row 256
   EXPECT_TRUE(Mapped(w_gate_1));
   s.SelectByName("small");
+  const std::vector<GiveBackRecord>& give_backs = s.GiveBacks();  // waits for the background unmapping
+  ASSERT_EQ(give_backs.size(), 2u);  // after the first feed, and after the switch
+  EXPECT_EQ(give_backs[1].entry, "small");
+  EXPECT_GT(give_backs[1].advised_bytes, give_backs[0].advised_bytes);  // maxnet reads more than small
   EXPECT_TRUE(Mapped(w_gate));               // row 0: small reads it
   EXPECT_FALSE(Mapped(w_gate + 256 * 128));  // row 256: only maxnet read it
   EXPECT_FALSE(Mapped(w_gate_1));            // layer 1: small skips it

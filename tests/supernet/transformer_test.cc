@@ -1,6 +1,6 @@
 // Properties of the LibTorch super-transformer: causal masking, GQA vs MHA, RoPE's relative
-// positions, `repeat` sharing, subnet slicing equal to a separately built small model, and
-// encoder padding invariance.
+// positions, `repeat` sharing, subnet slicing equal to a separately built small model, the decode
+// cache, and encoder padding invariance.
 #include "supernet/super_transformer.h"
 
 #include <gtest/gtest.h>
@@ -133,6 +133,33 @@ TEST(SuperTransformer, SlicedSubnetEqualsSmallModelWithSlicedWeights) {
   EXPECT_TRUE(torch::allclose(sliced, separate, 1e-5, 1e-6));
   // The slice really is a different function from the maxnet.
   EXPECT_GT((sliced - big->forward(ids, MaxnetSpec(big->config()))).abs().max().item<float>(), 1e-3);
+}
+
+// Prompt into a decode cache, then one token at a time: the same logits as the whole sequence at
+// once, for the maxnet and a sliced subnet with shared (repeated) blocks.
+TEST(SuperTransformer, DecodeCacheEqualsTheWholeSequence) {
+  SuperTransformer model(Tiny(3, 2, /*repeat=*/2));
+  model->ResetParameters(8);
+  torch::NoGradGuard g;
+  torch::Tensor ids = RandomIds(12, 9);
+  SubnetSpec sliced = MaxnetSpec(model->config());
+  sliced.d_model = 32;
+  sliced.n_kv_heads = 1;
+  sliced.name = "sliced";
+  sliced.layers = {0, 2};
+  sliced.ffn_dim = {48, 32};
+  for (const SubnetSpec& spec : {MaxnetSpec(model->config()), sliced}) {
+    const torch::Tensor full = model->forward(ids, spec);
+    DecodeCache cache;
+    std::vector<torch::Tensor> parts = {model->forward(ids.narrow(1, 0, 7), spec, {.cache = &cache})};
+    for (int64_t t = 7; t < 12; ++t) parts.push_back(model->forward(ids.narrow(1, t, 1), spec, {.cache = &cache}));
+    EXPECT_EQ(cache.position, 12);
+    EXPECT_EQ(cache.k.size(), spec.layers.size() * 2);  // one pair per executed block (repeat 2)
+    EXPECT_TRUE(torch::allclose(torch::cat(parts, 1), full, 1e-5, 1e-5)) << spec.name;
+  }
+  DecodeCache cache;
+  model->forward(ids.narrow(1, 0, 3), MaxnetSpec(model->config()), {.cache = &cache});
+  EXPECT_THROW(model->forward(ids.narrow(1, 3, 2), MaxnetSpec(model->config()), {.cache = &cache}), c10::Error);
 }
 
 TEST(SuperTransformer, EncoderIgnoresPadding) {
