@@ -57,7 +57,7 @@ stage "palette table: every entry in every format with the CPU runtime (validati
 for s in p100 p67 p50 p25; do
   for f in fp32 w8a8 ternary; do
     ev=$($E eval --json --engine runtime --format $f --model "$RUN/palette-q.h5" --subnet $s --data "$RUN/data" --max-tokens 32768)
-    bench=$($E bench --json --palette "$RUN/palette-q.h5" --subnet $s --format $f --prompt-tokens 8 --decode-tokens 8 --repeats 1)
+    bench=$($E bench --json --palette "$RUN/palette-q.h5" --subnet $s --format $f --prompt-tokens 8 --decode-tokens 8 --repeats 1 --no-torch)
     echo "{\"subnet\": \"$s\", \"format\": \"$f\", \"eval\": $ev, \"bench\": $bench}" >>"$RUN/palette_table.jsonl"
   done
 done

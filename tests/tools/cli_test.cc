@@ -205,6 +205,16 @@ TEST(CliRuntime, InitRunBenchEval) {
   EXPECT_GT(j["decode_tokens_per_s"].get<double>(), 0.0);
   EXPECT_GT(j["bandwidth_bytes_per_s"].get<double>(), 1e8);
   EXPECT_GT(j["weight_bytes_per_token"].get<double>(), 4.0 * 400 * 32);
+  // The same subnet in LibTorch fp32 side by side, where this build has the LibTorch helper.
+  EXPECT_EQ(j.contains("torch_fp32_decode_tokens_per_s"), testing::HasTrainingHelper()) << r.out;
+  if (testing::HasTrainingHelper()) {
+    EXPECT_GT(j["torch_fp32_decode_tokens_per_s"].get<double>(), 0.0);
+    EXPECT_NEAR(j["decode_speedup_vs_torch_fp32"].get<double>(),
+                j["decode_tokens_per_s"].get<double>() / j["torch_fp32_decode_tokens_per_s"].get<double>(), 1e-9);
+  }
+  r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") + " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json --no-torch"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(nlohmann::json::parse(r.out).contains("torch_fp32_decode_tokens_per_s"));
   r = RunCommand(Elastiq("eval --engine runtime --json --model " + (dir / "m.h5") + " --data " + (dir / "data")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
