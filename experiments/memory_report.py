@@ -76,8 +76,7 @@ for (fmt, a, b), rows in sorted(switches.items()):
                f"{med(r[2] for r in rows):.2f} | {med(r[3] for r in rows):.2f} |")
 out += ["", "## Resident memory after switching down from the largest entry", "",
         "VmRSS once the pages were given back after the switch (re-prefill done) minus the process's VmRSS before the first",
-        "entry, over the smaller entry's",
-        "predicted footprint. Target: at most 1.15.", "",
+        "entry, over the smaller entry's predicted footprint. Target: at most 1.15.", "",
         "| format | switch | model RSS after MiB | smaller entry's footprint MiB | ratio |", "|---|---|---|---|---|"]
 for (fmt, a, b), rows in sorted(switches.items()):
     if a != "maxnet":

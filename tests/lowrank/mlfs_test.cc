@@ -11,10 +11,9 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
-#include "src/text/token_ids.h"
 #include "supernet/model_io.h"
 #include "supernet/pretrain.h"
-#include "tests/common/test_util.h"
+#include "tests/common/tiny_training.h"
 
 namespace elastiq {
 namespace {
@@ -26,24 +25,8 @@ class Mlfs : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
-    WriteFileAtomically(*dir_ / "config.json", kConfig);
-    WriteFileAtomically(*dir_ / "tok.model", "opaque tokenizer bytes");
-    WriteTokenStream(*dir_ / "train.h5", {.vocab_size = 40, .ids = testing::LearnableStream(20000, 1)});
-    WriteTokenStream(*dir_ / "val.h5", {.vocab_size = 40, .ids = testing::LearnableStream(2000, 2)});
-    PretrainOptions p;
-    p.config = *dir_ / "config.json";
-    p.tokenizer = *dir_ / "tok.model";
-    p.train_ids = *dir_ / "train.h5";
-    p.val_ids = *dir_ / "val.h5";
-    p.out = *dir_ / "teacher.h5";
-    p.steps = 30;
-    p.batch_size = 8;
-    p.lr = 1e-2;
-    p.eval_tokens = 128;
-    p.log_every = 0;
-    p.precision = "fp32";
-    p.threads = 1;
-    RunPretrain(p);
+    testing::WriteTinyTrainingInputs(*dir_, kConfig);
+    RunPretrain(testing::TinyPretrainOptions(*dir_, 30, "teacher.h5"));
   }
   static void TearDownTestSuite() { delete dir_; }
 

@@ -6,14 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "quant/quantize_file.h"
-#include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
 #include "src/runtime/engine.h"
-#include "src/text/token_ids.h"
 #include "supernet/model_io.h"
 #include "supernet/pretrain.h"
-#include "tests/common/test_util.h"
+#include "tests/common/tiny_training.h"
 
 namespace elastiq {
 namespace {
@@ -22,24 +20,9 @@ class Qat : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
-    WriteFileAtomically(*dir_ / "config.json",
-                        R"({"name":"qt","vocab_size":40,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
-    WriteFileAtomically(*dir_ / "tok.model", "opaque tokenizer bytes");
-    WriteTokenStream(*dir_ / "train.h5", {.vocab_size = 40, .ids = testing::LearnableStream(20000, 1)});
-    WriteTokenStream(*dir_ / "val.h5", {.vocab_size = 40, .ids = testing::LearnableStream(2000, 2)});
-    PretrainOptions p;
-    p.config = *dir_ / "config.json";
-    p.tokenizer = *dir_ / "tok.model";
-    p.train_ids = *dir_ / "train.h5";
-    p.val_ids = *dir_ / "val.h5";
-    p.out = *dir_ / "teacher.h5";
-    p.steps = 60;
-    p.batch_size = 8;
-    p.lr = 1e-2;
-    p.eval_tokens = 128;
-    p.log_every = 0;
-    p.precision = "fp32";
-    p.threads = 1;
+    testing::WriteTinyTrainingInputs(
+        *dir_, R"({"name":"qt","vocab_size":40,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
+    const PretrainOptions p = testing::TinyPretrainOptions(*dir_, 60, "teacher.h5");
     RunPretrain(p);
     // A two-entry palette: the maxnet and half of it.
     const ModelFile teacher = ModelFile::Open(p.out);

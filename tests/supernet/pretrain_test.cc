@@ -11,34 +11,18 @@
 #include "src/format/model_file.h"
 #include "src/text/token_ids.h"
 #include "supernet/model_io.h"
-#include "tests/common/test_util.h"
+#include "tests/common/tiny_training.h"
 
 namespace elastiq {
 namespace {
 
 constexpr const char* kConfig = R"({"name":"pt","vocab_size":40,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})";
 
-using testing::LearnableStream;
-
 PretrainOptions Options(const testing::ScratchDir& dir, const std::string& config_json = kConfig) {
-  WriteFileAtomically(dir / "config.json", config_json);
-  WriteFileAtomically(dir / "tok.model", "opaque tokenizer bytes");
-  WriteTokenStream(dir / "train.h5", {.vocab_size = 40, .ids = LearnableStream(20000, 1)});
-  WriteTokenStream(dir / "val.h5", {.vocab_size = 40, .ids = LearnableStream(2000, 2)});
-  PretrainOptions o;
-  o.config = dir / "config.json";
-  o.tokenizer = dir / "tok.model";
-  o.train_ids = dir / "train.h5";
-  o.val_ids = dir / "val.h5";
-  o.out = dir / "out.h5";
-  o.steps = 12;
-  o.batch_size = 8;
-  o.lr = 1e-2;
+  testing::WriteTinyTrainingInputs(dir, config_json);
+  PretrainOptions o = testing::TinyPretrainOptions(dir, 12, "out.h5");
   o.eval_every = 4;
   o.eval_tokens = 256;
-  o.log_every = 0;
-  o.precision = "fp32";
-  o.threads = 1;
   return o;
 }
 
