@@ -31,6 +31,7 @@ void CheckOptions(const MlfsOptions& o) {
   if (o.subnets_per_step < 1) throw UserError("--subnets-per-step must be >= 1 (the maxnet)");
   if (o.gamma < 0) throw UserError("--gamma must be >= 0 (0 turns gradient scaling off)");
   if (o.kd_alpha < 0 || o.kd_beta < 0) throw UserError("--kd-alpha and --kd-beta must be >= 0");
+  if (o.maxnet_kd < 0 || o.subnet_task < 0) throw UserError("--maxnet-kd and --subnet-task must be >= 0");
   if (!(o.temperature > 0)) throw UserError("--temperature must be positive");
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
 }
@@ -39,6 +40,7 @@ nlohmann::json OptionsJson(const MlfsOptions& o) {
   return {{"stage0_steps", o.stage0_steps}, {"stage1_steps", o.stage1_steps}, {"stage2_steps", o.stage2_steps},
           {"subnets_per_step", o.subnets_per_step}, {"gamma", o.gamma}, {"rank", o.rank},
           {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
+          {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task},
           {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"batch_size", o.batch_size},
           {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
 }
@@ -88,6 +90,21 @@ struct MlfsState {
     return t;
   }
 };
+
+// The frozen stage-0 teacher's logits: W0 alone (the merged stage-0 adapters), the current adapters off.
+torch::Tensor TeacherLogits(MlfsState& s, const SubnetSpec& maxnet, const TaskBatch& batch) {
+  torch::NoGradGuard no_grad;
+  s.model->SetWeightHook(nullptr);
+  torch::Tensor logits;
+  try {
+    logits = ForwardBatch(s.model, maxnet, batch);
+  } catch (...) {
+    s.model->SetWeightHook(s.adapters.get());
+    throw;
+  }
+  s.model->SetWeightHook(s.adapters.get());
+  return logits;
+}
 
 void WriteSupernet(const MlfsOptions& o, const ModelConfig& config, const std::string& tokenizer_bytes,
                    const SubnetSpace& space, MlfsState& s, const std::vector<float>& history,
@@ -287,6 +304,9 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
       AutocastScope autocast(precision);
       maxnet_logits = ForwardBatch(state.model, maxnet, batch, stage > 0 ? &maxnet_hidden : nullptr);
       loss = TaskLoss(maxnet_logits, batch);
+      if (stage > 0 && o.maxnet_kd > 0) {
+        loss = loss + o.maxnet_kd * DistillationKl(maxnet_logits, TeacherLogits(state, maxnet, batch), o.temperature);
+      }
     }
     loss.backward();
     losses[0] = loss.item<float>();
@@ -299,6 +319,7 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
         torch::Tensor logits = ForwardBatch(state.model, subnets[j], batch, &hidden);
         loss = o.kd_alpha * DistillationKl(logits, maxnet_logits, o.temperature) +
                o.kd_beta * FeatureLoss(maxnet_hidden, hidden, subnets[j], config.repeat, state.projections);
+        if (o.subnet_task > 0) loss = loss + o.subnet_task * TaskLoss(logits, batch);
       }
       (loss * scales[j]).backward();
       losses[j] = loss.item<float>();

@@ -23,6 +23,8 @@ struct MlfsOptions : TrainLoopOptions {
   double lora_alpha = 16.0;    // adapter scale alpha / r
   double kd_alpha = 0.9;       // weight of KL(p_maxnet || p_subnet)
   double kd_beta = 0.1;        // weight of the feature MSE
+  double maxnet_kd = 0.0;      // stages 1-2: weight of KL(p_stage0_teacher || p_maxnet) in the maxnet's loss
+  double subnet_task = 0.0;    // stages 1-2: weight of the task loss in each smaller subnet's loss
   double temperature = 1.0;    // KD temperature tau
   int64_t rewire_batches = 4;  // calibration batches for importance rewiring after stage 0 (0: off)
 

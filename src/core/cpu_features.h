@@ -1,4 +1,4 @@
-// CPU feature detection from cpuid, read once. Used to pick SIMD kernels and to decide whether
+// CPU feature detection from cpuid (x86-64) or the auxiliary vector (aarch64), read once. Used to pick SIMD kernels and to decide whether
 // bf16 autocast is worth it for training (AVX512-BF16 present).
 #pragma once
 
@@ -12,6 +12,7 @@ struct CpuFeatures {
   bool avx512vnni = false;
   bool avx512bf16 = false;
   bool avxvnni = false;
+  bool neon_dotprod = false;  // aarch64: Advanced SIMD with the dot-product extension (HWCAP_ASIMDDP)
 };
 
 const CpuFeatures& GetCpuFeatures();

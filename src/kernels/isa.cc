@@ -13,6 +13,7 @@ const char* IsaName(Isa isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
+    case Isa::kNeon: return "neon";
   }
   return "?";
 }
@@ -23,20 +24,22 @@ bool IsaSupported(Isa isa) {
     case Isa::kScalar: return true;
     case Isa::kAvx2: return f.avx2 && f.fma;
     case Isa::kAvx512: return f.avx512f && f.avx512bw && f.avx512vnni;
+    case Isa::kNeon: return f.neon_dotprod;
   }
   return false;
 }
 
 Isa SelectIsa() {
   if (const char* forced = std::getenv("ELASTIQ_ISA"); forced && *forced) {
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
       if (std::string(forced) == IsaName(isa)) {
         if (!IsaSupported(isa)) throw UserError(std::string("ELASTIQ_ISA=") + forced + ": this CPU does not support it");
         return isa;
       }
     }
-    throw UserError(std::string("ELASTIQ_ISA=") + forced + ": unknown; use scalar, avx2 or avx512");
+    throw UserError(std::string("ELASTIQ_ISA=") + forced + ": unknown; use scalar, avx2, avx512 or neon");
   }
+  if (IsaSupported(Isa::kNeon)) return Isa::kNeon;
   if (IsaSupported(Isa::kAvx512)) return Isa::kAvx512;
   if (IsaSupported(Isa::kAvx2)) return Isa::kAvx2;
   return Isa::kScalar;

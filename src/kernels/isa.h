@@ -1,12 +1,12 @@
 // The instruction set the kernels run with: chosen once at start-up from cpuid (or forced with
-// ELASTIQ_ISA=scalar|avx2|avx512 for tests and comparisons), never per element.
+// ELASTIQ_ISA=scalar|avx2|avx512|neon for tests and comparisons), never per element.
 #pragma once
 
 #include <string>
 
 namespace elastiq {
 
-enum class Isa { kScalar, kAvx2, kAvx512 };
+enum class Isa { kScalar, kAvx2, kAvx512, kNeon };  // kNeon: Armv8.2 NEON with dotprod
 
 const char* IsaName(Isa isa);
 bool IsaSupported(Isa isa);  // by this CPU and OS

@@ -1,4 +1,4 @@
-// Fills the kernel table for one ISA.
+// Fills the kernel table for one ISA (of those built for this target).
 #include "src/core/error.h"
 #include "src/kernels/kernels.h"
 
@@ -14,6 +14,7 @@ KernelTable MakeKernelTable(Isa isa) {
       t.gemm_u8i8 = gemm_u8i8__scalar;
       t.gemm_i8t2 = gemm_i8t2__scalar;
       break;
+#if defined(__x86_64__)
     case Isa::kAvx2:
       t.gemv_f32 = gemv_f32__avx2;
       t.gemm_u8i8 = gemm_u8i8__avx2;
@@ -24,6 +25,16 @@ KernelTable MakeKernelTable(Isa isa) {
       t.gemm_u8i8 = gemm_u8i8__avx512;
       t.gemm_i8t2 = gemm_i8t2__avx512;
       break;
+#endif
+#if defined(__aarch64__)
+    case Isa::kNeon:
+      t.gemv_f32 = gemv_f32__neon;
+      t.gemm_u8i8 = gemm_u8i8__neon;
+      t.gemm_i8t2 = gemm_i8t2__neon;
+      break;
+#endif
+    default:
+      break;  // not built for this target: IsaSupported is false, asserted above
   }
   return t;
 }

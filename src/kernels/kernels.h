@@ -1,6 +1,7 @@
 // The kernel table: one function pointer per operation, filled once for the selected ISA.
 // Naming grammar: <op>_<type>__<isa> (e.g. gemv_f32__avx512); every op has a __scalar reference
-// that is always built and that tests compare each ISA against.
+// that is always built and that tests compare each ISA against. Only the target's ISAs are built
+// (x86-64: avx2, avx512; aarch64: neon).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,8 @@ void gemv_f32__avx2(const float* w, int64_t w_stride, const float* x, int64_t co
                     int64_t row_begin, int64_t row_end);
 void gemv_f32__avx512(const float* w, int64_t w_stride, const float* x, int64_t cols, float* y,
                       int64_t row_begin, int64_t row_end);
+void gemv_f32__neon(const float* w, int64_t w_stride, const float* x, int64_t cols, float* y,
+                    int64_t row_begin, int64_t row_end);
 
 #define ELASTIQ_DECLARE_INT_KERNELS(isa)                                                                   \
   void gemm_u8i8__##isa(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,       \
@@ -51,6 +54,7 @@ void gemv_f32__avx512(const float* w, int64_t w_stride, const float* x, int64_t 
 ELASTIQ_DECLARE_INT_KERNELS(scalar)
 ELASTIQ_DECLARE_INT_KERNELS(avx2)
 ELASTIQ_DECLARE_INT_KERNELS(avx512)
+ELASTIQ_DECLARE_INT_KERNELS(neon)
 #undef ELASTIQ_DECLARE_INT_KERNELS
 
 }  // namespace elastiq

@@ -93,7 +93,7 @@ TEST_P(GemmInt, I8T2MatchesReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, GemmInt, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+INSTANTIATE_TEST_SUITE_P(AllIsas, GemmInt, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon),
                          [](const auto& info) { return std::string(IsaName(info.param)); });
 
 TEST(PackedLayout, RoundTripsForEveryMultipleOf32) {

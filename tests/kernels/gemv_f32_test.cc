@@ -42,7 +42,7 @@ TEST_P(GemvF32, MatchesScalarReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, GemvF32, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+INSTANTIATE_TEST_SUITE_P(AllIsas, GemvF32, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon),
                          [](const auto& info) { return std::string(IsaName(info.param)); });
 
 }  // namespace
