@@ -1,5 +1,8 @@
 // A STREAM-style read test: each thread sums its part of one large buffer (8 independent lanes so
 // the adds are not the bottleneck); the buffer is touched once first so page faults are excluded.
+// Passes alternate between plain reads and reads with a software prefetch 4 KiB ahead (as the
+// ternary decode kernel does; on Zen 4 it reads ~8% faster), and the best pass counts, so the
+// roofline is never below what a kernel can reach.
 #include "src/runtime/bandwidth.h"
 
 #include <algorithm>
@@ -17,13 +20,16 @@ double MeasureReadBandwidth(ThreadPool& pool, int64_t bytes, int repeats) {
   });
   std::vector<uint64_t> sums(static_cast<size_t>(pool.size()));
   double best = 0.0;
-  for (int r = 0; r < repeats; ++r) {
+  constexpr int64_t kAhead = 4096 / sizeof(uint64_t);
+  for (int r = 0; r < 2 * repeats; ++r) {
+    const bool prefetch = r % 2 == 1;
     const auto start = std::chrono::steady_clock::now();
     pool.RunOnAll([&](int t) {
       const int64_t b = n * t / pool.size(), e = n * (t + 1) / pool.size();
       uint64_t lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       int64_t i = b;
       for (; i + 8 <= e; i += 8) {
+        if (prefetch) __builtin_prefetch(buffer.get() + std::min(i + kAhead, n - 1));
         for (int l = 0; l < 8; ++l) lanes[l] += buffer[static_cast<size_t>(i + l)];
       }
       for (; i < e; ++i) lanes[0] += buffer[static_cast<size_t>(i)];

@@ -8,8 +8,8 @@
 
 namespace elastiq {
 
-// Best of `repeats` passes summing a `bytes`-sized buffer (far larger than the caches) with all
-// pool threads. Returns bytes per second.
+// Best of `repeats` plain and `repeats` prefetching passes summing a `bytes`-sized buffer (far
+// larger than the caches) with all pool threads. Returns bytes per second.
 double MeasureReadBandwidth(ThreadPool& pool, int64_t bytes = int64_t{512} << 20, int repeats = 5);
 
 }  // namespace elastiq

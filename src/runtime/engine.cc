@@ -285,12 +285,11 @@ void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
       const int64_t t = item / H, h = item % H, g = h / G;
       const float* q = q_.data() + t * q_width_ + h * hd;
       const int64_t keys = causal ? position_ + t + 1 : keys_total;
+      // Scores: the keys are rows of the cache (row stride kv_width), so q . k_j is the GEMV kernel.
+      ctx_.kernels.gemv_f32(k_cache + g * hd, kv_width_, q, hd, scores, 0, keys);
       float max_score = -INFINITY;
       for (int64_t j = 0; j < keys; ++j) {
-        const float* k = k_cache + j * kv_width_ + g * hd;
-        float s = 0.0f;
-        for (int64_t i = 0; i < hd; ++i) s += q[i] * k[i];
-        scores[j] = s * scale;
+        scores[j] *= scale;
         max_score = std::max(max_score, scores[j]);
       }
       float sum = 0.0f;
@@ -298,12 +297,22 @@ void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
         scores[j] = std::exp(scores[j] - max_score);
         sum += scores[j];
       }
+      // out = sum_j p_j v_j, four values at a time (one pass over out per four keys).
       float* out = attn_.data() + t * q_width_ + h * hd;
       std::fill_n(out, hd, 0.0f);
-      for (int64_t j = 0; j < keys; ++j) {
-        const float p = scores[j] / sum;
-        const float* v = v_cache + j * kv_width_ + g * hd;
-        for (int64_t i = 0; i < hd; ++i) out[i] += p * v[i];
+      const float inv_sum = 1.0f / sum;
+      const float* v = v_cache + g * hd;
+      int64_t j = 0;
+      for (; j + 4 <= keys; j += 4) {
+        const float p0 = scores[j] * inv_sum, p1 = scores[j + 1] * inv_sum, p2 = scores[j + 2] * inv_sum,
+                    p3 = scores[j + 3] * inv_sum;
+        const float *v0 = v + j * kv_width_, *v1 = v0 + kv_width_, *v2 = v1 + kv_width_, *v3 = v2 + kv_width_;
+        for (int64_t i = 0; i < hd; ++i) out[i] += p0 * v0[i] + p1 * v1[i] + p2 * v2[i] + p3 * v3[i];
+      }
+      for (; j < keys; ++j) {
+        const float p = scores[j] * inv_sum;
+        const float* vj = v + j * kv_width_;
+        for (int64_t i = 0; i < hd; ++i) out[i] += p * vj[i];
       }
     }
   });

@@ -1,6 +1,7 @@
 // Integer GEMMs (u8 x int8, int8 x ternary) on the packed layout: every ISA present must give
 // exactly the scalar reference's accumulators, which must equal a plain row-major dot product,
-// on tile, sub-tile, odd and large shapes, for 1..5 tokens and for row sub-ranges.
+// on tile, sub-tile, odd and large shapes (2100 rows: more than one chunk of the ternary decode
+// pass), for 1..5 tokens and for row sub-ranges.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -13,7 +14,7 @@ namespace elastiq {
 namespace {
 
 struct Shape { int64_t rows, cols; };
-const Shape kShapes[] = {{16, 32}, {1, 32}, {17, 64}, {48, 96}, {64, 576}, {100, 160}, {192, 1536}, {33, 2048}};
+const Shape kShapes[] = {{16, 32}, {1, 32}, {17, 64}, {48, 96}, {64, 576}, {100, 160}, {192, 1536}, {33, 2048}, {2100, 64}};
 
 class GemmInt : public ::testing::TestWithParam<Isa> {
  protected:

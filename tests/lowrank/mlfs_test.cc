@@ -132,6 +132,24 @@ TEST_F(Mlfs, KilledRunResumesOnTheSameTrajectory) {
   for (auto& p : a->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
 }
 
+TEST_F(Mlfs, MaxnetKdAndSubnetTaskAddTheirTermsFromStageOne) {
+  testing::ScratchDir plain_dir, extra_dir;
+  MlfsSummary plain = RunMlfs(Options(plain_dir));
+  MlfsOptions o = Options(extra_dir);
+  o.maxnet_kd = 1.0;
+  o.subnet_task = 0.5;
+  MlfsSummary extra = RunMlfs(o);
+  ASSERT_EQ(extra.losses.size(), plain.losses.size());
+  for (size_t step = 0; step < 3; ++step) EXPECT_EQ(extra.losses[step][0], plain.losses[step][0]) << "stage 0, step " << step;
+  // First stage-1 step: the fresh adapters are zero, so the maxnet is the stage-0 teacher (KL 0) ...
+  EXPECT_NEAR(extra.losses[3][0], plain.losses[3][0], 1e-6);
+  // ... while each smaller subnet adds half its next-token loss (above 1 nat on this tiny model).
+  for (size_t j = 1; j < 3; ++j) EXPECT_GT(extra.losses[3][j], plain.losses[3][j] + 0.5) << "subnet " << j;
+  // Afterwards the adapters differ and the maxnet carries the KL to the teacher.
+  EXPECT_NE(extra.losses[8][0], plain.losses[8][0]);
+  for (float l : extra.losses[8]) EXPECT_TRUE(std::isfinite(l));
+}
+
 TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   testing::ScratchDir out;
   RunMlfs(Options(out));
@@ -206,6 +224,12 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   EXPECT_THROW(RunMlfs(again), UserError);
   again = Options(out);
   again.gamma = -1;
+  EXPECT_THROW(RunMlfs(again), UserError);
+  again = Options(out);
+  again.maxnet_kd = -0.5;
+  EXPECT_THROW(RunMlfs(again), UserError);
+  again = Options(out);
+  again.subnet_task = -1;
   EXPECT_THROW(RunMlfs(again), UserError);
 }
 

@@ -1,7 +1,8 @@
 // AVX-512 VNNI integer GEMMs over the packed layout. One 64-byte quad (16 rows x 4 columns) is one
 // vpdpbusd operand; four activation bytes are broadcast to all lanes. Single-token decode runs
 // four row groups at once (four independent accumulator chains, 2 KiB contiguous per panel);
-// prefill reuses each loaded quad for up to four tokens.
+// prefill reuses each loaded quad for up to four tokens. Ternary decode walks panel by panel over
+// chunks of row groups (TernaryDecode).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -21,11 +22,20 @@ inline int32_t Load4(const void* p) {
   return v;
 }
 
-// Ternary quad (16 bytes) -> 64 codes in {0, 1, 2} as bytes, in int8 quad order.
-inline __m512i UnpackCodes(const uint8_t* q) {
-  const __m512i b = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
-  const __m512i shifted = _mm512_srlv_epi64(b, _mm512_set_epi64(6, 6, 4, 4, 2, 2, 0, 0));
-  return _mm512_and_si512(shifted, _mm512_set1_epi8(3));
+// Ternary quad (16 bytes) -> 64 bytes in int8 quad order, code c of plane s (rows 4s..4s+3) left
+// where it is stored: c * 4^s, masked, never shifted (one AND instead of a shift and an AND). The
+// accumulator lanes of plane s then hold 4^s * sum(x * c), exact; PlaneTotals shifts them back.
+inline __m512i MaskedCodes(const uint8_t* q, __m512i plane_masks) {
+  return _mm512_and_si512(_mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q))), plane_masks);
+}
+inline __m512i PlaneMasks() {
+  return _mm512_set_epi32(0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0x30303030, 0x30303030, 0x30303030, 0x30303030,
+                          0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x03030303, 0x03030303, 0x03030303, 0x03030303);
+}
+// Row sums of (code - 1) * x from masked-code accumulators: undo 4^s, subtract sum(x).
+inline __m512i PlaneTotals(__m512i acc, __m512i correction) {
+  const __m512i shifts = _mm512_set_epi32(6, 6, 6, 6, 4, 4, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0);
+  return _mm512_sub_epi32(_mm512_srav_epi32(acc, shifts), correction);
 }
 
 // Sum of x[0, cols): the correction that turns sum(x * code) into sum(x * (code - 1)).
@@ -33,6 +43,40 @@ inline int32_t SumI8(const int8_t* x, int64_t cols) {
   int32_t s = 0;
   for (int64_t k = 0; k < cols; ++k) s += x[k];
   return s;
+}
+
+// Decode (one token): panel-outer over chunks of row groups, so the weights stream in address
+// order (a chunk's 4 KiB of each panel is contiguous, which the hardware prefetcher follows; walking
+// one group's panels jumps rows_padded * 8 bytes each time, a new page per panel), the panel's 8
+// activation broadcasts are loaded once for the chunk, and the chunk's accumulators stay in L1.
+void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, const int8_t* x, int64_t g_begin,
+                   int64_t g_end, __m512i correction, int32_t* acc) {
+  constexpr int64_t kPrefetchAhead = 4096;  // bytes: software prefetch in address order
+  constexpr int64_t kChunk = 128;                           // row groups per pass: 2 KiB of accumulators
+  constexpr int64_t kGroupTernaryBytes = kGroupBytes / 4;  // 128
+  const __m512i masks = PlaneMasks();
+  __m512i sums[kChunk];
+  for (int64_t c0 = g_begin; c0 < g_end; c0 += kChunk) {
+    const int64_t n = std::min(kChunk, g_end - c0);
+    for (int64_t i = 0; i < n; ++i) sums[i] = _mm512_setzero_si512();
+    const uint8_t* w = packed + c0 * kGroupTernaryBytes;
+    for (int64_t p = 0; p < panels; ++p, w += panel_stride) {
+      __m512i xv[8];
+      for (int q = 0; q < 8; ++q) xv[q] = _mm512_set1_epi32(Load4(x + p * kPanel + q * 4));
+      for (int64_t i = 0; i < n; ++i) {
+        const uint8_t* wg = w + i * kGroupTernaryBytes;
+        _mm_prefetch(reinterpret_cast<const char*>(wg + kPrefetchAhead), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(wg + kPrefetchAhead + 64), _MM_HINT_T0);
+        __m512i even = sums[i], odd = _mm512_setzero_si512();
+        for (int q = 0; q < 8; q += 2) {
+          even = _mm512_dpbusd_epi32(even, MaskedCodes(wg + q * 16, masks), xv[q]);
+          odd = _mm512_dpbusd_epi32(odd, MaskedCodes(wg + (q + 1) * 16, masks), xv[q + 1]);
+        }
+        sums[i] = _mm512_add_epi32(even, odd);
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) _mm512_storeu_si512(acc + (c0 + i) * kRowGroup, PlaneTotals(sums[i], correction));
+  }
 }
 
 }  // namespace
@@ -97,41 +141,28 @@ void gemm_i8t2__avx512(const uint8_t* packed, int64_t rows_padded, const int8_t*
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;
   constexpr int64_t kGroupTernaryBytes = kGroupBytes / 4;  // 128
   const int64_t g_begin = row_begin / kRowGroup, g_end = row_end / kRowGroup;
+  const __m512i masks = PlaneMasks();
   for (int64_t t0 = 0; t0 < tokens; t0 += 4) {
     const int64_t nt = std::min<int64_t>(4, tokens - t0);
     __m512i correction[4];
     for (int64_t j = 0; j < nt; ++j) correction[j] = _mm512_set1_epi32(SumI8(x + (t0 + j) * x_stride, cols));
-    int64_t g = g_begin;
     if (nt == 1) {
-      // Decode: two row groups per pass for two independent chains.
-      for (; g + 2 <= g_end; g += 2) {
-        __m512i a0 = _mm512_setzero_si512(), a1 = a0;
-        const uint8_t* w = packed + g * kGroupTernaryBytes;
-        const int8_t* xt = x + t0 * x_stride;
-        for (int64_t p = 0; p < panels; ++p, w += panel_stride) {
-          for (int q = 0; q < 8; ++q) {
-            const __m512i xv = _mm512_set1_epi32(Load4(xt + p * kPanel + q * 4));
-            a0 = _mm512_dpbusd_epi32(a0, UnpackCodes(w + q * 16), xv);
-            a1 = _mm512_dpbusd_epi32(a1, UnpackCodes(w + kGroupTernaryBytes + q * 16), xv);
-          }
-        }
-        _mm512_storeu_si512(acc + t0 * acc_stride + g * kRowGroup, _mm512_sub_epi32(a0, correction[0]));
-        _mm512_storeu_si512(acc + t0 * acc_stride + (g + 1) * kRowGroup, _mm512_sub_epi32(a1, correction[0]));
-      }
+      TernaryDecode(packed, panels, panel_stride, x + t0 * x_stride, g_begin, g_end, correction[0], acc + t0 * acc_stride);
+      continue;
     }
-    for (; g < g_end; ++g) {
+    for (int64_t g = g_begin; g < g_end; ++g) {
       __m512i a[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
       const uint8_t* w = packed + g * kGroupTernaryBytes;
       for (int64_t p = 0; p < panels; ++p, w += panel_stride) {
         for (int q = 0; q < 8; ++q) {
-          const __m512i codes = UnpackCodes(w + q * 16);
+          const __m512i codes = MaskedCodes(w + q * 16, masks);
           for (int64_t j = 0; j < nt; ++j) {
             a[j] = _mm512_dpbusd_epi32(a[j], codes, _mm512_set1_epi32(Load4(x + (t0 + j) * x_stride + p * kPanel + q * 4)));
           }
         }
       }
       for (int64_t j = 0; j < nt; ++j) {
-        _mm512_storeu_si512(acc + (t0 + j) * acc_stride + g * kRowGroup, _mm512_sub_epi32(a[j], correction[j]));
+        _mm512_storeu_si512(acc + (t0 + j) * acc_stride + g * kRowGroup, PlaneTotals(a[j], correction[j]));
       }
     }
   }
