@@ -45,10 +45,10 @@ inline int32_t SumI8(const int8_t* x, int64_t cols) {
   return s;
 }
 
-// Decode (one token): panel-outer over chunks of row groups, so the weights stream in address
-// order (a chunk's 4 KiB of each panel is contiguous, which the hardware prefetcher follows; walking
-// one group's panels jumps rows_padded * 8 bytes each time, a new page per panel), the panel's 8
-// activation broadcasts are loaded once for the chunk, and the chunk's accumulators stay in L1.
+// Decode (one token): panel-outer over chunks of up to 128 row groups, so the weights are read in
+// address order (walking one group's panels would jump rows_padded * 8 bytes each time, a new page
+// per panel) with a software prefetch ahead of them, the panel's 8 activation broadcasts are loaded
+// once for the chunk, and the chunk's accumulators stay in L1.
 void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, const int8_t* x, int64_t g_begin,
                    int64_t g_end, __m512i correction, int32_t* acc) {
   constexpr int64_t kPrefetchAhead = 4096;  // bytes: software prefetch in address order
@@ -60,13 +60,22 @@ void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, 
     const int64_t n = std::min(kChunk, g_end - c0);
     for (int64_t i = 0; i < n; ++i) sums[i] = _mm512_setzero_si512();
     const uint8_t* w = packed + c0 * kGroupTernaryBytes;
+    // The prefetch runs kPrefetchAhead bytes ahead in this pass's own reading order: run bytes of
+    // each panel, then the next panel (another thread reads the rest of the rows).
+    const int64_t run = n * kGroupTernaryBytes;
+    const uint8_t* pf_panel = w + kPrefetchAhead / run * panel_stride;
+    int64_t pf_offset = kPrefetchAhead % run;
     for (int64_t p = 0; p < panels; ++p, w += panel_stride) {
       __m512i xv[8];
       for (int q = 0; q < 8; ++q) xv[q] = _mm512_set1_epi32(Load4(x + p * kPanel + q * 4));
       for (int64_t i = 0; i < n; ++i) {
         const uint8_t* wg = w + i * kGroupTernaryBytes;
-        _mm_prefetch(reinterpret_cast<const char*>(wg + kPrefetchAhead), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(wg + kPrefetchAhead + 64), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pf_panel + pf_offset), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pf_panel + pf_offset + 64), _MM_HINT_T0);
+        if ((pf_offset += kGroupTernaryBytes) >= run) {
+          pf_offset -= run;
+          pf_panel += panel_stride;
+        }
         __m512i even = sums[i], odd = _mm512_setzero_si512();
         for (int q = 0; q < 8; q += 2) {
           even = _mm512_dpbusd_epi32(even, MaskedCodes(wg + q * 16, masks), xv[q]);
