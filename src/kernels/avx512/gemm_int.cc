@@ -51,8 +51,8 @@ inline int32_t SumI8(const int8_t* x, int64_t cols) {
 // once for the chunk, and the chunk's accumulators stay in L1.
 void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, const int8_t* x, int64_t g_begin,
                    int64_t g_end, __m512i correction, int32_t* acc) {
-  constexpr int64_t kPrefetchAhead = 4096;  // bytes: software prefetch in address order
-  constexpr int64_t kChunk = 128;                           // row groups per pass: 2 KiB of accumulators
+  constexpr int64_t kPrefetchAhead = 4096;                 // bytes ahead in this pass's reading order
+  constexpr int64_t kChunk = 128;                           // row groups per pass: 8 KiB of accumulators
   constexpr int64_t kGroupTernaryBytes = kGroupBytes / 4;  // 128
   const __m512i masks = PlaneMasks();
   __m512i sums[kChunk];
