@@ -16,12 +16,7 @@ L=${LLAMA_BIN_DIR:?set LLAMA_BIN_DIR to the folder holding llama-bench and llama
 DIR=runs/llamacpp
 mkdir -p "$DIR"
 for model in mobilellm-125m mobilellm-350m ternary-512; do
-  if [ ! -f "$DIR/$model.h5" ]; then
-    $E init --config "experiments/configs/$model.json" --random --out "$DIR/$model-fp32.h5"
-    $E quantize --in "$DIR/$model-fp32.h5" --format w8a8 --out "$DIR/$model-w8a8.h5"
-    $E quantize --in "$DIR/$model-w8a8.h5" --format ternary --out "$DIR/$model.h5"
-    rm -f "$DIR/$model-fp32.h5" "$DIR/$model-w8a8.h5"
-  fi
+  bash experiments/random_palette.sh "$DIR/$model.h5" "experiments/configs/$model.json"
   [ -f "$DIR/$model-f16.gguf" ] || python3 experiments/write_random_gguf.py "experiments/configs/$model.json" "$DIR/$model-f16.gguf"
   [ -f "$DIR/$model-q8_0.gguf" ] || "$L/llama-quantize" "$DIR/$model-f16.gguf" "$DIR/$model-q8_0.gguf" q8_0 >/dev/null 2>&1
 done

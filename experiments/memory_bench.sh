@@ -10,12 +10,7 @@ REPEATS=${1:-5}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 DIR=runs/memory
 mkdir -p "$DIR"
-if [ ! -f "$DIR/m125.h5" ]; then
-  $E init --config experiments/configs/mobilellm-125m.json --random --sizes 0.5 0.25 --out "$DIR/m125-fp32.h5"
-  $E quantize --in "$DIR/m125-fp32.h5" --format w8a8 --out "$DIR/m125-w8a8.h5"
-  $E quantize --in "$DIR/m125-w8a8.h5" --format ternary --out "$DIR/m125.h5"
-  rm -f "$DIR/m125-fp32.h5" "$DIR/m125-w8a8.h5"
-fi
+bash experiments/random_palette.sh "$DIR/m125.h5" experiments/configs/mobilellm-125m.json --sizes 0.5 0.25
 IDS=$(python3 -c "print(','.join(str(4 + (i * 37) % 31000) for i in range(192)))")
 COMMON="--palette $DIR/m125.h5 --context 256 --prompt-ids $IDS --temperature 0 --threads 2"
 raw="$DIR/memory_raw.txt"

@@ -11,12 +11,7 @@ E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 DIR=runs/bench
 mkdir -p "$DIR"
 for model in ${MODELS:-mobilellm-125m mobilellm-350m overhead-tiny}; do
-  if [ ! -f "$DIR/$model.h5" ]; then
-    $E init --config "experiments/configs/$model.json" --random --out "$DIR/$model-fp32.h5"
-    $E quantize --in "$DIR/$model-fp32.h5" --format w8a8 --out "$DIR/$model-w8a8.h5"
-    $E quantize --in "$DIR/$model-w8a8.h5" --format ternary --out "$DIR/$model.h5"
-    rm -f "$DIR/$model-fp32.h5" "$DIR/$model-w8a8.h5"
-  fi
+  bash experiments/random_palette.sh "$DIR/$model.h5" "experiments/configs/$model.json"
 done
 raw="$DIR/${OUT:-runtime}_bench.jsonl"
 : >"$raw"
