@@ -46,8 +46,7 @@ std::vector<PaletteEntry> RandomPaletteEntries(const ModelConfig& config, const 
 
 // The same subnet in LibTorch fp32 (elastiq-train bench), or null with a note where this build
 // has no LibTorch side.
-nlohmann::json TorchSideBySide(const std::string& palette, const std::string& subnet, int threads, int prompt_tokens,
-                               int decode_tokens, int repeats) {
+nlohmann::json TorchSideBySide(const DecodeBenchOptions& o, const std::string& subnet, int threads) {
   try {
     TrainingHelperPath();
   } catch (const UserError&) {
@@ -55,9 +54,9 @@ nlohmann::json TorchSideBySide(const std::string& palette, const std::string& su
     return nullptr;
   }
   std::string last;
-  const int rc = RunTrainingHelperStreaming({"bench", "--model", palette, "--subnet", subnet, "--threads", std::to_string(threads),
-                                             "--prompt-tokens", std::to_string(prompt_tokens), "--decode-tokens",
-                                             std::to_string(decode_tokens), "--repeats", std::to_string(repeats)},
+  const int rc = RunTrainingHelperStreaming({"bench", "--palette", o.palette, "--subnet", subnet, "--threads", std::to_string(threads),
+                                             "--prompt-tokens", std::to_string(o.prompt_tokens), "--decode-tokens",
+                                             std::to_string(o.decode_tokens), "--repeats", std::to_string(o.repeats)},
                                             [&](const std::string& line) { last = line; });
   const nlohmann::json result = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
   if (rc != 0 || !result.is_object() || !result.contains("decode_tokens_per_s")) {
@@ -127,52 +126,47 @@ int RunQuantize(const Args& args) {
 }
 
 int RunBench(const Args& args) {
-  std::string palette, subnet, format = "fp32";
-  int threads = 0, prompt_tokens = 64, decode_tokens = 64, repeats = 3;
+  DecodeBenchOptions o;
+  std::string format = "fp32";
   bool json = false, no_torch = false;
   po::options_description d("bench options");
+  AddDecodeBenchOptions(d, o);
   d.add_options()
-      ("palette", po::value(&palette)->required(), "model file")
-      ("subnet", po::value(&subnet), "palette entry (default: the largest)")
       ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
-      ("threads", po::value(&threads)->default_value(threads), "threads (0: one per core)")
-      ("prompt-tokens", po::value(&prompt_tokens)->default_value(prompt_tokens), "prefill length")
-      ("decode-tokens", po::value(&decode_tokens)->default_value(decode_tokens), "decode steps per repeat")
-      ("repeats", po::value(&repeats)->default_value(repeats), "repeats (medians are reported)")
       ("no-torch", po::bool_switch(&no_torch), "skip the LibTorch fp32 run of the same subnet (run by default where elastiq-train is built)")
       ("json", po::bool_switch(&json), "print one JSON object");
   po::variables_map vm;
   if (!ParseCommandLine("elastiq bench --palette FILE.h5 [--subnet NAME] [--format F] [--threads N] [--json]", d, args, vm)) return 0;
   const WeightFormat weight_format = ParseWeightFormat(format);
-  if (prompt_tokens <= 0 || decode_tokens <= 0 || repeats <= 0) throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
-  auto store = WeightStore::Open(palette);
-  const PaletteEntry& entry = store->file().EntryOrLargest(subnet);
-  if (store->config().is_encoder()) throw UserError(palette + ": bench measures decoders; this is an encoder");
-  Engine engine(*store, entry.spec, {.threads = threads, .context = prompt_tokens + decode_tokens, .format = weight_format});
+  CheckDecodeBenchOptions(o);
+  auto store = WeightStore::Open(o.palette);
+  const PaletteEntry& entry = store->file().EntryOrLargest(o.subnet);
+  if (store->config().is_encoder()) throw UserError(o.palette + ": bench measures decoders; this is an encoder");
+  Engine engine(*store, entry.spec, {.threads = o.threads, .context = o.prompt_tokens + o.decode_tokens, .format = weight_format});
   std::mt19937 rng(1);
-  std::vector<int> prompt(static_cast<size_t>(prompt_tokens));
+  std::vector<int> prompt(static_cast<size_t>(o.prompt_tokens));
   for (int& t : prompt) t = 4 + static_cast<int>(rng() % static_cast<unsigned>(store->config().vocab_size - 4));
   std::vector<double> prefill, decode;
-  for (int r = 0; r < repeats + 1; ++r) {  // the first repeat warms caches and pages in the weights
+  for (int r = 0; r < o.repeats + 1; ++r) {  // the first repeat warms caches and pages in the weights
     engine.Reset();
     auto start = Clock::now();
     std::span<const float> logits = engine.Feed(prompt);
     const double p = SecondsSince(start);
     start = Clock::now();
-    for (int i = 0; i < decode_tokens; ++i) {
+    for (int i = 0; i < o.decode_tokens; ++i) {
       const int next = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
       logits = engine.Feed(std::span(&next, 1));
     }
     const double dcd = SecondsSince(start);
     if (r == 0) continue;
-    prefill.push_back(prompt_tokens / p);
-    decode.push_back(decode_tokens / dcd);
+    prefill.push_back(o.prompt_tokens / p);
+    decode.push_back(o.decode_tokens / dcd);
   }
-  ThreadPool pool(threads);
+  ThreadPool pool(o.threads);
   const double bandwidth = MeasureReadBandwidth(pool);
   const double decode_median = Median(decode);
   const double bytes_per_token = static_cast<double>(engine.weight_bytes_per_token());
-  nlohmann::json out = {{"palette", palette}, {"subnet", entry.spec.name}, {"format", format},
+  nlohmann::json out = {{"palette", o.palette}, {"subnet", entry.spec.name}, {"format", format},
                         {"isa", engine.isa_name()}, {"threads", pool.size()},
                         {"params", CountParams(store->config(), entry.spec).total()},
                         {"prefill_tokens_per_s", Median(prefill)}, {"decode_tokens_per_s", decode_median},
@@ -180,8 +174,8 @@ int RunBench(const Args& args) {
                         {"weight_bytes_per_token", bytes_per_token}, {"bandwidth_bytes_per_s", bandwidth},
                         {"roofline_tokens_per_s", bandwidth / bytes_per_token},
                         {"roofline_fraction", decode_median * bytes_per_token / bandwidth},
-                        {"prompt_tokens", prompt_tokens}, {"decode_tokens", decode_tokens}, {"repeats", repeats}};
-  const nlohmann::json torch = no_torch ? nlohmann::json() : TorchSideBySide(palette, entry.spec.name, pool.size(), prompt_tokens, decode_tokens, repeats);
+                        {"prompt_tokens", o.prompt_tokens}, {"decode_tokens", o.decode_tokens}, {"repeats", o.repeats}};
+  const nlohmann::json torch = no_torch ? nlohmann::json() : TorchSideBySide(o, entry.spec.name, pool.size());
   if (!torch.is_null()) {
     out["torch_fp32_prefill_tokens_per_s"] = torch["prefill_tokens_per_s"];
     out["torch_fp32_decode_tokens_per_s"] = torch["decode_tokens_per_s"];
@@ -191,10 +185,10 @@ int RunBench(const Args& args) {
     std::cout << out.dump() << "\n";
     return 0;
   }
-  std::printf("%s [%s, %s, %s, %d threads], %lld parameters\n", palette.c_str(), entry.spec.name.c_str(), format.c_str(),
+  std::printf("%s [%s, %s, %s, %d threads], %lld parameters\n", o.palette.c_str(), entry.spec.name.c_str(), format.c_str(),
               engine.isa_name(), pool.size(), static_cast<long long>(out["params"].get<int64_t>()));
-  std::printf("  prefill %d tokens: %.1f tokens/s (median of %d)\n", prompt_tokens, Median(prefill), repeats);
-  std::printf("  decode: %.1f tokens/s, %.3f ms/token (median of %d x %d)\n", decode_median, 1e3 / decode_median, repeats, decode_tokens);
+  std::printf("  prefill %d tokens: %.1f tokens/s (median of %d)\n", o.prompt_tokens, Median(prefill), o.repeats);
+  std::printf("  decode: %.1f tokens/s, %.3f ms/token (median of %d x %d)\n", decode_median, 1e3 / decode_median, o.repeats, o.decode_tokens);
   std::printf("  weights read per token: %.2f MB; memory bandwidth (measured now): %.2f GB/s\n", bytes_per_token / 1e6, bandwidth / 1e9);
   std::printf("  bandwidth roofline: %.1f tokens/s; reached %.0f%%\n", bandwidth / bytes_per_token,
               100.0 * decode_median * bytes_per_token / bandwidth);

@@ -18,6 +18,7 @@
 #include "supernet/model_io.h"
 #include "supernet/pretrain.h"
 #include "supernet/progress.h"
+#include "supernet/training_data.h"
 #include "tools/commands.h"
 #include "tools/eval_report.h"
 #include "tools/training_options.h"
@@ -37,7 +38,7 @@ int RunPretrainHelper(const Args& args) {
   PretrainSummary s = RunPretrain(o);
   std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n",
               static_cast<long long>(s.steps), s.tokens_per_second,
-              ModelFile::Open(o.out).config().is_encoder() ? "accuracy" : "perplexity", s.val_metric, o.out.c_str());
+              ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
   return 0;
 }
 
@@ -51,7 +52,7 @@ int RunMlfsHelper(const Args& args) {
   MlfsSummary s = RunMlfs(o);
   if (s.stopped_early) return 0;
   std::printf("mlfs: %lld steps; validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
-              static_cast<long long>(s.steps), ModelFile::Open(o.out).config().is_encoder() ? "accuracy" : "perplexity",
+              static_cast<long long>(s.steps), ValidationMetricName(ModelFile::Open(o.out).config()),
               s.val_metric_maxnet, s.val_metric_smallest, o.out.c_str());
   return 0;
 }
@@ -143,27 +144,20 @@ int RunGenerateHelper(const Args& args) {
 }
 
 int RunBenchHelper(const Args& args) {
-  std::string model_path, subnet;
-  int threads = 0, prompt_tokens = 64, decode_tokens = 64, repeats = 3;
+  DecodeBenchOptions o;
   po::options_description d("bench options");
-  d.add_options()
-      ("model", po::value(&model_path)->required(), "model file (its fp32 weights)")
-      ("subnet", po::value(&subnet), "palette entry (default: the largest)")
-      ("threads", po::value(&threads)->default_value(threads), "LibTorch threads (0: one per core)")
-      ("prompt-tokens", po::value(&prompt_tokens)->default_value(prompt_tokens), "prefill length")
-      ("decode-tokens", po::value(&decode_tokens)->default_value(decode_tokens), "decode steps per repeat")
-      ("repeats", po::value(&repeats)->default_value(repeats), "repeats (medians are reported)");
+  AddDecodeBenchOptions(d, o);
   po::variables_map vm;
-  if (!ParseCommandLine("elastiq-train bench --model FILE.h5 [--subnet NAME] [--threads N]", d, args, vm)) return 0;
-  if (prompt_tokens <= 0 || decode_tokens <= 0 || repeats <= 0) throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
-  ConfigureTorchProcess(threads);
-  const ModelFile model = ModelFile::Open(model_path);
-  const PaletteEntry& entry = model.EntryOrLargest(subnet);
-  if (prompt_tokens + decode_tokens > model.config().max_seq_len) {
+  if (!ParseCommandLine("elastiq-train bench --palette FILE.h5 [--subnet NAME] [--threads N]", d, args, vm)) return 0;
+  CheckDecodeBenchOptions(o);
+  ConfigureTorchProcess(o.threads);
+  const ModelFile model = ModelFile::Open(o.palette);
+  const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
+  if (o.prompt_tokens + o.decode_tokens > model.config().max_seq_len) {
     throw UserError("--prompt-tokens + --decode-tokens exceed the model's max_seq_len (" + std::to_string(model.config().max_seq_len) + ")");
   }
   SuperTransformer net = LoadSuperTransformer(model);
-  const TorchDecodeSpeed speed = MeasureTorchDecode(net, entry.spec, prompt_tokens, decode_tokens, repeats);
+  const TorchDecodeSpeed speed = MeasureTorchDecode(net, entry.spec, o.prompt_tokens, o.decode_tokens, o.repeats);
   std::cout << nlohmann::json{{"subnet", entry.spec.name}, {"threads", torch::get_num_threads()},
                               {"prefill_tokens_per_s", speed.prefill_tokens_per_s},
                               {"decode_tokens_per_s", speed.decode_tokens_per_s}}.dump() << "\n";

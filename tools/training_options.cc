@@ -1,6 +1,8 @@
 // Registration of pretrain / eval / generate options (names, defaults, help text in one place).
 #include "tools/training_options.h"
 
+#include "src/core/error.h"
+
 namespace elastiq {
 
 void AddPretrainOptions(po::options_description& d, PretrainOptions& o) {
@@ -125,6 +127,22 @@ void AddGenerateOptions(po::options_description& d, GenerateOptions& o) {
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "tokens to generate at most")
       ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");
   AddSamplerOptions(d, o.sampler);
+}
+
+void AddDecodeBenchOptions(po::options_description& d, DecodeBenchOptions& o) {
+  d.add_options()
+      ("palette", po::value(&o.palette)->required(), "model file")
+      ("subnet", po::value(&o.subnet), "palette entry (default: the largest)")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)")
+      ("prompt-tokens", po::value(&o.prompt_tokens)->default_value(o.prompt_tokens), "prefill length")
+      ("decode-tokens", po::value(&o.decode_tokens)->default_value(o.decode_tokens), "decode steps per repeat")
+      ("repeats", po::value(&o.repeats)->default_value(o.repeats), "repeats (medians are reported)");
+}
+
+void CheckDecodeBenchOptions(const DecodeBenchOptions& o) {
+  if (o.prompt_tokens <= 0 || o.decode_tokens <= 0 || o.repeats <= 0) {
+    throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
+  }
 }
 
 void AddSamplerOptions(po::options_description& d, SamplerOptions& o) {

@@ -43,6 +43,16 @@ struct GenerateOptions {
   std::string prompt_ids;  // comma-separated
 };
 
+// `bench`: what the runtime's `elastiq bench` and its LibTorch side (`elastiq-train bench`) share.
+struct DecodeBenchOptions {
+  std::string palette;
+  std::string subnet;  // empty: the largest entry
+  int threads = 0;
+  int prompt_tokens = 64;
+  int decode_tokens = 64;
+  int repeats = 3;
+};
+
 void AddPretrainOptions(po::options_description& d, PretrainOptions& o);
 // Shared by pretrain and mlfs; the internal ones carry the tokenized data from front end to helper.
 void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o);
@@ -55,6 +65,10 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o);
 void AddEvalInternalOptions(po::options_description& d, EvalOptions& o);
 void AddGenerateOptions(po::options_description& d, GenerateOptions& o);
 void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o);
+// --palette, --subnet, --threads, --prompt-tokens, --decode-tokens, --repeats; then
+// CheckDecodeBenchOptions after parsing (UserError unless the lengths and repeats are positive).
+void AddDecodeBenchOptions(po::options_description& d, DecodeBenchOptions& o);
+void CheckDecodeBenchOptions(const DecodeBenchOptions& o);
 // --temperature, --top-k, --top-p, --seed (generate and run).
 void AddSamplerOptions(po::options_description& d, SamplerOptions& o);
 
