@@ -33,8 +33,7 @@ class Mlfs : public ::testing::Test {
   static MlfsOptions Options(const testing::ScratchDir& out_dir) {
     MlfsOptions o;
     o.teacher = *dir_ / "teacher.h5";
-    o.train_ids = *dir_ / "train.h5";
-    o.val_ids = *dir_ / "val.h5";
+    testing::UseTinyInputsQuietly(*dir_, o);
     o.out = out_dir / "supernet.h5";
     o.stage0_steps = 3;
     o.stage1_steps = 3;
@@ -46,9 +45,6 @@ class Mlfs : public ::testing::Test {
     o.eval_every = 9;
     o.checkpoint_every = 2;
     o.eval_tokens = 64;
-    o.log_every = 0;
-    o.precision = "fp32";
-    o.threads = 1;
     return o;
   }
   static testing::ScratchDir* dir_;

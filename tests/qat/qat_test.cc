@@ -39,16 +39,12 @@ class Qat : public ::testing::Test {
     o.in = *dir_ / "palette.h5";
     o.format = "ternary";
     o.out = out / "q.h5";
-    o.train_ids = *dir_ / "train.h5";
-    o.val_ids = *dir_ / "val.h5";
+    testing::UseTinyInputsQuietly(*dir_, o);
     o.qat_steps = 12;
     o.batch_size = 8;
     o.lr = 3e-3;
     o.eval_every = 4;
     o.eval_tokens = 128;
-    o.log_every = 0;
-    o.precision = "fp32";
-    o.threads = 1;
     return o;
   }
   static testing::ScratchDir* dir_;
