@@ -64,10 +64,7 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
   d_ = spec_.d_model;
   q_width_ = int64_t{spec_.n_heads(config_)} * hd;
   kv_width_ = int64_t{spec_.n_kv_heads} * hd;
-  if (format_ != WeightFormat::kF32 && store.IntAttr(QuantTensorGroup(WeightFormatName(format_), "embed"), "rows") < 0) {
-    throw UserError(store.file().path() + ": has no " + WeightFormatName(format_) + " weights; create them with `elastiq quantize --in " +
-                    store.file().path() + " --format " + WeightFormatName(format_) + " --out FILE.h5`");
-  }
+  RequireWeightFormat(store.file(), format_);
   final_norm_ = Vector("final_norm", d_);
   // The tied embedding stays int8 in both quantized formats.
   lm_head_ = MakeLinear("embed", config_.vocab_size, d_, format_ == WeightFormat::kF32 ? WeightFormat::kF32 : WeightFormat::kW8A8);

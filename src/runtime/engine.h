@@ -21,7 +21,6 @@ struct EngineOptions {
   ThreadPool* pool = nullptr;  // shared pool (a Session's); nullptr: the engine makes its own
 };
 
-
 class Engine {
  public:
   Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOptions& options);

@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 
 #include "src/core/error.h"
+#include "src/format/model_file.h"
 #include "src/format/packed_layout.h"
 #include "src/kernels/activation_quant.h"
 
@@ -85,6 +86,14 @@ WeightFormat ParseWeightFormat(const std::string& name) {
     if (name == WeightFormatName(f)) return f;
   }
   throw UserError("--format must be fp32, w8a8 or ternary, got \"" + name + "\"");
+}
+
+void RequireWeightFormat(const ModelFile& file, WeightFormat format) {
+  const std::string name = WeightFormatName(format);
+  if (format != WeightFormat::kF32 && !file.h5().Exists(QuantTensorGroup(name, "embed"))) {
+    throw UserError(file.path() + ": has no " + name + " weights; create them with `elastiq quantize --in " + file.path() +
+                    " --format " + name + " --out FILE.h5`");
+  }
 }
 
 int64_t Linear::bytes_read() const {

@@ -16,6 +16,10 @@ namespace elastiq {
 enum class WeightFormat { kF32, kW8A8, kTernary };
 const char* WeightFormatName(WeightFormat f);
 WeightFormat ParseWeightFormat(const std::string& name);  // UserError for unknown names
+class ModelFile;
+// UserError naming the file and the `elastiq quantize` command that adds them, when a quantized
+// `format` is asked of a file that has no packed copy in it (fp32 always passes).
+void RequireWeightFormat(const ModelFile& file, WeightFormat format);
 
 struct LinearF32 {
   const float* w = nullptr;

@@ -58,7 +58,6 @@ int64_t ResolveBudget(const SelectionRequest& r, const MemoryProbe& probe, std::
 
 namespace {
 
-
 bool RunnableIn(const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
   if (format == WeightFormat::kF32) return true;
   const auto multiple = [](int64_t width) { return width % kPanel == 0; };
@@ -81,10 +80,7 @@ std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format,
                                      int prefill_tokens) {
   const ModelConfig& c = file.config();
   const std::string name = WeightFormatName(format);
-  if (format != WeightFormat::kF32 && !file.h5().Exists(QuantTensorGroup(name, "embed"))) {
-    throw UserError(file.path() + ": has no " + name + " weights; create them with `elastiq quantize --in " + file.path() +
-                    " --format " + name + " --out FILE.h5`");
-  }
+  RequireWeightFormat(file, format);
   std::vector<EntryChoice> ranked;
   for (const PaletteEntry& e : file.palette()) {
     if (!RunnableIn(c, e.spec, format)) continue;
