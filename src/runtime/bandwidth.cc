@@ -1,7 +1,7 @@
 // A STREAM-style read test: each thread sums its part of one large buffer (8 independent lanes so
 // the adds are not the bottleneck); the buffer is touched once first so page faults are excluded.
 // Passes alternate between plain reads and reads with a software prefetch 4 KiB ahead (as the
-// ternary decode kernel does; on Zen 4 it reads ~8% faster), and the best pass counts, so the
+// ternary decode kernel does; on this Zen 4 machine it read faster), and the best pass counts, so the
 // roofline is never below what a kernel can reach.
 #include "src/runtime/bandwidth.h"
 
