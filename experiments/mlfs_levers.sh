@@ -27,10 +27,17 @@ lever() {
 lever r32 100 300 300 --rank 32 --lora-alpha 64
 lever r32-mkd 100 300 300 --rank 32 --lora-alpha 64 --maxnet-kd 1
 lever r32-mkd-task 100 300 300 --rank 32 --lora-alpha 64 --maxnet-kd 1 --subnet-task 0.5
-if [ ! -e "$R/sliced-p67-lr1e-3.done" ]; then
-  $E pretrain --shape-from $S/palette.h5 --subnet p67 --init-from $S/rewired.h5 --data $Q/data --tokenizer $Q/tokenizer.model \
-    --steps 450 --batch-size 32 --eval-every 25 --eval-tokens 32768 --log-every 50 --lr 1e-3 --threads 1 \
-    --out "$R/sliced-p67-lr1e-3.h5" >>"$R/sliced-p67-lr1e-3.log" 2>&1
-  touch "$R/sliced-p67-lr1e-3.done"
-fi
+# sliced NAME INIT LR: p67 trained for 450 steps (1/3 of from scratch) from INIT's slice at peak LR.
+sliced() {
+  local name=$1 init=$2 lr=$3
+  [ -e "$R/$name.done" ] && return
+  $E pretrain --shape-from $S/palette.h5 --subnet p67 --init-from "$init" --data $Q/data --tokenizer $Q/tokenizer.model \
+    --steps 450 --batch-size 32 --eval-every 25 --eval-tokens 32768 --log-every 50 --lr "$lr" --threads 1 \
+    --out "$R/$name.h5" >>"$R/$name.log" 2>&1
+  touch "$R/$name.done"
+}
+sliced sliced-p67-lr1e-3 $S/rewired.h5 1e-3
 lever long-r32-mkd 100 1200 600 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3
+# The MLFS supernet's p67 slice (adapters merged) as the start instead of the rewired teacher's.
+sliced sliced-mlfs-p67 "$R/r32-mkd.h5" 3e-3
+sliced sliced-mlfs-p67-lr1e-3 "$R/r32-mkd.h5" 1e-3

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Turns experiments/mlfs_study.sh's logs and evals.jsonl into experiments/results/mlfs.md and PNG plots."""
+"""Turns experiments/mlfs_study.sh's logs, study.json and evals.jsonl into experiments/results/mlfs.md and PNG plots.
+Everything below the HAND_WRITTEN marker line of the existing mlfs.md is kept as it is."""
 import json
 import os
 import re
@@ -8,11 +9,15 @@ import sys
 
 R = sys.argv[1]
 OUT = sys.argv[2] if len(sys.argv) > 2 else "experiments/results"
+ELASTIQ = os.path.join(os.environ.get("ELASTIQ_BIN_DIR", "build/tools"), "elastiq")
+HAND_WRITTEN = "<!-- hand-written below: kept when this file is regenerated -->"
 GAMMAS = ["0", "0.5", "1", "2"]
 SHAPES = ["p67", "p50", "p25"]
-STAGE0, DISTILL = 100, 600  # mlfs_study.sh's stages
-TEACHER_TOKENS = 1000 * 32 * 128
-MLFS_TOKENS = (STAGE0 + DISTILL) * 16 * 128
+STUDY = json.load(open(os.path.join(R, "study.json")))
+STAGES, GAMMA_STAGES = STUDY["stages"], STUDY["gamma_stages"]
+TEACHER_TOKENS = STUDY["teacher_steps"] * 32 * 128
+MLFS_TOKENS = sum(STAGES) * 16 * 128
+SCRATCH_STEPS, SLICED_STEPS = STUDY["scratch_steps"], STUDY["sliced_steps"]
 
 
 def read(name):
@@ -71,27 +76,27 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 teacher = metric("teacher")
 md = ["# MLFS: palette vs from scratch vs sliced untrained; sliced init; gradient scaling; cost; encoder", "",
       f"Machine: {cpu}, 2 cores, 24 GiB (shared: other builds ran beside these jobs, so wall times are",
-      "upper bounds; steps and tokens are exact). Command: `experiments/mlfs_study.sh runs/mlfs-study`, then",
-      "`python3 experiments/mlfs_report.py runs/mlfs-study`. Teacher: the quickstart's tiny-decoder (1.71M",
-      "parameters, 1000 steps x 32 x 128 tokens on Brown + SOTU + Moby Dick). MLFS: rank-8 adapters, stages",
-      f"{STAGE0} + 300 + 300 steps of 16 x 128 tokens, 4 subnets per step (maxnet, smallest, 2 random), alpha 0.9,",
-      "beta 0.1, lr 2e-3. Tables: the first 65,536 tokens of the validation split (the runtime in fp32, equal to",
-      "LibTorch within 1e-4); curves, marked *subset*: the first 32,768, as the training runs validate.", ""]
+      f"upper bounds; steps and tokens are exact). Command: `experiments/mlfs_study.sh {R}` (it ends by",
+      f"running `python3 experiments/mlfs_report.py {R}`). Teacher: tiny-decoder (1.71M parameters),",
+      f"{STUDY['teacher_steps']} steps x 32 x 128 tokens on the quickstart's Brown + SOTU + Moby Dick. MLFS: `{STUDY['mlfs_flags']}`,",
+      f"stages {' + '.join(map(str, STAGES))} steps of 16 x 128 tokens, 4 subnets per step (maxnet, smallest, 2 random),",
+      f"alpha 0.9, beta 0.1, gamma 1. Tables: the first {STUDY['eval_tokens']:,} tokens of the validation split (the runtime in",
+      "fp32, equal to LibTorch within 1e-4); curves, marked *subset*: the first 32,768, as the training runs validate.", ""]
 
 # 1. The palette against its baselines.
 md += ["## Decoder palette vs the same shapes trained otherwise", "",
-       "- **MLFS**: the palette entry (`elastiq palette` on the gamma-1 supernet).",
+       "- **MLFS**: the palette entry (`elastiq palette` on the MLFS supernet).",
        "- **sliced, rewired**: the teacher reordered by importance (`mlfs` with 0 steps), sliced, no training.",
        f"- **from scratch**: the same shape (`pretrain --shape-from palette.h5 --subnet NAME`), random init, "
-       f"{(TEACHER_TOKENS + MLFS_TOKENS) // (32 * 128)} steps x 32 x 128 = {TEACHER_TOKENS + MLFS_TOKENS:,} tokens: as many as the",
+       f"{SCRATCH_STEPS} steps x 32 x 128 = {SCRATCH_STEPS * 32 * 128:,} tokens: as many as the",
        "  teacher's pretraining plus MLFS together.",
-       "- **sliced init**: the same shape started from the rewired teacher's slice (`--init-from rewired.h5`), 450 steps (1/3).",
+       f"- **sliced init**: the same shape started from the rewired teacher's slice (`--init-from rewired.h5`), {SLICED_STEPS} steps (1/3).",
        "", f"Teacher: validation perplexity **{fmt(teacher, '.2f')}**.", "",
        "| entry | params | non-embedding | of teacher | MLFS | vs teacher | sliced, rewired | from scratch | sliced init (1/3 steps) |",
        "|---|---|---|---|---|---|---|---|---|"]
 tparams = evals.get("teacher", {}).get("params")
 scatter = {"MLFS palette": [], "from scratch (same tokens)": [], "sliced, rewired, untrained": [], "sliced init, 1/3 steps": []}
-pal = json.loads(subprocess.run(["build/tools/elastiq", "inspect", "--json", os.path.join(R, "palette.h5")],
+pal = json.loads(subprocess.run([ELASTIQ, "inspect", "--json", os.path.join(R, "palette.h5")],
                                 capture_output=True, text=True).stdout or "{}") if os.path.exists(os.path.join(R, "palette.h5")) else {}
 nonemb = {e["name"]: e["metrics"].get("non_embedding_params") for e in pal.get("palette", [])}
 for s in ["p100"] + SHAPES:
@@ -116,8 +121,8 @@ md += ["", "![palette](mlfs_palette.png)", ""]
 
 # 2. Sliced init vs random init.
 md += ["## Sliced initialisation vs random initialisation (the paper's decoder claim)", "",
-       "Steps for the sliced-init run to reach the from-scratch run's final validation loss (*subset*, checked every 25 steps).", "",
-       "| entry | from-scratch final loss (1350 steps) | sliced init at step 0 | first step at or below | of the from-scratch steps | target <= 1/3 |",
+       "Steps for the sliced-init run to reach the from-scratch run's final validation loss (*subset*, checked every 50 steps).", "",
+       f"| entry | from-scratch final loss ({SCRATCH_STEPS} steps) | sliced init at step 0 | first step at or below | of the from-scratch steps | target <= 1/3 |",
        "|---|---|---|---|---|---|"]
 curves = []
 for s in SHAPES:
@@ -128,7 +133,7 @@ for s in SHAPES:
     reached = next((st for st, l in sliced if l <= target), None)
     first = metric(f"rewired-{s}")
     md.append(f"| {s} | {target:.4f} | {'—' if first is None else f'ppl {first:.1f}'} | "
-              f"{reached if reached is not None else 'not within 450'} | "
+              f"{reached if reached is not None else f'not within {SLICED_STEPS}'} | "
               f"{'—' if reached is None else f'{reached / scratch[-1][0]:.3f}'} | {'met' if reached and reached <= scratch[-1][0] / 3 else 'missed'} |")
     curves += [(f"{s} from scratch", scratch), (f"{s} sliced init", sliced)]
 if curves:
@@ -137,9 +142,10 @@ if curves:
     md += ["", "![sliced init](mlfs_sliced_init.png)", ""]
 
 # 3. Gradient scaling.
+STAGE0, DISTILL = GAMMA_STAGES[0], GAMMA_STAGES[1] + GAMMA_STAGES[2]
 md += ["## Gradient scaling: the smallest subnet's validation perplexity (*subset*)", "",
-       f"gamma 0 is the unscaled run. Steps count the distillation steps (stages 1 + 2, {DISTILL} in all): the",
-       "smallest subnet trains only there.", "",
+       f"gamma 0 is the unscaled run. Shorter MLFS runs than the palette's: stages {' + '.join(map(str, GAMMA_STAGES))}, the same flags.",
+       f"Steps count the distillation steps (stages 1 + 2, {DISTILL} in all): the smallest subnet trains only there.", "",
        "| gamma | smallest, final | maxnet, final | distillation steps to reach gamma 0's final | of gamma 0's steps | target <= 0.75x | wall time |",
        "|---|---|---|---|---|---|---|"]
 gcurves, base = [], mlfs_curve(read("mlfs-g0.log"))
@@ -159,26 +165,25 @@ if gcurves:
          "validation perplexity, subset (log)", gcurves, logy=True)
     md += ["", "![gamma](mlfs_gamma.png)", ""]
 
-# 4. Cost.
-pre = re.search(r"elapsed (\d+)m(\d+)s\s+eta 0s", read("../quickstart/pretrain.log") or open("runs/quickstart/pretrain.log").read())
-teacher_s = int(pre.group(1)) * 60 + int(pre.group(2)) if pre else 0
-route = teacher_s + seconds("mlfs-g1") + seconds("palette")
-separate = teacher_s + sum(seconds(f"scratch-{s}") for s in SHAPES)
+# 4. Cost, beyond the teacher both routes share (it is the palette's p100 and the separate route's largest model).
+route = seconds("mlfs") + seconds("palette")
+separate = sum(seconds(f"scratch-{s}") for s in SHAPES)
 md += ["## Cost: the palette vs training each subnet separately", "",
+       "Beyond the teacher, which both routes train once (it is p100 of either).", "",
        "| route | what runs | training tokens | wall time |", "|---|---|---|---|",
-       f"| MLFS palette | teacher + MLFS (gamma 1) + palette search | {TEACHER_TOKENS + MLFS_TOKENS:,} | {route / 60:.1f} min |",
-       f"| separately | teacher (= p100) + {len(SHAPES)} shapes from scratch at the same tokens | "
-       f"{TEACHER_TOKENS + len(SHAPES) * (TEACHER_TOKENS + MLFS_TOKENS):,} | {separate / 60:.1f} min |", "",
+       f"| MLFS palette | MLFS + palette search | {MLFS_TOKENS:,} | {route / 60:.1f} min |",
+       f"| separately | {len(SHAPES)} shapes from scratch at the teacher's + MLFS's tokens each | "
+       f"{len(SHAPES) * SCRATCH_STEPS * 32 * 128:,} | {separate / 60:.1f} min |", "",
        "MLFS steps run 4 subnet forward/backward passes on each 16 x 128 batch, so its tokens understate its compute;",
        "the wall time is the honest comparison (same machine, both sharing it with other work).", ""]
 
 # 5. Encoder.
 enc_teacher = metric("enc-teacher", "accuracy")
 if enc_teacher is not None:
-    encp = json.loads(subprocess.run(["build/tools/elastiq", "inspect", "--json", os.path.join(R, "enc-palette.h5")],
+    encp = json.loads(subprocess.run([ELASTIQ, "inspect", "--json", os.path.join(R, "enc-palette.h5")],
                                      capture_output=True, text=True).stdout or "{}")
     enc_nonemb = {e["name"]: e["metrics"].get("non_embedding_params") for e in encp.get("palette", [])}
-    teacher_file = json.loads(subprocess.run(["build/tools/elastiq", "inspect", "--json", "runs/spam-enc.h5"],
+    teacher_file = json.loads(subprocess.run([ELASTIQ, "inspect", "--json", "runs/spam-enc.h5"],
                                              capture_output=True, text=True).stdout)
     t_nonemb = teacher_file["palette"][0]["non_embedding_params"]  # the teacher's maxnet
     md += ["## Encoder: spam/ham (SpamAssassin), test accuracy", "",
@@ -196,5 +201,9 @@ if enc_teacher is not None:
                   f"{100 * m['accuracy'] / enc_teacher:.1f}% | {fmt(metric(f'enc-raw-{s}', 'accuracy'), '.4f')} |")
     md.append("")
 
-open(os.path.join(OUT, "mlfs.md"), "w").write("\n".join(md) + "\n")
-print("wrote", os.path.join(OUT, "mlfs.md"))
+path = os.path.join(OUT, "mlfs.md")
+old = open(path).read() if os.path.exists(path) else ""
+kept = old[old.index(HAND_WRITTEN):] if HAND_WRITTEN in old else HAND_WRITTEN + "\n"
+open(path + ".tmp", "w").write("\n".join(md) + "\n" + kept)
+os.replace(path + ".tmp", path)
+print("wrote", path)

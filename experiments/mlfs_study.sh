@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# The MLFS measurements of experiments/results/mlfs.md, on the quickstart teacher and the spam
-# encoder: the palette vs the same shapes trained from scratch on as many tokens vs sliced
-# untrained; sliced-init vs random-init training speed; gradient scaling (gamma) on the smallest
-# subnet; the encoder's 1/4-size claim; wall time and tokens. Every step writes a log and a .done
-# marker and resumes from its checkpoint, so a killed run continues where it stopped.
-# Usage: experiments/mlfs_study.sh [OUT_DIR]   (needs runs/quickstart from scripts/quickstart.sh and,
-#        for the encoder, runs/spam + runs/spam-enc.h5 as in experiments/results/encoder_teacher.md)
+# The MLFS measurements of experiments/results/mlfs.md: a tiny-decoder teacher trained near
+# convergence on the quickstart's data, an MLFS supernet and its palette vs the same shapes trained
+# from scratch on as many tokens vs sliced untrained; sliced-init vs random-init training speed;
+# gradient scaling (gamma) on the smallest subnet (shorter MLFS runs); the encoder's 1/4-size claim;
+# wall time and tokens. Every step writes a log and a .done marker and resumes from its checkpoint,
+# so a killed run continues where it stopped. Settings go to R/study.json for mlfs_report.py.
+# Usage: experiments/mlfs_study.sh [OUT_DIR]   (needs runs/quickstart from scripts/quickstart.sh for
+#        the data and tokenizer and, for the encoder, runs/spam + runs/spam-enc.h5 as in
+#        experiments/results/encoder_teacher.md). ELASTIQ_BIN_DIR: where elastiq is (build/tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/mlfs-study}
 Q=${ELASTIQ_QUICKSTART_DIR:-runs/quickstart}
-E=build/tools/elastiq
-STAGES=(--stage0-steps 100 --stage1-steps 300 --stage2-steps 300)  # 700 steps x 16 x 128 tokens
-SCRATCH_STEPS=1350  # (teacher 1000 x 32 x 128 + MLFS 700 x 16 x 128 tokens) / (32 x 128)
-SLICED_STEPS=450    # a third of the from-scratch steps: the paper's claim
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
+TEACHER_STEPS=4000  # x 32 x 128 tokens, ~4.7 passes over the training split
+MLFS_FLAGS=(--rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3)  # the levers of mlfs.md's session-4 section
+STAGES=(100 1200 600)       # the palette's supernet: stage 0, 1, 2 steps of 16 x 128 tokens
+GAMMA_STAGES=(100 300 300)  # the gamma sweep's shorter runs
+MLFS_STEPS=$((STAGES[0] + STAGES[1] + STAGES[2]))
+SCRATCH_STEPS=$((TEACHER_STEPS + MLFS_STEPS / 2))  # as many tokens as the teacher plus MLFS, in 32 x 128 batches
+SLICED_STEPS=$((SCRATCH_STEPS / 3))                # a third of the from-scratch steps: the paper's claim
 EVAL_TOKENS=65536   # validation tokens of the final comparisons (the split has 277,632)
 mkdir -p "$R"
+cat >"$R/study.json" <<JSON
+{"teacher_steps": $TEACHER_STEPS, "stages": [${STAGES[0]}, ${STAGES[1]}, ${STAGES[2]}],
+ "gamma_stages": [${GAMMA_STAGES[0]}, ${GAMMA_STAGES[1]}, ${GAMMA_STAGES[2]}], "mlfs_flags": "${MLFS_FLAGS[*]}",
+ "scratch_steps": $SCRATCH_STEPS, "sliced_steps": $SLICED_STEPS, "eval_tokens": $EVAL_TOKENS}
+JSON
+stages() { echo --stage0-steps "$1" --stage1-steps "$2" --stage2-steps "$3"; }
 
 # run NAME OUT CMD...: runs CMD once (log R/NAME.log, wall seconds appended to R/NAME.seconds);
 # a training command whose OUT exists without a .done marker gets --resume.
@@ -38,34 +50,38 @@ evaluate() {
   echo "{\"tag\": \"$name\", \"result\": $($E eval --json --engine runtime --max-tokens "$EVAL_TOKENS" "$@")}" >>"$R/evals.jsonl"
 }
 
-# 1. MLFS with gamma 0 (off), 0.5, 1 (default), 2; palette from the default run.
-for g in 1 0 0.5 2; do
-  run "mlfs-g$g" "$R/supernet-g$g.h5" $E mlfs --teacher "$Q/teacher.h5" --data "$Q/data" --out "$R/supernet-g$g.h5" \
-    "${STAGES[@]}" --gamma "$g" --eval-every 50 --log-every 50
-done
-run palette - $E palette --supernet "$R/supernet-g1.h5" --data "$Q/data" --out "$R/palette.h5"
-# 2. Sliced untrained: the teacher rewired by importance (no MLFS steps).
-run rewired - $E mlfs --teacher "$Q/teacher.h5" --data "$Q/data" --out "$R/rewired.h5" \
+# 1. The teacher, then the palette's MLFS supernet (gamma 1) and its palette.
+run teacher "$R/teacher.h5" $E pretrain --config experiments/configs/tiny-decoder.json --data "$Q/data" \
+  --tokenizer "$Q/tokenizer.model" --steps $TEACHER_STEPS --batch-size 32 --eval-every 250 --out "$R/teacher.h5"
+T=$R/teacher.h5
+run mlfs "$R/supernet.h5" $E mlfs --teacher "$T" --data "$Q/data" --out "$R/supernet.h5" $(stages "${STAGES[@]}") \
+  "${MLFS_FLAGS[@]}" --eval-every 100 --log-every 50
+run palette - $E palette --supernet "$R/supernet.h5" --data "$Q/data" --out "$R/palette.h5"
+# Sliced untrained: the teacher rewired by importance (no MLFS steps).
+run rewired - $E mlfs --teacher "$T" --data "$Q/data" --out "$R/rewired.h5" \
   --stage0-steps 0 --stage1-steps 0 --stage2-steps 0
-# 3. Each shape from scratch (random init, as many tokens) and from its rewired-teacher slice.
-for s in p67 p50 p25; do
-  run "scratch-$s" "$R/scratch-$s.h5" $E pretrain --shape-from "$R/palette.h5" --subnet $s --data "$Q/data" \
-    --tokenizer "$Q/tokenizer.model" --steps $SCRATCH_STEPS --batch-size 32 --eval-every 50 --eval-tokens 32768 \
-    --log-every 50 --out "$R/scratch-$s.h5"
-  run "sliced-$s" "$R/sliced-$s.h5" $E pretrain --shape-from "$R/palette.h5" --subnet $s --init-from "$R/rewired.h5" \
-    --data "$Q/data" --tokenizer "$Q/tokenizer.model" --steps $SLICED_STEPS --batch-size 32 --eval-every 25 \
-    --eval-tokens 32768 --log-every 50 --out "$R/sliced-$s.h5"
-done
-# 4. Full validation split for every shape and variant.
-evaluate teacher --model "$Q/teacher.h5" --data "$Q/data"
+evaluate teacher --model "$T" --data "$Q/data"
 for s in p100 p67 p50 p25; do
   evaluate "mlfs-$s" --model "$R/palette.h5" --subnet $s --data "$Q/data"
   evaluate "rewired-$s" --model "$R/rewired.h5" --shape-from "$R/palette.h5" --subnet $s --data "$Q/data"
-  [ $s = p100 ] && continue
+done
+# 2. Each shape from scratch (random init, as many tokens) and from its rewired-teacher slice.
+for s in p67 p50 p25; do
+  run "scratch-$s" "$R/scratch-$s.h5" $E pretrain --shape-from "$R/palette.h5" --subnet $s --data "$Q/data" \
+    --tokenizer "$Q/tokenizer.model" --steps $SCRATCH_STEPS --batch-size 32 --eval-every 150 --eval-tokens 32768 \
+    --log-every 50 --out "$R/scratch-$s.h5"
+  run "sliced-$s" "$R/sliced-$s.h5" $E pretrain --shape-from "$R/palette.h5" --subnet $s --init-from "$R/rewired.h5" \
+    --data "$Q/data" --tokenizer "$Q/tokenizer.model" --steps $SLICED_STEPS --batch-size 32 --eval-every 50 \
+    --eval-tokens 32768 --log-every 50 --out "$R/sliced-$s.h5"
   evaluate "scratch-$s" --model "$R/scratch-$s.h5" --data "$Q/data"
   evaluate "sliced-$s" --model "$R/sliced-$s.h5" --data "$Q/data"
 done
-# 5. Encoder (spam): MLFS on the fine-tuned spam teacher, palette down to 1/4 of the non-embedding
+# 3. Gradient scaling: gamma 0 (off), 0.5, 1, 2 on shorter runs.
+for g in 0 0.5 1 2; do
+  run "mlfs-g$g" "$R/supernet-g$g.h5" $E mlfs --teacher "$T" --data "$Q/data" --out "$R/supernet-g$g.h5" \
+    $(stages "${GAMMA_STAGES[@]}") "${MLFS_FLAGS[@]}" --gamma "$g" --eval-every 50 --log-every 50
+done
+# 4. Encoder (spam): MLFS on the fine-tuned spam teacher, palette down to 1/4 of the non-embedding
 # parameters and below, test accuracy of each entry.
 if [ -e runs/spam-enc.h5 ]; then
   run enc-mlfs "$R/enc-supernet.h5" $E mlfs --teacher runs/spam-enc.h5 --data runs/spam --out "$R/enc-supernet.h5" \
@@ -78,4 +94,4 @@ if [ -e runs/spam-enc.h5 ]; then
     evaluate "enc-raw-$s" --model runs/spam-enc.h5 --shape-from "$R/enc-palette.h5" --subnet $s --data runs/spam --split test
   done
 fi
-python3 experiments/mlfs_report.py "$R"
+ELASTIQ_BIN_DIR=$(dirname "$E") python3 experiments/mlfs_report.py "$R"
