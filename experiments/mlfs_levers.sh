@@ -4,7 +4,7 @@
 # steps), then a long run with the levers that helped; each supernet is evaluated at the mlfs-study palette's
 # shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime. Also the sliced-init p67 run at a
 # lower peak LR. One thread each; every run resumes (`--resume`) if killed. Results: R/evals.txt (one JSON per line).
-# Usage: experiments/mlfs_levers.sh [OUT_DIR]   (needs runs/quickstart and runs/mlfs-study from mlfs_study.sh)
+# Usage: experiments/mlfs_levers.sh [OUT_DIR]   (needs runs/quickstart, and runs/mlfs-study from mlfs_study.sh as of c1e8537)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/mlfs-pilot}

@@ -44,8 +44,10 @@ $E run --palette "$RUN/teacher-w8a8.h5" --format w8a8 --prompt "The President sa
 cat "$RUN/runtime_run.log"
 
 stage "MLFS: low-rank supernet training from the teacher ($MLFS0 + $MLFS1 + $MLFS2 steps)"
+# Rank 32 and --maxnet-kd 1 beat the paper's rank 8 on every palette shape of this model (mlfs.md, session 4).
 $E mlfs --teacher "$RUN/teacher.h5" --data "$RUN/data" --out "$RUN/supernet.h5" \
-  --stage0-steps "$MLFS0" --stage1-steps "$MLFS1" --stage2-steps "$MLFS2" --log-every 50 | tee "$RUN/mlfs.log"
+  --stage0-steps "$MLFS0" --stage1-steps "$MLFS1" --stage2-steps "$MLFS2" --rank 32 --lora-alpha 64 --maxnet-kd 1 \
+  --log-every 50 | tee "$RUN/mlfs.log"
 stage "palette: the best subnets at 100/67/50/25% of the parameters"
 $E palette --supernet "$RUN/supernet.h5" --data "$RUN/data" --out "$RUN/palette.h5" | tee "$RUN/palette.log"
 stage "quantize the palette: W8A8 post-training, ternary with QAT ($QAT_STEPS steps)"

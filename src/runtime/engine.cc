@@ -239,9 +239,8 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
     const int64_t f = L.gate.rows();
     for (int r = 0; r < config_.repeat; ++r, ++virtual_layer) {
       RmsNormRows(x_.data(), L.attn_norm, T, d_, config_.norm_eps, h_.data());
-      ApplyLinear(ctx_, L.wq, h_.data(), T, q_.data());
-      ApplyLinear(ctx_, L.wk, h_.data(), T, k_.data());
-      ApplyLinear(ctx_, L.wv, h_.data(), T, v_.data());
+      const LinearOutput qkv[] = {{&L.wq, q_.data()}, {&L.wk, k_.data()}, {&L.wv, v_.data()}};
+      ApplyLinears(ctx_, qkv, h_.data(), T);
       float* k_cache = k_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
       float* v_cache = v_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
       for (int64_t t = 0; t < T; ++t) {
@@ -257,8 +256,8 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
       ApplyLinear(ctx_, L.wo, attn_.data(), T, h_.data());
       for (int64_t j = 0; j < T * d_; ++j) x_[static_cast<size_t>(j)] += h_[static_cast<size_t>(j)];
       RmsNormRows(x_.data(), L.ffn_norm, T, d_, config_.norm_eps, h_.data());
-      ApplyLinear(ctx_, L.gate, h_.data(), T, gate_.data());
-      ApplyLinear(ctx_, L.up, h_.data(), T, up_.data());
+      const LinearOutput gate_up[] = {{&L.gate, gate_.data()}, {&L.up, up_.data()}};
+      ApplyLinears(ctx_, gate_up, h_.data(), T);
       for (int64_t j = 0; j < T * f; ++j) {
         const float g = gate_[static_cast<size_t>(j)];
         gate_[static_cast<size_t>(j)] = g / (1.0f + std::exp(-g)) * up_[static_cast<size_t>(j)];

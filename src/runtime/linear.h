@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,5 +53,14 @@ struct ExecContext {
 
 // x: (tokens, cols) row-major; y: (tokens, rows) row-major.
 void ApplyLinear(ExecContext& ctx, const Linear& w, const float* x, int64_t tokens, float* y);
+
+// Several layers of one format and input width on the same x (q/k/v; gate/up): the activations
+// are quantized once and one parallel region covers all their rows, so a decode step hands work
+// to the pool once instead of once per layer.
+struct LinearOutput {
+  const Linear* w;
+  float* y;  // (tokens, w->rows())
+};
+void ApplyLinears(ExecContext& ctx, std::span<const LinearOutput> outputs, const float* x, int64_t tokens);
 
 }  // namespace elastiq
