@@ -38,6 +38,8 @@ sliced() {
 }
 sliced sliced-p67-lr1e-3 $S/rewired.h5 1e-3
 lever long-r32-mkd 100 1200 600 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3
+# Random subnets drawn among the palette's candidates for its sizes instead of uniformly (session 5).
+lever r32-mkd-sizes 100 300 300 --rank 32 --lora-alpha 64 --maxnet-kd 1 --sample-sizes 0.67 0.5 0.25
 # The MLFS supernet's p67 slice (adapters merged) as the start instead of the rewired teacher's.
 sliced sliced-mlfs-p67 "$R/r32-mkd.h5" 3e-3
 sliced sliced-mlfs-p67-lr1e-3 "$R/r32-mkd.h5" 1e-3

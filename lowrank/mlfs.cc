@@ -10,8 +10,10 @@
 
 #include "lowrank/adapters.h"
 #include "lowrank/gradient_scaling.h"
+#include "lowrank/palette_options.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/palette_plan.h"
 #include "src/core/subnet_space.h"
 #include "src/format/model_file.h"
 #include "src/format/weight_layout.h"
@@ -40,7 +42,7 @@ nlohmann::json OptionsJson(const MlfsOptions& o) {
   return {{"stage0_steps", o.stage0_steps}, {"stage1_steps", o.stage1_steps}, {"stage2_steps", o.stage2_steps},
           {"subnets_per_step", o.subnets_per_step}, {"gamma", o.gamma}, {"rank", o.rank},
           {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
-          {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task},
+          {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task}, {"sample_sizes", o.sample_sizes},
           {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"batch_size", o.batch_size},
           {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
 }
@@ -239,6 +241,10 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
   }
   const SubnetSpec maxnet = MaxnetSpec(config);
   const SubnetSpec smallest = SmallestSubnet(space, config, /*full_depth=*/false);
+  // --sample-sizes: random subnets from the shapes the palette search will weigh (empty: uniform).
+  const int pool_size = PaletteOptions{}.candidates;
+  const std::vector<std::vector<SubnetSpec>> stage1_pools = SamplingPools(space, config, o.sample_sizes, pool_size, true);
+  const std::vector<std::vector<SubnetSpec>> stage2_pools = SamplingPools(space, config, o.sample_sizes, pool_size, false);
   MlfsSummary summary;
   std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
               config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
@@ -293,7 +299,8 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
     const double lr = stage == 0 ? WarmupCosineLr(step, o.stage0_steps, warmup_of(o.stage0_steps), o.lr, o.lr * o.min_lr_ratio)
                                  : WarmupCosineLr(step - o.stage0_steps, distill_steps, warmup_of(distill_steps), o.lr, o.lr * o.min_lr_ratio);
     const std::vector<SubnetSpec> subnets =
-        stage == 0 ? std::vector<SubnetSpec>{maxnet} : SampleSandwich(space, config, width, stage == 1, o.seed, step);
+        stage == 0 ? std::vector<SubnetSpec>{maxnet}
+                   : SampleSandwich(space, config, width, stage == 1, o.seed, step, stage == 1 ? stage1_pools : stage2_pools);
     const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma);
     const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
     std::vector<float> losses(static_cast<size_t>(width), kNoLoss);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "supernet/train_loop_options.h"
 
@@ -25,6 +26,7 @@ struct MlfsOptions : TrainLoopOptions {
   double kd_beta = 0.1;        // weight of the feature MSE
   double maxnet_kd = 0.0;      // stages 1-2: weight of KL(p_stage0_teacher || p_maxnet) in the maxnet's loss
   double subnet_task = 0.0;    // stages 1-2: weight of the task loss in each smaller subnet's loss
+  std::vector<double> sample_sizes;  // random subnets near these fractions of the maxnet (empty: uniform)
   double temperature = 1.0;    // KD temperature tau
   int64_t rewire_batches = 4;  // calibration batches for importance rewiring after stage 0 (0: off)
 

@@ -61,6 +61,7 @@ void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
       ("kd-beta", po::value(&o.kd_beta)->default_value(o.kd_beta), "weight of the hidden-state MSE through learned projections")
       ("maxnet-kd", po::value(&o.maxnet_kd)->default_value(o.maxnet_kd), "stages 1-2: weight of KL(p_teacher || p_maxnet), the frozen stage-0 teacher guarding the maxnet from the subnets' pull on the shared adapters (0: off)")
       ("subnet-task", po::value(&o.subnet_task)->default_value(o.subnet_task), "stages 1-2: weight of the task loss (next-token or label) added to each smaller subnet's distillation loss (0: distillation only)")
+      ("sample-sizes", po::value(&o.sample_sizes)->multitoken(), "draw the random subnets, in turn, among the palette search's candidates for these fractions of the maxnet's parameters (the sizes you will ask elastiq palette for) instead of uniformly over the space")
       ("temperature", po::value(&o.temperature)->default_value(o.temperature), "distillation temperature tau")
       ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for importance rewiring after stage 0 (0: off)");
   AddTrainLoopOptions(d, o);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "src/core/error.h"
 
@@ -25,29 +26,53 @@ std::vector<SubnetSpec> EnumerateSubnets(const SubnetSpace& s, const ModelConfig
   return out;
 }
 
-std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConfig& c, const std::vector<double>& sizes,
-                                       int max_candidates) {
-  if (sizes.empty()) throw UserError("--sizes is empty; give fractions of the maxnet's parameters, e.g. --sizes 1 0.5 0.25");
-  const int64_t full = CountParams(c, MaxnetSpec(c)).total();
+namespace {
+
+// The space's subnets, largest first (the maxnet leads when it is in the space).
+std::vector<SubnetSpec> LargestFirst(const SubnetSpace& space, const ModelConfig& c) {
   std::vector<SubnetSpec> all = EnumerateSubnets(space, c);
   std::stable_sort(all.begin(), all.end(), [&](const SubnetSpec& a, const SubnetSpec& b) {
     return CountParams(c, a).total() > CountParams(c, b).total();
   });
+  return all;
+}
+
+// UserError naming `flag` unless size is a fraction in (0, 1]; else the parameters it allows.
+int64_t SizeBudget(double size, const ModelConfig& c, const char* flag) {
+  if (!(size > 0.0 && size <= 1.0)) {
+    char shown[32];
+    std::snprintf(shown, sizeof shown, "%g", size);
+    throw UserError(std::string(flag) + ": " + shown + " is not a fraction in (0, 1] of the maxnet's parameters");
+  }
+  return static_cast<int64_t>(std::floor(size * static_cast<double>(CountParams(c, MaxnetSpec(c)).total())));
+}
+
+// The first `max` subnets of `largest_first` (optionally skipping the maxnet) within `budget`.
+std::vector<SubnetSpec> LargestWithin(const std::vector<SubnetSpec>& largest_first, const ModelConfig& c, int64_t budget,
+                                      int max, bool skip_maxnet) {
+  std::vector<SubnetSpec> out;
+  for (const SubnetSpec& s : largest_first) {
+    if (static_cast<int>(out.size()) >= max) break;
+    if (CountParams(c, s).total() <= budget && !(skip_maxnet && IsMaxnet(s, c))) out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConfig& c, const std::vector<double>& sizes,
+                                       int max_candidates) {
+  if (sizes.empty()) throw UserError("--sizes is empty; give fractions of the maxnet's parameters, e.g. --sizes 1 0.5 0.25");
+  const int64_t full = CountParams(c, MaxnetSpec(c)).total();
+  const std::vector<SubnetSpec> all = LargestFirst(space, c);
   const int64_t smallest = CountParams(c, all.back()).total();
   std::vector<PaletteTarget> targets;
   for (double size : sizes) {
-    if (!(size > 0.0 && size <= 1.0)) {
-      throw UserError("--sizes: " + std::to_string(size) + " is not a fraction in (0, 1] of the maxnet's parameters");
-    }
     PaletteTarget t;
     t.size = size;
-    t.budget = static_cast<int64_t>(std::floor(size * static_cast<double>(full)));
+    t.budget = SizeBudget(size, c, "--sizes");
     t.name = "p" + std::to_string(static_cast<int>(std::lround(size * 100.0)));
-    for (const SubnetSpec& s : all) {
-      if (CountParams(c, s).total() <= t.budget && static_cast<int>(t.candidates.size()) < max_candidates) {
-        t.candidates.push_back(s);
-      }
-    }
+    t.candidates = LargestWithin(all, c, t.budget, max_candidates, /*skip_maxnet=*/false);
     if (t.candidates.empty()) {
       throw UserError("--sizes: no subnet of the search space has at most " + std::to_string(t.budget) + " parameters (" +
                       std::to_string(size) + " of " + std::to_string(full) + "); the smallest has " +
@@ -59,6 +84,20 @@ std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConf
     targets.push_back(std::move(t));
   }
   return targets;
+}
+
+std::vector<std::vector<SubnetSpec>> SamplingPools(const SubnetSpace& space, const ModelConfig& c,
+                                                   const std::vector<double>& sizes, int per_size, bool full_depth) {
+  SubnetSpace searched = space;
+  if (full_depth) searched.depth = {c.n_layers};
+  const std::vector<SubnetSpec> all = LargestFirst(searched, c);
+  std::vector<std::vector<SubnetSpec>> pools;
+  for (double size : sizes) {
+    std::vector<SubnetSpec> pool = LargestWithin(all, c, SizeBudget(size, c, "--sample-sizes"), per_size, /*skip_maxnet=*/true);
+    if (pool.empty()) pool.push_back(SmallestSubnet(space, c, full_depth));
+    pools.push_back(std::move(pool));
+  }
+  return pools;
 }
 
 }  // namespace elastiq

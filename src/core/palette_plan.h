@@ -25,4 +25,11 @@ struct PaletteTarget {
 std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConfig& config,
                                        const std::vector<double>& sizes, int max_candidates);
 
+// MLFS --sample-sizes: for each size the subnets the palette search will weigh for it (its `per_size`
+// largest within budget, the maxnet left out), so training concentrates on the shapes to be shipped.
+// With `full_depth` (stage 1) only full-depth subnets count; a size none of them meets gets the
+// smallest full-depth subnet. UserError for a size outside (0, 1].
+std::vector<std::vector<SubnetSpec>> SamplingPools(const SubnetSpace& space, const ModelConfig& config,
+                                                   const std::vector<double>& sizes, int per_size, bool full_depth);
+
 }  // namespace elastiq

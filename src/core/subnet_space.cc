@@ -57,8 +57,8 @@ uint64_t StepSeed(uint64_t seed, int64_t step) {
   return SplitMix64(seed ^ SplitMix64(static_cast<uint64_t>(step) + 0x5eed));
 }
 
-template <typename Rng>
-int Pick(const std::vector<int>& values, Rng& rng) {
+template <typename T, typename Rng>
+const T& Pick(const std::vector<T>& values, Rng& rng) {
   return values[static_cast<size_t>(rng() % values.size())];
 }
 
@@ -174,12 +174,18 @@ SubnetSpec SmallestSubnet(const SubnetSpace& s, const ModelConfig& c, bool full_
 }
 
 std::vector<SubnetSpec> SampleSandwich(const SubnetSpace& s, const ModelConfig& c, int count, bool full_depth,
-                                       uint64_t seed, int64_t step) {
+                                       uint64_t seed, int64_t step, const std::vector<std::vector<SubnetSpec>>& pools) {
   ELASTIQ_ASSERT(count >= 1);
   std::vector<SubnetSpec> out = {MaxnetSpec(c)};
   if (count >= 2) out.push_back(SmallestSubnet(s, c, full_depth));
   std::mt19937_64 rng(StepSeed(seed, step));
   for (int i = 2; i < count; ++i) {
+    if (!pools.empty()) {
+      const std::vector<SubnetSpec>& pool = pools[static_cast<size_t>(step * (count - 2) + i - 2) % pools.size()];
+      ELASTIQ_ASSERT(!pool.empty());
+      out.push_back(Pick(pool, rng));
+      continue;
+    }
     const int d = Pick(s.d_model, rng), f = Pick(s.ffn_dim, rng), kv = Pick(s.n_kv_heads, rng);
     const int depth = full_depth ? c.n_layers : Pick(s.depth, rng);
     out.push_back(MakeSubnetSpec(c, d, f, kv, depth, s.depth_policy, "random" + std::to_string(i - 1)));

@@ -52,8 +52,10 @@ SubnetSpec SmallestSubnet(const SubnetSpace& space, const ModelConfig& config, b
 
 // The subnets of one training step (sandwich rule): the maxnet first, then the smallest, then
 // count - 2 drawn uniformly from the space. A pure function of (seed, step), so resumed runs
-// draw the same subnets. With `full_depth` every subnet keeps all layers (stage 1).
+// draw the same subnets. With `full_depth` every subnet keeps all layers (stage 1). With `pools`
+// (SamplingPools, palette_plan.h) the random ones come from the pools in turn, uniformly within each.
 std::vector<SubnetSpec> SampleSandwich(const SubnetSpace& space, const ModelConfig& config, int count,
-                                       bool full_depth, uint64_t seed, int64_t step);
+                                       bool full_depth, uint64_t seed, int64_t step,
+                                       const std::vector<std::vector<SubnetSpec>>& pools = {});
 
 }  // namespace elastiq

@@ -1,5 +1,6 @@
 // Palette planning: every subnet of the space is enumerated once (maxnet first), candidates fit their
-// budget largest first, and requests no subnet can meet are user errors naming the fix.
+// budget largest first, and requests no subnet can meet are user errors naming the fix; MLFS's
+// sampling pools are those candidates.
 #include "src/core/palette_plan.h"
 
 #include <gtest/gtest.h>
@@ -52,6 +53,33 @@ TEST(PalettePlan, ImpossibleRequestsAreUserErrors) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("no subnet of the search space has at most"), std::string::npos) << e.what();
   }
+}
+
+TEST(PalettePlan, SamplingPoolsHoldEachSizesCandidatesWithoutTheMaxnet) {
+  ModelConfig c = Config();
+  SubnetSpace s = DefaultSubnetSpace(c);
+  const std::vector<double> sizes = {1.0, 0.5, 0.25};
+  std::vector<std::vector<SubnetSpec>> pools = SamplingPools(s, c, sizes, 3, /*full_depth=*/false);
+  std::vector<PaletteTarget> plan = PlanPalette(s, c, sizes, 4);
+  ASSERT_EQ(pools.size(), 3u);
+  for (size_t i = 0; i < pools.size(); ++i) {
+    ASSERT_EQ(pools[i].size(), 3u);
+    for (const SubnetSpec& spec : pools[i]) {
+      EXPECT_FALSE(IsMaxnet(spec, c));
+      EXPECT_LE(CountParams(c, spec).total(), plan[i].budget);
+    }
+  }
+  // Below the maxnet the pool is the palette search's own candidate list.
+  for (size_t i = 1; i < 3; ++i) {
+    for (size_t k = 0; k < 3; ++k) EXPECT_EQ(pools[i][k].name, plan[i].candidates[k].name) << sizes[i];
+  }
+  EXPECT_EQ(pools[0][0].name, plan[0].candidates[1].name);  // p100's first candidate is the maxnet
+  // Stage 1: full depth only; a size no full-depth subnet meets gets the smallest full-depth one.
+  std::vector<std::vector<SubnetSpec>> full = SamplingPools(s, c, {0.6, 0.05}, 3, /*full_depth=*/true);
+  for (const SubnetSpec& spec : full[0]) EXPECT_EQ(spec.layers.size(), 4u);
+  ASSERT_EQ(full[1].size(), 1u);
+  EXPECT_EQ(full[1][0].name, SmallestSubnet(s, c, /*full_depth=*/true).name);
+  EXPECT_THROW(SamplingPools(s, c, {0.5, 0.0}, 3, false), UserError);
 }
 
 }  // namespace

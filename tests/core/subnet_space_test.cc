@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "src/core/error.h"
+#include "src/core/palette_plan.h"
 
 namespace elastiq {
 namespace {
@@ -94,6 +98,31 @@ TEST(SubnetSpace, SandwichIsMaxnetThenSmallestThenRandom) {
   // Stage 1: full depth everywhere.
   for (const SubnetSpec& spec : SampleSandwich(s, c, 5, /*full_depth=*/true, 1, 9)) EXPECT_EQ(spec.layers.size(), 6u);
   EXPECT_EQ(SampleSandwich(s, c, 1, false, 1, 0).size(), 1u);
+}
+
+TEST(SubnetSpace, SandwichWithPoolsDrawsFromEachPoolInTurn) {
+  ModelConfig c = Config();
+  SubnetSpace s = DefaultSubnetSpace(c);
+  const std::vector<std::vector<SubnetSpec>> pools = SamplingPools(s, c, {0.6, 0.3}, 4, /*full_depth=*/false);
+  auto in = [](const SubnetSpec& spec, const std::vector<SubnetSpec>& pool) {
+    return std::any_of(pool.begin(), pool.end(), [&](const SubnetSpec& p) { return p.name == spec.name; });
+  };
+  std::set<std::string> drawn;
+  for (int64_t step = 0; step < 40; ++step) {
+    std::vector<SubnetSpec> a = SampleSandwich(s, c, 5, /*full_depth=*/false, 7, step, pools);
+    ASSERT_EQ(a.size(), 5u);
+    EXPECT_TRUE(IsMaxnet(a[0], c));
+    EXPECT_EQ(a[1].name, SmallestSubnet(s, c, false).name);
+    for (int i = 2; i < 5; ++i) {
+      // Draw k of the run is the (k mod 2)-th pool's: 3 draws per step, so the pools alternate across steps too.
+      const int64_t k = step * 3 + (i - 2);
+      EXPECT_TRUE(in(a[static_cast<size_t>(i)], pools[static_cast<size_t>(k % 2)])) << "step " << step << " draw " << i;
+      drawn.insert(a[static_cast<size_t>(i)].name);
+    }
+    std::vector<SubnetSpec> again = SampleSandwich(s, c, 5, false, 7, step, pools);
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(again[i].name, a[i].name);
+  }
+  EXPECT_EQ(drawn.size(), 8u);  // every member of both pools comes up
 }
 
 }  // namespace

@@ -227,6 +227,14 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   again = Options(out);
   again.subnet_task = -1;
   EXPECT_THROW(RunMlfs(again), UserError);
+  again = Options(out);
+  again.sample_sizes = {0.5, 1.5};
+  try {
+    RunMlfs(again);
+    FAIL() << "accepted --sample-sizes 1.5";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--sample-sizes: 1.5 is not a fraction"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
