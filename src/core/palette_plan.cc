@@ -88,6 +88,7 @@ std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConf
 
 std::vector<std::vector<SubnetSpec>> SamplingPools(const SubnetSpace& space, const ModelConfig& c,
                                                    const std::vector<double>& sizes, int per_size, bool full_depth) {
+  if (sizes.empty()) return {};  // uniform sampling: nothing to enumerate
   SubnetSpace searched = space;
   if (full_depth) searched.depth = {c.n_layers};
   const std::vector<SubnetSpec> all = LargestFirst(searched, c);

@@ -18,7 +18,7 @@ PackedShape MakePackedShape(int64_t rows, int64_t cols, const char* what) {
 
 int64_t Int8Offset(const PackedShape& s, int64_t row, int64_t col) {
   const int64_t panel = col / kPanel, in_panel = col % kPanel;
-  return panel * s.rows_padded * kPanel + (row / kRowGroup) * (kRowGroup * kPanel) + (in_panel / 4) * 64 +
+  return panel * s.rows_padded * kPanel + (row / kRowGroup) * kGroupBytes + (in_panel / 4) * 64 +
          (row % kRowGroup) * 4 + in_panel % 4;
 }
 

@@ -11,8 +11,6 @@
 namespace elastiq {
 namespace {
 
-constexpr int64_t kGroupBytes = kRowGroup * kPanel;
-
 // Four activations as int16, repeated across the register: (x0, x1, x2, x3, x0, ...).
 template <typename T>
 inline __m256i Broadcast4(const T* x) {
@@ -68,7 +66,7 @@ void gemm_i8t2__avx2(const uint8_t* packed, int64_t rows_padded, const int8_t* x
     for (int64_t k = 0; k < cols; ++k) correction += xt[k];
     for (int64_t g = row_begin / kRowGroup; g < row_end / kRowGroup; ++g) {
       __m256i a[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
-      const uint8_t* w = packed + g * kGroupBytes / 4;
+      const uint8_t* w = packed + g * kGroupTernaryBytes;
       for (int64_t p = 0; p < panels; ++p, w += panel_stride) {
         for (int q = 0; q < 8; ++q) {
           const __m256i xv = Broadcast4(xt + p * kPanel + q * 4);

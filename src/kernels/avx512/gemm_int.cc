@@ -14,8 +14,6 @@
 namespace elastiq {
 namespace {
 
-constexpr int64_t kGroupBytes = kRowGroup * kPanel;  // 512: one row group of one panel
-
 inline int32_t Load4(const void* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -53,7 +51,6 @@ void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, 
                    int64_t g_end, __m512i correction, int32_t* acc) {
   constexpr int64_t kPrefetchAhead = 4096;                 // bytes ahead in this pass's reading order
   constexpr int64_t kChunk = 128;                           // row groups per pass: 8 KiB of accumulators
-  constexpr int64_t kGroupTernaryBytes = kGroupBytes / 4;  // 128
   const __m512i masks = PlaneMasks();
   __m512i sums[kChunk];
   for (int64_t c0 = g_begin; c0 < g_end; c0 += kChunk) {
@@ -148,7 +145,6 @@ void gemm_i8t2__avx512(const uint8_t* packed, int64_t rows_padded, const int8_t*
                        int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
                        int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;
-  constexpr int64_t kGroupTernaryBytes = kGroupBytes / 4;  // 128
   const int64_t g_begin = row_begin / kRowGroup, g_end = row_end / kRowGroup;
   const __m512i masks = PlaneMasks();
   for (int64_t t0 = 0; t0 < tokens; t0 += 4) {

@@ -10,8 +10,6 @@
 namespace elastiq {
 namespace {
 
-constexpr int64_t kGroupBytes = kRowGroup * kPanel;
-
 // One quad: 4 int8 weight vectors (rows 4s..4s+3 x 4 columns) times lane kLane (4 bytes) of x.
 template <int kLane>
 inline void DotQuad(int32x4_t acc[4], const int8x16_t w[4], int8x16_t x) {
@@ -101,7 +99,7 @@ void gemm_i8t2__neon(const uint8_t* packed, int64_t rows_padded, const int8_t* x
                                 vdupq_n_s32(-correction)};
     for (int64_t g = row_begin / kRowGroup; g < row_end / kRowGroup; ++g) {
       int32x4_t a[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
-      const uint8_t* w = packed + g * kGroupBytes / 4;
+      const uint8_t* w = packed + g * kGroupTernaryBytes;
       for (int64_t p = 0; p < panels; ++p, w += panel_stride) DotPanelTernary(a, w, xt + p * kPanel);
       StoreGroup(a, minus, acc + t * acc_stride + g * kRowGroup);
     }
