@@ -2,8 +2,9 @@
 # Which MLFS lever moves the 2/3-size subnet toward the teacher (issue 4)? Short MLFS runs on the quickstart
 # teacher that each change one thing against the mlfs-study baseline (rank 8, alpha 16, lr 2e-3, 100 + 300 + 300
 # steps), then a long run with the levers that helped; each supernet is evaluated at the mlfs-study palette's
-# shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime. Also the sliced-init p67 run at a
-# lower peak LR. One thread each; every run resumes (`--resume`) if killed. Results: R/evals.txt (one JSON per line).
+# shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime. Also p67 trained from a slice (the
+# rewired teacher's at a lower peak LR, the MLFS supernet's at two) and `--sample-sizes`. One thread each;
+# every run resumes (`--resume`) if killed. Results: R/evals.txt (one JSON per line).
 # Usage: experiments/mlfs_levers.sh [OUT_DIR]   (needs runs/quickstart, and runs/mlfs-study from mlfs_study.sh as of c1e8537)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs dependencies, builds and runs every test suite twice:
-# the full build (LibTorch side included), then the LibTorch-free core under AddressSanitizer + UBSan;
-# then the NEON kernels, cross-compiled for aarch64 and run under qemu-user-static.
+# The test command (README, .ci/run): installs dependencies, then builds and runs the test suites three
+# times: the full build (LibTorch side included), the LibTorch-free core under AddressSanitizer + UBSan,
+# and the NEON kernels, cross-compiled for aarch64 and run under qemu-user-static.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh --cross
