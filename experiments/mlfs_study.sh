@@ -10,7 +10,7 @@
 #        experiments/results/encoder_teacher.md). ELASTIQ_BIN_DIR: where elastiq is (build/tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-R=${1:-runs/mlfs-study}
+R=${1:-runs/mlfs-converged}
 Q=${ELASTIQ_QUICKSTART_DIR:-runs/quickstart}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 TEACHER_STEPS=4000  # x 32 x 128 tokens, ~4.7 passes over the training split
@@ -65,8 +65,10 @@ for s in p100 p67 p50 p25; do
   evaluate "mlfs-$s" --model "$R/palette.h5" --subnet $s --data "$Q/data"
   evaluate "rewired-$s" --model "$R/rewired.h5" --shape-from "$R/palette.h5" --subnet $s --data "$Q/data"
 done
-# 2. Each shape from scratch (random init, as many tokens) and from its rewired-teacher slice.
-for s in p67 p50 p25; do
+# 2. Each shape from scratch (random init, as many tokens) and from its rewired-teacher slice; p67 (the
+# target's shape) first, p50 and p25 after the gamma sweep and the encoder (they take the longest).
+shape_runs() {
+  local s=$1
   run "scratch-$s" "$R/scratch-$s.h5" $E pretrain --shape-from "$R/palette.h5" --subnet $s --data "$Q/data" \
     --tokenizer "$Q/tokenizer.model" --steps $SCRATCH_STEPS --batch-size 32 --eval-every 150 --eval-tokens 32768 \
     --log-every 50 --out "$R/scratch-$s.h5"
@@ -75,7 +77,8 @@ for s in p67 p50 p25; do
     --eval-tokens 32768 --log-every 50 --out "$R/sliced-$s.h5"
   evaluate "scratch-$s" --model "$R/scratch-$s.h5" --data "$Q/data"
   evaluate "sliced-$s" --model "$R/sliced-$s.h5" --data "$Q/data"
-done
+}
+shape_runs p67
 # 3. Gradient scaling: gamma 0 (off), 0.5, 1, 2 on shorter runs.
 for g in 0 0.5 1 2; do
   run "mlfs-g$g" "$R/supernet-g$g.h5" $E mlfs --teacher "$T" --data "$Q/data" --out "$R/supernet-g$g.h5" \
@@ -94,4 +97,5 @@ if [ -e runs/spam-enc.h5 ]; then
     evaluate "enc-raw-$s" --model runs/spam-enc.h5 --shape-from "$R/enc-palette.h5" --subnet $s --data runs/spam --split test
   done
 fi
+for s in p50 p25; do shape_runs $s; done
 ELASTIQ_BIN_DIR=$(dirname "$E") python3 experiments/mlfs_report.py "$R"

@@ -25,12 +25,16 @@ double GradientScale(int64_t n_maxnet, int64_t n_subnet, double gamma) {
   return std::pow(static_cast<double>(n_maxnet) / static_cast<double>(n_subnet), gamma);
 }
 
+int64_t CountTrainableParams(const ModelConfig& c, const SubnetSpec& s, int rank, bool with_base) {
+  return CountAdapterParams(c, s, rank) + (with_base ? CountParams(c, s).total() : 0);
+}
+
 std::vector<double> GradientScales(const ModelConfig& c, const std::vector<SubnetSpec>& subnets, int rank,
-                                   double gamma) {
+                                   double gamma, bool with_base) {
   std::vector<double> w;
   if (subnets.empty()) return w;
-  const int64_t n1 = CountAdapterParams(c, subnets.front(), rank);
-  for (const SubnetSpec& s : subnets) w.push_back(GradientScale(n1, CountAdapterParams(c, s, rank), gamma));
+  const int64_t n1 = CountTrainableParams(c, subnets.front(), rank, with_base);
+  for (const SubnetSpec& s : subnets) w.push_back(GradientScale(n1, CountTrainableParams(c, s, rank, with_base), gamma));
   return w;
 }
 

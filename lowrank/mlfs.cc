@@ -1,5 +1,5 @@
-// The MLFS loop. State = frozen base W0, adapters, feature projections, AdamW moments and the loss
-// history; batches and sampled subnets are pure functions of (seed, step), and the stage-0 -> 1
+// The MLFS loop. State = base W0 (frozen, or trained with --train-base beside a frozen copy of the
+// stage-0 teacher), adapters, feature projections, AdamW moments and the loss history; batches and sampled subnets are pure functions of (seed, step), and the stage-0 -> 1
 // transition (merge, rewire, fresh adapters) runs at a fixed step, so a killed run resumes exactly.
 #include "lowrank/mlfs.h"
 
@@ -43,7 +43,8 @@ nlohmann::json OptionsJson(const MlfsOptions& o) {
           {"subnets_per_step", o.subnets_per_step}, {"gamma", o.gamma}, {"rank", o.rank},
           {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
           {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task}, {"sample_sizes", o.sample_sizes},
-          {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"batch_size", o.batch_size},
+          {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"train_base", o.train_base},
+          {"batch_size", o.batch_size},
           {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
 }
 
@@ -61,9 +62,10 @@ torch::Tensor FeatureLoss(const std::vector<torch::Tensor>& maxnet_hidden, const
   return loss / static_cast<double>(spec.layers.size());
 }
 
-// Everything that trains, and the frozen model it adapts.
+// Everything that trains, and the model it adapts (frozen unless --train-base).
 struct MlfsState {
   SuperTransformer model;
+  SuperTransformer frozen_teacher{nullptr};  // --train-base, stages 1-2: the stage-0 teacher, as W0 moves
   LowRankAdapters adapters;
   std::vector<torch::Tensor> projections;  // per stored block: (d_model, d_model), identity at start
   std::vector<std::pair<std::string, torch::Tensor>> params;
@@ -84,7 +86,23 @@ struct MlfsState {
     adapters->ResetParameters(seed);
     torch::NoGradGuard no_grad;
     for (torch::Tensor& p : projections) p.copy_(torch::eye(p.size(0)));
+    RebuildOptimizer(o);
+  }
+  void RebuildOptimizer(const MlfsOptions& o) {
     optimizer = std::make_unique<AdamW>(params, AdamWOptions{.weight_decay = o.weight_decay});
+  }
+  // --train-base at the start of stage 1: keeps a frozen copy of the model (the distillation
+  // teacher) and makes every model parameter trainable. The caller rebuilds the optimizer.
+  void StartTrainingBase() {
+    frozen_teacher = SuperTransformer(model->config());
+    torch::NoGradGuard no_grad;
+    auto from = model->named_parameters();
+    for (auto& p : frozen_teacher->named_parameters()) p.value().copy_(from[p.key()]);
+    FreezeModel(frozen_teacher);
+    for (auto& p : model->named_parameters()) {
+      p.value().set_requires_grad(true);
+      params.emplace_back("base." + p.key(), p.value());
+    }
   }
   std::vector<torch::Tensor> Trainable() const {
     std::vector<torch::Tensor> t;
@@ -93,9 +111,11 @@ struct MlfsState {
   }
 };
 
-// The frozen stage-0 teacher's logits: W0 alone (the merged stage-0 adapters), the current adapters off.
+// The frozen stage-0 teacher's logits: W0 alone (the merged stage-0 adapters), the current adapters off;
+// with --train-base, its frozen copy.
 torch::Tensor TeacherLogits(MlfsState& s, const SubnetSpec& maxnet, const TaskBatch& batch) {
   torch::NoGradGuard no_grad;
+  if (s.frozen_teacher) return ForwardBatch(s.frozen_teacher, maxnet, batch);
   s.model->SetWeightHook(nullptr);
   torch::Tensor logits;
   try {
@@ -133,6 +153,9 @@ void WriteSupernet(const MlfsOptions& o, const ModelConfig& config, const std::s
   h5.SetAttr("/", "subnet_space", SubnetSpaceToJson(space));
   s.adapters->Save(h5, "/adapters");
   for (size_t l = 0; l < s.projections.size(); ++l) WriteTensor(h5, "/train_state/feature_proj/" + std::to_string(l), s.projections[l]);
+  if (s.frozen_teacher) {
+    for (auto& p : s.frozen_teacher->named_parameters()) WriteTensor(h5, "/train_state/teacher/" + p.key(), p.value());
+  }
   s.optimizer->Save(h5, "/train_state/adamw");
   const int64_t width = std::max(1, o.subnets_per_step), steps = static_cast<int64_t>(history.size()) / width;
   h5.SetAttr("/train_state", "step", steps);
@@ -148,20 +171,34 @@ std::vector<float> ResumeState(const MlfsOptions& o, const ModelConfig& config, 
   const std::string diff = DescribeConfigDifference(file.config(), config);
   if (!diff.empty()) throw UserError("--resume: " + o.out + " was trained from a different teacher (" + diff + ")");
   if (!file.h5().Exists("/train_state/base")) throw UserError("--resume: " + o.out + " holds no MLFS training state");
+  DatasetInfo info = file.h5().Info("/train_state/loss_history");
+  if (info.shape.size() != 2 || info.shape[1] != std::max(1, o.subnets_per_step)) {
+    throw UserError("--resume: " + o.out + " was trained with another --subnets-per-step; use the same value");
+  }
+  const int64_t step = info.shape[0];
+  const bool base_trains = o.train_base && step > o.stage0_steps;
+  if (base_trains != file.h5().Exists("/train_state/teacher")) {
+    throw UserError("--resume: " + o.out + (base_trains ? " was trained without" : " was trained with") +
+                    " --train-base; use the same setting");
+  }
+  if (base_trains) {
+    s.StartTrainingBase();
+    s.RebuildOptimizer(o);
+  }
   torch::NoGradGuard no_grad;
   for (auto& p : s.model->named_parameters()) {
     p.value().copy_(ReadTensor(file.h5(), "/train_state/base/" + p.key(), p.value().sizes()));
+  }
+  if (base_trains) {
+    for (auto& p : s.frozen_teacher->named_parameters()) {
+      p.value().copy_(ReadTensor(file.h5(), "/train_state/teacher/" + p.key(), p.value().sizes()));
+    }
   }
   s.adapters->Load(file.h5(), "/adapters");
   for (size_t l = 0; l < s.projections.size(); ++l) {
     s.projections[l].copy_(ReadTensor(file.h5(), "/train_state/feature_proj/" + std::to_string(l), s.projections[l].sizes()));
   }
   s.optimizer->Load(file.h5(), "/train_state/adamw");
-  DatasetInfo info = file.h5().Info("/train_state/loss_history");
-  if (info.shape.size() != 2 || info.shape[1] != std::max(1, o.subnets_per_step)) {
-    throw UserError("--resume: " + o.out + " was trained with another --subnets-per-step; use the same value");
-  }
-  const int64_t step = info.shape[0];
   const int64_t expected_optimizer_steps = step <= o.stage0_steps ? step : step - o.stage0_steps;
   if (s.optimizer->steps_taken() != expected_optimizer_steps) {
     throw UserError("--resume: " + o.out + " has an inconsistent training state (other --stage0-steps, or corrupted)");
@@ -246,10 +283,11 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
   const std::vector<std::vector<SubnetSpec>> stage1_pools = SamplingPools(space, config, o.sample_sizes, pool_size, true);
   const std::vector<std::vector<SubnetSpec>> stage2_pools = SamplingPools(space, config, o.sample_sizes, pool_size, false);
   MlfsSummary summary;
-  std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
+  std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable%s); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
               config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
               static_cast<long long>(CountParams(config, smallest).total()), o.rank,
-              static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)), static_cast<long long>(o.stage0_steps),
+              static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)),
+              o.train_base ? ", and the base weights in stages 1-2" : "", static_cast<long long>(o.stage0_steps),
               static_cast<long long>(o.stage1_steps), static_cast<long long>(o.stage2_steps), width, o.gamma);
 
   std::vector<PaletteEntry> palette = {{maxnet, nlohmann::json::object()}, {smallest, nlohmann::json::object()}};
@@ -272,6 +310,7 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
       }, o.rewire_batches);
       state.model->SetWeightHook(state.adapters.get());
     }
+    if (o.train_base) state.StartTrainingBase();
     state.Reset(o, o.seed + 1);
   };
   auto evaluate_palette = [&](int64_t steps_done) {
@@ -301,7 +340,7 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
     const std::vector<SubnetSpec> subnets =
         stage == 0 ? std::vector<SubnetSpec>{maxnet}
                    : SampleSandwich(space, config, width, stage == 1, o.seed, step, stage == 1 ? stage1_pools : stage2_pools);
-    const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma);
+    const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma, o.train_base && stage > 0);
     const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
     std::vector<float> losses(static_cast<size_t>(width), kNoLoss);
 

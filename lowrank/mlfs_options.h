@@ -29,6 +29,7 @@ struct MlfsOptions : TrainLoopOptions {
   std::vector<double> sample_sizes;  // random subnets near these fractions of the maxnet (empty: uniform)
   double temperature = 1.0;    // KD temperature tau
   int64_t rewire_batches = 4;  // calibration batches for importance rewiring after stage 0 (0: off)
+  bool train_base = false;     // stages 1-2: W0, embeddings and norms train too (default: frozen, the paper's MLFS)
 
   // MLFS trains only the adapters: a gentler peak LR, no weight decay, shorter evaluations.
   MlfsOptions() {

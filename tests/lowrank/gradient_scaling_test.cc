@@ -1,4 +1,4 @@
-// Gradient scaling arithmetic: trainable adapter parameters of sliced subnets and (n_1 / n_j)^gamma.
+// Gradient scaling arithmetic: trainable adapter (and base) parameters of sliced subnets and (n_1 / n_j)^gamma.
 #include "lowrank/gradient_scaling.h"
 
 #include <gtest/gtest.h>
@@ -34,6 +34,16 @@ TEST(GradientScaling, WeightsAreSizeRatiosToThePowerGamma) {
   EXPECT_DOUBLE_EQ(w[0], 1.0);
   EXPECT_DOUBLE_EQ(w[1], 2.0 * 512 / 256);
   EXPECT_DOUBLE_EQ(GradientScales(c, {MaxnetSpec(c), s}, 8, 0.0)[1], 1.0);
+}
+
+TEST(GradientScaling, TrainedBaseWeightsCountWithTheAdapters) {
+  ModelConfig c = Config();
+  SubnetSpec s{"s", {1}, 16, {32}, 1, 0};
+  EXPECT_EQ(CountTrainableParams(c, s, 8, false), CountAdapterParams(c, s, 8));
+  const int64_t n1 = CountAdapterParams(c, MaxnetSpec(c), 8) + CountParams(c, MaxnetSpec(c)).total();
+  const int64_t nj = CountAdapterParams(c, s, 8) + CountParams(c, s).total();
+  EXPECT_EQ(CountTrainableParams(c, s, 8, true), nj);
+  EXPECT_DOUBLE_EQ(GradientScales(c, {MaxnetSpec(c), s}, 8, 1.0, true)[1], static_cast<double>(n1) / nj);
 }
 
 }  // namespace

@@ -146,6 +146,48 @@ TEST_F(Mlfs, MaxnetKdAndSubnetTaskAddTheirTermsFromStageOne) {
   for (float l : extra.losses[8]) EXPECT_TRUE(std::isfinite(l));
 }
 
+// --train-base: W0 moves in stages 1-2 while a frozen copy of the stage-0 teacher (what the default
+// run keeps as W0 throughout) is checkpointed, and a run killed in stage 1 resumes exactly.
+TEST_F(Mlfs, TrainBaseMovesW0FromTheFrozenStageZeroTeacherAndResumes) {
+  testing::ScratchDir frozen_dir, full_dir, killed_dir;
+  MlfsOptions frozen = Options(frozen_dir);
+  frozen.maxnet_kd = 1.0;
+  RunMlfs(frozen);
+  MlfsOptions o = Options(full_dir);
+  o.maxnet_kd = 1.0;
+  o.train_base = true;
+  MlfsSummary uninterrupted = RunMlfs(o);
+
+  const ModelFile frozen_file = ModelFile::Open(frozen.out), trained_file = ModelFile::Open(o.out);
+  EXPECT_FALSE(frozen_file.h5().Exists("/train_state/teacher"));
+  int moved = 0, count = 0;
+  for (auto& p : LoadSuperTransformer(frozen_file)->named_parameters()) {
+    const auto shape = p.value().sizes();
+    torch::Tensor stage0 = ReadTensor(frozen_file.h5(), "/train_state/base/" + p.key(), shape);
+    EXPECT_TRUE(torch::equal(ReadTensor(trained_file.h5(), "/train_state/teacher/" + p.key(), shape), stage0)) << p.key();
+    moved += !torch::equal(ReadTensor(trained_file.h5(), "/train_state/base/" + p.key(), shape), stage0);
+    ++count;
+  }
+  EXPECT_EQ(moved, count);  // every base tensor trains, embeddings and norms included
+
+  MlfsOptions killed = Options(killed_dir);
+  killed.maxnet_kd = 1.0;
+  killed.train_base = true;
+  killed.stop_after = 5;  // checkpoint at step 4, in stage 1
+  EXPECT_TRUE(RunMlfs(killed).stopped_early);
+  killed.stop_after = 0;
+  killed.resume = true;
+  killed.train_base = false;
+  try {
+    RunMlfs(killed);
+    FAIL() << "resumed a --train-base run without it";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("was trained with --train-base"), std::string::npos) << e.what();
+  }
+  killed.train_base = true;
+  EXPECT_TRUE(SameLosses(RunMlfs(killed).losses, uninterrupted.losses));
+}
+
 TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   testing::ScratchDir out;
   RunMlfs(Options(out));

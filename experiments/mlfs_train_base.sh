@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# MLFS with the base weights trained too (`--train-base`) against the frozen-W0 MLFS of mlfs_study.sh, on the
+# same converged teacher, stages, flags and palette shapes: is the adapters' capacity what keeps p67 far from the
+# teacher while the same shape trained from scratch reaches it (issue 4)? Evaluates the supernet at the study
+# palette's shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime, into R/evals.jsonl, and
+# runs its own palette search. Resumes (`--resume`) if killed.
+# Usage: experiments/mlfs_train_base.sh [OUT_DIR]   (needs runs/quickstart and runs/mlfs-converged from mlfs_study.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R=${1:-runs/mlfs-train-base}
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
+Q=runs/quickstart S=runs/mlfs-converged
+mkdir -p "$R"
+if [ ! -e "$R/mlfs.done" ]; then
+  extra=(); [ -e "$R/supernet.h5" ] && extra=(--resume)
+  $E mlfs --teacher $S/teacher.h5 --data $Q/data --out "$R/supernet.h5" --stage0-steps 100 --stage1-steps 1200 \
+    --stage2-steps 600 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3 --train-base --eval-every 100 \
+    --log-every 50 "${extra[@]}" >>"$R/mlfs.log" 2>&1
+  touch "$R/mlfs.done"
+fi
+for s in p100 p67 p50 p25; do
+  grep -q "\"tag\": \"train-base-$s\"" "$R/evals.jsonl" 2>/dev/null && continue
+  echo "{\"tag\": \"train-base-$s\", \"result\": $($E eval --json --engine runtime --max-tokens 65536 \
+    --model "$R/supernet.h5" --shape-from $S/palette.h5 --subnet $s --data $Q/data)}" >>"$R/evals.jsonl"
+done
+[ -e "$R/palette.h5" ] || $E palette --supernet "$R/supernet.h5" --data $Q/data --out "$R/palette.h5" >"$R/palette.log" 2>&1
