@@ -25,8 +25,24 @@ def read(name):
     return open(path).read() if os.path.exists(path) else ""
 
 
+def done(name):
+    return os.path.exists(os.path.join(R, name + ".done"))
+
+
 def seconds(name):
     return sum(float(x) for x in read(name + ".seconds").split())
+
+
+def training_seconds(name):
+    """Training wall time from the progress lines' `elapsed`, summed over the segments of a killed and resumed
+    run (elapsed restarts at each resume), so the time before a kill counts too."""
+    total, last = 0.0, 0.0
+    for h, m, sec in re.findall(r"elapsed (?:(\d+)h)?(?:(\d+)m)?(\d+)s", read(name + ".log")):
+        t = int(h or 0) * 3600 + int(m or 0) * 60 + int(sec)
+        if t < last:
+            total += last
+        last = t
+    return total + last
 
 
 evals = {}
@@ -148,34 +164,42 @@ md += ["## Gradient scaling: the smallest subnet's validation perplexity (*subse
        f"Steps count the distillation steps (stages 1 + 2, {DISTILL} in all): the smallest subnet trains only there.", "",
        "| gamma | smallest, final | maxnet, final | distillation steps to reach gamma 0's final | of gamma 0's steps | target <= 0.75x | wall time |",
        "|---|---|---|---|---|---|---|"]
-gcurves, base = [], mlfs_curve(read("mlfs-g0.log"))
+gcurves, base = [], mlfs_curve(read("mlfs-g0.log")) if done("mlfs-g0") else []
 base_final = base[-1][2] if base else None
 for g in GAMMAS:
     c = mlfs_curve(read(f"mlfs-g{g}.log"))
-    if not c:
+    if not c or not done(f"mlfs-g{g}"):
+        md.append(f"| {g} | pending (running or queued) | | | | | |")
         continue
     reached = next((st - STAGE0 for st, _, small in c if st > STAGE0 and base_final and small <= base_final), None)
     ratio = None if reached is None else reached / DISTILL
     md.append(f"| {g} | {c[-1][2]:.1f} | {c[-1][1]:.2f} | {reached if reached is not None else 'not reached'} | "
               f"{fmt(ratio, '.3f')} | {'—' if g == '0' else ('met' if ratio is not None and ratio <= 0.75 else 'missed')} | "
-              f"{seconds(f'mlfs-g{g}') / 60:.1f} min |")
+              f"{training_seconds(f'mlfs-g{g}') / 60:.1f} min |")
     gcurves.append((f"gamma {g}", [(st, small) for st, _, small in c if st > STAGE0]))
 if gcurves:
     plot(os.path.join(OUT, "mlfs_gamma.png"), "Smallest subnet during MLFS, by gradient-scaling gamma", "MLFS step",
          "validation perplexity, subset (log)", gcurves, logy=True)
-    md += ["", "![gamma](mlfs_gamma.png)", ""]
+    md += ["", "![gamma](mlfs_gamma.png)"]
+md.append("")
 
 # 4. Cost, beyond the teacher both routes share (it is the palette's p100 and the separate route's largest model).
-route = seconds("mlfs") + seconds("palette")
-separate = sum(seconds(f"scratch-{s}") for s in SHAPES)
-md += ["## Cost: the palette vs training each subnet separately", "",
-       "Beyond the teacher, which both routes train once (it is p100 of either).", "",
-       "| route | what runs | training tokens | wall time |", "|---|---|---|---|",
-       f"| MLFS palette | MLFS + palette search | {MLFS_TOKENS:,} | {route / 60:.1f} min |",
-       f"| separately | {len(SHAPES)} shapes from scratch at the teacher's + MLFS's tokens each | "
-       f"{len(SHAPES) * SCRATCH_STEPS * 32 * 128:,} | {separate / 60:.1f} min |", "",
-       "MLFS steps run 4 subnet forward/backward passes on each 16 x 128 batch, so its tokens understate its compute;",
-       "the wall time is the honest comparison (same machine, both sharing it with other work).", ""]
+route = training_seconds("mlfs") + seconds("palette")
+separate = sum(training_seconds(f"scratch-{s}") for s in SHAPES)
+pending = [s for s in SHAPES if not done(f"scratch-{s}")]
+md += ["## Cost: the palette vs training each subnet separately", ""]
+if pending:
+    md += [f"Pending: the from-scratch runs of {', '.join(pending)} are still running.", ""]
+else:
+    md += [
+           "Beyond the teacher, which both routes train once (it is p100 of either).", "",
+           "| route | what runs | training tokens | wall time |", "|---|---|---|---|",
+           f"| MLFS palette | MLFS + palette search | {MLFS_TOKENS:,} | {route / 60:.1f} min |",
+           f"| separately | {len(SHAPES)} shapes from scratch at the teacher's + MLFS's tokens each | "
+           f"{len(SHAPES) * SCRATCH_STEPS * 32 * 128:,} | {separate / 60:.1f} min |", "",
+           "MLFS steps run 4 subnet forward/backward passes on each 16 x 128 batch, so its tokens understate its compute;",
+           "the wall time is the honest comparison (training time from the progress lines, summed over the segments",
+           "of a killed and resumed run; same machine, both sharing it with other work).", ""]
 
 # 5. Encoder.
 enc_teacher = metric("enc-teacher", "accuracy")

@@ -2,8 +2,9 @@
 # MLFS with the base weights trained too (`--train-base`) against the frozen-W0 MLFS of mlfs_study.sh, on the
 # same converged teacher, stages, flags and palette shapes: is the adapters' capacity what keeps p67 far from the
 # teacher while the same shape trained from scratch reaches it (issue 4)? Evaluates the supernet at the study
-# palette's shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime, into R/evals.jsonl, and
-# runs its own palette search. Resumes (`--resume`) if killed.
+# palette's shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime, into R/evals.jsonl, runs
+# its own palette search, then trains p67 from this supernet's slice for the study's sliced-init steps (1/3 of the
+# from-scratch run's). Resumes (`--resume`) if killed.
 # Usage: experiments/mlfs_train_base.sh [OUT_DIR]   (needs runs/quickstart and runs/mlfs-converged from mlfs_study.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,10 @@ for s in p100 p67 p50 p25; do
     --model "$R/supernet.h5" --shape-from $S/palette.h5 --subnet $s --data $Q/data)}" >>"$R/evals.jsonl"
 done
 [ -e "$R/palette.h5" ] || $E palette --supernet "$R/supernet.h5" --data $Q/data --out "$R/palette.h5" >"$R/palette.log" 2>&1
+if [ ! -e "$R/sliced-p67.done" ]; then
+  extra=(); [ -e "$R/sliced-p67.h5" ] && extra=(--resume)
+  $E pretrain --shape-from $S/palette.h5 --subnet p67 --init-from "$R/supernet.h5" --data $Q/data \
+    --tokenizer $Q/tokenizer.model --steps 1650 --batch-size 32 --eval-every 50 --eval-tokens 32768 --log-every 50 \
+    --out "$R/sliced-p67.h5" "${extra[@]}" >>"$R/sliced-p67.log" 2>&1
+  touch "$R/sliced-p67.done"
+fi
