@@ -1,6 +1,7 @@
 // The MLFS loop. State = base W0 (frozen, or trained with --train-base beside a frozen copy of the
-// stage-0 teacher), adapters, feature projections, AdamW moments and the loss history; batches and sampled subnets are pure functions of (seed, step), and the stage-0 -> 1
-// transition (merge, rewire, fresh adapters) runs at a fixed step, so a killed run resumes exactly.
+// stage-0 teacher), adapters, feature projections, AdamW moments and the loss history; batches and
+// sampled subnets are pure functions of (seed, step), and the stage-0 -> 1 transition (merge, rewire,
+// fresh adapters) runs at a fixed step, so a killed run resumes exactly.
 #include "lowrank/mlfs.h"
 
 #include <cmath>
@@ -310,7 +311,7 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
       }, o.rewire_batches);
       state.model->SetWeightHook(state.adapters.get());
     }
-    if (o.train_base) state.StartTrainingBase();
+    if (o.train_base && distill_steps > 0) state.StartTrainingBase();
     state.Reset(o, o.seed + 1);
   };
   auto evaluate_palette = [&](int64_t steps_done) {
