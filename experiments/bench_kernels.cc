@@ -94,50 +94,31 @@ std::vector<std::vector<T>> KvCaches(int64_t keys, int64_t layers) {
   return std::vector<std::vector<T>>(static_cast<size_t>(layers), one);
 }
 
-template <typename T>
-void BM_AttentionScores(benchmark::State& state, Isa isa) {
+// kValues: the weighted values (gemvt, p = 1/keys) instead of the scores (gemv, q = 0.1).
+template <typename T, bool kValues>
+void BM_Attention(benchmark::State& state, Isa isa) {
   if (!Supported(state, isa)) return;
   const KernelTable k = MakeKernelTable(isa);
   const int64_t keys = state.range(0);
   const auto caches = KvCaches<T>(keys, state.range(1));
-  std::vector<float> q(kHead, 0.1f), scores(static_cast<size_t>(keys));
+  std::vector<float> q(kHead, 0.1f), scores(static_cast<size_t>(keys), 1.0f / static_cast<float>(keys)), out(kHead, 0.0f);
   size_t next = 0;
   for (auto _ : state) {
-    if constexpr (std::is_same_v<T, float>) {
-      k.gemv_f32(caches[next].data(), kKvWidth, q.data(), kHead, scores.data(), 0, keys);
-    } else {
-      k.gemv_f16(caches[next].data(), kKvWidth, q.data(), kHead, scores.data(), 0, keys);
-    }
-    benchmark::DoNotOptimize(scores.data());
+    const T* cache = caches[next].data();
+    if constexpr (kValues && std::is_same_v<T, float>) k.gemvt_f32(cache, kKvWidth, scores.data(), keys, out.data(), kHead);
+    if constexpr (kValues && !std::is_same_v<T, float>) k.gemvt_f16(cache, kKvWidth, scores.data(), keys, out.data(), kHead);
+    if constexpr (!kValues && std::is_same_v<T, float>) k.gemv_f32(cache, kKvWidth, q.data(), kHead, scores.data(), 0, keys);
+    if constexpr (!kValues && !std::is_same_v<T, float>) k.gemv_f16(cache, kKvWidth, q.data(), kHead, scores.data(), 0, keys);
+    benchmark::DoNotOptimize(kValues ? out.data() : scores.data());
     next = (next + 1) % caches.size();
   }
   state.SetBytesProcessed(state.iterations() * keys * kHead * static_cast<int64_t>(sizeof(T)));
 }
 
-template <typename T>
-void BM_AttentionValues(benchmark::State& state, Isa isa) {
-  if (!Supported(state, isa)) return;
-  const KernelTable k = MakeKernelTable(isa);
-  const int64_t keys = state.range(0);
-  const auto caches = KvCaches<T>(keys, state.range(1));
-  std::vector<float> p(static_cast<size_t>(keys), 1.0f / static_cast<float>(keys)), out(kHead, 0.0f);
-  size_t next = 0;
-  for (auto _ : state) {
-    if constexpr (std::is_same_v<T, float>) {
-      k.gemvt_f32(caches[next].data(), kKvWidth, p.data(), keys, out.data(), kHead);
-    } else {
-      k.gemvt_f16(caches[next].data(), kKvWidth, p.data(), keys, out.data(), kHead);
-    }
-    benchmark::DoNotOptimize(out.data());
-    next = (next + 1) % caches.size();
-  }
-  state.SetBytesProcessed(state.iterations() * keys * kHead * static_cast<int64_t>(sizeof(T)));
-}
-
-void BM_ScoresF32(benchmark::State& state, Isa isa) { BM_AttentionScores<float>(state, isa); }
-void BM_ScoresF16(benchmark::State& state, Isa isa) { BM_AttentionScores<uint16_t>(state, isa); }
-void BM_ValuesF32(benchmark::State& state, Isa isa) { BM_AttentionValues<float>(state, isa); }
-void BM_ValuesF16(benchmark::State& state, Isa isa) { BM_AttentionValues<uint16_t>(state, isa); }
+void BM_ScoresF32(benchmark::State& state, Isa isa) { BM_Attention<float, false>(state, isa); }
+void BM_ScoresF16(benchmark::State& state, Isa isa) { BM_Attention<uint16_t, false>(state, isa); }
+void BM_ValuesF32(benchmark::State& state, Isa isa) { BM_Attention<float, true>(state, isa); }
+void BM_ValuesF16(benchmark::State& state, Isa isa) { BM_Attention<uint16_t, true>(state, isa); }
 
 BENCHMARK_CAPTURE(BM_GemvF32, scalar, Isa::kScalar);
 BENCHMARK_CAPTURE(BM_GemvF32, avx2, Isa::kAvx2);

@@ -3,6 +3,7 @@
 // 64 held in registers while the rows stream past; a masked block for the last < 16 columns.
 #include <immintrin.h>
 
+#include "src/kernels/gemv_exports.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {
@@ -82,22 +83,6 @@ void Gemvt(const T* w, int64_t w_stride, const float* x, int64_t rows, float* y,
 
 }  // namespace
 
-void gemv_f32__avx512(const float* w, int64_t w_stride, const float* x, int64_t cols, float* y,
-                      int64_t row_begin, int64_t row_end) {
-  Gemv(w, w_stride, x, cols, y, row_begin, row_end);
-}
-
-void gemv_f16__avx512(const uint16_t* w, int64_t w_stride, const float* x, int64_t cols, float* y,
-                      int64_t row_begin, int64_t row_end) {
-  Gemv(w, w_stride, x, cols, y, row_begin, row_end);
-}
-
-void gemvt_f32__avx512(const float* w, int64_t w_stride, const float* x, int64_t rows, float* y, int64_t cols) {
-  Gemvt(w, w_stride, x, rows, y, cols);
-}
-
-void gemvt_f16__avx512(const uint16_t* w, int64_t w_stride, const float* x, int64_t rows, float* y, int64_t cols) {
-  Gemvt(w, w_stride, x, rows, y, cols);
-}
+ELASTIQ_DEFINE_GEMV_KERNELS(avx512)
 
 }  // namespace elastiq

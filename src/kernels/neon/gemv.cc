@@ -4,6 +4,7 @@
 #include <arm_neon.h>
 
 #include "src/kernels/fp16.h"
+#include "src/kernels/gemv_exports.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {
@@ -67,22 +68,6 @@ void Gemvt(const T* w, int64_t w_stride, const float* x, int64_t rows, float* y,
 
 }  // namespace
 
-void gemv_f32__neon(const float* w, int64_t w_stride, const float* x, int64_t cols, float* y,
-                    int64_t row_begin, int64_t row_end) {
-  Gemv(w, w_stride, x, cols, y, row_begin, row_end);
-}
-
-void gemv_f16__neon(const uint16_t* w, int64_t w_stride, const float* x, int64_t cols, float* y,
-                    int64_t row_begin, int64_t row_end) {
-  Gemv(w, w_stride, x, cols, y, row_begin, row_end);
-}
-
-void gemvt_f32__neon(const float* w, int64_t w_stride, const float* x, int64_t rows, float* y, int64_t cols) {
-  Gemvt(w, w_stride, x, rows, y, cols);
-}
-
-void gemvt_f16__neon(const uint16_t* w, int64_t w_stride, const float* x, int64_t rows, float* y, int64_t cols) {
-  Gemvt(w, w_stride, x, rows, y, cols);
-}
+ELASTIQ_DEFINE_GEMV_KERNELS(neon)
 
 }  // namespace elastiq

@@ -1,6 +1,7 @@
 // Scalar reference GEMVs over fp32 or fp16 (uint16_t) rows, the oracles for the SIMD versions:
 // y = W x (gemv) and the transposed, accumulating y += W^T x (gemvt).
 #include "src/kernels/fp16.h"
+#include "src/kernels/gemv_exports.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {
@@ -26,22 +27,6 @@ void Gemvt(const T* w, int64_t w_stride, const float* x, int64_t rows, float* y,
 
 }  // namespace
 
-void gemv_f32__scalar(const float* w, int64_t w_stride, const float* x, int64_t cols, float* y,
-                      int64_t row_begin, int64_t row_end) {
-  Gemv(w, w_stride, x, cols, y, row_begin, row_end);
-}
-
-void gemv_f16__scalar(const uint16_t* w, int64_t w_stride, const float* x, int64_t cols, float* y,
-                      int64_t row_begin, int64_t row_end) {
-  Gemv(w, w_stride, x, cols, y, row_begin, row_end);
-}
-
-void gemvt_f32__scalar(const float* w, int64_t w_stride, const float* x, int64_t rows, float* y, int64_t cols) {
-  Gemvt(w, w_stride, x, rows, y, cols);
-}
-
-void gemvt_f16__scalar(const uint16_t* w, int64_t w_stride, const float* x, int64_t rows, float* y, int64_t cols) {
-  Gemvt(w, w_stride, x, rows, y, cols);
-}
+ELASTIQ_DEFINE_GEMV_KERNELS(scalar)
 
 }  // namespace elastiq
