@@ -4,16 +4,21 @@
 # B/A ratio. Only tokens/s is compared: the roofline fraction depends on each build's bandwidth probe.
 # Usage: experiments/ab_decode.sh A_ELASTIQ B_ELASTIQ MODEL.h5 [ROUNDS] [FORMATS] [THREADS]
 #   e.g. experiments/ab_decode.sh /tmp/old/elastiq build/tools/elastiq runs/bench/mobilellm-125m.h5 5 "w8a8 ternary" "1 2"
+# BENCH_ARGS adds bench flags to both sides, A_ARGS / B_ARGS to one: the same build can be its own
+# A and B, e.g. A_ARGS="--kv-cache f32" B_ARGS="--kv-cache f16" BENCH_ARGS="--prompt-tokens 1984".
 set -euo pipefail
 A=$1 B=$2 MODEL=$3 ROUNDS=${4:-5} FORMATS=${5:-"fp32 w8a8 ternary"} THREADS=${6:-"1 2"}
+BENCH_ARGS=${BENCH_ARGS:-} A_ARGS=${A_ARGS:-} B_ARGS=${B_ARGS:-}
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 for r in $(seq "$ROUNDS"); do
   for f in $FORMATS; do
     for t in $THREADS; do
       for side in A B; do
-        bin=$A; [ $side = B ] && bin=$B
-        tps=$("$bin" bench --palette "$MODEL" --format "$f" --threads "$t" --no-torch --json |
+        bin=$A side_args=$A_ARGS
+        [ $side = B ] && bin=$B side_args=$B_ARGS
+        # shellcheck disable=SC2086  # the extra flags are word lists
+        tps=$("$bin" bench --palette "$MODEL" --format "$f" --threads "$t" --no-torch --json $BENCH_ARGS $side_args |
               python3 -c 'import json,sys; print(json.load(sys.stdin)["decode_tokens_per_s"])')
         echo "$side $f $t $tps" >>"$raw"
         echo "round $r: $side $f $t threads: $tps tokens/s" >&2

@@ -1,14 +1,16 @@
 // Kernel timings per ISA at MobileLLM-125M shapes (d=576, ffn=1536): fp32 GEMV, W8A8 and ternary
-// integer GEMV/GEMM on the packed layout. Reports bytes/s of weights read (decode is memory-bound).
+// integer GEMV/GEMM on the packed layout, attention over an fp32 or fp16 KV cache. Reports bytes/s of weights read (decode is memory-bound).
 // Integer benchmarks take (tokens, copies): one 1536 x 576 matrix stays in L2; cycling through 256
 // copies of it (54 MiB ternary, 216 MiB int8) streams from DRAM, as a whole model's decode does.
 // Run: build/experiments/bench_kernels [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "src/format/packed_layout.h"
+#include "src/kernels/fp16.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {
@@ -73,6 +75,51 @@ void BM_GemmI8T2(benchmark::State& state, Isa isa) {
   state.SetBytesProcessed(state.iterations() * s.ternary_bytes());
 }
 
+// Attention over a KV cache, one head: scores (gemv) and weighted values (gemvt) over `keys` cached
+// rows of a 64-wide head in rows of 3 KV heads (MobileLLM-125M), fp32 or fp16. Args (keys, layers):
+// cycling through 30 layers' caches at 2048 keys (94 MB in fp32) streams from DRAM as decode does.
+constexpr int64_t kHead = 64, kKvWidth = 192;
+
+template <typename T>
+std::vector<std::vector<T>> KvCaches(int64_t keys, int64_t layers) {
+  std::vector<T> one(static_cast<size_t>(keys * kKvWidth));
+  for (size_t i = 0; i < one.size(); ++i) {
+    const float v = 0.01f * static_cast<float>(i % 97);
+    if constexpr (std::is_same_v<T, float>) {
+      one[i] = v;
+    } else {
+      one[i] = F32ToF16(v);
+    }
+  }
+  return std::vector<std::vector<T>>(static_cast<size_t>(layers), one);
+}
+
+// kValues: the weighted values (gemvt, p = 1/keys) instead of the scores (gemv, q = 0.1).
+template <typename T, bool kValues>
+void BM_Attention(benchmark::State& state, Isa isa) {
+  if (!Supported(state, isa)) return;
+  const KernelTable k = MakeKernelTable(isa);
+  const int64_t keys = state.range(0);
+  const auto caches = KvCaches<T>(keys, state.range(1));
+  std::vector<float> q(kHead, 0.1f), scores(static_cast<size_t>(keys), 1.0f / static_cast<float>(keys)), out(kHead, 0.0f);
+  size_t next = 0;
+  for (auto _ : state) {
+    const T* cache = caches[next].data();
+    if constexpr (kValues && std::is_same_v<T, float>) k.gemvt_f32(cache, kKvWidth, scores.data(), keys, out.data(), kHead);
+    if constexpr (kValues && !std::is_same_v<T, float>) k.gemvt_f16(cache, kKvWidth, scores.data(), keys, out.data(), kHead);
+    if constexpr (!kValues && std::is_same_v<T, float>) k.gemv_f32(cache, kKvWidth, q.data(), kHead, scores.data(), 0, keys);
+    if constexpr (!kValues && !std::is_same_v<T, float>) k.gemv_f16(cache, kKvWidth, q.data(), kHead, scores.data(), 0, keys);
+    benchmark::DoNotOptimize(kValues ? out.data() : scores.data());
+    next = (next + 1) % caches.size();
+  }
+  state.SetBytesProcessed(state.iterations() * keys * kHead * static_cast<int64_t>(sizeof(T)));
+}
+
+void BM_ScoresF32(benchmark::State& state, Isa isa) { BM_Attention<float, false>(state, isa); }
+void BM_ScoresF16(benchmark::State& state, Isa isa) { BM_Attention<uint16_t, false>(state, isa); }
+void BM_ValuesF32(benchmark::State& state, Isa isa) { BM_Attention<float, true>(state, isa); }
+void BM_ValuesF16(benchmark::State& state, Isa isa) { BM_Attention<uint16_t, true>(state, isa); }
+
 BENCHMARK_CAPTURE(BM_GemvF32, scalar, Isa::kScalar);
 BENCHMARK_CAPTURE(BM_GemvF32, avx2, Isa::kAvx2);
 BENCHMARK_CAPTURE(BM_GemvF32, avx512, Isa::kAvx512);
@@ -83,6 +130,15 @@ BENCHMARK_CAPTURE(BM_GemmU8I8, avx512, Isa::kAvx512)->Args({1, 1})->Args({8, 1})
 BENCHMARK_CAPTURE(BM_GemmI8T2, scalar, Isa::kScalar)->Args({1, 1});
 BENCHMARK_CAPTURE(BM_GemmI8T2, avx2, Isa::kAvx2)->Args({1, 1})->Args({8, 1})->Args({1, kDram});
 BENCHMARK_CAPTURE(BM_GemmI8T2, avx512, Isa::kAvx512)->Args({1, 1})->Args({8, 1})->Args({1, kDram});
+#define ELASTIQ_ATTENTION_BENCHMARKS(isa, Isa)                                                          \
+  BENCHMARK_CAPTURE(BM_ScoresF32, isa, Isa)->Args({128, 1})->Args({2048, 30});                    \
+  BENCHMARK_CAPTURE(BM_ScoresF16, isa, Isa)->Args({128, 1})->Args({2048, 30});                    \
+  BENCHMARK_CAPTURE(BM_ValuesF32, isa, Isa)->Args({128, 1})->Args({2048, 30});                    \
+  BENCHMARK_CAPTURE(BM_ValuesF16, isa, Isa)->Args({128, 1})->Args({2048, 30});
+ELASTIQ_ATTENTION_BENCHMARKS(scalar, Isa::kScalar)
+ELASTIQ_ATTENTION_BENCHMARKS(avx2, Isa::kAvx2)
+ELASTIQ_ATTENTION_BENCHMARKS(avx512, Isa::kAvx512)
+#undef ELASTIQ_ATTENTION_BENCHMARKS
 
 }  // namespace
 }  // namespace elastiq

@@ -13,13 +13,14 @@
 #include "src/text/special_tokens.h"
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
+#include "tools/runtime_options.h"
 #include "tools/training_options.h"
 
 namespace elastiq {
 namespace {
 
 struct RunOptions {
-  std::string palette, subnet, prompt, prompt_ids, format = "fp32", budget, switch_at;
+  std::string palette, subnet, prompt, prompt_ids, format = "fp32", kv_cache = kGenerationKvCache, budget, switch_at;
   double fraction = kDefaultMemoryFraction;
   int max_tokens = 64, threads = 0, context = 0, prefill_chunk = 64, token_delay_ms = 0;
   bool watch = false;
@@ -79,10 +80,12 @@ int RunRun(const Args& args) {
       ("switch-up-hold", po::value(&o.watch_options.up_hold_tokens)->default_value(o.watch_options.up_hold_tokens), "switch up no sooner than this many tokens after the last switch")
       ("switch-at", po::value(&o.switch_at), "scripted switches for measurements and demos: AFTER_TOKENS:ENTRY,... e.g. 16:p25,48:maxnet")
       ("token-delay-ms", po::value(&o.token_delay_ms)->default_value(0), "sleep after each token (demos and tests: time to change a memory limit mid-run)");
+  AddKvCacheOption(d, o.kv_cache);
   AddSamplerOptions(d, o.sampler);
   po::variables_map vm;
   if (!ParseCommandLine("elastiq run --palette FILE.h5 [--subnet NAME | --memory-budget auto|SIZE [--watch-memory]] --prompt TEXT [--max-tokens N]", d, args, vm)) return 0;
   const WeightFormat format = ParseWeightFormat(o.format);
+  const KvCacheFormat kv_cache = ParseKvCacheFormat(o.kv_cache);
   ValidateSamplerOptions(o.sampler);
   if (o.max_tokens <= 0) throw UserError("--max-tokens must be positive");
   if (o.token_delay_ms < 0) throw UserError("--token-delay-ms must not be negative");
@@ -94,7 +97,8 @@ int RunRun(const Args& args) {
   }
   o.watch_options.fraction = o.fraction;
   auto store = WeightStore::Open(o.palette);
-  Session session(*store, {.format = format, .threads = o.threads, .context = o.context, .prefill_chunk = o.prefill_chunk});
+  Session session(*store, {.format = format, .kv_cache = kv_cache, .threads = o.threads, .context = o.context,
+                           .prefill_chunk = o.prefill_chunk});
 
   // The prompt, as text through the file's tokenizer or as ids.
   std::vector<int> ids;
@@ -157,8 +161,9 @@ int RunRun(const Args& args) {
   callbacks.on_switch = LogSwitch;
   const GenerateResult g = Generate(session, sampler, o.max_tokens, advisors, callbacks);
   std::cout << "\n";
-  std::fprintf(stderr, "[%s %s, %s, %d threads] prompt %zu tokens in %.1f ms; %d tokens at %.1f tokens/s; %d switches; VmRSS %s (%s before the first entry; predicted footprint %s)\n",
-               session.current_entry().name.c_str(), o.format.c_str(), session.engine().isa_name(), session.engine().threads(),
+  std::fprintf(stderr, "[%s %s, KV cache %s, %s, %d threads] prompt %zu tokens in %.1f ms; %d tokens at %.1f tokens/s; %d switches; VmRSS %s (%s before the first entry; predicted footprint %s)\n",
+               session.current_entry().name.c_str(), o.format.c_str(), o.kv_cache.c_str(), session.engine().isa_name(),
+               session.engine().threads(),
                ids.size(), prefill_ms, g.generated, g.generated / std::max(g.seconds, 1e-9), g.switches,
                FormatBytes(ReadProcessRss()).c_str(), FormatBytes(rss_before_model).c_str(),
                FormatBytes(session.current_entry().footprint.total()).c_str());

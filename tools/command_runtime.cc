@@ -18,6 +18,7 @@
 #include "src/runtime/engine.h"
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
+#include "tools/runtime_options.h"
 #include "tools/training_options.h"
 
 namespace elastiq {
@@ -127,7 +128,7 @@ int RunQuantize(const Args& args) {
 
 int RunBench(const Args& args) {
   DecodeBenchOptions o;
-  std::string format = "fp32";
+  std::string format = "fp32", kv_cache = kGenerationKvCache;
   bool json = false, no_torch = false;
   po::options_description d("bench options");
   AddDecodeBenchOptions(d, o);
@@ -135,14 +136,17 @@ int RunBench(const Args& args) {
       ("format", po::value(&format)->default_value(format), "fp32 | w8a8 | ternary")
       ("no-torch", po::bool_switch(&no_torch), "skip the LibTorch fp32 run of the same subnet (run by default where elastiq-train is built)")
       ("json", po::bool_switch(&json), "print one JSON object");
+  AddKvCacheOption(d, kv_cache);
   po::variables_map vm;
   if (!ParseCommandLine("elastiq bench --palette FILE.h5 [--subnet NAME] [--format F] [--threads N] [--json]", d, args, vm)) return 0;
   const WeightFormat weight_format = ParseWeightFormat(format);
+  const KvCacheFormat kv_cache_format = ParseKvCacheFormat(kv_cache);
   CheckDecodeBenchOptions(o);
   auto store = WeightStore::Open(o.palette);
   const PaletteEntry& entry = store->file().EntryOrLargest(o.subnet);
   if (store->config().is_encoder()) throw UserError(o.palette + ": bench measures decoders; this is an encoder");
-  Engine engine(*store, entry.spec, {.threads = o.threads, .context = o.prompt_tokens + o.decode_tokens, .format = weight_format});
+  Engine engine(*store, entry.spec, {.threads = o.threads, .context = o.prompt_tokens + o.decode_tokens, .format = weight_format,
+                                     .kv_cache = kv_cache_format});
   std::mt19937 rng(1);
   std::vector<int> prompt(static_cast<size_t>(o.prompt_tokens));
   for (int& t : prompt) t = 4 + static_cast<int>(rng() % static_cast<unsigned>(store->config().vocab_size - 4));
@@ -166,7 +170,8 @@ int RunBench(const Args& args) {
   const double bandwidth = MeasureReadBandwidth(pool);
   const double decode_median = Median(decode);
   const double bytes_per_token = static_cast<double>(engine.weight_bytes_per_token());
-  nlohmann::json out = {{"palette", o.palette}, {"subnet", entry.spec.name}, {"format", format},
+  nlohmann::json out = {{"palette", o.palette}, {"subnet", entry.spec.name}, {"format", format}, {"kv_cache", kv_cache},
+                        {"kv_cache_bytes", engine.kv_cache_bytes()},
                         {"isa", engine.isa_name()}, {"threads", pool.size()},
                         {"params", CountParams(store->config(), entry.spec).total()},
                         {"prefill_tokens_per_s", Median(prefill)}, {"decode_tokens_per_s", decode_median},
@@ -185,10 +190,12 @@ int RunBench(const Args& args) {
     std::cout << out.dump() << "\n";
     return 0;
   }
-  std::printf("%s [%s, %s, %s, %d threads], %lld parameters\n", o.palette.c_str(), entry.spec.name.c_str(), format.c_str(),
-              engine.isa_name(), pool.size(), static_cast<long long>(out["params"].get<int64_t>()));
+  std::printf("%s [%s, %s, KV cache %s, %s, %d threads], %lld parameters\n", o.palette.c_str(), entry.spec.name.c_str(),
+              format.c_str(), kv_cache.c_str(), engine.isa_name(), pool.size(),
+              static_cast<long long>(out["params"].get<int64_t>()));
   std::printf("  prefill %d tokens: %.1f tokens/s (median of %d)\n", o.prompt_tokens, Median(prefill), o.repeats);
   std::printf("  decode: %.1f tokens/s, %.3f ms/token (median of %d x %d)\n", decode_median, 1e3 / decode_median, o.repeats, o.decode_tokens);
+  std::printf("  KV cache for %d tokens: %.2f MB\n", o.prompt_tokens + o.decode_tokens, engine.kv_cache_bytes() / 1e6);
   std::printf("  weights read per token: %.2f MB; memory bandwidth (measured now): %.2f GB/s\n", bytes_per_token / 1e6, bandwidth / 1e9);
   std::printf("  bandwidth roofline: %.1f tokens/s; reached %.0f%%\n", bandwidth / bytes_per_token,
               100.0 * decode_median * bytes_per_token / bandwidth);

@@ -17,6 +17,7 @@
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
 #include "tools/eval_report.h"
+#include "tools/runtime_options.h"
 #include "tools/training_options.h"
 
 namespace elastiq {
@@ -38,13 +39,15 @@ void CheckDataMatchesModel(const DataDir& dir, const ModelConfig& config, const 
   }
 }
 
-int EvaluateWithRuntime(const EvalOptions& o, const std::string& eval_ids, const std::string& train_ids) {
+int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std::string& eval_ids,
+                        const std::string& train_ids) {
   auto store = WeightStore::Open(o.model);
   const PaletteEntry entry{ResolveSubnet(store->file(), o.shape_from, o.subnet)};
   const ModelConfig& c = store->config();
-  Engine engine(*store, entry.spec, {.threads = o.threads, .format = ParseWeightFormat(o.format)});
+  Engine engine(*store, entry.spec, {.threads = o.threads, .format = ParseWeightFormat(o.format), .kv_cache = kv_cache});
   nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
-                        {"format", o.format}, {"params", CountParams(c, entry.spec).total()}};
+                        {"format", o.format}, {"kv_cache", KvCacheFormatName(kv_cache)},
+                        {"params", CountParams(c, entry.spec).total()}};
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(eval_ids), train = ReadLabelledTokens(train_ids);
     RuntimeEvalResult r = EvaluateClassifierWithEngine(engine, eval, o.max_tokens);
@@ -122,11 +125,17 @@ int RunPaletteFrontEnd(const Args& args) {
 
 int RunEvalFrontEnd(const Args& args) {
   EvalOptions o;
+  std::string kv_cache = "f32";  // the reference measurement; the LibTorch helper does not take the flag
   po::options_description d("eval options");
   AddEvalOptions(d, o);
+  AddKvCacheOption(d, kv_cache);
   po::variables_map vm;
   if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
   if (o.engine != "torch" && o.engine != "runtime") throw UserError("--engine must be torch or runtime, got \"" + o.engine + "\"");
+  const KvCacheFormat kv_cache_format = ParseKvCacheFormat(kv_cache);
+  if (o.engine == "torch" && !vm["kv-cache"].defaulted()) {
+    throw UserError("--kv-cache is for --engine runtime (LibTorch evaluates whole windows without a KV cache)");
+  }
   CheckSplitName(o.split);
   ParseWeightFormat(o.format);
   const ModelFile model = ModelFile::Open(o.model);
@@ -137,7 +146,7 @@ int RunEvalFrontEnd(const Args& args) {
   const std::string eval_ids = EnsureTokenized(dir, tokenizer, o.split);
   const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
   if (o.engine == "torch") return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
-  return EvaluateWithRuntime(o, eval_ids, train_ids);
+  return EvaluateWithRuntime(o, kv_cache_format, eval_ids, train_ids);
 }
 
 int RunQatFrontEnd(const QatOptions& o, const Args& args) {

@@ -19,6 +19,7 @@ CpuFeatures Detect() {
   if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
   const bool osxsave = c & (1u << 27);
   const bool fma = c & (1u << 12);
+  const bool f16c = c & (1u << 29);
   if (!osxsave) return f;
   unsigned xcr0_lo, xcr0_hi;
   __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
@@ -27,6 +28,7 @@ CpuFeatures Detect() {
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
   f.avx2 = os_avx && (b & (1u << 5));
   f.fma = os_avx && fma;
+  f.f16c = os_avx && f16c;
   f.avx512f = os_avx512 && (b & (1u << 16));
   f.avx512bw = os_avx512 && (b & (1u << 30));
   f.avx512vnni = os_avx512 && (c & (1u << 11));

@@ -7,6 +7,7 @@ namespace elastiq {
 struct CpuFeatures {
   bool avx2 = false;
   bool fma = false;
+  bool f16c = false;  // fp16 <-> fp32 conversions (vcvtph2ps / vcvtps2ph)
   bool avx512f = false;
   bool avx512bw = false;
   bool avx512vnni = false;

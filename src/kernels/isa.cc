@@ -22,7 +22,7 @@ bool IsaSupported(Isa isa) {
   const CpuFeatures& f = GetCpuFeatures();
   switch (isa) {
     case Isa::kScalar: return true;
-    case Isa::kAvx2: return f.avx2 && f.fma;
+    case Isa::kAvx2: return f.avx2 && f.fma && f.f16c;  // F16C: the fp16 KV-cache kernels
     case Isa::kAvx512: return f.avx512f && f.avx512bw && f.avx512vnni;
     case Isa::kNeon: return f.neon_dotprod;
   }

@@ -6,7 +6,8 @@
 
 namespace elastiq {
 
-enum class Isa { kScalar, kAvx2, kAvx512, kNeon };  // kNeon: Armv8.2 NEON with dotprod
+// kAvx2: AVX2 + FMA + F16C; kAvx512: F + BW + VNNI; kNeon: Armv8.2 NEON with dotprod.
+enum class Isa { kScalar, kAvx2, kAvx512, kNeon };
 
 const char* IsaName(Isa isa);
 bool IsaSupported(Isa isa);  // by this CPU and OS

@@ -85,9 +85,7 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
   rope_cos_.reserve(static_cast<size_t>(context_ * hd / 2));
   rope_sin_.reserve(rope_cos_.capacity());
   const size_t virtual_layers = layers_.size() * static_cast<size_t>(config_.repeat);
-  kv_floats_ = static_cast<int64_t>(virtual_layers) * context_ * kv_width_;
-  k_cache_.reset(new float[static_cast<size_t>(kv_floats_)]);
-  v_cache_.reset(new float[static_cast<size_t>(kv_floats_)]);
+  kv_ = KvCache(options.kv_cache, static_cast<int64_t>(virtual_layers), context_, kv_width_);
   scores_.resize(static_cast<size_t>(pool_->size()) * static_cast<size_t>(context_));
 }
 
@@ -174,10 +172,10 @@ int64_t Engine::weight_bytes_per_token() const {
 }
 
 int64_t Engine::state_bytes() const {
-  const size_t floats = static_cast<size_t>(2 * kv_floats_) + x_.capacity() + h_.capacity() + q_.capacity() +
+  const size_t floats = x_.capacity() + h_.capacity() + q_.capacity() +
                         k_.capacity() + v_.capacity() + attn_.capacity() + gate_.capacity() + up_.capacity() +
                         logits_.capacity() + scores_.size() + rope_cos_.size() + rope_sin_.size();
-  return static_cast<int64_t>(floats * sizeof(float));
+  return kv_.bytes() + static_cast<int64_t>(floats * sizeof(float));
 }
 
 std::span<const float> Engine::Feed(std::span<const int> tokens, bool all_logits) {
@@ -241,17 +239,14 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
       RmsNormRows(x_.data(), L.attn_norm, T, d_, config_.norm_eps, h_.data());
       const LinearOutput qkv[] = {{&L.wq, q_.data()}, {&L.wk, k_.data()}, {&L.wv, v_.data()}};
       ApplyLinears(ctx_, qkv, h_.data(), T);
-      float* k_cache = k_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
-      float* v_cache = v_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
       for (int64_t t = 0; t < T; ++t) {
         const int64_t pos = position_ + t;
         const float* cos = rope_cos_.data() + pos * half;
         const float* sin = rope_sin_.data() + pos * half;
         ApplyRope(q_.data() + t * q_width_, spec_.n_heads(config_), hd, cos, sin);
         ApplyRope(k_.data() + t * kv_width_, spec_.n_kv_heads, hd, cos, sin);
-        std::copy_n(k_.data() + t * kv_width_, kv_width_, k_cache + pos * kv_width_);
-        std::copy_n(v_.data() + t * kv_width_, kv_width_, v_cache + pos * kv_width_);
       }
+      kv_.Store(ctx_.kernels, virtual_layer, position_, T, k_.data(), v_.data());
       Attention(virtual_layer, T, causal);
       ApplyLinear(ctx_, L.wo, attn_.data(), T, h_.data());
       for (int64_t j = 0; j < T * d_; ++j) x_[static_cast<size_t>(j)] += h_[static_cast<size_t>(j)];
@@ -271,8 +266,6 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
 
 void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
   const int64_t hd = config_.head_dim(), H = spec_.n_heads(config_), G = config_.group_size();
-  const float* k_cache = k_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
-  const float* v_cache = v_cache_.get() + static_cast<size_t>(virtual_layer) * static_cast<size_t>(context_ * kv_width_);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t keys_total = position_ + T;
   pool_->RunOnAll([&](int thread) {
@@ -281,8 +274,7 @@ void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
       const int64_t t = item / H, h = item % H, g = h / G;
       const float* q = q_.data() + t * q_width_ + h * hd;
       const int64_t keys = causal ? position_ + t + 1 : keys_total;
-      // Scores: the keys are rows of the cache (row stride kv_width), so q . k_j is the GEMV kernel.
-      ctx_.kernels.gemv_f32(k_cache + g * hd, kv_width_, q, hd, scores, 0, keys);
+      kv_.Scores(ctx_.kernels, virtual_layer, g * hd, q, hd, keys, scores);
       float max_score = -INFINITY;
       for (int64_t j = 0; j < keys; ++j) {
         scores[j] *= scale;
@@ -293,23 +285,12 @@ void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
         scores[j] = std::exp(scores[j] - max_score);
         sum += scores[j];
       }
-      // out = sum_j p_j v_j, four values at a time (one pass over out per four keys).
+      const float inv_sum = 1.0f / sum;
+      for (int64_t j = 0; j < keys; ++j) scores[j] *= inv_sum;  // p_j
+      // out = sum_j p_j v_j
       float* out = attn_.data() + t * q_width_ + h * hd;
       std::fill_n(out, hd, 0.0f);
-      const float inv_sum = 1.0f / sum;
-      const float* v = v_cache + g * hd;
-      int64_t j = 0;
-      for (; j + 4 <= keys; j += 4) {
-        const float p0 = scores[j] * inv_sum, p1 = scores[j + 1] * inv_sum, p2 = scores[j + 2] * inv_sum,
-                    p3 = scores[j + 3] * inv_sum;
-        const float *v0 = v + j * kv_width_, *v1 = v0 + kv_width_, *v2 = v1 + kv_width_, *v3 = v2 + kv_width_;
-        for (int64_t i = 0; i < hd; ++i) out[i] += p0 * v0[i] + p1 * v1[i] + p2 * v2[i] + p3 * v3[i];
-      }
-      for (; j < keys; ++j) {
-        const float p = scores[j] * inv_sum;
-        const float* vj = v + j * kv_width_;
-        for (int64_t i = 0; i < hd; ++i) out[i] += p * vj[i];
-      }
+      kv_.AccumulateValues(ctx_.kernels, virtual_layer, g * hd, scores, keys, hd, out);
     }
   });
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/core/subnet_spec.h"
+#include "src/runtime/kv_cache.h"
 #include "src/runtime/linear.h"
 #include "src/runtime/weight_store.h"
 
@@ -18,6 +19,8 @@ struct EngineOptions {
   int threads = 0;  // <= 0: one per core
   int context = 0;  // KV-cache length in tokens; <= 0: the model's max_seq_len
   WeightFormat format = WeightFormat::kF32;
+  // fp32 keeps the logits equal to LibTorch's (1e-4); the CLI's run and bench default to f16.
+  KvCacheFormat kv_cache = KvCacheFormat::kF32;
   ThreadPool* pool = nullptr;  // shared pool (a Session's); nullptr: the engine makes its own
 };
 
@@ -31,6 +34,8 @@ class Engine {
   int context() const { return context_; }
   const char* isa_name() const;
   WeightFormat format() const { return format_; }
+  KvCacheFormat kv_cache_format() const { return kv_.format(); }
+  int64_t kv_cache_bytes() const { return kv_.bytes(); }  // allocated for the whole context
   int threads() const { return pool_->size(); }
   // Every stored tensor this entry reads, with the part it reads (for giving pages back).
   const std::vector<TensorUse>& tensor_uses() const { return tensor_uses_; }
@@ -73,10 +78,7 @@ class Engine {
   std::vector<TensorUse> tensor_uses_;
   std::vector<double> inv_freq_;            // (head_dim / 2,)
   std::vector<float> rope_cos_, rope_sin_;  // (positions so far, head_dim / 2), grown on demand
-  // (virtual layers, context, kv_width). Not zeroed: pages are touched as positions fill, so the
-  // cache costs memory and time in proportion to the tokens fed, and a new engine starts fast.
-  std::unique_ptr<float[]> k_cache_, v_cache_;
-  int64_t kv_floats_ = 0;
+  KvCache kv_;  // (virtual layers, context, kv_width)
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, logits_, scores_;
   int64_t scratch_tokens_ = 0;
 };

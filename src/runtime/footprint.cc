@@ -22,8 +22,8 @@ int64_t MatrixBytes(int64_t maxnet_rows, int64_t maxnet_cols, int64_t rows, int6
 
 }  // namespace
 
-Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFormat format, int context, int threads,
-                            int prefill_tokens) {
+Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFormat format, KvCacheFormat kv_cache,
+                            int context, int threads, int prefill_tokens) {
   Footprint f;
   const int64_t d = s.d_model, hd = c.head_dim(), D = c.d_model;
   const int64_t q = int64_t{s.n_heads(c)} * hd, kv = int64_t{s.n_kv_heads} * hd;
@@ -42,7 +42,7 @@ Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFor
   if (c.is_encoder()) f.weights += MatrixBytes(c.n_classes, D, c.n_classes, d, WeightFormat::kF32);
 
   const int64_t virtual_layers = static_cast<int64_t>(s.layers.size()) * c.repeat;
-  f.kv_cache = 2 * virtual_layers * context * kv * 4;
+  f.kv_cache = KvCacheBytes(kv_cache, virtual_layers, context, kv);
   const int64_t T = std::max(1, prefill_tokens);
   int64_t floats = T * (2 * d + 2 * q + 2 * kv + 2 * max_ffn);  // x, h, q, attn, k, v, gate, up
   floats += c.vocab_size;                                        // logits of the last token

@@ -1,6 +1,6 @@
 // Predicted memory of running one palette entry in one format (DESIGN.md section 6):
 // resident weight bytes (the pages of the shared copy the entry touches), KV cache for the
-// context, and the engine's scratch buffers. Selection compares this with the memory budget.
+// context (fp32 or fp16 elements), and the engine's scratch buffers. Selection compares this with the memory budget.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "src/core/model_config.h"
 #include "src/core/subnet_spec.h"
+#include "src/runtime/kv_cache.h"
 #include "src/runtime/linear.h"
 
 namespace elastiq {
@@ -20,7 +21,7 @@ struct Footprint {
 };
 
 // `prefill_tokens`: the longest batch fed at once (scratch grows with it).
-Footprint EstimateFootprint(const ModelConfig& config, const SubnetSpec& spec, WeightFormat format, int context,
-                            int threads, int prefill_tokens);
+Footprint EstimateFootprint(const ModelConfig& config, const SubnetSpec& spec, WeightFormat format,
+                            KvCacheFormat kv_cache, int context, int threads, int prefill_tokens);
 
 }  // namespace elastiq

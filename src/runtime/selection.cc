@@ -76,8 +76,8 @@ int ResolveContext(const ModelConfig& c, int context) {
   return resolved;
 }
 
-std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format, int context, int threads,
-                                     int prefill_tokens) {
+std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format, KvCacheFormat kv_cache, int context,
+                                     int threads, int prefill_tokens) {
   const ModelConfig& c = file.config();
   const std::string name = WeightFormatName(format);
   RequireWeightFormat(file, format);
@@ -85,7 +85,7 @@ std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format,
   for (const PaletteEntry& e : file.palette()) {
     if (!RunnableIn(c, e.spec, format)) continue;
     EntryChoice choice = Rank(c, e);
-    choice.footprint = EstimateFootprint(c, e.spec, format, context, threads, prefill_tokens);
+    choice.footprint = EstimateFootprint(c, e.spec, format, kv_cache, context, threads, prefill_tokens);
     ranked.push_back(choice);
   }
   if (ranked.empty()) {
@@ -118,7 +118,7 @@ Selection SelectEntry(const ModelFile& file, const SelectionRequest& r, const Me
   const int context = ResolveContext(file.config(), r.context);
   Selection s;
   s.budget = ResolveBudget(r, probe, &s.budget_reason);
-  s.ranked = RankEntries(file, r.format, context, r.threads, r.prefill_tokens > 0 ? r.prefill_tokens : context);
+  s.ranked = RankEntries(file, r.format, r.kv_cache, context, r.threads, r.prefill_tokens > 0 ? r.prefill_tokens : context);
   for (EntryChoice& e : s.ranked) e.fits = e.footprint.total() <= s.budget;
   s.chosen = BestFitting(s.ranked, s.budget);
   if (s.chosen < 0) throw NothingFits(s.ranked, s.budget, s.budget_reason, r.format, context);

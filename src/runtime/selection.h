@@ -40,6 +40,7 @@ struct SelectionRequest {
   std::string budget = "auto";  // "auto" or a size ("300M")
   double fraction = kDefaultMemoryFraction;
   WeightFormat format = WeightFormat::kF32;
+  KvCacheFormat kv_cache = KvCacheFormat::kF32;
   int context = 0;  // <= 0: the model's max_seq_len
   int threads = 1;
   int prefill_tokens = 0;  // <= 0: the context
@@ -48,8 +49,8 @@ struct SelectionRequest {
 // Every entry runnable in `format` with its quality and footprint, best quality first (`fits`
 // unset). Quantized formats need input widths that are multiples of 32 (packed panels); entries
 // that are not are left out. UserError when the file has no weights in `format` or no entry is left.
-std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format, int context, int threads,
-                                     int prefill_tokens);
+std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format, KvCacheFormat kv_cache, int context,
+                                     int threads, int prefill_tokens);
 // Index of the best entry whose footprint fits `budget`, or -1.
 int BestFitting(const std::vector<EntryChoice>& ranked, int64_t budget);
 // The UserError for a budget below every entry, naming the smallest entry and its footprint.

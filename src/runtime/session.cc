@@ -37,7 +37,8 @@ Session::Session(const WeightStore& store, const SessionOptions& options)
   if (options_.prefill_chunk <= 0) throw UserError("the prefill chunk must be at least one token");
   context_ = ResolveContext(store.config(), options.context);
   pool_ = std::make_unique<ThreadPool>(options.threads);
-  entries_ = RankEntries(store.file(), options.format, context_, pool_->size(), std::min(options_.prefill_chunk, context_));
+  entries_ = RankEntries(store.file(), options.format, options.kv_cache, context_, pool_->size(),
+                         std::min(options_.prefill_chunk, context_));
 }
 
 Session::~Session() { FinishGiveBack(); }
@@ -84,7 +85,8 @@ SwitchRecord Session::SwitchTo(int index, const std::string& reason) {
   engine_.reset();  // free the old KV cache and scratch first: the peak is the larger engine, not both
   const PaletteEntry& entry = store_.file().Entry(r.to);
   engine_ = std::make_unique<Engine>(
-      store_, entry.spec, EngineOptions{.threads = 0, .context = context_, .format = options_.format, .pool = pool_.get()});
+      store_, entry.spec,
+      EngineOptions{.threads = 0, .context = context_, .format = options_.format, .kv_cache = options_.kv_cache, .pool = pool_.get()});
   current_ = index;
   tokens_at_last_switch_ = static_cast<int>(tokens_.size());
   if (growing) {

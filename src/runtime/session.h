@@ -18,6 +18,7 @@ namespace elastiq {
 
 struct SessionOptions {
   WeightFormat format = WeightFormat::kF32;
+  KvCacheFormat kv_cache = KvCacheFormat::kF32;  // as EngineOptions
   int threads = 0;          // <= 0: one per core
   int context = 0;          // tokens; <= 0: the model's max_seq_len
   int prefill_chunk = 64;   // tokens per forward pass when feeding many (bounds the scratch)

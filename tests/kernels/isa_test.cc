@@ -1,10 +1,12 @@
 // ISA selection: ELASTIQ_ISA forces a supported ISA, and an unknown or unsupported name is a clear
-// UserError; without it the best supported ISA is picked, and only the target's ISA family exists.
+// UserError; without it the best supported ISA is picked, and only the target's ISA family exists;
+// avx2 comes with the features its kernels use.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
 
+#include "src/core/cpu_features.h"
 #include "src/core/error.h"
 #include "src/kernels/isa.h"
 
@@ -65,6 +67,13 @@ TEST_F(ForcedIsa, DefaultIsTheBestSupported) {
     EXPECT_EQ(chosen, Isa::kNeon);
   }
 #endif
+}
+
+// The avx2 kernels read fp16 KV-cache rows with F16C: the ISA is offered only where the CPU has it.
+TEST(IsaFeatures, Avx2NeedsFmaAndF16c) {
+  if (!IsaSupported(Isa::kAvx2)) GTEST_SKIP() << "avx2 not supported on this CPU";
+  EXPECT_TRUE(GetCpuFeatures().fma);
+  EXPECT_TRUE(GetCpuFeatures().f16c);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "src/core/error.h"
 #include "src/format/random_model.h"
+#include "src/runtime/engine.h"
 #include "tests/common/test_util.h"
 
 namespace elastiq {
@@ -27,8 +28,9 @@ std::string WritePalette(const testing::ScratchDir& dir) {
   return dir / "p.h5";
 }
 
-int64_t FootprintOf(const ModelFile& f, const std::string& name, WeightFormat format, int context) {
-  return EstimateFootprint(f.config(), f.Entry(name).spec, format, context, 1, context).total();
+int64_t FootprintOf(const ModelFile& f, const std::string& name, WeightFormat format, int context,
+                    KvCacheFormat kv_cache = KvCacheFormat::kF32) {
+  return EstimateFootprint(f.config(), f.Entry(name).spec, format, kv_cache, context, 1, context).total();
 }
 
 TEST(Footprint, GrowsWithTheEntryAndTheContextAndShrinksWhenQuantized) {
@@ -39,8 +41,42 @@ TEST(Footprint, GrowsWithTheEntryAndTheContextAndShrinksWhenQuantized) {
   EXPECT_LT(FootprintOf(f, "maxnet", WeightFormat::kF32, 32), FootprintOf(f, "maxnet", WeightFormat::kF32, 128));
   EXPECT_LT(FootprintOf(f, "maxnet", WeightFormat::kW8A8, 64), FootprintOf(f, "maxnet", WeightFormat::kF32, 64));
   EXPECT_LT(FootprintOf(f, "maxnet", WeightFormat::kTernary, 64), FootprintOf(f, "maxnet", WeightFormat::kW8A8, 64));
-  // KV cache: 4 layers x 2 (k, v) x 128 tokens x 2 KV heads x 32 x 4 bytes.
-  EXPECT_EQ(EstimateFootprint(f.config(), f.Entry("maxnet").spec, WeightFormat::kF32, 128, 1, 1).kv_cache, 4 * 2 * 128 * 64 * 4);
+  // KV cache: 4 layers x 2 (k, v) x 128 tokens x 2 KV heads x 32 x 4 bytes (fp32) or 2 bytes (fp16).
+  const SubnetSpec& maxnet = f.Entry("maxnet").spec;
+  const Footprint f32 = EstimateFootprint(f.config(), maxnet, WeightFormat::kF32, KvCacheFormat::kF32, 128, 1, 1);
+  const Footprint f16 = EstimateFootprint(f.config(), maxnet, WeightFormat::kF32, KvCacheFormat::kF16, 128, 1, 1);
+  EXPECT_EQ(f32.kv_cache, 4 * 2 * 128 * 64 * 4);
+  EXPECT_EQ(f16.kv_cache, 4 * 2 * 128 * 64 * 2);
+  EXPECT_EQ(f16.weights, f32.weights);
+  EXPECT_EQ(f16.scratch, f32.scratch);
+}
+
+TEST(Footprint, MatchesWhatTheEngineAllocatesForTheKvCache) {
+  testing::ScratchDir dir;
+  auto store = WeightStore::Open(WritePalette(dir));
+  for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) {
+    for (const char* name : {"small", "maxnet"}) {
+      const SubnetSpec& spec = store->file().Entry(name).spec;
+      Engine engine(*store, spec, {.threads = 1, .context = 96, .kv_cache = kv});
+      EXPECT_EQ(engine.kv_cache_bytes(),
+                EstimateFootprint(store->config(), spec, WeightFormat::kF32, kv, 96, 1, 1).kv_cache)
+          << name << " " << KvCacheFormatName(kv);
+      EXPECT_EQ(engine.kv_cache_format(), kv);
+    }
+  }
+}
+
+// A budget between an entry's fp16-cache and fp32-cache footprints: the smaller cache lets it fit.
+TEST(Selection, CountsTheFp16CacheAsSmaller) {
+  testing::ScratchDir dir;
+  ModelFile f = ModelFile::Open(WritePalette(dir));
+  const int64_t medium_f16 = FootprintOf(f, "medium", WeightFormat::kF32, 128, KvCacheFormat::kF16);
+  const int64_t medium_f32 = FootprintOf(f, "medium", WeightFormat::kF32, 128);
+  ASSERT_LT(medium_f16, medium_f32);
+  MemoryProbe probe;
+  const std::string budget = std::to_string(medium_f16);
+  EXPECT_EQ(SelectEntry(f, {.budget = budget, .kv_cache = KvCacheFormat::kF16}, probe).choice().name, "medium");
+  EXPECT_EQ(SelectEntry(f, {.budget = budget}, probe).choice().name, "small");
 }
 
 TEST(Selection, PolicyTable) {

@@ -220,8 +220,33 @@ TEST(CliRuntime, InitRunBenchEval) {
   j = nlohmann::json::parse(r.out);
   // Random weights (N(0, 0.02)) predict close to uniform: perplexity near the vocabulary size.
   EXPECT_NEAR(j["perplexity"].get<double>(), 400.0, 40.0);
+  EXPECT_EQ(j["kv_cache"], "f32");  // eval's reference default
+  r = RunCommand(Elastiq("eval --engine runtime --json --kv-cache f16 --model " + (dir / "m.h5") + " --data " + (dir / "data")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j16 = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j16["kv_cache"], "f16");
+  EXPECT_NE(j16["loss"], j["loss"]);
+  EXPECT_NEAR(j16["loss"].get<double>(), j["loss"].get<double>(), 1e-3 * j["loss"].get<double>());
+  // run and bench: fp16 cache by default, half the bytes of f32.
+  r = RunCommand(Elastiq("run --palette " + (dir / "m.h5") + " --prompt-ids 1,5 --max-tokens 3 --temperature 0"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("KV cache f16"), std::string::npos) << r.err;
+  std::map<std::string, int64_t> kv_bytes;
+  for (const char* kv : {"f32", "f16"}) {
+    r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") + " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json --no-torch --kv-cache " + kv));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["kv_cache"], kv);
+    kv_bytes[kv] = j["kv_cache_bytes"].get<int64_t>();
+  }
+  EXPECT_EQ(kv_bytes["f32"], 2 * kv_bytes["f16"]);
+  EXPECT_EQ(kv_bytes["f16"], 2 * 4 * 16 * 16 * 2);  // (k, v) x 4 virtual layers x 16 tokens x (2 KV heads x 8) x 2 bytes
   // Bad input.
   ExpectUserError("run --palette " + (dir / "m.h5") + " --format int4", "--format must be fp32, w8a8 or ternary");
+  ExpectUserError("run --palette " + (dir / "m.h5") + " --kv-cache f8", "--kv-cache must be f32 or f16, got \"f8\"");
+  ExpectUserError("bench --palette " + (dir / "m.h5") + " --kv-cache half", "--kv-cache must be f32 or f16");
+  ExpectUserError("eval --engine runtime --kv-cache 16 --model " + (dir / "m.h5") + " --data " + (dir / "data"), "--kv-cache must be f32 or f16");
+  ExpectUserError("eval --engine torch --kv-cache f16 --model " + (dir / "m.h5") + " --data " + (dir / "data"), "--kv-cache is for --engine runtime");
   ExpectUserError("run --palette " + (dir / "m.h5") + " --subnet nope", "no palette entry \"nope\"");
   ExpectUserError("run --palette " + (dir / "m.h5") + " --context 1000", "longer than the model supports");
   ExpectUserError("init --config " + (dir / "tiny.json") + " --out " + (dir / "x.h5"), "pass --random");

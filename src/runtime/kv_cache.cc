@@ -1,0 +1,67 @@
+// KV cache storage and the two attention reads over it (scores, weighted values), fp32 or fp16,
+// each one kernel call per head (src/kernels/kernels.h).
+#include "src/runtime/kv_cache.h"
+
+#include <algorithm>
+
+#include "src/core/error.h"
+
+namespace elastiq {
+
+const char* KvCacheFormatName(KvCacheFormat f) { return f == KvCacheFormat::kF16 ? "f16" : "f32"; }
+
+KvCacheFormat ParseKvCacheFormat(const std::string& name) {
+  for (KvCacheFormat f : {KvCacheFormat::kF32, KvCacheFormat::kF16}) {
+    if (name == KvCacheFormatName(f)) return f;
+  }
+  throw UserError("--kv-cache must be f32 or f16, got \"" + name + "\"");
+}
+
+int64_t KvCacheElementBytes(KvCacheFormat f) { return f == KvCacheFormat::kF16 ? 2 : 4; }
+
+int64_t KvCacheBytes(KvCacheFormat f, int64_t virtual_layers, int64_t context, int64_t width) {
+  return 2 * virtual_layers * context * width * KvCacheElementBytes(f);
+}
+
+KvCache::KvCache(KvCacheFormat format, int64_t virtual_layers, int64_t context, int64_t width)
+    : format_(format), layers_(virtual_layers), context_(context), width_(width) {
+  const size_t bytes = static_cast<size_t>(KvCacheBytes(format, virtual_layers, context, width) / 2);
+  k_.reset(new std::byte[bytes]);
+  v_.reset(new std::byte[bytes]);
+}
+
+void KvCache::Store(const KernelTable& kernels, int layer, int64_t pos, int64_t tokens, const float* k, const float* v) {
+  ELASTIQ_ASSERT(layer >= 0 && layer < layers_ && pos >= 0 && pos + tokens <= context_, "KV cache position out of range");
+  const int64_t offset = Offset(layer, pos, 0), n = tokens * width_;
+  if (format_ == KvCacheFormat::kF16) {
+    kernels.cvt_f32f16(k, n, Elements<uint16_t>(k_) + offset);
+    kernels.cvt_f32f16(v, n, Elements<uint16_t>(v_) + offset);
+  } else {
+    std::copy_n(k, n, Elements<float>(k_) + offset);
+    std::copy_n(v, n, Elements<float>(v_) + offset);
+  }
+}
+
+// The keys are rows of the cache (row stride width), so q . k_j is the GEMV kernel.
+void KvCache::Scores(const KernelTable& kernels, int layer, int64_t col, const float* q, int64_t n, int64_t keys,
+                     float* scores) const {
+  const int64_t offset = Offset(layer, 0, col);
+  if (format_ == KvCacheFormat::kF16) {
+    kernels.gemv_f16(Elements<uint16_t>(k_) + offset, width_, q, n, scores, 0, keys);
+  } else {
+    kernels.gemv_f32(Elements<float>(k_) + offset, width_, q, n, scores, 0, keys);
+  }
+}
+
+// sum_j p_j v_j is the transposed GEMV over the value rows.
+void KvCache::AccumulateValues(const KernelTable& kernels, int layer, int64_t col, const float* p, int64_t keys,
+                               int64_t n, float* out) const {
+  const int64_t offset = Offset(layer, 0, col);
+  if (format_ == KvCacheFormat::kF16) {
+    kernels.gemvt_f16(Elements<uint16_t>(v_) + offset, width_, p, keys, out, n);
+  } else {
+    kernels.gemvt_f32(Elements<float>(v_) + offset, width_, p, keys, out, n);
+  }
+}
+
+}  // namespace elastiq
