@@ -78,7 +78,7 @@ void LowRankAdaptersImpl::Save(H5File& file, const std::string& group) const {
   char alpha[32];
   std::snprintf(alpha, sizeof alpha, "%.17g", options_.alpha);
   file.SetAttr(group, "alpha", std::string(alpha));  // decimal text: H5File attributes are strings or integers
-  for (const auto& p : named_parameters()) WriteTensor(file, group + "/" + p.key(), p.value());
+  WriteParameters(file, group, *this);
 }
 
 void LowRankAdaptersImpl::Load(const H5File& file, const std::string& group) {
@@ -92,8 +92,7 @@ void LowRankAdaptersImpl::Load(const H5File& file, const std::string& group) {
     throw UserError(file.name() + ": " + group + " holds adapters with alpha " + file.GetStringAttr(group, "alpha") +
                     "; use the same --lora-alpha");
   }
-  torch::NoGradGuard no_grad;
-  for (auto& p : named_parameters()) p.value().copy_(ReadTensor(file, group + "/" + p.key(), p.value().sizes()));
+  ReadParameters(file, group, *this);
 }
 
 void FreezeModel(SuperTransformer& model) {

@@ -137,7 +137,7 @@ void WriteSupernet(const MlfsOptions& o, const ModelConfig& config, const std::s
   torch::NoGradGuard no_grad;
   // /weights: merged W0 + (alpha / r) B A, so every reader of plain weights runs the trained supernet.
   const SubnetSpec maxnet = MaxnetSpec(config);
-  for (auto& p : s.model->named_parameters()) WriteTensor(h5, "/train_state/base/" + p.key(), p.value());
+  WriteParameters(h5, "/train_state/base", *s.model);
   for (auto& p : s.model->named_parameters()) {
     torch::Tensor merged = p.value();
     for (int l = 0; l < config.n_layers; ++l) {
@@ -154,9 +154,7 @@ void WriteSupernet(const MlfsOptions& o, const ModelConfig& config, const std::s
   h5.SetAttr("/", "subnet_space", SubnetSpaceToJson(space));
   s.adapters->Save(h5, "/adapters");
   for (size_t l = 0; l < s.projections.size(); ++l) WriteTensor(h5, "/train_state/feature_proj/" + std::to_string(l), s.projections[l]);
-  if (s.frozen_teacher) {
-    for (auto& p : s.frozen_teacher->named_parameters()) WriteTensor(h5, "/train_state/teacher/" + p.key(), p.value());
-  }
+  if (s.frozen_teacher) WriteParameters(h5, "/train_state/teacher", *s.frozen_teacher);
   s.optimizer->Save(h5, "/train_state/adamw");
   const int64_t width = std::max(1, o.subnets_per_step), steps = static_cast<int64_t>(history.size()) / width;
   h5.SetAttr("/train_state", "step", steps);
@@ -186,15 +184,9 @@ std::vector<float> ResumeState(const MlfsOptions& o, const ModelConfig& config, 
     s.StartTrainingBase();
     s.RebuildOptimizer(o);
   }
+  ReadParameters(file.h5(), "/train_state/base", *s.model);
+  if (base_trains) ReadParameters(file.h5(), "/train_state/teacher", *s.frozen_teacher);
   torch::NoGradGuard no_grad;
-  for (auto& p : s.model->named_parameters()) {
-    p.value().copy_(ReadTensor(file.h5(), "/train_state/base/" + p.key(), p.value().sizes()));
-  }
-  if (base_trains) {
-    for (auto& p : s.frozen_teacher->named_parameters()) {
-      p.value().copy_(ReadTensor(file.h5(), "/train_state/teacher/" + p.key(), p.value().sizes()));
-    }
-  }
   s.adapters->Load(file.h5(), "/adapters");
   for (size_t l = 0; l < s.projections.size(); ++l) {
     s.projections[l].copy_(ReadTensor(file.h5(), "/train_state/feature_proj/" + std::to_string(l), s.projections[l].sizes()));

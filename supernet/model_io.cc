@@ -18,12 +18,16 @@ torch::Tensor ReadTensor(const H5File& file, const std::string& name, at::IntArr
   return t;
 }
 
-void LoadWeightsInto(SuperTransformer& model, const ModelFile& file) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : model->named_parameters()) {
-    p.value().copy_(ReadTensor(file.h5(), "/weights/" + p.key(), p.value().sizes()));
-  }
+void WriteParameters(H5File& file, const std::string& group, const torch::nn::Module& module) {
+  for (const auto& p : module.named_parameters()) WriteTensor(file, group + "/" + p.key(), p.value());
 }
+
+void ReadParameters(const H5File& file, const std::string& group, torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.named_parameters()) p.value().copy_(ReadTensor(file, group + "/" + p.key(), p.value().sizes()));
+}
+
+void LoadWeightsInto(SuperTransformer& model, const ModelFile& file) { ReadParameters(file.h5(), "/weights", *model); }
 
 SuperTransformer LoadSuperTransformer(const ModelFile& file) {
   SuperTransformer model(file.config());
@@ -31,8 +35,6 @@ SuperTransformer LoadSuperTransformer(const ModelFile& file) {
   return model;
 }
 
-void WriteWeights(SuperTransformer& model, ModelFileWriter& writer) {
-  for (auto& p : model->named_parameters()) WriteTensor(writer.h5(), "/weights/" + p.key(), p.value());
-}
+void WriteWeights(SuperTransformer& model, ModelFileWriter& writer) { WriteParameters(writer.h5(), "/weights", *model); }
 
 }  // namespace elastiq

@@ -16,5 +16,8 @@ void WriteWeights(SuperTransformer& model, ModelFileWriter& writer);
 // Tensor <-> dataset helpers for other state (optimizer moments, adapters).
 void WriteTensor(H5File& file, const std::string& name, const torch::Tensor& t);
 torch::Tensor ReadTensor(const H5File& file, const std::string& name, at::IntArrayRef expected_shape);
+// Every parameter of `module` to <group>/<name>, and back into it (each shape checked).
+void WriteParameters(H5File& file, const std::string& group, const torch::nn::Module& module);
+void ReadParameters(const H5File& file, const std::string& group, torch::nn::Module& module);
 
 }  // namespace elastiq
