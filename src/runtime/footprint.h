@@ -1,6 +1,7 @@
 // Predicted memory of running one palette entry in one format (DESIGN.md section 6):
 // resident weight bytes (the pages of the shared copy the entry touches), KV cache for the
-// context (fp32 or fp16 elements), and the engine's scratch buffers. Selection compares this with the memory budget.
+// context (fp32 or fp16 elements), and the engine's scratch buffers. Selection compares this with
+// the memory budget.
 #pragma once
 
 #include <cstdint>
