@@ -4,7 +4,7 @@
 # teacher while the same shape trained from scratch reaches it (issue 4)? Evaluates the supernet at the study
 # palette's shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime, into R/evals.jsonl, runs
 # its own palette search, then trains p67 from this supernet's slice for the study's sliced-init steps (1/3 of the
-# from-scratch run's). Resumes (`--resume`) if killed.
+# from-scratch run's) and evaluates it the same way. Resumes (`--resume`) if killed.
 # Usage: experiments/mlfs_train_base.sh [OUT_DIR]   (needs runs/quickstart and runs/mlfs-converged from mlfs_study.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +32,5 @@ if [ ! -e "$R/sliced-p67.done" ]; then
     --out "$R/sliced-p67.h5" "${extra[@]}" >>"$R/sliced-p67.log" 2>&1
   touch "$R/sliced-p67.done"
 fi
+grep -q '"tag": "sliced-p67"' "$R/evals.jsonl" || echo "{\"tag\": \"sliced-p67\", \"result\": $($E eval --json --engine runtime \
+  --max-tokens 65536 --model "$R/sliced-p67.h5" --data $Q/data)}" >>"$R/evals.jsonl"
