@@ -5,17 +5,19 @@
 # palette's shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime, into R/evals.jsonl, runs
 # its own palette search, then trains p67 from this supernet's slice for the study's sliced-init steps (1/3 of the
 # from-scratch run's) and evaluates it the same way. Resumes (`--resume`) if killed.
-# Usage: experiments/mlfs_train_base.sh [OUT_DIR]   (needs runs/quickstart and runs/mlfs-converged from mlfs_study.sh)
+# Usage: [STAGE1=N STAGE2=N LR=X] experiments/mlfs_train_base.sh [OUT_DIR]   (needs runs/quickstart and
+#        runs/mlfs-converged from mlfs_study.sh; defaults: stages 1200 + 600 steps at lr 1e-3, as the study's MLFS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/mlfs-train-base}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
+STAGE1=${STAGE1:-1200} STAGE2=${STAGE2:-600} LR=${LR:-1e-3}
 Q=runs/quickstart S=runs/mlfs-converged
 mkdir -p "$R"
 if [ ! -e "$R/mlfs.done" ]; then
   extra=(); [ -e "$R/supernet.h5" ] && extra=(--resume)
-  $E mlfs --teacher $S/teacher.h5 --data $Q/data --out "$R/supernet.h5" --stage0-steps 100 --stage1-steps 1200 \
-    --stage2-steps 600 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3 --train-base --eval-every 100 \
+  $E mlfs --teacher $S/teacher.h5 --data $Q/data --out "$R/supernet.h5" --stage0-steps 100 --stage1-steps $STAGE1 \
+    --stage2-steps $STAGE2 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr $LR --train-base --eval-every 100 \
     --log-every 50 "${extra[@]}" >>"$R/mlfs.log" 2>&1
   touch "$R/mlfs.done"
 fi
