@@ -75,8 +75,8 @@ void BM_GemmI8T2(benchmark::State& state, Isa isa) {
   state.SetBytesProcessed(state.iterations() * s.ternary_bytes());
 }
 
-// Attention over a KV cache, one head: scores (gemv) and weighted values (gemvt) over `keys` cached
-// rows of a 64-wide head in rows of 3 KV heads (MobileLLM-125M), fp32 or fp16. Args (keys, layers):
+// Attention over a KV cache, one KV head's group of query heads: scores and weighted values over `keys`
+// cached rows of a 64-wide head in rows of 3 KV heads (MobileLLM-125M), fp32 or fp16. Args (keys, layers):
 // cycling through 30 layers' caches at 2048 keys (94 MB in fp32) streams from DRAM as decode does.
 constexpr int64_t kHead = 64, kKvWidth = 192;
 
@@ -94,21 +94,32 @@ std::vector<std::vector<T>> KvCaches(int64_t keys, int64_t layers) {
   return std::vector<std::vector<T>>(static_cast<size_t>(layers), one);
 }
 
-// kValues: the weighted values (gemvt, p = 1/keys) instead of the scores (gemv, q = 0.1).
+// kValues: the weighted values (attn_values, p = 1/keys) instead of the scores (attn_scores, q = 0.1),
+// for the 3 query heads of one KV head (MobileLLM-125M's grouping).
+constexpr int64_t kGroup = 3;
 template <typename T, bool kValues>
 void BM_Attention(benchmark::State& state, Isa isa) {
   if (!Supported(state, isa)) return;
   const KernelTable k = MakeKernelTable(isa);
   const int64_t keys = state.range(0);
   const auto caches = KvCaches<T>(keys, state.range(1));
-  std::vector<float> q(kHead, 0.1f), scores(static_cast<size_t>(keys), 1.0f / static_cast<float>(keys)), out(kHead, 0.0f);
+  std::vector<float> q(kGroup * kHead, 0.1f), out(kGroup * kHead, 0.0f);
+  std::vector<float> scores(static_cast<size_t>(kGroup * keys), 1.0f / static_cast<float>(keys));
+  AttnScoresFn<T> scores_kernel;
+  AttnValuesFn<T> values_kernel;
+  if constexpr (std::is_same_v<T, float>) {
+    scores_kernel = k.attn_scores_f32, values_kernel = k.attn_values_f32;
+  } else {
+    scores_kernel = k.attn_scores_f16, values_kernel = k.attn_values_f16;
+  }
   size_t next = 0;
   for (auto _ : state) {
     const T* cache = caches[next].data();
-    if constexpr (kValues && std::is_same_v<T, float>) k.gemvt_f32(cache, kKvWidth, scores.data(), keys, out.data(), kHead);
-    if constexpr (kValues && !std::is_same_v<T, float>) k.gemvt_f16(cache, kKvWidth, scores.data(), keys, out.data(), kHead);
-    if constexpr (!kValues && std::is_same_v<T, float>) k.gemv_f32(cache, kKvWidth, q.data(), kHead, scores.data(), 0, keys);
-    if constexpr (!kValues && !std::is_same_v<T, float>) k.gemv_f16(cache, kKvWidth, q.data(), kHead, scores.data(), 0, keys);
+    if constexpr (kValues) {
+      values_kernel(cache, kKvWidth, scores.data(), keys, kGroup, keys, out.data(), kHead);
+    } else {
+      scores_kernel(cache, kKvWidth, q.data(), kGroup, kHead, keys, scores.data(), keys);
+    }
     benchmark::DoNotOptimize(kValues ? out.data() : scores.data());
     next = (next + 1) % caches.size();
   }

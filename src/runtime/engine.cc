@@ -86,7 +86,7 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
   rope_sin_.reserve(rope_cos_.capacity());
   const size_t virtual_layers = layers_.size() * static_cast<size_t>(config_.repeat);
   kv_ = KvCache(options.kv_cache, static_cast<int64_t>(virtual_layers), context_, kv_width_);
-  scores_.resize(static_cast<size_t>(pool_->size()) * static_cast<size_t>(context_));
+  scores_.resize(static_cast<size_t>(pool_->size()) * static_cast<size_t>(config_.group_size() * context_));
 }
 
 Engine::~Engine() = default;
@@ -253,10 +253,7 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
       RmsNormRows(x_.data(), L.ffn_norm, T, d_, config_.norm_eps, h_.data());
       const LinearOutput gate_up[] = {{&L.gate, gate_.data()}, {&L.up, up_.data()}};
       ApplyLinears(ctx_, gate_up, h_.data(), T);
-      for (int64_t j = 0; j < T * f; ++j) {
-        const float g = gate_[static_cast<size_t>(j)];
-        gate_[static_cast<size_t>(j)] = g / (1.0f + std::exp(-g)) * up_[static_cast<size_t>(j)];
-      }
+      ctx_.kernels.swiglu_f32(gate_.data(), up_.data(), T * f);
       ApplyLinear(ctx_, L.down, gate_.data(), T, h_.data());
       for (int64_t j = 0; j < T * d_; ++j) x_[static_cast<size_t>(j)] += h_[static_cast<size_t>(j)];
     }
@@ -264,33 +261,22 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
   position_ += static_cast<int>(T);
 }
 
+// One work item per (token, KV group): the group's G query heads go through the cache together.
 void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
-  const int64_t hd = config_.head_dim(), H = spec_.n_heads(config_), G = config_.group_size();
+  const int64_t hd = config_.head_dim(), G = config_.group_size(), groups = spec_.n_heads(config_) / G;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t keys_total = position_ + T;
   pool_->RunOnAll([&](int thread) {
-    float* scores = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(context_);
-    for (int64_t item = thread; item < T * H; item += pool_->size()) {
-      const int64_t t = item / H, h = item % H, g = h / G;
-      const float* q = q_.data() + t * q_width_ + h * hd;
+    float* scores = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(G * context_);
+    for (int64_t item = thread; item < T * groups; item += pool_->size()) {
+      const int64_t t = item / groups, g = item % groups;
       const int64_t keys = causal ? position_ + t + 1 : keys_total;
-      kv_.Scores(ctx_.kernels, virtual_layer, g * hd, q, hd, keys, scores);
-      float max_score = -INFINITY;
-      for (int64_t j = 0; j < keys; ++j) {
-        scores[j] *= scale;
-        max_score = std::max(max_score, scores[j]);
-      }
-      float sum = 0.0f;
-      for (int64_t j = 0; j < keys; ++j) {
-        scores[j] = std::exp(scores[j] - max_score);
-        sum += scores[j];
-      }
-      const float inv_sum = 1.0f / sum;
-      for (int64_t j = 0; j < keys; ++j) scores[j] *= inv_sum;  // p_j
-      // out = sum_j p_j v_j
-      float* out = attn_.data() + t * q_width_ + h * hd;
-      std::fill_n(out, hd, 0.0f);
-      kv_.AccumulateValues(ctx_.kernels, virtual_layer, g * hd, scores, keys, hd, out);
+      const int64_t head_offset = t * q_width_ + g * G * hd;  // the group's first query head
+      kv_.Scores(ctx_.kernels, virtual_layer, g * hd, q_.data() + head_offset, G, hd, keys, scores, context_);
+      for (int64_t h = 0; h < G; ++h) ctx_.kernels.softmax_f32(scores + h * context_, keys, scale);  // p_hj
+      float* out = attn_.data() + head_offset;
+      std::fill_n(out, G * hd, 0.0f);
+      kv_.AccumulateValues(ctx_.kernels, virtual_layer, g * hd, scores, context_, G, keys, out, hd);
     }
   });
 }

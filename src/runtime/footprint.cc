@@ -46,7 +46,7 @@ Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFor
   const int64_t T = std::max(1, prefill_tokens);
   int64_t floats = T * (2 * d + 2 * q + 2 * kv + 2 * max_ffn);  // x, h, q, attn, k, v, gate, up
   floats += c.vocab_size;                                        // logits of the last token
-  floats += int64_t{threads} * context + context * hd;           // attention scores, RoPE tables
+  floats += int64_t{threads} * c.group_size() * context + context * hd;  // attention scores, RoPE tables
   int64_t bytes = floats * 4;
   const int64_t widest = std::max({d, q, max_ffn});
   // Quantized: x_quant (bytes) and the int32 accumulators of the widest layer, or of the LM head,

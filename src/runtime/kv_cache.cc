@@ -42,25 +42,23 @@ void KvCache::Store(const KernelTable& kernels, int layer, int64_t pos, int64_t 
   }
 }
 
-// The keys are rows of the cache (row stride width), so q . k_j is the GEMV kernel.
-void KvCache::Scores(const KernelTable& kernels, int layer, int64_t col, const float* q, int64_t n, int64_t keys,
-                     float* scores) const {
+void KvCache::Scores(const KernelTable& kernels, int layer, int64_t col, const float* q, int64_t heads, int64_t n,
+                     int64_t keys, float* scores, int64_t scores_stride) const {
   const int64_t offset = Offset(layer, 0, col);
   if (format_ == KvCacheFormat::kF16) {
-    kernels.gemv_f16(Elements<uint16_t>(k_) + offset, width_, q, n, scores, 0, keys);
+    kernels.attn_scores_f16(Elements<uint16_t>(k_) + offset, width_, q, heads, n, keys, scores, scores_stride);
   } else {
-    kernels.gemv_f32(Elements<float>(k_) + offset, width_, q, n, scores, 0, keys);
+    kernels.attn_scores_f32(Elements<float>(k_) + offset, width_, q, heads, n, keys, scores, scores_stride);
   }
 }
 
-// sum_j p_j v_j is the transposed GEMV over the value rows.
-void KvCache::AccumulateValues(const KernelTable& kernels, int layer, int64_t col, const float* p, int64_t keys,
-                               int64_t n, float* out) const {
+void KvCache::AccumulateValues(const KernelTable& kernels, int layer, int64_t col, const float* p, int64_t p_stride,
+                               int64_t heads, int64_t keys, float* out, int64_t n) const {
   const int64_t offset = Offset(layer, 0, col);
   if (format_ == KvCacheFormat::kF16) {
-    kernels.gemvt_f16(Elements<uint16_t>(v_) + offset, width_, p, keys, out, n);
+    kernels.attn_values_f16(Elements<uint16_t>(v_) + offset, width_, p, p_stride, heads, keys, out, n);
   } else {
-    kernels.gemvt_f32(Elements<float>(v_) + offset, width_, p, keys, out, n);
+    kernels.attn_values_f32(Elements<float>(v_) + offset, width_, p, p_stride, heads, keys, out, n);
   }
 }
 

@@ -1,7 +1,7 @@
 // The KV cache: keys and values of every virtual layer and position, (virtual layers, context,
 // width = n_kv_heads x head_dim), in fp32 or IEEE fp16. fp16 halves the cache's memory and the bytes
 // attention reads per decoded token (which grow with the context); values are rounded to nearest
-// even when stored (cvt_f32f16) and widened in the attention kernels (gemv_f16, gemvt_f16).
+// even when stored (cvt_f32f16) and widened in the attention kernels (attn_scores_f16, attn_values_f16).
 #pragma once
 
 #include <cstddef>
@@ -32,12 +32,14 @@ class KvCache {
 
   // Stores keys and values k, v: (tokens, width) at positions [pos, pos + tokens) of `layer`.
   void Store(const KernelTable& kernels, int layer, int64_t pos, int64_t tokens, const float* k, const float* v);
-  // scores[j] = q . key_j[col : col + n] for j < keys: one head's attention scores.
-  void Scores(const KernelTable& kernels, int layer, int64_t col, const float* q, int64_t n, int64_t keys,
-              float* scores) const;
-  // out[i] += sum_{j < keys} p[j] * value_j[col + i] for i < n: one head's attention output.
-  void AccumulateValues(const KernelTable& kernels, int layer, int64_t col, const float* p, int64_t keys, int64_t n,
-                        float* out) const;
+  // The `heads` query heads q[h * n : (h + 1) * n] that share the KV head at columns [col, col + n)
+  // (grouped-query attention) against the first `keys` positions of `layer`, each cached row read once:
+  // scores[h * scores_stride + j] = q_h . key_j[col : col + n].
+  void Scores(const KernelTable& kernels, int layer, int64_t col, const float* q, int64_t heads, int64_t n,
+              int64_t keys, float* scores, int64_t scores_stride) const;
+  // out[h * n + i] += sum_{j < keys} p[h * p_stride + j] * value_j[col + i] for h < heads, i < n.
+  void AccumulateValues(const KernelTable& kernels, int layer, int64_t col, const float* p, int64_t p_stride,
+                        int64_t heads, int64_t keys, float* out, int64_t n) const;
 
  private:
   // Element offset of (layer, pos, col).

@@ -51,18 +51,24 @@ TEST(KvCache, Fp16StoresRoundedValuesAndAttentionReadsThem) {
     EXPECT_EQ(cache.bytes(), 2 * 2 * 3 * 8 * KvCacheElementBytes(format));
     cache.Store(kernels, 1, 0, 1, k.data(), v.data());           // position 0
     cache.Store(kernels, 1, 1, 2, k.data() + 8, v.data() + 8);   // positions 1, 2 at once
-    // Scores with a one-hot query read the keys' column 2 of head 1 (element 4 + 2) back exactly.
-    const float q[4] = {0.0f, 0.0f, 1.0f, 0.0f};
-    float scores[3];
-    cache.Scores(kernels, 1, 4, q, 4, 3, scores);
-    for (int j = 0; j < 3; ++j) EXPECT_EQ(scores[j], stored(k[static_cast<size_t>(j * 8 + 6)])) << "key " << j;
-    // Values weighted (0.5, 0, 0.5): the mean of rows 0 and 2 of head 1, added to what out held.
-    const float p[3] = {0.5f, 0.0f, 0.5f};
-    float out[4] = {1.0f, 1.0f, 1.0f, 1.0f};
-    cache.AccumulateValues(kernels, 1, 4, p, 3, 4, out);
+    // Two query heads share head 1: one-hot queries read the keys' columns 2 and 1 of head 1 (elements
+    // 4 + 2 and 4 + 1) back exactly.
+    const float q[8] = {0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f};
+    float scores[2 * 3];
+    cache.Scores(kernels, 1, 4, q, 2, 4, 3, scores, 3);
+    for (int j = 0; j < 3; ++j) {
+      EXPECT_EQ(scores[j], stored(k[static_cast<size_t>(j * 8 + 6)])) << "key " << j;
+      EXPECT_EQ(scores[3 + j], stored(k[static_cast<size_t>(j * 8 + 5)])) << "key " << j;
+    }
+    // Query head 0 weights the values (0.5, 0, 0.5): the mean of rows 0 and 2 of head 1, added to what out
+    // held; query head 1 weights (0, 1, 0): row 1.
+    const float p[2 * 3] = {0.5f, 0.0f, 0.5f, 0.0f, 1.0f, 0.0f};
+    float out[2 * 4] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f};
+    cache.AccumulateValues(kernels, 1, 4, p, 3, 2, 3, out, 4);
     for (int i = 0; i < 4; ++i) {
       const float want = 1.0f + 0.5f * stored(v[static_cast<size_t>(4 + i)]) + 0.5f * stored(v[static_cast<size_t>(16 + 4 + i)]);
       EXPECT_NEAR(out[i], want, 1e-6f) << "element " << i;
+      EXPECT_NEAR(out[4 + i], 1.0f + stored(v[static_cast<size_t>(8 + 4 + i)]), 1e-6f) << "element " << i;
     }
     // fp16 is off from the exact values by its rounding, fp32 is not.
     const float exact = 1.0f + 0.5f * v[4] + 0.5f * v[20];
