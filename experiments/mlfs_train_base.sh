@@ -5,14 +5,17 @@
 # palette's shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime, into R/evals.jsonl, runs
 # its own palette search, then trains p67 from this supernet's slice for the study's sliced-init steps (1/3 of the
 # from-scratch run's) and evaluates it the same way. Resumes (`--resume`) if killed.
-# Usage: [STAGE1=N STAGE2=N LR=X] experiments/mlfs_train_base.sh [OUT_DIR]   (needs runs/quickstart and
-#        runs/mlfs-converged from mlfs_study.sh; defaults: stages 1200 + 600 steps at lr 1e-3, as the study's MLFS)
+# Usage: [STAGE1=N STAGE2=N LR=X SHAPES=P.h5] experiments/mlfs_train_base.sh [OUT_DIR]   (needs runs/quickstart and
+#        runs/mlfs-converged from mlfs_study.sh; defaults: stages 1200 + 600 steps at lr 1e-3, as the study's MLFS;
+#        SHAPES: the palette whose p100/p67/p50/p25 shapes are evaluated, the study's; OUT_DIR/palette.h5 for the
+#        run's own, without the study's MLFS run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/mlfs-train-base}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 STAGE1=${STAGE1:-1200} STAGE2=${STAGE2:-600} LR=${LR:-1e-3}
 Q=runs/quickstart S=runs/mlfs-converged
+SHAPES=${SHAPES:-$S/palette.h5}
 mkdir -p "$R"
 if [ ! -e "$R/mlfs.done" ]; then
   extra=(); [ -e "$R/supernet.h5" ] && extra=(--resume)
@@ -21,15 +24,15 @@ if [ ! -e "$R/mlfs.done" ]; then
     --log-every 50 "${extra[@]}" >>"$R/mlfs.log" 2>&1
   touch "$R/mlfs.done"
 fi
+[ -e "$R/palette.h5" ] || $E palette --supernet "$R/supernet.h5" --data $Q/data --out "$R/palette.h5" >"$R/palette.log" 2>&1
 for s in p100 p67 p50 p25; do
   grep -q "\"tag\": \"train-base-$s\"" "$R/evals.jsonl" 2>/dev/null && continue
   echo "{\"tag\": \"train-base-$s\", \"result\": $($E eval --json --engine runtime --max-tokens 65536 \
-    --model "$R/supernet.h5" --shape-from $S/palette.h5 --subnet $s --data $Q/data)}" >>"$R/evals.jsonl"
+    --model "$R/supernet.h5" --shape-from "$SHAPES" --subnet $s --data $Q/data)}" >>"$R/evals.jsonl"
 done
-[ -e "$R/palette.h5" ] || $E palette --supernet "$R/supernet.h5" --data $Q/data --out "$R/palette.h5" >"$R/palette.log" 2>&1
 if [ ! -e "$R/sliced-p67.done" ]; then
   extra=(); [ -e "$R/sliced-p67.h5" ] && extra=(--resume)
-  $E pretrain --shape-from $S/palette.h5 --subnet p67 --init-from "$R/supernet.h5" --data $Q/data \
+  $E pretrain --shape-from "$SHAPES" --subnet p67 --init-from "$R/supernet.h5" --data $Q/data \
     --tokenizer $Q/tokenizer.model --steps 1650 --batch-size 32 --eval-every 50 --eval-tokens 32768 --log-every 50 \
     --out "$R/sliced-p67.h5" "${extra[@]}" >>"$R/sliced-p67.log" 2>&1
   touch "$R/sliced-p67.done"

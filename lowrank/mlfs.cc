@@ -36,6 +36,8 @@ void CheckOptions(const MlfsOptions& o) {
   if (o.kd_alpha < 0 || o.kd_beta < 0) throw UserError("--kd-alpha and --kd-beta must be >= 0");
   if (o.maxnet_kd < 0 || o.subnet_task < 0) throw UserError("--maxnet-kd and --subnet-task must be >= 0");
   if (!(o.temperature > 0)) throw UserError("--temperature must be positive");
+  if (!(o.base_lr_scale > 0)) throw UserError("--base-lr-scale must be positive");
+  if (o.base_lr_scale != 1.0 && !o.train_base) throw UserError("--base-lr-scale applies to the base weights: add --train-base");
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
 }
 
@@ -45,6 +47,7 @@ nlohmann::json OptionsJson(const MlfsOptions& o) {
           {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
           {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task}, {"sample_sizes", o.sample_sizes},
           {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"train_base", o.train_base},
+          {"base_lr_scale", o.base_lr_scale},
           {"batch_size", o.batch_size},
           {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
 }
@@ -90,7 +93,9 @@ struct MlfsState {
     RebuildOptimizer(o);
   }
   void RebuildOptimizer(const MlfsOptions& o) {
-    optimizer = std::make_unique<AdamW>(params, AdamWOptions{.weight_decay = o.weight_decay});
+    std::vector<double> lr_scales;  // the base weights (named "base.", --train-base) at --base-lr-scale
+    for (const auto& p : params) lr_scales.push_back(p.first.starts_with("base.") ? o.base_lr_scale : 1.0);
+    optimizer = std::make_unique<AdamW>(params, AdamWOptions{.weight_decay = o.weight_decay}, std::move(lr_scales));
   }
   // --train-base at the start of stage 1: keeps a frozen copy of the model (the distillation
   // teacher) and makes every model parameter trainable. The caller rebuilds the optimizer.

@@ -30,6 +30,7 @@ struct MlfsOptions : TrainLoopOptions {
   double temperature = 1.0;    // KD temperature tau
   int64_t rewire_batches = 4;  // calibration batches for importance rewiring after stage 0 (0: off)
   bool train_base = false;     // stages 1-2: W0, embeddings and norms train too (default: frozen, the paper's MLFS)
+  double base_lr_scale = 1.0;  // --train-base: the base weights' LR as a fraction of the adapters'
 
   // MLFS trains only the adapters: a gentler peak LR, no weight decay, shorter evaluations.
   MlfsOptions() {

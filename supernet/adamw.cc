@@ -3,13 +3,17 @@
 
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 
 #include "supernet/model_io.h"
 
 namespace elastiq {
 
-AdamW::AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, const AdamWOptions& options)
-    : params_(std::move(params)), options_(options) {
+AdamW::AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, const AdamWOptions& options,
+             std::vector<double> lr_scales)
+    : params_(std::move(params)), lr_scales_(std::move(lr_scales)), options_(options) {
+  if (lr_scales_.empty()) lr_scales_.assign(params_.size(), 1.0);
+  if (lr_scales_.size() != params_.size()) throw std::invalid_argument("AdamW: one lr scale per parameter");
   for (auto& [name, p] : params_) {
     m_.push_back(torch::zeros_like(p));
     v_.push_back(torch::zeros_like(p));
@@ -25,11 +29,12 @@ void AdamW::Step(double lr) {
     torch::Tensor& p = params_[i].second;
     if (!p.grad().defined()) continue;
     const torch::Tensor& g = p.grad();
-    if (p.dim() > 1 && options_.weight_decay > 0) p.mul_(1.0 - lr * options_.weight_decay);
+    const double lr_i = lr * lr_scales_[i];
+    if (p.dim() > 1 && options_.weight_decay > 0) p.mul_(1.0 - lr_i * options_.weight_decay);
     m_[i].mul_(options_.beta1).add_(g, 1.0 - options_.beta1);
     v_[i].mul_(options_.beta2).addcmul_(g, g, 1.0 - options_.beta2);
     torch::Tensor denom = (v_[i] / bc2).sqrt_().add_(options_.eps);
-    p.addcdiv_(m_[i], denom, -lr / bc1);
+    p.addcdiv_(m_[i], denom, -lr_i / bc1);
   }
 }
 

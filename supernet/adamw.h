@@ -21,7 +21,9 @@ struct AdamWOptions {
 
 class AdamW {
  public:
-  AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, const AdamWOptions& options);
+  // lr_scales: one multiplier of the step's lr per parameter (empty: all 1).
+  AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, const AdamWOptions& options,
+        std::vector<double> lr_scales = {});
   void Step(double lr);  // reads each parameter's .grad()
   void ZeroGrad();
   int64_t steps_taken() const { return steps_; }
@@ -33,6 +35,7 @@ class AdamW {
  private:
   std::vector<std::pair<std::string, torch::Tensor>> params_;
   std::vector<torch::Tensor> m_, v_;
+  std::vector<double> lr_scales_;
   AdamWOptions options_;
   int64_t steps_ = 0;
 };

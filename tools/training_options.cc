@@ -64,7 +64,8 @@ void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
       ("sample-sizes", po::value(&o.sample_sizes)->multitoken(), "draw the random subnets, in turn, among the palette search's candidates for these fractions of the maxnet's parameters (the sizes you will ask elastiq palette for) instead of uniformly over the space")
       ("temperature", po::value(&o.temperature)->default_value(o.temperature), "distillation temperature tau")
       ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for importance rewiring after stage 0 (0: off)")
-      ("train-base", po::bool_switch(&o.train_base), "stages 1-2: train the base weights W0, embeddings and norms with the adapters (full-weight supernet training; default: W0 frozen as in the paper); --maxnet-kd then distils from a frozen copy of the stage-0 teacher");
+      ("train-base", po::bool_switch(&o.train_base), "stages 1-2: train the base weights W0, embeddings and norms with the adapters (full-weight supernet training; default: W0 frozen as in the paper); --maxnet-kd then distils from a frozen copy of the stage-0 teacher")
+      ("base-lr-scale", po::value(&o.base_lr_scale)->default_value(o.base_lr_scale), "with --train-base: the base weights' learning rate as a fraction of --lr (the adapters'); below 1 the maxnet drifts less from the teacher");
   AddTrainLoopOptions(d, o);
 }
 

@@ -37,7 +37,9 @@ TEST(PalettePlan, CandidatesFitTheirBudgetLargestFirst) {
   EXPECT_EQ(t[1].candidates.size(), 5u);
   for (size_t i = 0; i < t[1].candidates.size(); ++i) {
     EXPECT_LE(CountParams(c, t[1].candidates[i]).total(), t[1].budget);
-    if (i > 0) EXPECT_LE(CountParams(c, t[1].candidates[i]).total(), CountParams(c, t[1].candidates[i - 1]).total());
+    if (i > 0) {
+      EXPECT_LE(CountParams(c, t[1].candidates[i]).total(), CountParams(c, t[1].candidates[i - 1]).total());
+    }
   }
 }
 

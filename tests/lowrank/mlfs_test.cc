@@ -170,6 +170,25 @@ TEST_F(Mlfs, TrainBaseMovesW0FromTheFrozenStageZeroTeacherAndResumes) {
   }
   EXPECT_EQ(moved, count);  // every base tensor trains, embeddings and norms included
 
+  // --base-lr-scale 0.1: W0 moves, about a tenth as far from the stage-0 teacher (Adam's steps scale with the lr).
+  testing::ScratchDir slow_dir;
+  MlfsOptions slow = Options(slow_dir);
+  slow.maxnet_kd = 1.0;
+  slow.train_base = true;
+  slow.base_lr_scale = 0.1;
+  RunMlfs(slow);
+  const ModelFile slow_file = ModelFile::Open(slow.out);
+  double full_shift = 0, slow_shift = 0;
+  for (auto& p : LoadSuperTransformer(frozen_file)->named_parameters()) {
+    const auto shape = p.value().sizes();
+    const std::string base = "/train_state/base/" + p.key();
+    torch::Tensor stage0 = ReadTensor(frozen_file.h5(), base, shape);
+    full_shift += (ReadTensor(trained_file.h5(), base, shape) - stage0).abs().sum().item<double>();
+    slow_shift += (ReadTensor(slow_file.h5(), base, shape) - stage0).abs().sum().item<double>();
+  }
+  EXPECT_GT(slow_shift, 0.0);
+  EXPECT_LT(slow_shift, 0.3 * full_shift);
+
   MlfsOptions killed = Options(killed_dir);
   killed.maxnet_kd = 1.0;
   killed.train_base = true;
@@ -268,6 +287,12 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   EXPECT_THROW(RunMlfs(again), UserError);
   again = Options(out);
   again.subnet_task = -1;
+  EXPECT_THROW(RunMlfs(again), UserError);
+  again = Options(out);
+  again.base_lr_scale = 0.5;  // without --train-base
+  EXPECT_THROW(RunMlfs(again), UserError);
+  again.train_base = true;
+  again.base_lr_scale = 0;
   EXPECT_THROW(RunMlfs(again), UserError);
   again = Options(out);
   again.sample_sizes = {0.5, 1.5};

@@ -36,7 +36,9 @@ TEST(WeightQuant, W8ErrorIsAtMostHalfAStep) {
       const size_t i = static_cast<size_t>(r * cols + c);
       EXPECT_LE(std::fabs(w[i] - s * q[i]), 0.5f * s * 1.0001f);
       sum += q[i];
-      if ((c + 1) % kPanel == 0) EXPECT_EQ(m.rowsum[static_cast<size_t>((c / kPanel) * m.shape.rows_padded + r)], sum);
+      if ((c + 1) % kPanel == 0) {
+        EXPECT_EQ(m.rowsum[static_cast<size_t>((c / kPanel) * m.shape.rows_padded + r)], sum);
+      }
     }
   }
 }

@@ -46,7 +46,9 @@ TEST(SwitchPolicy, Table) {
     std::optional<SwitchAdvice> a = DecideSwitch(ranked, row.current, row.budget, row.since, row.pressure, o);
     EXPECT_EQ(a ? a->target : -1, row.expected) << "current " << row.current << " budget " << row.budget << " since "
                                                 << row.since << " pressure " << row.pressure;
-    if (a) EXPECT_FALSE(a->reason.empty());
+    if (a) {
+      EXPECT_FALSE(a->reason.empty());
+    }
   }
   EXPECT_NE(DecideSwitch(ranked, 0, 10, 0, 0, o)->reason.find("nothing fits"), std::string::npos);
 }

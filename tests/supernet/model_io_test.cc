@@ -23,7 +23,9 @@ TEST(ModelIo, ParameterNamesAreTheCanonicalWeightNames) {
   EXPECT_EQ(torch_names, file_names);
   for (auto& p : m->named_parameters()) {
     for (const WeightShape& w : MaxnetWeightShapes(Config())) {
-      if (w.name == p.key()) EXPECT_EQ(p.value().sizes().vec(), w.shape) << w.name;
+      if (w.name == p.key()) {
+        EXPECT_EQ(p.value().sizes().vec(), w.shape) << w.name;
+      }
     }
   }
 }
