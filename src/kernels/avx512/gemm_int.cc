@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "src/format/packed_layout.h"
+#include "src/kernels/avx512/lanes.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {
@@ -24,7 +25,8 @@ inline int32_t Load4(const void* p) {
 // where it is stored: c * 4^s, masked, never shifted (one AND instead of a shift and an AND). The
 // accumulator lanes of plane s then hold 4^s * sum(x * c), exact; PlaneTotals shifts them back.
 inline __m512i MaskedCodes(const uint8_t* q, __m512i plane_masks) {
-  return _mm512_and_si512(_mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q))), plane_masks);
+  const __m128i quad = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+  return _mm512_and_si512(_mm512_maskz_broadcast_i32x4(avx512::kAll, quad), plane_masks);
 }
 inline __m512i PlaneMasks() {
   return _mm512_set_epi32(0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0x30303030, 0x30303030, 0x30303030, 0x30303030,
@@ -33,7 +35,7 @@ inline __m512i PlaneMasks() {
 // Row sums of (code - 1) * x from masked-code accumulators: undo 4^s, subtract sum(x).
 inline __m512i PlaneTotals(__m512i acc, __m512i correction) {
   const __m512i shifts = _mm512_set_epi32(6, 6, 6, 6, 4, 4, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0);
-  return _mm512_sub_epi32(_mm512_srav_epi32(acc, shifts), correction);
+  return _mm512_sub_epi32(_mm512_maskz_srav_epi32(avx512::kAll, acc, shifts), correction);
 }
 
 // Sum of x[0, cols): the correction that turns sum(x * code) into sum(x * (code - 1)).
