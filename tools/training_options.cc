@@ -65,7 +65,7 @@ void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
       ("temperature", po::value(&o.temperature)->default_value(o.temperature), "distillation temperature tau")
       ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for importance rewiring after stage 0 (0: off)")
       ("train-base", po::bool_switch(&o.train_base), "stages 1-2: train the base weights W0, embeddings and norms with the adapters (full-weight supernet training; default: W0 frozen as in the paper); --maxnet-kd then distils from a frozen copy of the stage-0 teacher")
-      ("base-lr-scale", po::value(&o.base_lr_scale)->default_value(o.base_lr_scale), "with --train-base: the base weights' learning rate as a fraction of --lr (the adapters'); below 1 the maxnet drifts less from the teacher");
+      ("base-lr-scale", po::value(&o.base_lr_scale)->default_value(o.base_lr_scale), "with --train-base: the base weights' learning rate as a fraction of --lr (the adapters'); below 1 the maxnet drifts less while the subnets train");
   AddTrainLoopOptions(d, o);
 }
 
