@@ -3,12 +3,12 @@
 # "step N: validation perplexity maxnet X, smallest Y" lines) to a PNG, log scale.
 # Usage: experiments/plot_mlfs_validation.sh OUT.png TITLE MLFS.log[:label] [MLFS.log[:label] ...]
 set -euo pipefail
-out=${1:?out.png}; title=${2:?title}; shift 2
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-plots=()
+source "$(dirname "$0")/plot_lib.sh"
+start_plot "$@"
+shift 2
 i=0
 for spec in "$@"; do
-  file=${spec%%:*}; label=${spec#*:}; [ "$label" = "$spec" ] && label=$(basename "$file")
+  file=$(spec_file "$spec") label=$(spec_label "$spec")
   sed -n 's/^ *step \([0-9]*\): validation perplexity maxnet \([0-9.]*\), smallest \([0-9.]*\)$/\1 \2 \3/p' "$file" |
     sort -n -u >"$tmp/$i.dat"
   [ -s "$tmp/$i.dat" ] || { echo "plot_mlfs_validation: no validation lines in $file" >&2; exit 2; }
@@ -16,16 +16,6 @@ for spec in "$@"; do
   plots+=("'$tmp/$i.dat' using 1:3 with linespoints dt 2 title '$label: smallest'")
   i=$((i + 1))
 done
-gnuplot <<GP
-set terminal pngcairo size 900,560
-set output '$out'
-set title '$title'
-set xlabel 'MLFS step'
-set ylabel 'validation perplexity (32,768 tokens)'
-set logscale y
-set yrange [:1000]  # the smallest subnet starts near 10,000 before stage 1 trains it
-set grid
-set key below
-plot $(IFS=,; echo "${plots[*]}")
-GP
-echo "wrote $out"
+# The smallest subnet starts near 10,000 before stage 1 trains it: the y axis stops at 1000.
+render_png "$out" "$title" 'MLFS step' 'validation perplexity (32,768 tokens)' \
+  $'set logscale y\nset yrange [:1000]\nset key below' "${plots[@]}"
