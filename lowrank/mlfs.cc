@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "lowrank/adapters.h"
@@ -28,6 +29,7 @@ namespace elastiq {
 namespace {
 
 constexpr float kNoLoss = std::numeric_limits<float>::quiet_NaN();
+constexpr std::string_view kBasePrefix = "base.";  // trainable base weights' names (--train-base)
 
 void CheckOptions(const MlfsOptions& o) {
   if (o.stage0_steps < 0 || o.stage1_steps < 0 || o.stage2_steps < 0) throw UserError("--stage*-steps must be >= 0");
@@ -93,8 +95,8 @@ struct MlfsState {
     RebuildOptimizer(o);
   }
   void RebuildOptimizer(const MlfsOptions& o) {
-    std::vector<double> lr_scales;  // the base weights (named "base.", --train-base) at --base-lr-scale
-    for (const auto& p : params) lr_scales.push_back(p.first.starts_with("base.") ? o.base_lr_scale : 1.0);
+    std::vector<double> lr_scales;  // the base weights (--train-base) at --base-lr-scale
+    for (const auto& p : params) lr_scales.push_back(p.first.starts_with(kBasePrefix) ? o.base_lr_scale : 1.0);
     optimizer = std::make_unique<AdamW>(params, AdamWOptions{.weight_decay = o.weight_decay}, std::move(lr_scales));
   }
   // --train-base at the start of stage 1: keeps a frozen copy of the model (the distillation
@@ -107,7 +109,7 @@ struct MlfsState {
     FreezeModel(frozen_teacher);
     for (auto& p : model->named_parameters()) {
       p.value().set_requires_grad(true);
-      params.emplace_back("base." + p.key(), p.value());
+      params.emplace_back(std::string(kBasePrefix) + p.key(), p.value());
     }
   }
   std::vector<torch::Tensor> Trainable() const {
