@@ -11,34 +11,22 @@ cd "$(dirname "$0")/.."
 R=${1:-runs/mlfs-quickstart-train-base}
 Q=runs/quickstart
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
+EVAL_TOKENS=65536
+source experiments/mlfs_lib.sh  # run, evaluate
 mkdir -p "$R"
-once() {  # once NAME OUT CMD...: runs a training command to its end once, resuming it if OUT exists
-  local name=$1 out=$2; shift 2
-  [ -e "$R/$name.done" ] && return
-  local extra=(); [ -e "$out" ] && extra=(--resume)
-  local t0; t0=$(date +%s)
-  "$@" "${extra[@]}" >>"$R/$name.log" 2>&1
-  echo $(( $(date +%s) - t0 )) >>"$R/$name.seconds"
-  touch "$R/$name.done"
-}
-once teacher "$R/teacher.h5" $E pretrain --config experiments/configs/tiny-decoder.json --data $Q/data \
+run teacher "$R/teacher.h5" $E pretrain --config experiments/configs/tiny-decoder.json --data $Q/data \
   --tokenizer $Q/tokenizer.model --steps 1000 --batch-size 32 --out "$R/teacher.h5"
-grep -q '"tag": "teacher"' "$R/evals.jsonl" 2>/dev/null || echo "{\"tag\": \"teacher\", \"result\": $($E eval --json \
-  --engine runtime --max-tokens 65536 --model "$R/teacher.h5" --data $Q/data)}" >>"$R/evals.jsonl"
+evaluate teacher --model "$R/teacher.h5" --data $Q/data
 declare -A FLAGS=([frozen]="" [train-base]="--train-base" [train-base-lr0.3]="--train-base --base-lr-scale 0.3"
   [train-base-lr0.1]="--train-base --base-lr-scale 0.1" [train-base-sizes]="--train-base --sample-sizes 0.67 0.5 0.25")
 VARIANTS=(frozen train-base train-base-lr0.3 train-base-lr0.1 train-base-sizes)
 for v in "${VARIANTS[@]}"; do
   read -r -a flag <<<"${FLAGS[$v]}"
-  once "$v" "$R/$v.h5" $E mlfs --teacher "$R/teacher.h5" --data $Q/data --out "$R/$v.h5" --stage0-steps 50 \
+  run "$v" "$R/$v.h5" $E mlfs --teacher "$R/teacher.h5" --data $Q/data --out "$R/$v.h5" --stage0-steps 50 \
     --stage1-steps 150 --stage2-steps 150 --rank 32 --lora-alpha 64 --maxnet-kd 1 --log-every 50 "${flag[@]}"
   [ -e "$R/$v-palette.h5" ] || $E palette --supernet "$R/$v.h5" --data $Q/data --out "$R/$v-palette.h5" \
     >"$R/$v-palette.log" 2>&1
-  for s in p100 p67 p50 p25; do
-    grep -q "\"tag\": \"$v-$s\"" "$R/evals.jsonl" 2>/dev/null && continue
-    echo "{\"tag\": \"$v-$s\", \"result\": $($E eval --json --engine runtime --max-tokens 65536 \
-      --model "$R/$v-palette.h5" --subnet $s --data $Q/data)}" >>"$R/evals.jsonl"
-  done
+  for s in p100 p67 p50 p25; do evaluate "$v-$s" --model "$R/$v-palette.h5" --subnet $s --data $Q/data; done
 done
 python3 - "$R" "${VARIANTS[@]}" <<'PY'
 import json, sys
@@ -46,7 +34,7 @@ r, variants = sys.argv[1], sys.argv[2:]
 ev = {}
 for line in open(f"{r}/evals.jsonl"):
     j = json.loads(line); ev[j["tag"]] = j["result"]
-secs = {v: sum(int(x) for x in open(f"{r}/{v}.seconds")) for v in variants}
+secs = {v: round(sum(float(x) for x in open(f"{r}/{v}.seconds"))) for v in variants}
 t = ev["teacher"]["perplexity"]
 print(f"teacher (1000 steps): {t:.2f} validation perplexity")
 print("| MLFS run | wall s | p100 | p67 | p50 | p25 |")

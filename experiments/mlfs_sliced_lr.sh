@@ -11,19 +11,15 @@ cd "$(dirname "$0")/.."
 R=${1:-runs/mlfs-sliced-lr}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 Q=runs/quickstart S=runs/mlfs-converged
+EVAL_TOKENS=65536
+source experiments/mlfs_lib.sh  # run, evaluate
 mkdir -p "$R"
 for init in train-base:runs/mlfs-train-base/supernet.h5 rewired:$S/rewired.h5; do
   for lr in ${LRS:-1e-3 3e-4}; do
     tag="sliced-p67-${init%%:*}-lr$lr"
-    if [ ! -e "$R/$tag.done" ]; then
-      extra=(); [ -e "$R/$tag.h5" ] && extra=(--resume)
-      echo "== $tag" >>"$R/$tag.log"
-      $E pretrain --shape-from $S/palette.h5 --subnet p67 --init-from "${init#*:}" --data $Q/data \
-        --tokenizer $Q/tokenizer.model --steps 1650 --batch-size 32 --lr "$lr" --eval-every 50 --eval-tokens 32768 \
-        --log-every 50 --out "$R/$tag.h5" "${extra[@]}" >>"$R/$tag.log" 2>&1
-      touch "$R/$tag.done"
-    fi
-    grep -q "\"tag\": \"$tag\"" "$R/evals.jsonl" 2>/dev/null || echo "{\"tag\": \"$tag\", \"result\": $($E eval --json \
-      --engine runtime --max-tokens 65536 --model "$R/$tag.h5" --data $Q/data)}" >>"$R/evals.jsonl"
+    run "$tag" "$R/$tag.h5" $E pretrain --shape-from $S/palette.h5 --subnet p67 --init-from "${init#*:}" \
+      --data $Q/data --tokenizer $Q/tokenizer.model --steps 1650 --batch-size 32 --lr "$lr" --eval-every 50 \
+      --eval-tokens 32768 --log-every 50 --out "$R/$tag.h5"
+    evaluate "$tag" --model "$R/$tag.h5" --data $Q/data
   done
 done

@@ -18,27 +18,18 @@ STAGE1=${STAGE1:-1200} STAGE2=${STAGE2:-600} LR=${LR:-1e-3} SLICED=${SLICED:-1}
 read -r -a MLFS_EXTRA <<<"${MLFS_EXTRA:-}"
 Q=runs/quickstart S=runs/mlfs-converged
 SHAPES=${SHAPES:-$S/palette.h5}
+EVAL_TOKENS=65536
+source experiments/mlfs_lib.sh  # run, evaluate
 mkdir -p "$R"
-if [ ! -e "$R/mlfs.done" ]; then
-  extra=(); [ -e "$R/supernet.h5" ] && extra=(--resume)
-  $E mlfs --teacher $S/teacher.h5 --data $Q/data --out "$R/supernet.h5" --stage0-steps 100 --stage1-steps $STAGE1 \
-    --stage2-steps $STAGE2 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr $LR --train-base --eval-every 100 \
-    --log-every 50 "${MLFS_EXTRA[@]}" "${extra[@]}" >>"$R/mlfs.log" 2>&1
-  touch "$R/mlfs.done"
-fi
+run mlfs "$R/supernet.h5" $E mlfs --teacher $S/teacher.h5 --data $Q/data --out "$R/supernet.h5" --stage0-steps 100 \
+  --stage1-steps $STAGE1 --stage2-steps $STAGE2 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr $LR --train-base \
+  --eval-every 100 --log-every 50 "${MLFS_EXTRA[@]}"
 [ -e "$R/palette.h5" ] || $E palette --supernet "$R/supernet.h5" --data $Q/data --out "$R/palette.h5" >"$R/palette.log" 2>&1
 for s in p100 p67 p50 p25; do
-  grep -q "\"tag\": \"train-base-$s\"" "$R/evals.jsonl" 2>/dev/null && continue
-  echo "{\"tag\": \"train-base-$s\", \"result\": $($E eval --json --engine runtime --max-tokens 65536 \
-    --model "$R/supernet.h5" --shape-from "$SHAPES" --subnet $s --data $Q/data)}" >>"$R/evals.jsonl"
+  evaluate "train-base-$s" --model "$R/supernet.h5" --shape-from "$SHAPES" --subnet $s --data $Q/data
 done
 [ "$SLICED" = 0 ] && exit 0
-if [ ! -e "$R/sliced-p67.done" ]; then
-  extra=(); [ -e "$R/sliced-p67.h5" ] && extra=(--resume)
-  $E pretrain --shape-from "$SHAPES" --subnet p67 --init-from "$R/supernet.h5" --data $Q/data \
-    --tokenizer $Q/tokenizer.model --steps 1650 --batch-size 32 --eval-every 50 --eval-tokens 32768 --log-every 50 \
-    --out "$R/sliced-p67.h5" "${extra[@]}" >>"$R/sliced-p67.log" 2>&1
-  touch "$R/sliced-p67.done"
-fi
-grep -q '"tag": "sliced-p67"' "$R/evals.jsonl" || echo "{\"tag\": \"sliced-p67\", \"result\": $($E eval --json --engine runtime \
-  --max-tokens 65536 --model "$R/sliced-p67.h5" --data $Q/data)}" >>"$R/evals.jsonl"
+run sliced-p67 "$R/sliced-p67.h5" $E pretrain --shape-from "$SHAPES" --subnet p67 --init-from "$R/supernet.h5" \
+  --data $Q/data --tokenizer $Q/tokenizer.model --steps 1650 --batch-size 32 --eval-every 50 --eval-tokens 32768 \
+  --log-every 50 --out "$R/sliced-p67.h5"
+evaluate sliced-p67 --model "$R/sliced-p67.h5" --data $Q/data
