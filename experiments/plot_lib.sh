@@ -1,12 +1,19 @@
-# Shared by the plot scripts (sourced): set-up, FILE[:label] arguments, gnuplot plot clauses rendered to a PNG.
+# Shared by the plot scripts (sourced): set-up, one data file per FILE[:label] argument, gnuplot clauses to a PNG.
 # start_plot OUT TITLE: sets out and title, a temporary folder tmp (removed on exit) and an empty plots list.
 start_plot() {
   out=${1:?out.png} title=${2:?title} tmp=$(mktemp -d) plots=()
   trap 'rm -rf "$tmp"' EXIT
 }
-# spec_file SPEC / spec_label SPEC: the file, and the label (the file's name when SPEC has none).
-spec_file() { echo "${1%%:*}"; }
-spec_label() { local label=${1#*:}; [ "$label" = "$1" ] && label=$(basename "$1"); echo "$label"; }
+# for_each_spec HANDLER SPEC...: calls HANDLER DAT FILE LABEL for each FILE[:label] (LABEL: the file's name when
+# SPEC has none), DAT a fresh file in tmp for the handler to fill and add plot clauses for.
+for_each_spec() {
+  local handler=$1 i=0 spec label; shift
+  for spec in "$@"; do
+    label=${spec#*:}; [ "$label" = "$spec" ] && label=$(basename "$spec")
+    "$handler" "$tmp/$i.dat" "${spec%%:*}" "$label"
+    i=$((i + 1))
+  done
+}
 # render_png OUT TITLE XLABEL YLABEL SETTINGS CLAUSE...: one plot of the clauses, SETTINGS before it (may be empty).
 render_png() {
   local out=$1 title=$2 xlabel=$3 ylabel=$4 settings=$5; shift 5
