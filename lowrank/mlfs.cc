@@ -18,6 +18,7 @@
 #include "src/core/palette_plan.h"
 #include "src/core/subnet_space.h"
 #include "src/format/model_file.h"
+#include "src/format/training_shape.h"
 #include "src/format/weight_layout.h"
 #include "supernet/adamw.h"
 #include "supernet/model_io.h"
@@ -41,6 +42,9 @@ void CheckOptions(const MlfsOptions& o) {
   if (!(o.base_lr_scale > 0)) throw UserError("--base-lr-scale must be positive");
   if (o.base_lr_scale != 1.0 && !o.train_base) throw UserError("--base-lr-scale applies to the base weights: add --train-base");
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
+  if (!o.sample_sizes.empty() && !o.sample_palette.empty()) {
+    throw UserError("give --sample-sizes or --sample-palette, not both (both choose the random subnets)");
+  }
 }
 
 nlohmann::json OptionsJson(const MlfsOptions& o) {
@@ -48,7 +52,7 @@ nlohmann::json OptionsJson(const MlfsOptions& o) {
           {"subnets_per_step", o.subnets_per_step}, {"gamma", o.gamma}, {"rank", o.rank},
           {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
           {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task}, {"sample_sizes", o.sample_sizes},
-          {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"train_base", o.train_base},
+          {"sample_palette", o.sample_palette},          {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"train_base", o.train_base},
           {"base_lr_scale", o.base_lr_scale},
           {"batch_size", o.batch_size},
           {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
@@ -278,10 +282,16 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
   }
   const SubnetSpec maxnet = MaxnetSpec(config);
   const SubnetSpec smallest = SmallestSubnet(space, config, /*full_depth=*/false);
-  // --sample-sizes: random subnets from the shapes the palette search will weigh (empty: uniform).
+  // --sample-sizes: random subnets from the shapes the palette search will weigh; --sample-palette:
+  // exactly a palette's shapes (empty: uniform over the space).
   const int pool_size = PaletteOptions{}.candidates;
-  const std::vector<std::vector<SubnetSpec>> stage1_pools = SamplingPools(space, config, o.sample_sizes, pool_size, true);
-  const std::vector<std::vector<SubnetSpec>> stage2_pools = SamplingPools(space, config, o.sample_sizes, pool_size, false);
+  const std::vector<SubnetSpec> shipped = o.sample_palette.empty() ? std::vector<SubnetSpec>{}
+                                                                   : PaletteSubnets(o.sample_palette, config);
+  auto pools_of = [&](bool full_depth) {
+    return shipped.empty() ? SamplingPools(space, config, o.sample_sizes, pool_size, full_depth)
+                           : ExactPools(shipped, config, full_depth);
+  };
+  const std::vector<std::vector<SubnetSpec>> stage1_pools = pools_of(true), stage2_pools = pools_of(false);
   MlfsSummary summary;
   std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable%s); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
               config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),

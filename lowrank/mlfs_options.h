@@ -27,6 +27,7 @@ struct MlfsOptions : TrainLoopOptions {
   double maxnet_kd = 0.0;      // stages 1-2: weight of KL(p_stage0_teacher || p_maxnet) in the maxnet's loss
   double subnet_task = 0.0;    // stages 1-2: weight of the task loss in each smaller subnet's loss
   std::vector<double> sample_sizes;  // random subnets near these fractions of the maxnet (empty: uniform)
+  std::string sample_palette;        // random subnets: this palette's entries in turn (empty: uniform)
   double temperature = 1.0;    // KD temperature tau
   int64_t rewire_batches = 4;  // calibration batches for importance rewiring after stage 0 (0: off)
   bool train_base = false;     // stages 1-2: W0, embeddings and norms train too (default: frozen, the paper's MLFS)

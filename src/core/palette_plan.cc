@@ -101,4 +101,19 @@ std::vector<std::vector<SubnetSpec>> SamplingPools(const SubnetSpace& space, con
   return pools;
 }
 
+std::vector<std::vector<SubnetSpec>> ExactPools(const std::vector<SubnetSpec>& subnets, const ModelConfig& c,
+                                                bool full_depth) {
+  std::vector<std::vector<SubnetSpec>> pools;
+  for (const SubnetSpec& spec : subnets) {
+    if (!full_depth) {
+      pools.push_back({spec});
+      continue;
+    }
+    const int ffn = *std::max_element(spec.ffn_dim.begin(), spec.ffn_dim.end());
+    pools.push_back({MakeSubnetSpec(c, spec.d_model, ffn, spec.n_kv_heads, c.n_layers, DepthPolicy::kFirstK,
+                                    spec.name + "_full_depth")});
+  }
+  return pools;
+}
+
 }  // namespace elastiq

@@ -32,4 +32,10 @@ std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConf
 std::vector<std::vector<SubnetSpec>> SamplingPools(const SubnetSpace& space, const ModelConfig& config,
                                                    const std::vector<double>& sizes, int per_size, bool full_depth);
 
+// MLFS --sample-palette: one pool per given subnet, so the sampler draws each in turn (the shapes to be
+// shipped, trained every step when --subnets-per-step leaves room for all). With `full_depth` (stage 1)
+// each keeps its hidden width and KV heads at every layer, with its widest FFN.
+std::vector<std::vector<SubnetSpec>> ExactPools(const std::vector<SubnetSpec>& subnets, const ModelConfig& config,
+                                                bool full_depth);
+
 }  // namespace elastiq

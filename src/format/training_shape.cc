@@ -29,4 +29,22 @@ SubnetSpec ResolveSubnet(const ModelFile& model, const std::string& shape_file, 
   return shapes.EntryOrLargest(subnet).spec;
 }
 
+std::vector<SubnetSpec> PaletteSubnets(const std::string& palette_file, const ModelConfig& config) {
+  const ModelFile palette = ModelFile::Open(palette_file);
+  const std::string diff = DescribeConfigDifference(palette.config(), config);
+  if (!diff.empty()) {
+    throw UserError("--sample-palette " + palette_file + " has another config than the teacher (" + diff +
+                    "); give a palette searched on a supernet of this teacher");
+  }
+  std::vector<SubnetSpec> subnets;
+  for (const PaletteEntry& e : palette.palette()) {
+    if (!IsMaxnet(e.spec, config)) subnets.push_back(e.spec);
+  }
+  if (subnets.empty()) {
+    throw UserError("--sample-palette " + palette_file + " has no subnet below the maxnet; give a palette with "
+                    "smaller entries (elastiq palette --sizes 1 0.67 0.5 0.25)");
+  }
+  return subnets;
+}
+
 }  // namespace elastiq

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "src/core/model_config.h"
 #include "src/core/subnet_spec.h"
@@ -23,5 +24,9 @@ TrainingShape ResolveTrainingShape(const std::string& config_path, const std::st
 // The entry `subnet` of model, or with shape_file set, that file's entry (its config must equal
 // the model's: the spec is applied to the model's weights).
 SubnetSpec ResolveSubnet(const ModelFile& model, const std::string& shape_file, const std::string& subnet);
+
+// mlfs --sample-palette: every entry of palette_file but the maxnet. The file's config must equal
+// `config` (the teacher's); UserError naming the file when it differs or has no entry below the maxnet.
+std::vector<SubnetSpec> PaletteSubnets(const std::string& palette_file, const ModelConfig& config);
 
 }  // namespace elastiq

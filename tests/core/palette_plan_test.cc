@@ -84,5 +84,26 @@ TEST(PalettePlan, SamplingPoolsHoldEachSizesCandidatesWithoutTheMaxnet) {
   EXPECT_THROW(SamplingPools(s, c, {0.5, 0.0}, 3, false), UserError);
 }
 
+TEST(PalettePlan, ExactPoolsHoldOneShapeEach) {
+  ModelConfig c = Config();
+  SubnetSpec a = MakeSubnetSpec(c, 48, 96, 1, 3, DepthPolicy::kEvenlySpaced, "p60");
+  SubnetSpec b = MakeSubnetSpec(c, 32, 32, 2, 2, DepthPolicy::kFirstK, "p30");
+  b.ffn_dim = {32, 64};  // per-layer widths
+  std::vector<std::vector<SubnetSpec>> pools = ExactPools({a, b}, c, /*full_depth=*/false);
+  ASSERT_EQ(pools.size(), 2u);
+  ASSERT_EQ(pools[0].size(), 1u);
+  EXPECT_EQ(pools[0][0].name, "p60");
+  EXPECT_EQ(pools[1][0].ffn_dim, b.ffn_dim);
+  EXPECT_EQ(pools[1][0].layers, b.layers);
+  // Stage 1: the same widths at every layer, the widest FFN of the shape.
+  std::vector<std::vector<SubnetSpec>> full = ExactPools({a, b}, c, /*full_depth=*/true);
+  EXPECT_EQ(full[0][0].layers, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(full[0][0].d_model, 48);
+  EXPECT_EQ(full[0][0].n_kv_heads, 1);
+  EXPECT_EQ(full[0][0].ffn_dim, (std::vector<int>(4, 96)));
+  EXPECT_EQ(full[1][0].ffn_dim, (std::vector<int>(4, 64)));
+  EXPECT_EQ(full[1][0].n_kv_heads, 2);
+}
+
 }  // namespace
 }  // namespace elastiq

@@ -297,6 +297,47 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("--sample-sizes: 1.5 is not a fraction"), std::string::npos) << e.what();
   }
+  auto expect_refused = [&](const MlfsOptions& options, const std::string& message) {
+    try {
+      RunMlfs(options);
+      FAIL() << "expected: " << message;
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  again = Options(out);
+  again.sample_palette = o.out;
+  again.sample_sizes = {0.5};
+  expect_refused(again, "give --sample-sizes or --sample-palette, not both");
+  again.sample_sizes.clear();
+  again.sample_palette = *dir_ / "teacher.h5";  // the maxnet only
+  expect_refused(again, "has no subnet below the maxnet");
+  testing::ScratchDir other;
+  testing::WriteTinyTrainingInputs(other, R"({"name":"mt","vocab_size":40,"d_model":16,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
+  RunPretrain(testing::TinyPretrainOptions(other, 1, "other.h5"));
+  again.sample_palette = other / "other.h5";
+  expect_refused(again, "has another config than the teacher (d_model");
+}
+
+TEST_F(Mlfs, SamplePaletteTrainsThePalettesShapes) {
+  testing::ScratchDir out;
+  MlfsOptions o = Options(out);
+  o.stage1_steps = 0;
+  o.stage2_steps = 0;
+  RunMlfs(o);  // the rewired teacher: entries maxnet and smallest
+  MlfsOptions shipped = Options(out);
+  shipped.out = out / "shipped.h5";
+  shipped.sample_palette = o.out;
+  shipped.subnets_per_step = 3;  // maxnet, smallest, and the palette's one subnet below the maxnet
+  const MlfsSummary summary = RunMlfs(shipped);
+  ASSERT_EQ(summary.steps, 9);
+  // The palette's subnet is the space's smallest (at full depth in stage 1, as the sandwich's smallest
+  // there too), so every draw runs the sandwich's second subnet again: the same loss on the same batch.
+  // A uniform draw from the 48 subnets of this space would differ.
+  for (size_t step = 3; step < 9; ++step) {
+    EXPECT_TRUE(std::isfinite(summary.losses[step][2])) << "step " << step;
+    EXPECT_EQ(summary.losses[step][2], summary.losses[step][1]) << "step " << step;
+  }
 }
 
 }  // namespace
