@@ -52,9 +52,8 @@ nlohmann::json OptionsJson(const MlfsOptions& o) {
           {"subnets_per_step", o.subnets_per_step}, {"gamma", o.gamma}, {"rank", o.rank},
           {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
           {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task}, {"sample_sizes", o.sample_sizes},
-          {"sample_palette", o.sample_palette},          {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches}, {"train_base", o.train_base},
-          {"base_lr_scale", o.base_lr_scale},
-          {"batch_size", o.batch_size},
+          {"sample_palette", o.sample_palette}, {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches},
+          {"train_base", o.train_base}, {"base_lr_scale", o.base_lr_scale}, {"batch_size", o.batch_size},
           {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
 }
 

@@ -1,6 +1,7 @@
 // What a training run trains (a whole model from a JSON config, or one subnet of an existing model
 // file) and which subnet an evaluation runs (an entry of the model, or of another file with the
-// same config): the same shape trained from scratch, from its sliced weights, or sliced untrained.
+// same config): the same shape trained from scratch, from its sliced weights, or sliced untrained;
+// and the shapes of a palette that MLFS trains every step (--sample-palette).
 #pragma once
 
 #include <string>
