@@ -333,7 +333,7 @@ TEST_F(Mlfs, SamplePaletteTrainsThePalettesShapes) {
   ASSERT_EQ(summary.steps, 9);
   // The palette's subnet is the space's smallest (at full depth in stage 1, as the sandwich's smallest
   // there too), so every draw runs the sandwich's second subnet again: the same loss on the same batch.
-  // A uniform draw from the 48 subnets of this space would differ.
+  // Uniform draws (among the space's 24 full-depth subnets in stage 1, 48 in stage 2) would differ.
   for (size_t step = 3; step < 9; ++step) {
     EXPECT_TRUE(std::isfinite(summary.losses[step][2])) << "step " << step;
     EXPECT_EQ(summary.losses[step][2], summary.losses[step][1]) << "step " << step;
