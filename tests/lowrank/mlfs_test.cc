@@ -61,6 +61,16 @@ bool SameLosses(const std::vector<std::vector<float>>& a, const std::vector<std:
   return true;
 }
 
+// RunMlfs(o) throws a UserError whose message contains `message`.
+void ExpectRefused(const MlfsOptions& o, const std::string& message) {
+  try {
+    RunMlfs(o);
+    FAIL() << "expected: " << message;
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
+}
+
 TEST(MlfsLosses, DistillationKlIsZeroOnlyForEqualDistributions) {
   torch::manual_seed(1);
   torch::Tensor t = torch::randn({2, 5, 7}), s = torch::randn({2, 5, 7});
@@ -192,12 +202,7 @@ TEST_F(Mlfs, TrainBaseMovesW0FromTheFrozenStageZeroTeacherAndResumes) {
   killed.stop_after = 0;
   killed.resume = true;
   killed.train_base = false;
-  try {
-    RunMlfs(killed);
-    FAIL() << "resumed a --train-base run without it";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("was trained with --train-base"), std::string::npos) << e.what();
-  }
+  ExpectRefused(killed, "was trained with --train-base");  // resumed without it
   killed.train_base = true;
   EXPECT_TRUE(SameLosses(RunMlfs(killed).losses, uninterrupted.losses));
 }
@@ -260,12 +265,7 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   MlfsOptions again = Options(out);
   again.teacher = o.out;  // a supernet is not a teacher
   again.out = out / "other.h5";
-  try {
-    RunMlfs(again);
-    FAIL() << "expected an error";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("is a supernet file, but mlfs --teacher needs a checkpoint file"), std::string::npos) << e.what();
-  }
+  ExpectRefused(again, "is a supernet file, but mlfs --teacher needs a checkpoint file");
   WriteFileAtomically(out / "space.json", R"({"d_model":[16,64]})");
   again = Options(out);
   again.space = out / "space.json";
@@ -291,32 +291,19 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   EXPECT_THROW(RunMlfs(again), UserError);
   again = Options(out);
   again.sample_sizes = {0.5, 1.5};
-  try {
-    RunMlfs(again);
-    FAIL() << "accepted --sample-sizes 1.5";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("--sample-sizes: 1.5 is not a fraction"), std::string::npos) << e.what();
-  }
-  auto expect_refused = [&](const MlfsOptions& options, const std::string& message) {
-    try {
-      RunMlfs(options);
-      FAIL() << "expected: " << message;
-    } catch (const UserError& e) {
-      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
-    }
-  };
+  ExpectRefused(again, "--sample-sizes: 1.5 is not a fraction");
   again = Options(out);
   again.sample_palette = o.out;
   again.sample_sizes = {0.5};
-  expect_refused(again, "give --sample-sizes or --sample-palette, not both");
+  ExpectRefused(again, "give --sample-sizes or --sample-palette, not both");
   again.sample_sizes.clear();
   again.sample_palette = *dir_ / "teacher.h5";  // the maxnet only
-  expect_refused(again, "has no subnet below the maxnet");
+  ExpectRefused(again, "has no subnet below the maxnet");
   testing::ScratchDir other;
   testing::WriteTinyTrainingInputs(other, R"({"name":"mt","vocab_size":40,"d_model":16,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
   RunPretrain(testing::TinyPretrainOptions(other, 1, "other.h5"));
   again.sample_palette = other / "other.h5";
-  expect_refused(again, "has another config than the teacher (d_model");
+  ExpectRefused(again, "has another config than the teacher (d_model");
 }
 
 TEST_F(Mlfs, SamplePaletteTrainsThePalettesShapes) {
