@@ -15,22 +15,11 @@ E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 SHAPES=${SHAPES:-runs/mlfs-train-base-long/palette.h5}
 Q=runs/quickstart S=runs/mlfs-converged
 EVAL_TOKENS=65536
-source experiments/mlfs_lib.sh  # run, evaluate
+source experiments/mlfs_lib.sh  # run, evaluate, variant
 mkdir -p "$OUT"
 echo '{"d_model": [128]}' >"$OUT/space-full-width.json"
 echo '{"d_model": [128], "ffn_dim": [192, 384], "n_kv_heads": [1, 2], "depth": [6]}' >"$OUT/space-p67-only.json"
 
-# variant NAME ENTRIES STAGE1 STAGE2 MLFS_FLAGS...: one MLFS run (stages 100 + STAGE1 + STAGE2 steps) into
-# OUT/NAME, evaluated at ENTRIES (space-separated).
-variant() {
-  local name=$1 entries=$2 stage1=$3 stage2=$4; shift 4
-  R=$OUT/$name
-  mkdir -p "$R"
-  run mlfs "$R/supernet.h5" $E mlfs --teacher $S/teacher.h5 --data $Q/data --out "$R/supernet.h5" --stage0-steps 100 \
-    --stage1-steps $stage1 --stage2-steps $stage2 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3 --train-base \
-    --eval-every 100 --log-every 50 "$@"
-  for s in $entries; do evaluate "$name-$s" --model "$R/supernet.h5" --shape-from "$SHAPES" --subnet $s --data $Q/data; done
-}
 ALL="p100 p67 p50 p25"
 variant gamma0 "$ALL" 1200 600 --gamma 0
 variant full-width "p100 p67" 1200 600 --space "$OUT/space-full-width.json"

@@ -15,7 +15,7 @@ namespace elastiq {
 // sum over kept stored layers and the 7 projections of r' (out' + in'): B[:out', :r'] and A[:r', :in'].
 // r' = spec.rank (0: the full `rank`). Repeats share their block's adapters, so they count once.
 int64_t CountAdapterParams(const ModelConfig& config, const SubnetSpec& spec, int rank);
-// (n_maxnet / n_subnet)^gamma; gamma = 0 gives 1 (no scaling).
+// (n_maxnet / n_subnet)^gamma; gamma = 0 gives 1 (no scaling), gamma < 0 weighs smaller subnets less.
 double GradientScale(int64_t n_maxnet, int64_t n_subnet, double gamma);
 // The parameters a subnet's step trains: its adapter slices, plus its base weights if `with_base`
 // (mlfs --train-base).

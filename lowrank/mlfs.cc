@@ -35,7 +35,7 @@ constexpr std::string_view kBasePrefix = "base.";  // trainable base weights' na
 void CheckOptions(const MlfsOptions& o) {
   if (o.stage0_steps < 0 || o.stage1_steps < 0 || o.stage2_steps < 0) throw UserError("--stage*-steps must be >= 0");
   if (o.subnets_per_step < 1) throw UserError("--subnets-per-step must be >= 1 (the maxnet)");
-  if (o.gamma < 0) throw UserError("--gamma must be >= 0 (0 turns gradient scaling off)");
+  if (!std::isfinite(o.gamma)) throw UserError("--gamma must be a finite number (0 turns gradient scaling off)");
   if (o.kd_alpha < 0 || o.kd_beta < 0) throw UserError("--kd-alpha and --kd-beta must be >= 0");
   if (o.maxnet_kd < 0 || o.subnet_task < 0) throw UserError("--maxnet-kd and --subnet-task must be >= 0");
   if (!(o.temperature > 0)) throw UserError("--temperature must be positive");

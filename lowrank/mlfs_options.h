@@ -19,7 +19,7 @@ struct MlfsOptions : TrainLoopOptions {
   int64_t stage1_steps = 300;  // width-only subnets at full depth
   int64_t stage2_steps = 300;  // width and depth
   int subnets_per_step = 4;    // maxnet + smallest + (K - 2) random
-  double gamma = 1.0;          // gradient scaling exponent (0: off)
+  double gamma = 1.0;          // gradient scaling exponent (0: off; < 0 weighs smaller subnets less)
   int rank = 8;                // adapter rank r
   double lora_alpha = 16.0;    // adapter scale alpha / r
   double kd_alpha = 0.9;       // weight of KL(p_maxnet || p_subnet)

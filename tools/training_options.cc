@@ -54,7 +54,7 @@ void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
       ("stage1-steps", po::value(&o.stage1_steps)->default_value(o.stage1_steps), "stage 1: width-only subnets at full depth")
       ("stage2-steps", po::value(&o.stage2_steps)->default_value(o.stage2_steps), "stage 2: width and depth subnets (all three 0: only rewire the teacher, the sliced-untrained baseline)")
       ("subnets-per-step", po::value(&o.subnets_per_step)->default_value(o.subnets_per_step), "K: maxnet, smallest and K-2 random subnets per step (sandwich rule)")
-      ("gamma", po::value(&o.gamma)->default_value(o.gamma), "gradient scaling: subnet j's loss weighs (n_maxnet / n_j)^gamma (0: off)")
+      ("gamma", po::value(&o.gamma)->default_value(o.gamma), "gradient scaling: subnet j's loss weighs (n_maxnet / n_j)^gamma (0: off; below 0 favours the larger subnets)")
       ("rank", po::value(&o.rank)->default_value(o.rank), "low-rank adapter rank r")
       ("lora-alpha", po::value(&o.lora_alpha)->default_value(o.lora_alpha), "adapter scale alpha (W = W0 + alpha / r B A)")
       ("kd-alpha", po::value(&o.kd_alpha)->default_value(o.kd_alpha), "weight of KL(p_maxnet || p_subnet)")

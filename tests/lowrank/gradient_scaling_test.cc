@@ -27,6 +27,7 @@ TEST(GradientScaling, WeightsAreSizeRatiosToThePowerGamma) {
   EXPECT_DOUBLE_EQ(GradientScale(1000, 250, 0.5), 2.0);
   EXPECT_DOUBLE_EQ(GradientScale(1000, 250, 0.0), 1.0);
   EXPECT_DOUBLE_EQ(GradientScale(1000, 1000, 2.0), 1.0);
+  EXPECT_DOUBLE_EQ(GradientScale(1000, 250, -1.0), 0.25);  // below 0 the larger subnets weigh more
   ModelConfig c = Config();
   SubnetSpec s{"s", {1}, 16, {32}, 1, 0};
   std::vector<double> w = GradientScales(c, {MaxnetSpec(c), s}, 8, 1.0);

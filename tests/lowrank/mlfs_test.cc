@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
@@ -275,8 +276,8 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   again.subnets_per_step = 4;  // the checkpoint has 3 per step
   EXPECT_THROW(RunMlfs(again), UserError);
   again = Options(out);
-  again.gamma = -1;
-  EXPECT_THROW(RunMlfs(again), UserError);
+  again.gamma = std::numeric_limits<double>::infinity();
+  ExpectRefused(again, "--gamma must be a finite number");
   again = Options(out);
   again.maxnet_kd = -0.5;
   EXPECT_THROW(RunMlfs(again), UserError);
