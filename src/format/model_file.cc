@@ -62,6 +62,11 @@ ModelFile ModelFile::Open(const std::string& path) {
     PaletteEntry e;
     e.spec = ParseSubnetSpec(f.GetStringAttr(group, "spec"), path + " " + group);
     ValidateSubnetSpec(e.spec, m.config_, path);
+    if (e.spec.rank != 0) {
+      throw UserError(path + ": " + group + " spec has rank " + std::to_string(e.spec.rank) +
+                      "; palette entries run on the merged /weights and must have rank 0 (an adapter-rank "
+                      "prefix exists only while training)");
+    }
     if (f.HasAttr(group, "metrics")) {
       e.metrics = nlohmann::json::parse(f.GetStringAttr(group, "metrics"), nullptr, false);
       if (e.metrics.is_discarded()) throw UserError(path + ": " + group + " metrics are not valid JSON");

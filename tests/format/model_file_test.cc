@@ -19,8 +19,10 @@ ModelConfig Config() {
   return ParseModelConfig(R"({"name":"t","vocab_size":300,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})", "t");
 }
 
-// Writes a file whose every weight value is random; returns the values by name.
-std::map<std::string, std::vector<float>> WriteRandomModel(const std::string& path, const ModelConfig& c) {
+// Writes a file whose every weight value is random, with the maxnet and `second` in its palette;
+// returns the values by name.
+std::map<std::string, std::vector<float>> WriteRandomModel(const std::string& path, const ModelConfig& c,
+                                                           const SubnetSpec& second = {"half", {0}, 32, {64}, 1, 0}) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal;
   std::map<std::string, std::vector<float>> values;
@@ -34,7 +36,7 @@ std::map<std::string, std::vector<float>> WriteRandomModel(const std::string& pa
     values[s.name] = v;
   }
   w.AddPaletteEntry({MaxnetSpec(c), {{"val_perplexity", 12.5}}});
-  w.AddPaletteEntry({SubnetSpec{"half", {0}, 32, {64}, 1, 0}, {}});
+  w.AddPaletteEntry({second, {}});
   w.Commit();
   return values;
 }
@@ -131,6 +133,14 @@ TEST(ModelFile, WeightShapeInconsistentWithConfigIsAnError) {
     w.Commit();
   }
   EXPECT_NE(ErrorOpening(dir / "bad.h5").find("layers.0.wk has the wrong type or shape"), std::string::npos);
+}
+
+TEST(ModelFile, PaletteEntryWithAnAdapterRankPrefixIsRefused) {
+  testing::ScratchDir dir;
+  WriteRandomModel(dir / "m.h5", Config(), {"half", {0}, 32, {64}, 1, 2});
+  const std::string err = ErrorOpening(dir / "m.h5");
+  EXPECT_NE(err.find("/palette/half spec has rank 2"), std::string::npos) << err;
+  EXPECT_NE(err.find("must have rank 0"), std::string::npos) << err;
 }
 
 TEST(ModelFile, UncommittedWriterLeavesNoFile) {
