@@ -95,8 +95,4 @@ void LowRankAdaptersImpl::Load(const H5File& file, const std::string& group) {
   ReadParameters(file, group, *this);
 }
 
-void FreezeModel(SuperTransformer& model) {
-  for (auto& p : model->parameters()) p.set_requires_grad(false);
-}
-
 }  // namespace elastiq

@@ -52,8 +52,4 @@ class LowRankAdaptersImpl : public torch::nn::Module, public WeightHook {
 };
 TORCH_MODULE(LowRankAdapters);
 
-// Freezes every parameter of the model (W0, embeddings, norms): only adapters (and MLFS's feature
-// projections) train.
-void FreezeModel(SuperTransformer& model);
-
 }  // namespace elastiq

@@ -25,8 +25,5 @@ struct MlfsSummary {
 MlfsSummary RunMlfs(const MlfsOptions& options);
 
 int MlfsStage(const MlfsOptions& options, int64_t step);  // 0, 1 or 2
-// KL(p_teacher || p_student) at temperature tau, times tau^2 (Hinton et al. 2015), mean over rows;
-// logits (..., classes). The teacher side carries no gradient.
-torch::Tensor DistillationKl(const torch::Tensor& student_logits, const torch::Tensor& teacher_logits, double tau);
 
 }  // namespace elastiq

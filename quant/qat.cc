@@ -10,16 +10,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "lowrank/adapters.h"
-#include "lowrank/mlfs.h"
 #include "quant/quantize_file.h"
 #include "quant/simulated_quant.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
 #include "supernet/adamw.h"
+#include "supernet/distillation.h"
 #include "supernet/evaluate.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
+#include "supernet/super_transformer.h"
 #include "supernet/torch_setup.h"
 #include "supernet/training_data.h"
 

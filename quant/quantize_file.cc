@@ -10,7 +10,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
-#include "src/format/packed_layout.h"
+#include "src/format/quant_groups.h"
 #include "src/format/weight_layout.h"
 
 namespace elastiq {
@@ -52,7 +52,7 @@ std::vector<std::string> SelectSubnets(const ModelFile& file, const std::string&
 }
 
 std::string QuantGroup(const std::string& format) {
-  if (format == "w8a8" || format == "ternary") return "/quant/" + format;  // QuantTensorGroup's parent
+  if (format == "w8a8" || format == "ternary") return QuantFormatGroup(format);
   throw UserError("--format must be w8a8 or ternary, got \"" + format + "\"");
 }
 

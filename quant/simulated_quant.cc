@@ -4,7 +4,8 @@
 
 #include "quant/weight_quant.h"
 #include "src/core/error.h"
-#include "src/format/packed_layout.h"
+#include "src/format/quant_groups.h"
+#include "src/kernels/packed_layout.h"
 #include "src/format/weight_layout.h"
 #include "supernet/transformer_ops.h"
 

@@ -1,4 +1,4 @@
-// Post-training weight quantization into the nested packed layout (src/format/packed_layout.h).
+// Post-training weight quantization into the nested packed layout (src/kernels/packed_layout.h).
 // Scales come from the maxnet's full rows, so every palette entry (a prefix of rows and columns)
 // shares one quantized copy (DESIGN.md sections 4 and 6).
 //   W8A8:    s[r] = max|W[r, :]| / 127, q = round(W / s) in [-127, 127]; plus cumulative per-panel
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 

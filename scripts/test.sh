@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs dependencies, then builds and runs the test suites three
-# times: the full build (LibTorch side included), the LibTorch-free core under AddressSanitizer + UBSan,
+# The test command (README, .ci/run): installs dependencies, runs the static checks (include layers),
+# then builds and runs the test suites three times: the full build (LibTorch side included), the LibTorch-free core under AddressSanitizer + UBSan,
 # and the NEON kernels, cross-compiled for aarch64 and run under qemu-user-static.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh --cross
 jobs=$(nproc)
+
+echo "== static checks =="
+python3 scripts/check_layers.py
 
 echo "== full build (LibTorch on) =="
 bash scripts/build.sh -DELASTIQ_BUILD_TESTS=ON

@@ -139,4 +139,8 @@ torch::Tensor SuperTransformerImpl::forward(const torch::Tensor& ids, const Subn
   return torch::linear(pooled, cls_head.narrow(1, 0, d)).to(torch::kFloat);
 }
 
+void FreezeModel(SuperTransformer& model) {
+  for (auto& p : model->parameters()) p.set_requires_grad(false);
+}
+
 }  // namespace elastiq

@@ -96,4 +96,8 @@ class SuperTransformerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SuperTransformer);
 
+// Freezes every parameter of the model (W0, embeddings, norms): a frozen teacher, or a model of
+// which only added parameters (MLFS's adapters and feature projections) train.
+void FreezeModel(SuperTransformer& model);
+
 }  // namespace elastiq

@@ -8,7 +8,8 @@
 #include <numeric>
 
 #include "src/core/error.h"
-#include "src/format/packed_layout.h"
+#include "src/format/quant_groups.h"
+#include "src/kernels/packed_layout.h"
 #include "src/format/weight_layout.h"
 
 namespace elastiq {

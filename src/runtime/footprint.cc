@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 #include "src/runtime/weight_ranges.h"
 
 namespace elastiq {

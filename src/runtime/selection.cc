@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "src/core/error.h"
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 namespace {

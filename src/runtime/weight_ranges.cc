@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 namespace {

@@ -1,6 +1,5 @@
-// MLFS on a tiny teacher pretrained here: the run writes a supernet file every reader accepts, the
-// distillation loss behaves, a run killed across the stage-0 -> 1 transition resumes exactly, and
-// wrong inputs are refused.
+// MLFS on a tiny teacher pretrained here: the run writes a supernet file every reader accepts, a
+// run killed across the stage-0 -> 1 transition resumes exactly, and wrong inputs are refused.
 #include "lowrank/mlfs.h"
 #include "lowrank/palette_search.h"
 
@@ -70,17 +69,6 @@ void ExpectRefused(const MlfsOptions& o, const std::string& message) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
   }
-}
-
-TEST(MlfsLosses, DistillationKlIsZeroOnlyForEqualDistributions) {
-  torch::manual_seed(1);
-  torch::Tensor t = torch::randn({2, 5, 7}), s = torch::randn({2, 5, 7});
-  EXPECT_NEAR(DistillationKl(t, t, 2.0).item<float>(), 0.0f, 1e-6);
-  EXPECT_GT(DistillationKl(s, t, 1.0).item<float>(), 0.01f);
-  // By hand for one row at tau = 2: tau^2 sum p_t (log p_t - log p_s).
-  torch::Tensor pt = torch::softmax(t[0][0] / 2.0, -1), ps = torch::softmax(s[0][0] / 2.0, -1);
-  float expected = 4.0f * (pt * (pt.log() - ps.log())).sum().item<float>();
-  EXPECT_NEAR(DistillationKl(s[0][0].unsqueeze(0), t[0][0].unsqueeze(0), 2.0).item<float>(), expected, 1e-5);
 }
 
 TEST(MlfsLosses, StagesFollowTheStepCounts) {

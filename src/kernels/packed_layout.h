@@ -1,5 +1,6 @@
-// The nested packed layout of quantized matrices (DESIGN.md section 6), shared by the quantizer
-// (quant/) and the runtime kernels (src/kernels/). A matrix W (rows x cols, cols a multiple of 32)
+// The nested packed layout of quantized matrices: the integer kernels' operand contract, shared by
+// the quantizer (quant/) and the runtime kernels. Where a file keeps the packed bytes:
+// src/format/quant_groups.h. A matrix W (rows x cols, cols a multiple of 32)
 // is stored as K-panels of kPanel = 32 input columns; panel p holds every row's columns
 // [32p, 32p + 32). Inside a panel, rows come in groups of kRowGroup = 16, and a group is stored
 // as 8 quads of (16 rows x 4 columns): exactly the operand of one AVX-512 VNNI vpdpbusd.
@@ -14,17 +15,9 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace elastiq {
-
-// Where a model file keeps the packed copy of maxnet weight `weight` in `format` ("w8a8" or
-// "ternary"): datasets packed (int8 or uint8), scale (float32, rows), rowsum (int32, W8A8 only),
-// attributes rows, cols, rows_padded.
-inline std::string QuantTensorGroup(const std::string& format, const std::string& weight) {
-  return "/quant/" + format + "/" + weight;
-}
 
 inline constexpr int64_t kPanel = 32;
 inline constexpr int64_t kRowGroup = 16;

@@ -1,5 +1,5 @@
 // Packed-layout index arithmetic, packing and unpacking (used by the quantizer and by tests).
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 
 #include <string>
 
