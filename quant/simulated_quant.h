@@ -1,5 +1,5 @@
 // Simulated quantization in LibTorch: exactly what the runtime computes for W8A8 and ternary
-// (quant/weight_quant.h, src/kernels/activation_quant.h), so the two engines can be compared on
+// (quant/weight_quant.h, src/kernels/kernel_list.h quantize_f32u8/f32i8), so the two engines can be compared on
 // their integer accumulators, and the same math with straight-through gradients for QAT.
 #pragma once
 

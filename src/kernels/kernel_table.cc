@@ -1,4 +1,6 @@
-// Fills the kernel table for one ISA (of those built for this target).
+// Fills the kernel table for one ISA from the rows of kernel_list.h this target builds.
+#include <cstring>
+
 #include "src/core/error.h"
 #include "src/kernels/kernels.h"
 
@@ -8,62 +10,16 @@ KernelTable MakeKernelTable(Isa isa) {
   ELASTIQ_ASSERT(IsaSupported(isa), IsaName(isa));
   KernelTable t;
   t.isa = isa;
-  switch (isa) {
-    case Isa::kScalar:
-      t.gemv_f32 = gemv_f32__scalar;
-      t.attn_scores_f32 = attn_scores_f32__scalar;
-      t.attn_scores_f16 = attn_scores_f16__scalar;
-      t.attn_values_f32 = attn_values_f32__scalar;
-      t.attn_values_f16 = attn_values_f16__scalar;
-      t.cvt_f32f16 = cvt_f32f16__scalar;
-      t.softmax_f32 = softmax_f32__scalar;
-      t.swiglu_f32 = swiglu_f32__scalar;
-      t.gemm_u8i8 = gemm_u8i8__scalar;
-      t.gemm_i8t2 = gemm_i8t2__scalar;
-      break;
-#if defined(__x86_64__)
-    case Isa::kAvx2:
-      t.gemv_f32 = gemv_f32__avx2;
-      t.attn_scores_f32 = attn_scores_f32__avx2;
-      t.attn_scores_f16 = attn_scores_f16__avx2;
-      t.attn_values_f32 = attn_values_f32__avx2;
-      t.attn_values_f16 = attn_values_f16__avx2;
-      t.cvt_f32f16 = cvt_f32f16__avx2;
-      t.softmax_f32 = softmax_f32__avx2;
-      t.swiglu_f32 = swiglu_f32__avx2;
-      t.gemm_u8i8 = gemm_u8i8__avx2;
-      t.gemm_i8t2 = gemm_i8t2__avx2;
-      break;
-    case Isa::kAvx512:
-      t.gemv_f32 = gemv_f32__avx512;
-      t.attn_scores_f32 = attn_scores_f32__avx512;
-      t.attn_scores_f16 = attn_scores_f16__avx512;
-      t.attn_values_f32 = attn_values_f32__avx512;
-      t.attn_values_f16 = attn_values_f16__avx512;
-      t.cvt_f32f16 = cvt_f32f16__avx512;
-      t.softmax_f32 = softmax_f32__avx512;
-      t.swiglu_f32 = swiglu_f32__avx512;
-      t.gemm_u8i8 = gemm_u8i8__avx512;
-      t.gemm_i8t2 = gemm_i8t2__avx512;
-      break;
-#endif
-#if defined(__aarch64__)
-    case Isa::kNeon:
-      t.gemv_f32 = gemv_f32__neon;
-      t.attn_scores_f32 = attn_scores_f32__neon;
-      t.attn_scores_f16 = attn_scores_f16__neon;
-      t.attn_values_f32 = attn_values_f32__neon;
-      t.attn_values_f16 = attn_values_f16__neon;
-      t.cvt_f32f16 = cvt_f32f16__neon;
-      t.softmax_f32 = softmax_f32__neon;
-      t.swiglu_f32 = swiglu_f32__neon;
-      t.gemm_u8i8 = gemm_u8i8__neon;
-      t.gemm_i8t2 = gemm_i8t2__neon;
-      break;
-#endif
-    default:
-      break;  // not built for this target: IsaSupported is false, asserted above
-  }
+  const auto row_serves = [isa](const char* row_isa) {
+    return std::strcmp(row_isa, "generic") == 0 || std::strcmp(row_isa, IsaName(isa)) == 0;
+  };
+#define ELASTIQ_FILL_KERNEL(op, isa) \
+  ELASTIQ_IF_KERNEL_ISA_BUILT_##isa(if (row_serves(#isa)) t.op = op##__##isa;)
+  ELASTIQ_KERNEL_LIST(ELASTIQ_FILL_KERNEL)
+#undef ELASTIQ_FILL_KERNEL
+#define ELASTIQ_CHECK_FILLED(op, Signature) ELASTIQ_ASSERT(t.op != nullptr, #op " has no kernel for this ISA");
+  ELASTIQ_KERNEL_OPERATIONS(ELASTIQ_CHECK_FILLED)
+#undef ELASTIQ_CHECK_FILLED
   return t;
 }
 

@@ -10,8 +10,8 @@
 
 #include "src/core/error.h"
 #include "src/format/model_file.h"
-#include "src/format/packed_layout.h"
-#include "src/kernels/activation_quant.h"
+#include "src/format/quant_groups.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 namespace {
@@ -45,10 +45,10 @@ void QuantizedRows(ExecContext& ctx, const Linear& w, int64_t tokens, int32_t* a
   const int64_t rows = w.rows(), cols = w.cols(), rows_groups = RoundedRows(w);
   const bool w8a8 = w.format == WeightFormat::kW8A8;
   if (w8a8) {
-    ctx.kernels.gemm_u8i8(static_cast<const int8_t*>(w.packed), w.rows_padded, ctx.x_quant.data(), cols, tokens, cols, acc,
+    ctx.kernels.gemm_u8i8_16x32(static_cast<const int8_t*>(w.packed), w.rows_padded, ctx.x_quant.data(), cols, tokens, cols, acc,
                           rows_groups, begin, end);
   } else {
-    ctx.kernels.gemm_i8t2(static_cast<const uint8_t*>(w.packed), w.rows_padded,
+    ctx.kernels.gemm_i8t2_16x32(static_cast<const uint8_t*>(w.packed), w.rows_padded,
                           reinterpret_cast<const int8_t*>(ctx.x_quant.data()), cols, tokens, cols, acc, rows_groups, begin, end);
   }
   const int32_t* rowsum = w8a8 ? w.rowsum + (cols / kPanel - 1) * w.rows_padded : nullptr;
@@ -69,9 +69,9 @@ void QuantizeInput(ExecContext& ctx, WeightFormat format, const float* x, int64_
   ctx.x_scale.resize(static_cast<size_t>(tokens));
   ctx.x_zero_point.resize(static_cast<size_t>(tokens));
   if (format == WeightFormat::kW8A8) {
-    QuantizeActivationsU8(x, cols, tokens, cols, ctx.x_quant.data(), ctx.x_scale.data(), ctx.x_zero_point.data());
+    ctx.kernels.quantize_f32u8(x, cols, tokens, cols, ctx.x_quant.data(), ctx.x_scale.data(), ctx.x_zero_point.data());
   } else {
-    QuantizeActivationsI8(x, cols, tokens, cols, reinterpret_cast<int8_t*>(ctx.x_quant.data()), ctx.x_scale.data());
+    ctx.kernels.quantize_f32i8(x, cols, tokens, cols, reinterpret_cast<int8_t*>(ctx.x_quant.data()), ctx.x_scale.data());
   }
 }
 

@@ -1,7 +1,7 @@
 // A linear layer as the runtime sees it: a prefix view W[:rows, :cols] of a stored maxnet matrix,
 // in fp32 (row stride = the maxnet's input width) or in the nested packed W8A8 / ternary layout,
 // applied as y = x W^T: GEMV for one token (decode), GEMM for many (prefill); threads split the
-// output rows. Quantized layers quantize the activations per token first (activation_quant.h).
+// output rows. Quantized layers quantize the activations per token first (kernel_list.h: quantize_f32u8, quantize_f32i8).
 #pragma once
 
 #include <cstdint>

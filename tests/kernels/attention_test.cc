@@ -1,7 +1,7 @@
 // The grouped-query attention kernels, scores q_h . k_j and values out_h += sum_j p_hj v_j over fp32
-// and fp16 cached rows: every ISA this CPU has against the scalar reference, for 1 to 9 query heads
-// per KV head (across each ISA's chunk of heads), on tile, tail, odd, strided and attention shapes.
-// A missing ISA is skipped visibly.
+// and fp16 cached rows: the checks kernel_list_test.cc runs for every ISA, against the scalar
+// reference, for 1 to 9 query heads per KV head (across each ISA's chunk of heads), on tile, tail,
+// odd, strided and attention shapes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "src/kernels/fp16.h"
-#include "src/kernels/kernels.h"
+#include "tests/kernels/kernel_checks.h"
 
 namespace elastiq {
 namespace {
@@ -39,7 +39,7 @@ std::vector<T> RandomElements(int64_t n, std::mt19937& rng) {
 }
 
 template <typename T>
-void CheckScores(AttnScoresFn<T> kernel, AttnScoresFn<T> reference) {
+void CheckScores(AttnScores<T>* kernel, AttnScores<T>* reference) {
   std::mt19937 rng(5);
   for (const Shape s : kShapes) {
     for (const int64_t heads : kHeads) {
@@ -69,7 +69,7 @@ void CheckScores(AttnScoresFn<T> kernel, AttnScoresFn<T> reference) {
 }
 
 template <typename T>
-void CheckValues(AttnValuesFn<T> kernel, AttnValuesFn<T> reference) {
+void CheckValues(AttnValues<T>* kernel, AttnValues<T>* reference) {
   std::mt19937 rng(6);
   constexpr int64_t kGuard = 17;  // out past heads x n must stay as it was
   for (const Shape s : kShapes) {
@@ -94,22 +94,12 @@ void CheckValues(AttnValuesFn<T> kernel, AttnValuesFn<T> reference) {
   }
 }
 
-class Attention : public ::testing::TestWithParam<Isa> {
- protected:
-  void SetUp() override {
-    if (!IsaSupported(GetParam())) GTEST_SKIP() << IsaName(GetParam()) << " not supported on this CPU";
-    k_ = MakeKernelTable(GetParam());
-  }
-  KernelTable k_;
-};
-
-TEST_P(Attention, ScoresF32MatchScalarReference) { CheckScores<float>(k_.attn_scores_f32, attn_scores_f32__scalar); }
-TEST_P(Attention, ScoresF16MatchScalarReference) { CheckScores<uint16_t>(k_.attn_scores_f16, attn_scores_f16__scalar); }
-TEST_P(Attention, ValuesF32MatchScalarReference) { CheckValues<float>(k_.attn_values_f32, attn_values_f32__scalar); }
-TEST_P(Attention, ValuesF16MatchScalarReference) { CheckValues<uint16_t>(k_.attn_values_f16, attn_values_f16__scalar); }
-
-INSTANTIATE_TEST_SUITE_P(AllIsas, Attention, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon),
-                         [](const auto& info) { return std::string(IsaName(info.param)); });
 
 }  // namespace
+
+void Check_attn_scores_f32(AttnScores<float>* kernel) { CheckScores<float>(kernel, attn_scores_f32__scalar); }
+void Check_attn_scores_f16(AttnScores<uint16_t>* kernel) { CheckScores<uint16_t>(kernel, attn_scores_f16__scalar); }
+void Check_attn_values_f32(AttnValues<float>* kernel) { CheckValues<float>(kernel, attn_values_f32__scalar); }
+void Check_attn_values_f16(AttnValues<uint16_t>* kernel) { CheckValues<uint16_t>(kernel, attn_values_f16__scalar); }
+
 }  // namespace elastiq

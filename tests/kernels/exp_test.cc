@@ -1,5 +1,6 @@
-// The exp-based kernels, softmax and SwiGLU: every ISA this CPU has against the scalar reference
-// (std::exp) on lengths around each vector width, attention-like score ranges, and extreme inputs.
+// The checks of the exp-based kernels, softmax and SwiGLU (kernel_list_test.cc runs them for every
+// ISA): the scalar reference (std::exp) on lengths around each vector width, attention-like score
+// ranges, and extreme inputs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "src/kernels/kernels.h"
+#include "tests/kernels/kernel_checks.h"
 
 namespace elastiq {
 namespace {
@@ -21,16 +22,8 @@ std::vector<float> Uniform(int64_t n, float lo, float hi, std::mt19937& rng) {
   return v;
 }
 
-class ExpKernels : public ::testing::TestWithParam<Isa> {
- protected:
-  void SetUp() override {
-    if (!IsaSupported(GetParam())) GTEST_SKIP() << IsaName(GetParam()) << " not supported on this CPU";
-    k_ = MakeKernelTable(GetParam());
-  }
-  KernelTable k_;
-};
 
-TEST_P(ExpKernels, SoftmaxMatchesScalarReference) {
+void ExpectSoftmaxMatchesScalarReference(SoftmaxF32* softmax) {
   std::mt19937 rng(3);
   // Raw q . k scores of 64-wide heads and the 1/8 scale, a narrow and a wide (saturating) range.
   for (const float range : {0.5f, 30.0f, 800.0f}) {
@@ -38,7 +31,7 @@ TEST_P(ExpKernels, SoftmaxMatchesScalarReference) {
       const std::vector<float> x = Uniform(n, -range, range, rng);
       std::vector<float> want = x, got = x;
       softmax_f32__scalar(want.data(), n, 0.125f);
-      k_.softmax_f32(got.data(), n, 0.125f);
+      softmax(got.data(), n, 0.125f);
       for (size_t i = 0; i < want.size(); ++i) {
         ASSERT_NEAR(got[i], want[i], 2e-6f * want[i] + 1e-30f) << "n " << n << " range " << range << " i " << i;
       }
@@ -47,25 +40,32 @@ TEST_P(ExpKernels, SoftmaxMatchesScalarReference) {
   }
 }
 
-TEST_P(ExpKernels, SoftmaxOfEqualScoresIsUniformAndOfOneScoreIsOne) {
+void ExpectSoftmaxOfEqualScoresUniformAndOfOneScoreOne(SoftmaxF32* softmax) {
   for (const int64_t n : kLengths) {
     std::vector<float> x(static_cast<size_t>(n), 3.0f);
-    k_.softmax_f32(x.data(), n, 0.5f);
+    softmax(x.data(), n, 0.5f);
     for (const float p : x) ASSERT_NEAR(p, 1.0f / static_cast<float>(n), 1e-6f / static_cast<float>(n)) << "n " << n;
   }
   float one = -1e30f;
-  k_.softmax_f32(&one, 1, 1.0f);
+  softmax(&one, 1, 1.0f);
   EXPECT_EQ(one, 1.0f);
 }
 
-TEST_P(ExpKernels, SwigluMatchesScalarReference) {
+}  // namespace
+
+void Check_softmax_f32(SoftmaxF32* softmax) {
+  ExpectSoftmaxMatchesScalarReference(softmax);
+  ExpectSoftmaxOfEqualScoresUniformAndOfOneScoreOne(softmax);
+}
+
+void Check_swiglu_f32(SwigluF32* swiglu) {
   std::mt19937 rng(4);
   for (const float range : {1.0f, 12.0f, 200.0f}) {
     for (const int64_t n : kLengths) {
       const std::vector<float> gate = Uniform(n, -range, range, rng), up = Uniform(n, -2.0f, 2.0f, rng);
       std::vector<float> want = gate, got = gate;
       swiglu_f32__scalar(want.data(), up.data(), n);
-      k_.swiglu_f32(got.data(), up.data(), n);
+      swiglu(got.data(), up.data(), n);
       for (size_t i = 0; i < want.size(); ++i) {
         ASSERT_NEAR(got[i], want[i], 2e-6f * std::abs(want[i]) + 1e-30f)
             << "n " << n << " gate " << gate[i] << " up " << up[i];
@@ -74,8 +74,4 @@ TEST_P(ExpKernels, SwigluMatchesScalarReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, ExpKernels, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon),
-                         [](const auto& info) { return std::string(IsaName(info.param)); });
-
-}  // namespace
 }  // namespace elastiq

@@ -1,6 +1,6 @@
 // The scalar fp16 <-> fp32 conversions (src/kernels/fp16.h) against known bit patterns: rounding to
 // nearest even at normal and subnormal ties, overflow to infinity, signed zeros, NaNs; every half
-// survives the round trip; and the fp32 -> fp16 kernels of every ISA equal the scalar one bit for bit.
+// survives the round trip; and the check of the fp32 -> fp16 kernels of every ISA (bit for bit).
 #include "src/kernels/fp16.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "src/kernels/kernels.h"
+#include "tests/kernels/kernel_checks.h"
 
 namespace elastiq {
 namespace {
@@ -91,11 +91,11 @@ TEST(Fp16, RoundsToTheNearestHalf) {
   }
 }
 
-class CvtF32F16 : public ::testing::TestWithParam<Isa> {};
 
-TEST_P(CvtF32F16, EqualsScalarBitForBit) {
-  if (!IsaSupported(GetParam())) GTEST_SKIP() << IsaName(GetParam()) << " not supported on this CPU";
-  const KernelTable k = MakeKernelTable(GetParam());
+}  // namespace
+
+// The fp32 -> fp16 kernels equal the scalar one bit for bit (kernel_list_test.cc runs it per ISA).
+void Check_cvt_f32f16(CvtF32F16* cvt) {
   // Every kind of fp32 value: uniformly random bit patterns (NaNs, infinities, subnormals, huge and
   // tiny), values in the half range, exact ties, then the odd lengths that exercise the tails.
   std::mt19937 rng(3);
@@ -107,14 +107,10 @@ TEST_P(CvtF32F16, EqualsScalarBitForBit) {
   for (size_t n : {src.size(), size_t{1}, size_t{3}, size_t{7}, size_t{8}, size_t{15}, size_t{17}, size_t{31}, size_t{33}}) {
     std::vector<uint16_t> want(n + 1, 0xabcd), got(want);
     cvt_f32f16__scalar(src.data(), static_cast<int64_t>(n), want.data());
-    k.cvt_f32f16(src.data(), static_cast<int64_t>(n), got.data());
+    cvt(src.data(), static_cast<int64_t>(n), got.data());
     for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], want[i]) << "n " << n << " i " << i << " bits " << std::hex << std::bit_cast<uint32_t>(src[i]);
     EXPECT_EQ(got[n], 0xabcd) << "wrote past n " << n;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, CvtF32F16, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon),
-                         [](const auto& info) { return std::string(IsaName(info.param)); });
-
-}  // namespace
 }  // namespace elastiq

@@ -1,13 +1,12 @@
-// The fp32 GEMV kernel, y = W x: every ISA this CPU has against the scalar reference, on tile, tail,
-// odd, strided and large shapes.
-// A missing ISA is skipped visibly.
+// The check of the fp32 GEMV kernels, y = W x (kernel_list_test.cc runs it for every ISA): the
+// scalar reference's results on tile, tail, odd, strided and large shapes, row ranges, one-hot x.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-#include "src/kernels/kernels.h"
+#include "tests/kernels/kernel_checks.h"
 
 namespace elastiq {
 namespace {
@@ -24,7 +23,9 @@ std::vector<float> RandomElements(size_t n, std::mt19937& rng) {
   return v;
 }
 
-void CheckGemv(GemvF32Fn kernel) {
+}  // namespace
+
+void Check_gemv_f32(GemvF32* kernel) {
   std::mt19937 rng(1);
   for (Shape s : kShapes) {
     const std::vector<float> w = RandomElements(static_cast<size_t>(s.rows * s.stride), rng);
@@ -55,19 +56,5 @@ void CheckGemv(GemvF32Fn kernel) {
   }
 }
 
-class Gemv : public ::testing::TestWithParam<Isa> {
- protected:
-  void SetUp() override {
-    if (!IsaSupported(GetParam())) GTEST_SKIP() << IsaName(GetParam()) << " not supported on this CPU";
-    k_ = MakeKernelTable(GetParam());
-  }
-  KernelTable k_;
-};
 
-TEST_P(Gemv, F32MatchesScalarReference) { CheckGemv(k_.gemv_f32); }
-
-INSTANTIATE_TEST_SUITE_P(AllIsas, Gemv, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon),
-                         [](const auto& info) { return std::string(IsaName(info.param)); });
-
-}  // namespace
 }  // namespace elastiq

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "quant/weight_quant.h"
-#include "src/kernels/activation_quant.h"
+#include "src/kernels/kernels.h"
 #include "src/runtime/linear.h"
 
 namespace elastiq {
@@ -60,11 +60,11 @@ void CheckFormat(WeightFormat format) {
       if (w8a8) {
         std::vector<uint8_t> qa(xa.size());
         int32_t zp;
-        QuantizeActivationsU8(x.data() + t * c.sub_cols, c.sub_cols, 1, c.sub_cols, qa.data(), &s, &zp);
+        quantize_f32u8__generic(x.data() + t * c.sub_cols, c.sub_cols, 1, c.sub_cols, qa.data(), &s, &zp);
         for (size_t k = 0; k < xa.size(); ++k) xa[k] = static_cast<float>(int32_t{qa[k]} - zp);
       } else {
         std::vector<int8_t> qa(xa.size());
-        QuantizeActivationsI8(x.data() + t * c.sub_cols, c.sub_cols, 1, c.sub_cols, qa.data(), &s);
+        quantize_f32i8__generic(x.data() + t * c.sub_cols, c.sub_cols, 1, c.sub_cols, qa.data(), &s);
         for (size_t k = 0; k < xa.size(); ++k) xa[k] = qa[k];
       }
       for (int64_t r = 0; r < c.sub_rows; ++r) {
@@ -125,17 +125,17 @@ TEST(ActivationQuant, RoundTripWithinHalfAStep) {
   std::vector<uint8_t> q(x.size());
   float s;
   int32_t zp;
-  QuantizeActivationsU8(x.data(), 5, 1, 5, q.data(), &s, &zp);
+  quantize_f32u8__generic(x.data(), 5, 1, 5, q.data(), &s, &zp);
   EXPECT_FLOAT_EQ(s, 4.5f / 255.0f);
   for (size_t i = 0; i < x.size(); ++i) EXPECT_LE(std::fabs((int32_t{q[i]} - zp) * s - x[i]), 0.5f * s + 1e-6f);
   EXPECT_EQ(q[1], zp);  // zero is exact
   std::vector<int8_t> qi(x.size());
-  QuantizeActivationsI8(x.data(), 5, 1, 5, qi.data(), &s);
+  quantize_f32i8__generic(x.data(), 5, 1, 5, qi.data(), &s);
   EXPECT_FLOAT_EQ(s, 3.0f / 127.0f);
   EXPECT_EQ(qi[3], 127);
   std::vector<float> zeros(8, 0.0f);
   std::vector<uint8_t> qz(8);
-  QuantizeActivationsU8(zeros.data(), 8, 1, 8, qz.data(), &s, &zp);
+  quantize_f32u8__generic(zeros.data(), 8, 1, 8, qz.data(), &s, &zp);
   EXPECT_EQ(s, 1.0f);
 }
 

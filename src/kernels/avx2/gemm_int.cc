@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {
@@ -32,7 +32,7 @@ inline void StoreRowSums(const __m256i acc[4], int32_t minus, int32_t* out) {
 
 }  // namespace
 
-void gemm_u8i8__avx2(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
+void gemm_u8i8_16x32__avx2(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
                      int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
                      int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel;
@@ -55,7 +55,7 @@ void gemm_u8i8__avx2(const int8_t* packed, int64_t rows_padded, const uint8_t* x
   }
 }
 
-void gemm_i8t2__avx2(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
+void gemm_i8t2_16x32__avx2(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
                      int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
                      int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;

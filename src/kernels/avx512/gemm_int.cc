@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 #include "src/kernels/avx512/lanes.h"
 #include "src/kernels/kernels.h"
 
@@ -89,7 +89,7 @@ void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, 
 
 }  // namespace
 
-void gemm_u8i8__avx512(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
+void gemm_u8i8_16x32__avx512(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
                        int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
                        int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel;
@@ -143,7 +143,7 @@ void gemm_u8i8__avx512(const int8_t* packed, int64_t rows_padded, const uint8_t*
   }
 }
 
-void gemm_i8t2__avx512(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
+void gemm_i8t2_16x32__avx512(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
                        int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
                        int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;

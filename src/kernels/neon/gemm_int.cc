@@ -4,7 +4,7 @@
 // activations to s8 (x - 128) and adds back 128 * the row sums over the columns read.
 #include <arm_neon.h>
 
-#include "src/format/packed_layout.h"
+#include "src/kernels/packed_layout.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {
@@ -64,7 +64,7 @@ inline void StoreGroup(const int32x4_t acc[4], const int32x4_t offset[4], int32_
 
 }  // namespace
 
-void gemm_u8i8__neon(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
+void gemm_u8i8_16x32__neon(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
                      int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
                      int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel;
@@ -87,7 +87,7 @@ void gemm_u8i8__neon(const int8_t* packed, int64_t rows_padded, const uint8_t* x
   }
 }
 
-void gemm_i8t2__neon(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
+void gemm_i8t2_16x32__neon(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
                      int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
                      int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;

@@ -1,5 +1,6 @@
-// Per-token activation quantization in plain loops the compiler vectorizes (one pass per row).
-#include "src/kernels/activation_quant.h"
+// Per-token activation quantization (the generic rows quantize_f32u8, quantize_f32i8 of
+// kernel_list.h) in plain loops the compiler vectorizes, one pass per row, for every ISA.
+#include "src/kernels/kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +18,7 @@ inline float RoundHalfEven(float v) {
 
 }  // namespace
 
-void QuantizeActivationsU8(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, uint8_t* q,
+void quantize_f32u8__generic(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, uint8_t* q,
                            float* scale, int32_t* zero_point) {
   for (int64_t t = 0; t < tokens; ++t) {
     const float* row = x + t * x_stride;
@@ -36,7 +37,7 @@ void QuantizeActivationsU8(const float* x, int64_t x_stride, int64_t tokens, int
   }
 }
 
-void QuantizeActivationsI8(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t* q, float* scale) {
+void quantize_f32i8__generic(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t* q, float* scale) {
   for (int64_t t = 0; t < tokens; ++t) {
     const float* row = x + t * x_stride;
     float amax = 0.0f;

@@ -1,13 +1,14 @@
-// Activation quantization equals its definition (activation_quant.h) computed with std::nearbyint,
-// ties to even included, on random rows and on rows built so that x / s lands on exact halves.
-#include "src/kernels/activation_quant.h"
-
+// The checks of the per-token activation quantization (kernel_list_test.cc runs them): each equals
+// its definition (kernels.h) computed with std::nearbyint, ties to even included, on random rows and
+// on rows built so that x / s lands on exact halves.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
+
+#include "tests/kernels/kernel_checks.h"
 
 namespace elastiq {
 namespace {
@@ -34,12 +35,14 @@ std::vector<std::vector<float>> Rows() {
   return rows;
 }
 
-TEST(ActivationQuant, Int8EqualsTheDefinition) {
+}  // namespace
+
+void Check_quantize_f32i8(QuantizeF32I8* quantize) {
   for (const std::vector<float>& r : Rows()) {
     const int64_t n = static_cast<int64_t>(r.size());
     std::vector<int8_t> q(r.size());
     float s = 0;
-    QuantizeActivationsI8(r.data(), n, 1, n, q.data(), &s);
+    quantize(r.data(), n, 1, n, q.data(), &s);
     float amax = 0;
     for (float v : r) amax = std::max(amax, std::fabs(v));
     const float want_s = amax > 0 ? amax / 127.0f : 1.0f;
@@ -50,13 +53,13 @@ TEST(ActivationQuant, Int8EqualsTheDefinition) {
   }
 }
 
-TEST(ActivationQuant, Uint8EqualsTheDefinition) {
+void Check_quantize_f32u8(QuantizeF32U8* quantize) {
   for (const std::vector<float>& r : Rows()) {
     const int64_t n = static_cast<int64_t>(r.size());
     std::vector<uint8_t> q(r.size());
     float s = 0;
     int32_t zp = -1;
-    QuantizeActivationsU8(r.data(), n, 1, n, q.data(), &s, &zp);
+    quantize(r.data(), n, 1, n, q.data(), &s, &zp);
     float lo = 0, hi = 0;
     for (float v : r) lo = std::min(lo, v), hi = std::max(hi, v);
     const float want_s = hi - lo > 0 ? (hi - lo) / 255.0f : 1.0f;
@@ -69,5 +72,4 @@ TEST(ActivationQuant, Uint8EqualsTheDefinition) {
   }
 }
 
-}  // namespace
 }  // namespace elastiq
