@@ -21,6 +21,7 @@
 #include "src/format/training_shape.h"
 #include "src/format/weight_layout.h"
 #include "supernet/adamw.h"
+#include "supernet/distillation.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
 #include "supernet/rewiring.h"
@@ -239,6 +240,196 @@ class LossMeans {
   int64_t count_[3] = {0, 0, 0};
 };
 
+// The rewiring's calibration batches are drawn from a stream of their own (seed ^ this constant), so
+// the importance of channels is measured on batches other than the ones training steps 0.. see.
+constexpr uint64_t kRewiringSeedMix = 0xca11b;
+
+// One MLFS run: what it reads (teacher, data, search space), the schedule, the state that trains,
+// the palette entries it measures (maxnet and smallest) and the loss history. RunMlfs drives it.
+struct MlfsRun {
+  const MlfsOptions& o;
+  const ModelFile teacher;
+  const ModelConfig& config;
+  const SubnetSpace space;
+  const Precision precision;
+  const int seq_len;
+  const std::string tokenizer_bytes;
+  const TrainingData data;
+  const int64_t total, distill_steps, eval_every, checkpoint_every;
+  const int width;  // subnets per step
+  MlfsState state;
+  std::vector<float> history;  // `width` losses per step
+  const SubnetSpec maxnet, smallest;
+  std::vector<std::vector<SubnetSpec>> stage1_pools, stage2_pools;
+  std::vector<PaletteEntry> palette;
+  MlfsSummary summary;
+
+  explicit MlfsRun(const MlfsOptions& options);
+  void PrintPlan() const;
+  void RestorePaletteMetrics();
+  void EndStage0();
+  void EvaluatePalette(int64_t steps_done);
+  void Checkpoint() { WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette); }
+  double LearningRate(int64_t step, int stage) const;
+  std::vector<float> TrainStep(int64_t step, int stage, double lr);
+  void FinishSummary();
+};
+
+const ModelFile& CheckedTeacher(const ModelFile& teacher) {
+  teacher.RequireKind({kKindCheckpoint}, "mlfs --teacher");
+  return teacher;
+}
+
+int CheckedSeqLen(const MlfsOptions& o, const ModelConfig& config) {
+  const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
+  if (seq_len > config.max_seq_len) {
+    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the teacher's max_seq_len " + std::to_string(config.max_seq_len));
+  }
+  return seq_len;
+}
+
+// --sample-sizes: random subnets from the shapes the palette search will weigh; --sample-palette:
+// exactly a palette's shapes (empty pools: uniform over the space).
+std::vector<std::vector<SubnetSpec>> SamplingPoolsOf(const MlfsOptions& o, const SubnetSpace& space,
+                                                     const ModelConfig& config, const std::vector<SubnetSpec>& shipped,
+                                                     bool full_depth) {
+  if (!shipped.empty()) return ExactPools(shipped, config, full_depth);
+  return SamplingPools(space, config, o.sample_sizes, PaletteOptions{}.candidates, full_depth);
+}
+
+MlfsRun::MlfsRun(const MlfsOptions& options)
+    : o((CheckOptions(options), options)),
+      teacher(ModelFile::Open(o.teacher)),
+      config(CheckedTeacher(teacher).config()),
+      space(o.space.empty() ? DefaultSubnetSpace(config) : LoadSubnetSpace(o.space, config)),
+      precision(ResolvePrecision(o.precision)),
+      seq_len((ConfigureTorchProcess(o.threads), CheckedSeqLen(o, config))),
+      tokenizer_bytes(teacher.h5().Exists("/tokenizer") ? teacher.TokenizerBytes() : ""),
+      data(LoadTrainingData(o.train_ids, o.val_ids, config, o.teacher, o.data)),
+      total(o.total_steps()),
+      distill_steps(o.stage1_steps + o.stage2_steps),
+      eval_every(o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, total / 10)),
+      checkpoint_every(o.checkpoint_every > 0 ? o.checkpoint_every : eval_every),
+      width(std::max(1, o.subnets_per_step)),
+      state(teacher, o),
+      maxnet(MaxnetSpec(config)),
+      smallest(SmallestSubnet(space, config, /*full_depth=*/false)) {
+  if (o.resume) {
+    history = ResumeState(o, config, state);
+    std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size() / width, static_cast<long long>(total));
+  }
+  const std::vector<SubnetSpec> shipped =
+      o.sample_palette.empty() ? std::vector<SubnetSpec>{} : PaletteSubnets(o.sample_palette, config);
+  stage1_pools = SamplingPoolsOf(o, space, config, shipped, true);
+  stage2_pools = SamplingPoolsOf(o, space, config, shipped, false);
+  palette = {{maxnet, nlohmann::json::object()}, {smallest, nlohmann::json::object()}};
+}
+
+void MlfsRun::PrintPlan() const {
+  std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable%s); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
+              config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
+              static_cast<long long>(CountParams(config, smallest).total()), o.rank,
+              static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)),
+              o.train_base ? ", and the base weights in stages 1-2" : "", static_cast<long long>(o.stage0_steps),
+              static_cast<long long>(o.stage1_steps), static_cast<long long>(o.stage2_steps), width, o.gamma);
+}
+
+// --resume: keep the checkpoint's measurements until the next evaluation.
+void MlfsRun::RestorePaletteMetrics() {
+  const ModelFile checkpoint = ModelFile::Open(o.out);
+  const std::string metric = std::string("val_") + ValidationMetricName(config);
+  for (PaletteEntry& e : palette) e.metrics = checkpoint.Entry(e.spec.name).metrics;
+  summary.val_metric_maxnet = palette[0].metrics.value(metric, 0.0);
+  summary.val_metric_smallest = palette[1].metrics.value(metric, 0.0);
+}
+
+// Stage 0 done: its adapters become part of W0 (the distillation teacher), the channels are
+// reordered by importance, and fresh adapters start the supernet training.
+void MlfsRun::EndStage0() {
+  state.adapters->MergeInto(state.model);
+  if (o.rewire_batches > 0) {
+    state.model->SetWeightHook(nullptr);
+    RewireByImportance(state.model, [&](SuperTransformer& m, int64_t b) {
+      TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ kRewiringSeedMix, b);
+      return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
+    }, o.rewire_batches);
+    state.model->SetWeightHook(state.adapters.get());
+  }
+  if (o.train_base && distill_steps > 0) state.StartTrainingBase();
+  state.Reset(o, o.seed + 1);
+}
+
+void MlfsRun::EvaluatePalette(int64_t steps_done) {
+  for (PaletteEntry& e : palette) {
+    EvalResult r = EvaluateValidation(state.model, e.spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
+    e.metrics = {{"params", CountParams(config, e.spec).total()},
+                 {"non_embedding_params", CountParams(config, e.spec).non_embedding()},
+                 {"val_loss", r.loss}, {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
+                 {"train_steps", steps_done}};
+    (&e == &palette[0] ? summary.val_metric_maxnet : summary.val_metric_smallest) = ValidationMetric(config, r);
+  }
+  std::printf("  step %lld: validation %s maxnet %.4g, smallest %.4g\n", static_cast<long long>(steps_done),
+              ValidationMetricName(config), summary.val_metric_maxnet, summary.val_metric_smallest);
+}
+
+// Warm-up + cosine within each phase: stage 0 alone, then stages 1-2 together.
+double MlfsRun::LearningRate(int64_t step, int stage) const {
+  const auto warmup_of = [&](int64_t phase) { return o.warmup > 0 ? o.warmup : std::max<int64_t>(1, phase / 20); };
+  if (stage == 0) return WarmupCosineLr(step, o.stage0_steps, warmup_of(o.stage0_steps), o.lr, o.lr * o.min_lr_ratio);
+  return WarmupCosineLr(step - o.stage0_steps, distill_steps, warmup_of(distill_steps), o.lr, o.lr * o.min_lr_ratio);
+}
+
+// One optimizer step: the maxnet on the task loss (+ --maxnet-kd), then each other sampled subnet
+// distilled from the maxnet (KL + feature MSE, + --subnet-task), its gradient scaled; returns the
+// loss of each subnet, NaN for slots no subnet filled.
+std::vector<float> MlfsRun::TrainStep(int64_t step, int stage, double lr) {
+  const std::vector<SubnetSpec> subnets =
+      stage == 0 ? std::vector<SubnetSpec>{maxnet}
+                 : SampleSandwich(space, config, width, stage == 1, o.seed, step, stage == 1 ? stage1_pools : stage2_pools);
+  const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma, o.train_base && stage > 0);
+  const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
+  std::vector<float> losses(static_cast<size_t>(width), kNoLoss);
+
+  std::vector<torch::Tensor> maxnet_hidden;
+  torch::Tensor maxnet_logits, loss;
+  {
+    AutocastScope autocast(precision);
+    maxnet_logits = ForwardBatch(state.model, maxnet, batch, stage > 0 ? &maxnet_hidden : nullptr);
+    loss = TaskLoss(maxnet_logits, batch);
+    if (stage > 0 && o.maxnet_kd > 0) {
+      loss = loss + o.maxnet_kd * DistillationKl(maxnet_logits, TeacherLogits(state, maxnet, batch), o.temperature);
+    }
+  }
+  loss.backward();
+  losses[0] = loss.item<float>();
+  maxnet_logits = maxnet_logits.detach();
+  for (torch::Tensor& h : maxnet_hidden) h = h.detach();
+  for (size_t j = 1; j < subnets.size(); ++j) {
+    std::vector<torch::Tensor> hidden;
+    {
+      AutocastScope autocast(precision);
+      torch::Tensor logits = ForwardBatch(state.model, subnets[j], batch, &hidden);
+      loss = o.kd_alpha * DistillationKl(logits, maxnet_logits, o.temperature) +
+             o.kd_beta * FeatureLoss(maxnet_hidden, hidden, subnets[j], config.repeat, state.projections);
+      if (o.subnet_task > 0) loss = loss + o.subnet_task * TaskLoss(logits, batch);
+    }
+    (loss * scales[j]).backward();
+    losses[j] = loss.item<float>();
+  }
+  torch::nn::utils::clip_grad_norm_(state.Trainable(), o.clip);
+  state.optimizer->Step(lr);
+  state.optimizer->ZeroGrad();
+  return losses;
+}
+
+void MlfsRun::FinishSummary() {
+  summary.steps = static_cast<int64_t>(history.size()) / width;
+  summary.losses.clear();
+  for (size_t i = 0; i < history.size(); i += static_cast<size_t>(width)) {
+    summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i), history.begin() + static_cast<std::ptrdiff_t>(i) + width);
+  }
+}
+
 }  // namespace
 
 int MlfsStage(const MlfsOptions& o, int64_t step) {
@@ -246,161 +437,37 @@ int MlfsStage(const MlfsOptions& o, int64_t step) {
   return step < o.stage0_steps + o.stage1_steps ? 1 : 2;
 }
 
-torch::Tensor DistillationKl(const torch::Tensor& student_logits, const torch::Tensor& teacher_logits, double tau) {
-  const int64_t classes = student_logits.size(-1);
-  torch::Tensor log_p_s = torch::log_softmax(student_logits.to(torch::kFloat).reshape({-1, classes}) / tau, -1);
-  torch::Tensor log_p_t = torch::log_softmax(teacher_logits.detach().to(torch::kFloat).reshape({-1, classes}) / tau, -1);
-  return (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1).mean() * (tau * tau);
-}
-
 MlfsSummary RunMlfs(const MlfsOptions& o) {
-  CheckOptions(o);
-  const ModelFile teacher = ModelFile::Open(o.teacher);
-  teacher.RequireKind({kKindCheckpoint}, "mlfs --teacher");
-  const ModelConfig& config = teacher.config();
-  const SubnetSpace space = o.space.empty() ? DefaultSubnetSpace(config) : LoadSubnetSpace(o.space, config);
-  const Precision precision = ResolvePrecision(o.precision);
-  ConfigureTorchProcess(o.threads);
-  const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
-  if (seq_len > config.max_seq_len) {
-    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the teacher's max_seq_len " + std::to_string(config.max_seq_len));
+  MlfsRun run(o);
+  run.PrintPlan();
+  if (o.resume) run.RestorePaletteMetrics();
+  if (run.total == 0) {  // no training: the rewired teacher as a supernet (the "sliced, untrained" baseline)
+    run.EndStage0();
+    run.EvaluatePalette(0);
+    run.Checkpoint();
   }
-  const std::string tokenizer_bytes = teacher.h5().Exists("/tokenizer") ? teacher.TokenizerBytes() : "";
-  const TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.teacher, o.data);
-  const int64_t total = o.total_steps(), distill_steps = o.stage1_steps + o.stage2_steps;
-  const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, total / 10);
-  const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
-  auto warmup_of = [&](int64_t phase) { return o.warmup > 0 ? o.warmup : std::max<int64_t>(1, phase / 20); };
-  const int width = std::max(1, o.subnets_per_step);
-
-  MlfsState state(teacher, o);
-  std::vector<float> history;
-  if (o.resume) {
-    history = ResumeState(o, config, state);
-    std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size() / width, static_cast<long long>(total));
-  }
-  const SubnetSpec maxnet = MaxnetSpec(config);
-  const SubnetSpec smallest = SmallestSubnet(space, config, /*full_depth=*/false);
-  // --sample-sizes: random subnets from the shapes the palette search will weigh; --sample-palette:
-  // exactly a palette's shapes (empty: uniform over the space).
-  const int pool_size = PaletteOptions{}.candidates;
-  const std::vector<SubnetSpec> shipped = o.sample_palette.empty() ? std::vector<SubnetSpec>{}
-                                                                   : PaletteSubnets(o.sample_palette, config);
-  auto pools_of = [&](bool full_depth) {
-    return shipped.empty() ? SamplingPools(space, config, o.sample_sizes, pool_size, full_depth)
-                           : ExactPools(shipped, config, full_depth);
-  };
-  const std::vector<std::vector<SubnetSpec>> stage1_pools = pools_of(true), stage2_pools = pools_of(false);
-  MlfsSummary summary;
-  std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable%s); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
-              config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
-              static_cast<long long>(CountParams(config, smallest).total()), o.rank,
-              static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)),
-              o.train_base ? ", and the base weights in stages 1-2" : "", static_cast<long long>(o.stage0_steps),
-              static_cast<long long>(o.stage1_steps), static_cast<long long>(o.stage2_steps), width, o.gamma);
-
-  std::vector<PaletteEntry> palette = {{maxnet, nlohmann::json::object()}, {smallest, nlohmann::json::object()}};
-  if (o.resume) {  // keep the checkpoint's measurements until the next evaluation
-    const ModelFile checkpoint = ModelFile::Open(o.out);
-    const std::string metric = std::string("val_") + ValidationMetricName(config);
-    for (PaletteEntry& e : palette) e.metrics = checkpoint.Entry(e.spec.name).metrics;
-    summary.val_metric_maxnet = palette[0].metrics.value(metric, 0.0);
-    summary.val_metric_smallest = palette[1].metrics.value(metric, 0.0);
-  }
-  // Stage 0 done: its adapters become part of W0 (the distillation teacher), the channels are
-  // reordered by importance, and fresh adapters start the supernet training.
-  auto end_stage0 = [&] {
-    state.adapters->MergeInto(state.model);
-    if (o.rewire_batches > 0) {
-      state.model->SetWeightHook(nullptr);
-      RewireByImportance(state.model, [&](SuperTransformer& m, int64_t b) {
-        TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ 0xca11b, b);
-        return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
-      }, o.rewire_batches);
-      state.model->SetWeightHook(state.adapters.get());
-    }
-    if (o.train_base && distill_steps > 0) state.StartTrainingBase();
-    state.Reset(o, o.seed + 1);
-  };
-  auto evaluate_palette = [&](int64_t steps_done) {
-    for (PaletteEntry& e : palette) {
-      EvalResult r = EvaluateValidation(state.model, e.spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
-      e.metrics = {{"params", CountParams(config, e.spec).total()},
-                   {"non_embedding_params", CountParams(config, e.spec).non_embedding()},
-                   {"val_loss", r.loss}, {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
-                   {"train_steps", steps_done}};
-      (&e == &palette[0] ? summary.val_metric_maxnet : summary.val_metric_smallest) = ValidationMetric(config, r);
-    }
-    std::printf("  step %lld: validation %s maxnet %.4g, smallest %.4g\n", static_cast<long long>(steps_done),
-                ValidationMetricName(config), summary.val_metric_maxnet, summary.val_metric_smallest);
-  };
-  if (total == 0) {  // no training: the rewired teacher as a supernet (the "sliced, untrained" baseline)
-    end_stage0();
-    evaluate_palette(0);
-    WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette);
-  }
-  ProgressMeter progress(total, static_cast<int64_t>(history.size()) / width, int64_t{o.batch_size} * seq_len);
+  const int64_t first = static_cast<int64_t>(run.history.size()) / run.width;
+  ProgressMeter progress(run.total, first, int64_t{o.batch_size} * run.seq_len);
   LossMeans means;
-  for (int64_t step = static_cast<int64_t>(history.size()) / width; step < total; ++step) {
+  for (int64_t step = first; step < run.total; ++step) {
     const int stage = MlfsStage(o, step);
-    if (step == o.stage0_steps) end_stage0();
-    const double lr = stage == 0 ? WarmupCosineLr(step, o.stage0_steps, warmup_of(o.stage0_steps), o.lr, o.lr * o.min_lr_ratio)
-                                 : WarmupCosineLr(step - o.stage0_steps, distill_steps, warmup_of(distill_steps), o.lr, o.lr * o.min_lr_ratio);
-    const std::vector<SubnetSpec> subnets =
-        stage == 0 ? std::vector<SubnetSpec>{maxnet}
-                   : SampleSandwich(space, config, width, stage == 1, o.seed, step, stage == 1 ? stage1_pools : stage2_pools);
-    const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma, o.train_base && stage > 0);
-    const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
-    std::vector<float> losses(static_cast<size_t>(width), kNoLoss);
-
-    std::vector<torch::Tensor> maxnet_hidden;
-    torch::Tensor maxnet_logits, loss;
-    {
-      AutocastScope autocast(precision);
-      maxnet_logits = ForwardBatch(state.model, maxnet, batch, stage > 0 ? &maxnet_hidden : nullptr);
-      loss = TaskLoss(maxnet_logits, batch);
-      if (stage > 0 && o.maxnet_kd > 0) {
-        loss = loss + o.maxnet_kd * DistillationKl(maxnet_logits, TeacherLogits(state, maxnet, batch), o.temperature);
-      }
-    }
-    loss.backward();
-    losses[0] = loss.item<float>();
-    maxnet_logits = maxnet_logits.detach();
-    for (torch::Tensor& h : maxnet_hidden) h = h.detach();
-    for (size_t j = 1; j < subnets.size(); ++j) {
-      std::vector<torch::Tensor> hidden;
-      {
-        AutocastScope autocast(precision);
-        torch::Tensor logits = ForwardBatch(state.model, subnets[j], batch, &hidden);
-        loss = o.kd_alpha * DistillationKl(logits, maxnet_logits, o.temperature) +
-               o.kd_beta * FeatureLoss(maxnet_hidden, hidden, subnets[j], config.repeat, state.projections);
-        if (o.subnet_task > 0) loss = loss + o.subnet_task * TaskLoss(logits, batch);
-      }
-      (loss * scales[j]).backward();
-      losses[j] = loss.item<float>();
-    }
-    torch::nn::utils::clip_grad_norm_(state.Trainable(), o.clip);
-    state.optimizer->Step(lr);
-    state.optimizer->ZeroGrad();
-    history.insert(history.end(), losses.begin(), losses.end());
+    if (step == o.stage0_steps) run.EndStage0();
+    const double lr = run.LearningRate(step, stage);
+    const std::vector<float> losses = run.TrainStep(step, stage, lr);
+    run.history.insert(run.history.end(), losses.begin(), losses.end());
     means.Add(losses);
     progress.Step(step + 1, losses[0], lr, o.log_every, progress.Due(step + 1, o.log_every) ? means.TakeLine(stage) : "");
-
-    const bool last = step + 1 == total;
-    if ((step + 1) % eval_every == 0 || last) evaluate_palette(step + 1);
-    if ((step + 1) % checkpoint_every == 0 || last) WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette);
+    const bool last = step + 1 == run.total;
+    if ((step + 1) % run.eval_every == 0 || last) run.EvaluatePalette(step + 1);
+    if ((step + 1) % run.checkpoint_every == 0 || last) run.Checkpoint();
     std::fflush(stdout);
     if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {
-      summary.stopped_early = true;
+      run.summary.stopped_early = true;
       break;
     }
   }
-  summary.steps = static_cast<int64_t>(history.size()) / width;
-  summary.losses.clear();
-  for (size_t i = 0; i < history.size(); i += static_cast<size_t>(width)) {
-    summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i), history.begin() + static_cast<std::ptrdiff_t>(i) + width);
-  }
-  return summary;
+  run.FinishSummary();
+  return run.summary;
 }
 
 }  // namespace elastiq

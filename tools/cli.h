@@ -24,6 +24,17 @@ struct Command {
 bool ParseCommandLine(const std::string& usage, const po::options_description& options, const Args& args,
                       po::variables_map& vm, const char* positional = nullptr);
 
+// ParseCommandLine over the options that `register_options` add to `o` (e.g. AddPretrainOptions,
+// AddTrainLoopInternalOptions), under the heading `title`. False after printing help.
+template <typename Options, typename... Register>
+bool ParseOptions(const char* title, const std::string& usage, const Args& args, Options& o,
+                  Register... register_options) {
+  po::options_description d(title);
+  (register_options(d, o), ...);
+  po::variables_map vm;
+  return ParseCommandLine(usage, d, args, vm);
+}
+
 // Path of elastiq-train next to the running executable; UserError if this build has none.
 std::string TrainingHelperPath();
 // Runs the helper with `args` and returns its exit code (stdout/stderr are inherited).

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "src/core/error.h"
+#include "src/core/parse_number.h"
 #include "src/core/palette_plan.h"
 #include "src/core/subnet_space.h"
 #include "quant/quantize_file.h"
@@ -39,6 +40,31 @@ void CheckDataMatchesModel(const DataDir& dir, const ModelConfig& config, const 
   }
 }
 
+Tokenizer EmbeddedTokenizer(const ModelFile& model) {
+  return Tokenizer::FromBytes(model.TokenizerBytes(), model.path() + " /tokenizer");
+}
+
+// Opens the data folder, checks that it suits the model (`model_source` names the model in errors),
+// tokenizes `splits` (cached inside the folder) and returns their token-id files, in order.
+std::vector<std::string> TokenizeForModel(const std::string& data, const Tokenizer& tokenizer, const ModelConfig& config,
+                                          const std::string& model_source, const std::vector<std::string>& splits) {
+  const DataDir dir = OpenDataDir(data);
+  CheckDataMatchesModel(dir, config, model_source);
+  std::vector<std::string> ids;
+  for (const std::string& split : splits) ids.push_back(EnsureTokenized(dir, tokenizer, split));
+  return ids;
+}
+
+// The hand-off of the training commands: tokenize the train and val splits, then run `command` in
+// elastiq-train with the user's arguments and the token-id files.
+int HandOffTraining(const std::string& command, const Args& args, const std::string& data, const Tokenizer& tokenizer,
+                    const ModelConfig& config, const std::string& model_source) {
+  std::printf("tokenizing %s ...\n", data.c_str());
+  std::fflush(stdout);
+  const std::vector<std::string> ids = TokenizeForModel(data, tokenizer, config, model_source, {"train", "val"});
+  return RunTrainingHelper(HelperArgs(command, args, {"--train-ids", ids[0], "--val-ids", ids[1]}));
+}
+
 int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std::string& eval_ids,
                         const std::string& train_ids) {
   auto store = WeightStore::Open(o.model);
@@ -65,10 +91,7 @@ int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std:
 
 int RunPretrainFrontEnd(const Args& args) {
   PretrainOptions o;
-  po::options_description d("pretrain options");
-  AddPretrainOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kPretrainUsage, d, args, vm)) return 0;
+  if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions)) return 0;
   const ModelConfig config = ResolveTrainingShape(o.config, o.shape_from, o.subnet).config;
   const std::string config_source = o.config.empty() ? o.shape_from : o.config;
   const Tokenizer tokenizer = Tokenizer::FromFile(o.tokenizer);
@@ -77,50 +100,28 @@ int RunPretrainFrontEnd(const Args& args) {
                     o.tokenizer + " has " + std::to_string(tokenizer.vocab_size()) + " pieces; set \"vocab_size\": " +
                     std::to_string(tokenizer.vocab_size()) + " in the config or train a matching tokenizer");
   }
-  const DataDir dir = OpenDataDir(o.data);
-  CheckDataMatchesModel(dir, config, config_source);
-  std::printf("tokenizing %s ...\n", o.data.c_str());
-  std::fflush(stdout);
-  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
-  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
-  return RunTrainingHelper(HelperArgs("pretrain", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
+  return HandOffTraining("pretrain", args, o.data, tokenizer, config, config_source);
 }
 
 int RunMlfsFrontEnd(const Args& args) {
   MlfsOptions o;
-  po::options_description d("mlfs options");
-  AddMlfsOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kMlfsUsage, d, args, vm)) return 0;
+  if (!ParseOptions("mlfs options", kMlfsUsage, args, o, AddMlfsOptions)) return 0;
   const ModelFile teacher = ModelFile::Open(o.teacher);
   teacher.RequireKind({kKindCheckpoint}, "mlfs --teacher");
   if (!o.space.empty()) LoadSubnetSpace(o.space, teacher.config());  // nests inside the teacher?
-  const Tokenizer tokenizer = Tokenizer::FromBytes(teacher.TokenizerBytes(), o.teacher + " /tokenizer");
-  const DataDir dir = OpenDataDir(o.data);
-  CheckDataMatchesModel(dir, teacher.config(), o.teacher);
-  std::printf("tokenizing %s ...\n", o.data.c_str());
-  std::fflush(stdout);
-  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
-  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
-  return RunTrainingHelper(HelperArgs("mlfs", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
+  return HandOffTraining("mlfs", args, o.data, EmbeddedTokenizer(teacher), teacher.config(), o.teacher);
 }
 
 int RunPaletteFrontEnd(const Args& args) {
   PaletteOptions o;
-  po::options_description d("palette options");
-  AddPaletteOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kPaletteUsage, d, args, vm)) return 0;
+  if (!ParseOptions("palette options", kPaletteUsage, args, o, AddPaletteOptions)) return 0;
   const ModelFile supernet = ModelFile::Open(o.supernet);
   supernet.RequireKind({kKindSupernet}, "palette --supernet");
   const ModelConfig& c = supernet.config();
   const SubnetSpace space = supernet.StoredSubnetSpace();
   PlanPalette(space, c, o.sizes, o.candidates);  // every size can be met?
-  const Tokenizer tokenizer = Tokenizer::FromBytes(supernet.TokenizerBytes(), o.supernet + " /tokenizer");
-  const DataDir dir = OpenDataDir(o.data);
-  CheckDataMatchesModel(dir, c, o.supernet);
-  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
-  return RunTrainingHelper(HelperArgs("palette", args, {"--val-ids", val_ids}));
+  const std::vector<std::string> ids = TokenizeForModel(o.data, EmbeddedTokenizer(supernet), c, o.supernet, {"val"});
+  return RunTrainingHelper(HelperArgs("palette", args, {"--val-ids", ids[0]}));
 }
 
 int RunEvalFrontEnd(const Args& args) {
@@ -140,11 +141,10 @@ int RunEvalFrontEnd(const Args& args) {
   ParseWeightFormat(o.format);
   const ModelFile model = ModelFile::Open(o.model);
   ResolveSubnet(model, o.shape_from, o.subnet);  // a missing entry or a config mismatch fails here
-  const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.model + " /tokenizer");
-  const DataDir dir = OpenDataDir(o.data);
-  CheckDataMatchesModel(dir, model.config(), o.model);
-  const std::string eval_ids = EnsureTokenized(dir, tokenizer, o.split);
-  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
+  const std::vector<std::string> ids =
+      TokenizeForModel(o.data, EmbeddedTokenizer(model), model.config(), o.model, {o.split, "train"});
+  const std::string& eval_ids = ids[0];
+  const std::string& train_ids = ids[1];
   if (o.engine == "torch") return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
   return EvaluateWithRuntime(o, kv_cache_format, eval_ids, train_ids);
 }
@@ -154,26 +154,18 @@ int RunQatFrontEnd(const QatOptions& o, const Args& args) {
   const ModelFile model = ModelFile::Open(o.in);
   RequireNoQuantCopy(model, o.format);
   SelectSubnets(model, o.subnets);
-  const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.in + " /tokenizer");
-  const DataDir dir = OpenDataDir(o.data);
-  CheckDataMatchesModel(dir, model.config(), o.in);
-  const std::string train_ids = EnsureTokenized(dir, tokenizer, "train");
-  const std::string val_ids = EnsureTokenized(dir, tokenizer, "val");
-  return RunTrainingHelper(HelperArgs("qat", args, {"--train-ids", train_ids, "--val-ids", val_ids}));
+  return HandOffTraining("qat", args, o.data, EmbeddedTokenizer(model), model.config(), o.in);
 }
 
 int RunGenerateFrontEnd(const Args& args) {
   GenerateOptions o;
-  po::options_description d("generate options");
-  AddGenerateOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kGenerateUsage, d, args, vm)) return 0;
+  if (!ParseOptions("generate options", kGenerateUsage, args, o, AddGenerateOptions)) return 0;
   ValidateSamplerOptions(o.sampler);
   if (o.max_tokens <= 0) throw UserError("--max-tokens must be positive");
   const ModelFile model = ModelFile::Open(o.model);
   if (model.config().is_encoder()) throw UserError(o.model + ": an encoder (classifier) cannot generate text");
   if (!o.subnet.empty()) model.Entry(o.subnet);
-  const Tokenizer tokenizer = Tokenizer::FromBytes(model.TokenizerBytes(), o.model + " /tokenizer");
+  const Tokenizer tokenizer = EmbeddedTokenizer(model);
   std::vector<int> prompt = tokenizer.Encode(o.prompt);
   prompt.insert(prompt.begin(), kBosId);
   std::string ids;
@@ -181,7 +173,7 @@ int RunGenerateFrontEnd(const Args& args) {
   IncrementalDecoder decoder(tokenizer, std::vector<int>(prompt.begin() + 1, prompt.end()));
   std::cout << decoder.prompt_text() << std::flush;
   int rc = RunTrainingHelperStreaming(HelperArgs("generate", args, {"--prompt-ids", ids}), [&](const std::string& line) {
-    std::cout << decoder.Push(std::stoi(line)) << std::flush;
+    std::cout << decoder.Push(ParseInt(line, "a token id from elastiq-train generate")) << std::flush;
   });
   std::cout << "\n";
   return rc;

@@ -2,13 +2,13 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "lowrank/mlfs.h"
 #include "lowrank/palette_search.h"
 #include "quant/qat.h"
 #include "quant/simulated_quant.h"
 #include "src/core/error.h"
+#include "src/core/parse_number.h"
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
 #include "src/text/baselines.h"
@@ -24,17 +24,10 @@
 #include "tools/training_options.h"
 
 namespace elastiq {
-namespace {
-
-}  // namespace
 
 int RunPretrainHelper(const Args& args) {
   PretrainOptions o;
-  po::options_description d("pretrain options");
-  AddPretrainOptions(d, o);
-  AddTrainLoopInternalOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kPretrainUsage, d, args, vm)) return 0;
+  if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions, AddTrainLoopInternalOptions)) return 0;
   PretrainSummary s = RunPretrain(o);
   std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n",
               static_cast<long long>(s.steps), s.tokens_per_second,
@@ -44,11 +37,7 @@ int RunPretrainHelper(const Args& args) {
 
 int RunMlfsHelper(const Args& args) {
   MlfsOptions o;
-  po::options_description d("mlfs options");
-  AddMlfsOptions(d, o);
-  AddTrainLoopInternalOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kMlfsUsage, d, args, vm)) return 0;
+  if (!ParseOptions("mlfs options", kMlfsUsage, args, o, AddMlfsOptions, AddTrainLoopInternalOptions)) return 0;
   MlfsSummary s = RunMlfs(o);
   if (s.stopped_early) return 0;
   std::printf("mlfs: %lld steps; validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
@@ -59,11 +48,7 @@ int RunMlfsHelper(const Args& args) {
 
 int RunPaletteHelper(const Args& args) {
   PaletteOptions o;
-  po::options_description d("palette options");
-  AddPaletteOptions(d, o);
-  AddPaletteInternalOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kPaletteUsage, d, args, vm)) return 0;
+  if (!ParseOptions("palette options", kPaletteUsage, args, o, AddPaletteOptions, AddPaletteInternalOptions)) return 0;
   std::vector<PaletteEntry> entries = RunPaletteSearch(o);
   std::printf("palette: %zu entries; wrote %s (elastiq eval --model %s --subnet NAME)\n", entries.size(), o.out.c_str(),
               o.out.c_str());
@@ -72,11 +57,7 @@ int RunPaletteHelper(const Args& args) {
 
 int RunEvalHelper(const Args& args) {
   EvalOptions o;
-  po::options_description d("eval options");
-  AddEvalOptions(d, o);
-  AddEvalInternalOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
+  if (!ParseOptions("eval options", kEvalUsage, args, o, AddEvalOptions, AddEvalInternalOptions)) return 0;
   ConfigureTorchProcess(o.threads);
   const Precision precision = ResolvePrecision(o.precision);
   const ModelFile model = ModelFile::Open(o.model);
@@ -106,11 +87,7 @@ int RunEvalHelper(const Args& args) {
 
 int RunQatHelper(const Args& args) {
   QatOptions o;
-  po::options_description d("quantize options");
-  AddQuantizeOptions(d, o);
-  AddTrainLoopInternalOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kQuantizeUsage, d, args, vm)) return 0;
+  if (!ParseOptions("quantize options", kQuantizeUsage, args, o, AddQuantizeOptions, AddTrainLoopInternalOptions)) return 0;
   QatSummary s = RunQat(o);
   if (s.stopped_early) return 0;
   std::printf("qat: %lld steps; wrote %s (%s copy from the QAT weights; evaluate with elastiq eval --model %s --format %s --subnet NAME)\n",
@@ -120,20 +97,11 @@ int RunQatHelper(const Args& args) {
 
 int RunGenerateHelper(const Args& args) {
   GenerateOptions o;
-  po::options_description d("generate options");
-  AddGenerateOptions(d, o);
-  AddGenerateInternalOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kGenerateUsage, d, args, vm)) return 0;
+  if (!ParseOptions("generate options", kGenerateUsage, args, o, AddGenerateOptions, AddGenerateInternalOptions)) return 0;
   ConfigureTorchProcess(o.threads);
   const ModelFile model = ModelFile::Open(o.model);
   const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
-  std::vector<int> prompt;
-  std::stringstream ss(o.prompt_ids);
-  for (std::string tok; std::getline(ss, tok, ',');) prompt.push_back(std::stoi(tok));
-  for (int id : prompt) {
-    if (id < 0 || id >= model.config().vocab_size) throw UserError("--prompt-ids: id outside the vocabulary");
-  }
+  const std::vector<int> prompt = ParseTokenIds(o.prompt_ids, model.config().vocab_size, "--prompt-ids");
   SuperTransformer net = LoadSuperTransformer(model);
   net->eval();
   GenerateReference(net, entry.spec, prompt, o.max_tokens, o.sampler, [](int id) {
@@ -145,10 +113,7 @@ int RunGenerateHelper(const Args& args) {
 
 int RunBenchHelper(const Args& args) {
   DecodeBenchOptions o;
-  po::options_description d("bench options");
-  AddDecodeBenchOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine("elastiq-train bench --palette FILE.h5 [--subnet NAME] [--threads N]", d, args, vm)) return 0;
+  if (!ParseOptions("bench options", "elastiq-train bench --palette FILE.h5 [--subnet NAME] [--threads N]", args, o, AddDecodeBenchOptions)) return 0;
   CheckDecodeBenchOptions(o);
   ConfigureTorchProcess(o.threads);
   const ModelFile model = ModelFile::Open(o.palette);

@@ -116,4 +116,19 @@ std::vector<std::vector<SubnetSpec>> ExactPools(const std::vector<SubnetSpec>& s
   return pools;
 }
 
+std::vector<PaletteTarget> PlanRandomPalette(const ModelConfig& config, const std::vector<double>& sizes,
+                                             int width_multiple) {
+  SubnetSpace space = DefaultSubnetSpace(config);
+  for (std::vector<int>* widths : {&space.d_model, &space.ffn_dim}) {
+    std::erase_if(*widths, [&](int w) { return w % width_multiple != 0 && w != widths->back(); });
+  }
+  std::vector<PaletteTarget> targets;
+  for (PaletteTarget& t : PlanPalette(space, config, sizes, 1)) {
+    if (IsMaxnet(t.candidates.front(), config)) continue;  // the file's "maxnet" entry already
+    t.candidates.front().name = t.name;
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
 }  // namespace elastiq

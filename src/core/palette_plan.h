@@ -25,6 +25,13 @@ struct PaletteTarget {
 std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConfig& config,
                                        const std::vector<double>& sizes, int max_candidates);
 
+// A palette without training (`elastiq init --random --sizes`): for each size below 1, the largest
+// subnet of the default search space within that share of the parameters, named like the target
+// ("p50"), with hidden and FFN widths kept to multiples of `width_multiple` (the packed formats' 32)
+// so every format runs it. Sizes whose largest subnet is the maxnet are left out.
+std::vector<PaletteTarget> PlanRandomPalette(const ModelConfig& config, const std::vector<double>& sizes,
+                                             int width_multiple);
+
 // MLFS --sample-sizes: for each size the subnets the palette search will weigh for it (its `per_size`
 // largest within budget, the maxnet left out), so training concentrates on the shapes to be shipped.
 // With `full_depth` (stage 1) only full-depth subnets count; a size none of them meets gets the

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "src/core/error.h"
+#include "src/core/parse_number.h"
 #include "src/text/special_tokens.h"
 
 namespace elastiq {
@@ -14,13 +15,7 @@ ScriptedSwitches::ScriptedSwitches(const std::string& schedule, const Session& s
     const size_t colon = step.find(':');
     const std::string help = "--switch-at: \"" + step + "\" is not AFTER_TOKENS:ENTRY (e.g. 16:p25,48:maxnet)";
     if (colon == std::string::npos) throw UserError(help);
-    int after = -1;
-    try {
-      size_t used = 0;
-      after = std::stoi(step.substr(0, colon), &used);
-      if (used != colon) after = -1;
-    } catch (...) {
-    }
+    const int after = TryParseInt(step.substr(0, colon)).value_or(-1);
     if (after < 0 || (!steps_.empty() && after < steps_.back().first)) throw UserError(help + ", in ascending order");
     const std::string name = step.substr(colon + 1);
     int index = -1;

@@ -105,5 +105,21 @@ TEST(PalettePlan, ExactPoolsHoldOneShapeEach) {
   EXPECT_EQ(full[1][0].n_kv_heads, 2);
 }
 
+TEST(PalettePlan, RandomPaletteKeepsWidthsToTheMultipleAndLeavesOutTheMaxnet) {
+  const ModelConfig c = Config();
+  const std::vector<PaletteTarget> targets = PlanRandomPalette(c, {1.0, 0.5, 0.25}, 32);
+  ASSERT_EQ(targets.size(), 2u);  // size 1.0 is the maxnet, which every file holds already
+  for (const PaletteTarget& t : targets) {
+    const SubnetSpec& spec = t.candidates.front();
+    EXPECT_EQ(spec.name, t.name);
+    EXPECT_FALSE(IsMaxnet(spec, c));
+    EXPECT_EQ(spec.d_model % 32, 0) << t.name;
+    for (int f : spec.ffn_dim) EXPECT_EQ(f % 32, 0) << t.name;
+    EXPECT_LE(CountParams(c, spec).total(), t.budget) << t.name;
+  }
+  EXPECT_EQ(targets[0].name, "p50");
+  EXPECT_EQ(targets[1].name, "p25");
+}
+
 }  // namespace
 }  // namespace elastiq
