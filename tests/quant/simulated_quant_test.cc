@@ -7,7 +7,6 @@
 #include "quant/quantize_file.h"
 #include "quant/simulated_quant.h"
 #include "quant/weight_quant.h"
-#include "src/kernels/activation_quant.h"
 #include "src/kernels/kernels.h"
 #include "src/runtime/engine.h"
 #include "supernet/model_io.h"
@@ -49,12 +48,12 @@ TEST(SimulatedQuant, IntegerAccumulatorsEqualTheRuntimeKernels) {
       std::vector<float> s(tokens);
       std::vector<int32_t> zp(tokens, 0), acc(static_cast<size_t>(tokens * m.shape.rows_padded));
       if (ternary) {
-        QuantizeActivationsI8(xs.data_ptr<float>(), c, tokens, c, reinterpret_cast<int8_t*>(xq.data()), s.data());
-        kernels.gemm_i8t2(m.packed_ternary.data(), m.shape.rows_padded, reinterpret_cast<int8_t*>(xq.data()), c, tokens,
+        quantize_f32i8__generic(xs.data_ptr<float>(), c, tokens, c, reinterpret_cast<int8_t*>(xq.data()), s.data());
+        kernels.gemm_i8t2_16x32(m.packed_ternary.data(), m.shape.rows_padded, reinterpret_cast<int8_t*>(xq.data()), c, tokens,
                           c, acc.data(), m.shape.rows_padded, 0, m.shape.rows_padded);
       } else {
-        QuantizeActivationsU8(xs.data_ptr<float>(), c, tokens, c, xq.data(), s.data(), zp.data());
-        kernels.gemm_u8i8(m.packed_int8.data(), m.shape.rows_padded, xq.data(), c, tokens, c, acc.data(),
+        quantize_f32u8__generic(xs.data_ptr<float>(), c, tokens, c, xq.data(), s.data(), zp.data());
+        kernels.gemm_u8i8_16x32(m.packed_int8.data(), m.shape.rows_padded, xq.data(), c, tokens, c, acc.data(),
                           m.shape.rows_padded, 0, m.shape.rows_padded);
       }
       const QuantActivations a = ternary ? QuantizeActivationsI8(xs) : QuantizeActivationsU8(xs);
