@@ -1,8 +1,8 @@
-// Low-rank adapters for MLFS (DESIGN.md section 3): W = W0 + (alpha / r) B A on wq, wk, wv, wo,
+// Low-rank adapters for MLFS (docs/METHODS.md, MLFS): W = W0 + (alpha / r) B A on wq, wk, wv, wo,
 // w_gate, w_up and w_down of every stored block, with W0 frozen in the SuperTransformer and B
-// zero-initialised. A subnet uses W0[:out', :in'] + (alpha / r) B[:out', :r'] A[:r', :in'], the same
-// prefix operator for all three, so one set of factors trains every subnet. Plugged into the model
-// through its WeightHook; merged into W0 for export.
+// zero-initialised. A subnet uses W0[:out', :in'] + (alpha / r) B[:out', :r'] A[:r', :in'], the
+// same prefix operator for all three, so one set of factors trains every subnet. Plugged into the
+// model through its WeightHook; merged into W0 for export.
 #pragma once
 
 #include <torch/torch.h>

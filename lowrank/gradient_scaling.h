@@ -1,7 +1,7 @@
-// MLFS gradient scaling (DESIGN.md section 3): the step applies sum_j (n_1 / n_j)^gamma grad L_j,
+// MLFS gradient scaling (docs/METHODS.md, MLFS): the step applies sum_j (n_1 / n_j)^gamma grad L_j,
 // n_1 the trainable parameters of the maxnet and n_j of subnet j, so small subnets converge as fast
-// as the maxnet. Trainable parameters are the adapter factors a subnet's slice touches (and its base
-// weights when those train too). LibTorch-free.
+// as the maxnet. Trainable parameters are the adapter factors a subnet's slice touches (and its
+// base weights when those train too). LibTorch-free.
 #pragma once
 
 #include <cstdint>

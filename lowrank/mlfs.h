@@ -1,8 +1,8 @@
-// MLFS training (DESIGN.md section 3): stage 0 low-rank fine-tunes the teacher on the data and merges
-// it (the distillation teacher), importance rewiring reorders it for prefix slicing, then stage 1
-// (width-only subnets at full depth) and stage 2 (width and depth) train one set of low-rank adapters
-// for every subnet with the sandwich rule, in-place distillation and gradient scaling. Checkpoints
-// resume exactly, like pretraining.
+// MLFS training (docs/METHODS.md, MLFS): stage 0 low-rank fine-tunes the teacher on the data and
+// merges it (the distillation teacher), importance rewiring reorders it for prefix slicing, then
+// stage 1 (width-only subnets at full depth) and stage 2 (width and depth) train one set of
+// low-rank adapters for every subnet with the sandwich rule, in-place distillation and gradient
+// scaling. Checkpoints resume exactly, like pretraining.
 #pragma once
 
 #include <torch/torch.h>

@@ -1,7 +1,7 @@
-// The palette search (issue 4 item 6): for each requested size, score the largest subnets within
-// the budget on a few validation tokens (cheap proxy), evaluate the best few on more tokens, keep
-// the winner, and write a palette file (kind "palette") with the supernet's weights and one named
-// entry per size carrying its spec, parameter count, fp32 bytes and validation quality.
+// The palette search (docs/METHODS.md, Subnets): for each requested size, score the largest subnets
+// within the budget on a few validation tokens (cheap proxy), evaluate the best few on more tokens,
+// keep the winner, and write a palette file (kind "palette") with the supernet's weights and one
+// named entry per size carrying its spec, parameter count, fp32 bytes and validation quality.
 #pragma once
 
 #include <vector>

@@ -1,7 +1,7 @@
-// Quantization-aware training (DESIGN.md section 4): BitLinear-style fake quantization with
-// straight-through gradients, fine-tuned from the fp32 palette with distillation from each fp32
-// subnet. One set of latent weights serves every selected entry (sandwich over the palette each
-// step), so the result is still one nested packed copy. Checkpoints resume exactly.
+// Quantization-aware training (docs/METHODS.md, Quantization): BitLinear-style fake quantization
+// with straight-through gradients, fine-tuned from the fp32 palette with distillation from each
+// fp32 subnet. One set of latent weights serves every selected entry (sandwich over the palette
+// each step), so the result is still one nested packed copy. Checkpoints resume exactly.
 #pragma once
 
 #include <string>

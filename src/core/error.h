@@ -1,6 +1,6 @@
-// Two tiers of errors (STYLE.md): ELASTIQ_ASSERT aborts with file:line on a programmer bug;
-// UserError is a user or data problem whose message names the file/field and the fix.
-// The CLI prints a UserError as one line on stderr and exits with kExitUserError.
+// Two tiers of errors: ELASTIQ_ASSERT aborts with file:line on a programmer bug; UserError is a
+// user or data problem whose message names the file/field and the fix. The CLI prints a UserError
+// as one line on stderr and exits with kExitUserError. Validate at load time, never in hot loops.
 #pragma once
 
 #include <stdexcept>

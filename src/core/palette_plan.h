@@ -1,6 +1,6 @@
-// Planning a palette (issue 4 item 6) without LibTorch: every subnet of the search space, and for
-// each requested size (a fraction of the maxnet's parameters) the largest candidates within that
-// budget, which the search then scores on validation data. Requests no subnet can meet are user errors.
+// Planning a palette without LibTorch: every subnet of the search space, and for each requested
+// size (a fraction of the maxnet's parameters) the largest candidates within that budget, which the
+// search then scores on validation data. Requests no subnet can meet are user errors.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
-// The search space of MLFS and the palette (DESIGN.md sections 2 and 3): which hidden widths, FFN
-// widths, KV-head counts and depths a subnet may take, read from `--space FILE.json` and checked to
-// nest inside the teacher; depth policies turn a depth into layer indices; and the sandwich-rule
-// sampler that picks the subnets of each training step. LibTorch-free, so the runtime can read it too.
+// The search space of MLFS and the palette (docs/METHODS.md, Subnets and MLFS): which hidden
+// widths, FFN widths, KV-head counts and depths a subnet may take, read from `--space FILE.json`
+// and checked to nest inside the teacher; depth policies turn a depth into layer indices; and the
+// sandwich-rule sampler that picks the subnets of each training step. LibTorch-free, so the runtime
+// can read it too.
 #pragma once
 
 #include <cstdint>

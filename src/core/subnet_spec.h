@@ -1,6 +1,6 @@
-// A subnet of the supernet (DESIGN.md section 2): which stored blocks run, and the prefix widths
-// of hidden channels, FFN neurons and KV-head groups. Every subnet runs from the maxnet's weights
-// by slicing prefixes, so a spec is all a palette entry needs to describe its model.
+// A subnet of the supernet (docs/METHODS.md, Subnets): which stored blocks run, and the prefix
+// widths of hidden channels, FFN neurons and KV-head groups. Every subnet runs from the maxnet's
+// weights by slicing prefixes, so a spec is all a palette entry needs to describe its model.
 #pragma once
 
 #include <cstdint>

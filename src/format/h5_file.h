@@ -25,7 +25,7 @@ struct DatasetInfo {
 
 class H5File {
  public:
-  // Large datasets start on 4 KiB boundaries (DESIGN.md section 6: page-aligned mmap).
+  // Large datasets start on 4 KiB boundaries, so the runtime can mmap them page-aligned.
   static constexpr hsize_t kAlignment = 4096;
   static constexpr hsize_t kAlignThreshold = 4096;
 

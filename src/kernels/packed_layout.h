@@ -1,7 +1,7 @@
-// The nested packed layout of quantized matrices: the integer kernels' operand contract, shared by
-// the quantizer (quant/) and the runtime kernels. Where a file keeps the packed bytes:
-// src/format/quant_groups.h. A matrix W (rows x cols, cols a multiple of 32)
-// is stored as K-panels of kPanel = 32 input columns; panel p holds every row's columns
+// The nested packed layout of quantized matrices (docs/METHODS.md, Runtime): the integer kernels'
+// operand contract, shared by the quantizer (quant/) and the runtime kernels; where a file keeps
+// the packed bytes: src/format/quant_groups.h. A matrix W (rows x cols, cols a multiple of 32) is
+// stored as K-panels of kPanel = 32 input columns; panel p holds every row's columns
 // [32p, 32p + 32). Inside a panel, rows come in groups of kRowGroup = 16, and a group is stored
 // as 8 quads of (16 rows x 4 columns): exactly the operand of one AVX-512 VNNI vpdpbusd.
 //   int8:    byte offset of W[r][c] = panel * rows_padded * 32 + (r / 16) * 512 + (c % 32 / 4) * 64

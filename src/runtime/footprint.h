@@ -1,4 +1,4 @@
-// Predicted memory of running one palette entry in one format (DESIGN.md section 6):
+// Predicted memory of running one palette entry in one format (docs/METHODS.md, Runtime):
 // resident weight bytes (the pages of the shared copy the entry touches), KV cache for the
 // context (fp32 or fp16 elements), and the engine's scratch buffers. Selection compares this with
 // the memory budget.

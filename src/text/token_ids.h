@@ -1,5 +1,6 @@
 // Token-id files: the hand-off from the SentencePiece side (which tokenizes) to the LibTorch side
-// (which never links SentencePiece, DATA.md). Small HDF5 files so they are inspectable with h5dump.
+// (which never links SentencePiece: Debian's SentencePiece and LibTorch carry clashing protobuf
+// copies, docs/PLATFORM.md). Small HDF5 files so they are inspectable with h5dump.
 //   text:      /ids int32 (n,)  documents joined, each followed by EOS; attrs vocab_size, eos_id
 //   labelled:  /ids int32, /offsets int64 (n+1,), /labels int32 (n,); attrs vocab_size, class_names
 #pragma once

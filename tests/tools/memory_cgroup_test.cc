@@ -1,8 +1,8 @@
-// A real memory limit (issue 7): `elastiq run --memory-budget auto --watch-memory` in a child
-// memory cgroup (v1), the limit lowered mid-generation below what the process holds with the
-// current entry, then raised again. The run switches down, keeps generating, switches back up and
-// exits 0 instead of being OOM-killed. Skips visibly where no child cgroup can be made (not root,
-// no cgroup v1 memory hierarchy). Tiny random model so it stays fast on a 2-core CI machine.
+// A real memory limit for memory-aware switching: `elastiq run --memory-budget auto --watch-memory`
+// in a child memory cgroup (v1), the limit lowered mid-generation below what the process holds with
+// the current entry, then raised again. The run switches down, keeps generating, switches back up
+// and exits 0 instead of being OOM-killed. Skips visibly where no child cgroup can be made (not
+// root, no cgroup v1 memory hierarchy). Tiny random model so it stays fast on a 2-core CI machine.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
