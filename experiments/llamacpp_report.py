@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Turns experiments/llamacpp_side_by_side.sh's JSON lines into llamacpp.md (medians, ratios against
-issue 6's targets) and a PNG bar chart."""
+the runtime's targets: W8A8 >= 1.2x Q8_0, ternary >= 1.5x TQ2_0) and a PNG bar chart."""
 import json
 import statistics
 import subprocess

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# elastiq's runtime against llama.cpp on the same shapes, machine state and threads (issue 6):
+# elastiq's runtime against llama.cpp on the same shapes, machine state and threads (targets: W8A8 >= 1.2x Q8_0,
+# ternary >= 1.5x TQ2_0 decode):
 # W8A8 vs Q8_0 (MobileLLM-125M and -350M shapes) and ternary vs TQ2_0 (a 512-wide 30-layer model:
 # TQ2_0 needs rows that are multiples of 256), 1 and 2 threads, interleaved repeats, medians.
 # Random weights on both sides: elastiq `init --random` + `quantize`; llama.cpp a random F16 GGUF

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory-aware running, measured (issue 7): per palette entry and format the predicted footprint vs
+# Memory-aware running, measured (docs/METHODS.md, Runtime): per palette entry and format the predicted footprint vs
 # the measured resident memory, switch latency down and up (without and with the re-prefill), and
 # resident memory after switching down from the largest entry. Random-weight MobileLLM-125M palette
 # (maxnet, p50, p25) at real shapes; context 256 filled to 255 tokens; medians of REPEATS runs.

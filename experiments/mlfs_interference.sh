@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What keeps p67 of the weight-shared supernet from the teacher (issue 4, session 9): the same
+# What keeps p67 of the weight-shared supernet from the teacher (its +5% target, docs/METHODS.md, MLFS)? The same
 # `--train-base` MLFS as mlfs_train_base.sh's 1x run with one change each — gradient scaling off
 # (gamma 0); a space of full hidden width only; a space holding just the maxnet and p67 (two subnets per
 # step); and exactly the palette's shapes every step (`--sample-palette`, gamma 0; also with twice the

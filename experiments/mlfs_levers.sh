@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Which MLFS lever moves the 2/3-size subnet toward the teacher (issue 4)? Short MLFS runs on the quickstart
+# Which MLFS lever moves the 2/3-size subnet toward the teacher (its +5% target, docs/METHODS.md, MLFS)? Short
+# MLFS runs on the quickstart
 # teacher that each change one thing against the mlfs-study baseline (rank 8, alpha 16, lr 2e-3, 100 + 300 + 300
 # steps), then a long run with the levers that helped; each supernet is evaluated at the mlfs-study palette's
 # shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime. Also p67 trained from a slice (the
@@ -39,7 +40,7 @@ sliced() {
 }
 sliced sliced-p67-lr1e-3 $S/rewired.h5 1e-3
 lever long-r32-mkd 100 1200 600 --rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3
-# Random subnets drawn among the palette's candidates for its sizes instead of uniformly (session 5).
+# Random subnets drawn among the palette's candidates for its sizes instead of uniformly (added in 9d1baad).
 lever r32-mkd-sizes 100 300 300 --rank 32 --lora-alpha 64 --maxnet-kd 1 --sample-sizes 0.67 0.5 0.25
 # The MLFS supernet's p67 slice (adapters merged) as the start instead of the rewired teacher's.
 sliced sliced-mlfs-p67 "$R/r32-mkd.h5" 3e-3

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sliced initialisation's fine-tuning learning rate (issue 4's 1/3-steps claim): p67 trained for 1/3 of the
+# Sliced initialisation's fine-tuning learning rate (the 1/3-steps target, docs/METHODS.md, MLFS): p67 trained for 1/3 of the
 # from-scratch steps from a slice of the rewired teacher and of the --train-base supernet, at peak learning rates
 # below the from-scratch run's 3e-3 (which lifts the slice's validation perplexity from 82.6 to 89 in its warm-up).
 # Each run's validation loss on the training's 32,768-token subset is compared with the from-scratch final in

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MLFS with the base weights trained too (`--train-base`) against the frozen-W0 MLFS of mlfs_study.sh, on the
 # same converged teacher, stages, flags and palette shapes: is the adapters' capacity what keeps p67 far from the
-# teacher while the same shape trained from scratch reaches it (issue 4)? Evaluates the supernet at the study
+# teacher while the same shape trained from scratch reaches it (docs/METHODS.md, MLFS)? Evaluates the supernet at the study
 # palette's shapes (p100, p67, p50, p25) on 65,536 validation tokens with the runtime, into R/evals.jsonl, runs
 # its own palette search, then trains p67 from this supernet's slice for the study's sliced-init steps (1/3 of the
 # from-scratch run's) and evaluates it the same way. Resumes (`--resume`) if killed.
