@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gradient scaling below 0 (for the +5% target of p67, docs/METHODS.md, MLFS): the runs of 2026-11-28 (commits
-# 4aca831..078b2c6, experiments/results/mlfs.md) found gamma 0 better than gamma 1 for every palette
+# 4aca831..078b2c6, experiments/results/log/mlfs.md) found gamma 0 better than gamma 1 for every palette
 # entry but the smallest, and the other subnets costing p67 most. This trains the palette's shapes every step
 # (`--sample-palette`, shapes picked on the rewired teacher before any training) at gamma 0, -1 and -2 (the smaller
 # subnets weigh (n_j / n_maxnet)^|gamma|), side by side: three single-thread runs at once, the 1x --train-base

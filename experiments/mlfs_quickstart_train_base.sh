@@ -3,8 +3,8 @@
 # teacher and MLFS settings (rank 32, alpha 64, --maxnet-kd 1, stages 50 + 150 + 150), trains the supernet with W0
 # frozen, with --train-base (the base weights' lr at 1, 0.3 and 0.1 of the adapters'), and with --train-base
 # drawing the random subnets among the palette's sizes (--sample-sizes); searches each one's palette, evaluates
-# every entry on 65,536 validation tokens with the runtime (R/evals.jsonl) and prints the table of mlfs.md's
-# section 2026-11-28 (commits 5d07d84..1634f53). Each step resumes.
+# every entry on 65,536 validation tokens with the runtime (R/evals.jsonl) and prints the table of
+# experiments/results/log/mlfs.md, 2026-11-28 (commits 5d07d84..1634f53). Each step resumes.
 # Usage: experiments/mlfs_quickstart_train_base.sh [OUT_DIR]   (needs runs/quickstart/data and tokenizer.model)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -44,10 +44,10 @@ $E run --palette "$RUN/teacher-w8a8.h5" --format w8a8 --prompt "The President sa
 cat "$RUN/runtime_run.log"
 
 stage "MLFS: supernet training from the teacher, adapters + base weights ($MLFS0 + $MLFS1 + $MLFS2 steps)"
-# Rank 32 and --maxnet-kd 1 beat the paper's rank 8 on every palette shape of this model (experiments/results/mlfs.md,
-# section 2026-11-23, commits 470cfe0..8006277);
+# Rank 32 and --maxnet-kd 1 beat the paper's rank 8 on every palette shape of this model
+# (experiments/results/log/mlfs.md, 2026-11-23, commits 470cfe0..8006277);
 # on these short runs, training the base weights at 0.3x the adapters' lr beats frozen W0 on p50 and p25 by 7-21%
-# at +3% on p100 (experiments/results/mlfs.md, section 2026-11-28, commits 5d07d84..1634f53).
+# at +3% on p100 (experiments/results/log/mlfs.md, 2026-11-28, commits 5d07d84..1634f53).
 $E mlfs --teacher "$RUN/teacher.h5" --data "$RUN/data" --out "$RUN/supernet.h5" \
   --stage0-steps "$MLFS0" --stage1-steps "$MLFS1" --stage2-steps "$MLFS2" --rank 32 --lora-alpha 64 --maxnet-kd 1 \
   --train-base --base-lr-scale 0.3 \
