@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,14 +26,16 @@ bool ParseCommandLine(const std::string& usage, const po::options_description& o
                       po::variables_map& vm, const char* positional = nullptr);
 
 // ParseCommandLine over the options that `register_options` add to `o` (e.g. AddPretrainOptions,
-// AddTrainLoopInternalOptions), under the heading `title`. False after printing help.
+// AddTrainLoopInternalOptions), under the heading `title`: the parsed values (for which were given),
+// or nullopt after printing help.
 template <typename Options, typename... Register>
-bool ParseOptions(const char* title, const std::string& usage, const Args& args, Options& o,
-                  Register... register_options) {
+std::optional<po::variables_map> ParseOptions(const char* title, const std::string& usage, const Args& args, Options& o,
+                                              Register... register_options) {
   po::options_description d(title);
   (register_options(d, o), ...);
   po::variables_map vm;
-  return ParseCommandLine(usage, d, args, vm);
+  if (!ParseCommandLine(usage, d, args, vm)) return std::nullopt;
+  return vm;
 }
 
 // Path of elastiq-train next to the running executable; UserError if this build has none.

@@ -29,7 +29,9 @@ void CheckRunOptions(RunOptions& o) {
   if (o.watch && !o.switch_at.empty()) throw UserError("give either --watch-memory or --switch-at, not both");
   if (o.watch && o.budget.empty() && o.subnet.empty()) o.budget = "auto";
   if (o.watch && !o.budget.empty() && o.budget != "auto") {
-    throw UserError("--watch-memory follows what the process can spare: use --memory-budget auto (with --memory-fraction), not a fixed size");
+    throw UserError(
+        "--watch-memory follows what the process can spare: use --memory-budget auto (with --memory-fraction), not a "
+        "fixed size");
   }
   o.watch_options.fraction = o.fraction;
 }
@@ -49,9 +51,12 @@ Prompt ReadPrompt(const RunOptions& o, bool ids_given, const WeightStore& store,
     if (p.ids.empty()) throw UserError("--prompt-ids: give at least one token id (1 is BOS)");
   } else {
     if (!store.file().h5().Exists("/tokenizer")) {
-      throw UserError(o.palette + ": holds no tokenizer; pass --prompt-ids (e.g. 1 for BOS), or embed one with `elastiq init --tokenizer`");
+      throw UserError(
+          o.palette +
+          ": holds no tokenizer; pass --prompt-ids (e.g. 1 for BOS), or embed one with `elastiq init --tokenizer`");
     }
-    p.tokenizer = std::make_unique<Tokenizer>(Tokenizer::FromBytes(store.file().TokenizerBytes(), o.palette + " /tokenizer"));
+    p.tokenizer =
+        std::make_unique<Tokenizer>(Tokenizer::FromBytes(store.file().TokenizerBytes(), o.palette + " /tokenizer"));
     p.ids = p.tokenizer->Encode(o.prompt);
     p.ids.insert(p.ids.begin(), kBosId);
     p.decoder = std::make_unique<IncrementalDecoder>(*p.tokenizer, std::vector<int>(p.ids.begin() + 1, p.ids.end()));
@@ -80,7 +85,8 @@ void SelectFirstEntry(const RunOptions& o, WeightFormat format, const WeightStor
   }
   std::string reason;
   const int64_t budget = ResolveBudget({.budget = o.budget, .fraction = o.fraction}, ProbeMemory(), &reason);
-  if (BestFitting(session.entries(), budget) < 0) throw NothingFits(session.entries(), budget, reason, format, session.context());
+  if (BestFitting(session.entries(), budget) < 0)
+    throw NothingFits(session.entries(), budget, reason, format, session.context());
   std::fprintf(stderr, "%s", DescribeChoice(session, budget, reason).c_str());
   LogSwitch(session.SelectByBudget(budget, "memory budget " + FormatBytes(budget)));
 }
@@ -118,12 +124,13 @@ void PrintPrompt(const Prompt& p) {
 
 void PrintRunSummary(const RunOptions& o, Session& session, size_t prompt_tokens, double prefill_ms,
                      const GenerateResult& g, int64_t rss_before_model) {
-  std::fprintf(stderr, "[%s %s, KV cache %s, %s, %d threads] prompt %zu tokens in %.1f ms; %d tokens at %.1f tokens/s; %d switches; VmRSS %s (%s before the first entry; predicted footprint %s)\n",
+  std::fprintf(stderr,
+               "[%s %s, KV cache %s, %s, %d threads] prompt %zu tokens in %.1f ms; %d tokens at %.1f tokens/s; %d "
+               "switches; VmRSS %s (%s before the first entry; predicted footprint %s)\n",
                session.current_entry().name.c_str(), o.format.c_str(), o.kv_cache.c_str(), session.engine().isa_name(),
-               session.engine().threads(),
-               prompt_tokens, prefill_ms, g.generated, g.generated / std::max(g.seconds, 1e-9), g.switches,
-               FormatBytes(ReadProcessRss()).c_str(), FormatBytes(rss_before_model).c_str(),
-               FormatBytes(session.current_entry().footprint.total()).c_str());
+               session.engine().threads(), prompt_tokens, prefill_ms, g.generated,
+               g.generated / std::max(g.seconds, 1e-9), g.switches, FormatBytes(ReadProcessRss()).c_str(),
+               FormatBytes(rss_before_model).c_str(), FormatBytes(session.current_entry().footprint.total()).c_str());
   if (g.switches > 0) {
     for (const GiveBackRecord& r : session.GiveBacks()) std::fprintf(stderr, "elastiq: %s\n", r.Describe().c_str());
   }
@@ -133,17 +140,18 @@ void PrintRunSummary(const RunOptions& o, Session& session, size_t prompt_tokens
 
 int RunRun(const Args& args) {
   RunOptions o;
-  po::options_description d("run options");
-  AddRunOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kRunUsage, d, args, vm)) return 0;
+  const std::optional<po::variables_map> vm = ParseOptions("run options", kRunUsage, args, o, AddRunOptions);
+  if (!vm) return 0;
   const WeightFormat format = ParseWeightFormat(o.format);
   const KvCacheFormat kv_cache = ParseKvCacheFormat(o.kv_cache);
   CheckRunOptions(o);
   auto store = WeightStore::Open(o.palette);
-  Session session(*store, {.format = format, .kv_cache = kv_cache, .threads = o.threads, .context = o.context,
+  Session session(*store, {.format = format,
+                           .kv_cache = kv_cache,
+                           .threads = o.threads,
+                           .context = o.context,
                            .prefill_chunk = o.prefill_chunk});
-  const Prompt prompt = ReadPrompt(o, vm.count("prompt-ids") > 0, *store, session.context());
+  const Prompt prompt = ReadPrompt(o, vm->count("prompt-ids") > 0, *store, session.context());
   const std::unique_ptr<SwitchAdvisor> advisor = MakeAdvisor(o, session);
   std::vector<SwitchAdvisor*> advisors;
   if (advisor) advisors.push_back(advisor.get());
@@ -155,7 +163,8 @@ int RunRun(const Args& args) {
   session.Append(prompt.ids);
   const double prefill_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   Sampler sampler(o.sampler);
-  const GenerateResult g = Generate(session, sampler, o.max_tokens, advisors, PrintingCallbacks(o, prompt.decoder.get()));
+  const GenerateResult g =
+      Generate(session, sampler, o.max_tokens, advisors, PrintingCallbacks(o, prompt.decoder.get()));
   std::cout << "\n";
   PrintRunSummary(o, session, prompt.ids.size(), prefill_ms, g, rss_before_model);
   return 0;

@@ -11,6 +11,8 @@
 #include <random>
 #include <sstream>
 
+#include "src/core/error.h"
+
 namespace elastiq::testing {
 namespace fs = std::filesystem;
 
@@ -25,10 +27,32 @@ ScratchDir::~ScratchDir() {
 }
 
 std::string SyntheticText(int sentences, uint64_t seed) {
-  static const std::array<const char*, 24> kSubjects = {"the captain", "a sailor", "the old man", "my friend", "the whale", "our ship", "the president", "a young woman", "the committee", "every farmer", "the jury", "this nation", "the crew", "a stranger", "the city", "her brother", "the teacher", "his mother", "the government", "a small boy", "the army", "the doctor", "the writer", "our people"};
-  static const std::array<const char*, 24> kVerbs = {"saw", "found", "wanted", "remembered", "described", "praised", "followed", "carried", "built", "opened", "discovered", "answered", "watched", "defended", "announced", "forgot", "counted", "visited", "painted", "reported", "trusted", "questioned", "measured", "welcomed"};
-  static const std::array<const char*, 24> kObjects = {"the harbor", "a letter", "the long road", "the new law", "a quiet house", "the open sea", "the report", "an old map", "the evidence", "a bright morning", "the budget", "the garden", "a strange light", "the election", "the river", "a broken oar", "the mountains", "the treaty", "a warm fire", "the market", "the schools", "the storm", "a golden coin", "the future"};
-  static const std::array<const char*, 12> kEnds = {"", " yesterday", " at night", " with care", " in the spring", " before dawn", " for many years", " again", " without a word", " near the coast", " after the war", " in 1851"};
+  static const std::array<const char*, 24> kSubjects = {
+      "the captain",    "a sailor",      "the old man",   "my friend",    "the whale",   "our ship",
+      "the president",  "a young woman", "the committee", "every farmer", "the jury",    "this nation",
+      "the crew",       "a stranger",    "the city",      "her brother",  "the teacher", "his mother",
+      "the government", "a small boy",   "the army",      "the doctor",   "the writer",  "our people"};
+  static const std::array<const char*, 24> kVerbs = {
+      "saw",     "found",   "wanted",     "remembered", "described", "praised",    "followed",  "carried",
+      "built",   "opened",  "discovered", "answered",   "watched",   "defended",   "announced", "forgot",
+      "counted", "visited", "painted",    "reported",   "trusted",   "questioned", "measured",  "welcomed"};
+  static const std::array<const char*, 24> kObjects = {
+      "the harbor",      "a letter",     "the long road", "the new law",      "a quiet house", "the open sea",
+      "the report",      "an old map",   "the evidence",  "a bright morning", "the budget",    "the garden",
+      "a strange light", "the election", "the river",     "a broken oar",     "the mountains", "the treaty",
+      "a warm fire",     "the market",   "the schools",   "the storm",        "a golden coin", "the future"};
+  static const std::array<const char*, 12> kEnds = {"",
+                                                    " yesterday",
+                                                    " at night",
+                                                    " with care",
+                                                    " in the spring",
+                                                    " before dawn",
+                                                    " for many years",
+                                                    " again",
+                                                    " without a word",
+                                                    " near the coast",
+                                                    " after the war",
+                                                    " in 1851"};
   std::mt19937_64 rng(seed);
   auto pick = [&](const auto& list) { return std::string(list[rng() % list.size()]); };
   std::string out;
@@ -46,10 +70,20 @@ void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+std::string UserErrorMessage(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 std::vector<int32_t> LearnableStream(size_t n, uint64_t seed) {
   std::mt19937 rng(seed);
   std::vector<int32_t> ids = {4};
-  while (ids.size() < n) ids.push_back(rng() % 10 == 0 ? 4 + static_cast<int32_t>(rng() % 36) : (ids.back() * 7 + 3) % 36 + 4);
+  while (ids.size() < n)
+    ids.push_back(rng() % 10 == 0 ? 4 + static_cast<int32_t>(rng() % 36) : (ids.back() * 7 + 3) % 36 + 4);
   return ids;
 }
 
@@ -73,6 +107,8 @@ CommandResult RunCommand(const std::string& command_line) {
 
 std::string ElastiqBinary() { return std::string(ELASTIQ_BINARY_DIR) + "/tools/elastiq"; }
 bool HasTrainingHelper() { return fs::exists(std::string(ELASTIQ_BINARY_DIR) + "/tools/elastiq-train"); }
-std::string ConfigPath(const std::string& name) { return std::string(ELASTIQ_SOURCE_DIR) + "/experiments/configs/" + name; }
+std::string ConfigPath(const std::string& name) {
+  return std::string(ELASTIQ_SOURCE_DIR) + "/experiments/configs/" + name;
+}
 
 }  // namespace elastiq::testing

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ void WriteText(const std::string& path, const std::string& text);
 // token t+1 = (t * 7 + 3) % 36 + 4 nine times in ten.
 std::vector<int32_t> LearnableStream(size_t n, uint64_t seed);
 
+// The message of the UserError that `f` throws; "" when it throws none (other exceptions propagate).
+std::string UserErrorMessage(const std::function<void()>& f);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout
@@ -33,8 +37,8 @@ struct CommandResult {
 };
 // Runs a shell command line; captures stdout and stderr separately.
 CommandResult RunCommand(const std::string& command_line);
-std::string ElastiqBinary();  // path to the built `elastiq`
-bool HasTrainingHelper();     // elastiq-train was built (LibTorch side on)
+std::string ElastiqBinary();                      // path to the built `elastiq`
+bool HasTrainingHelper();                         // elastiq-train was built (LibTorch side on)
 std::string ConfigPath(const std::string& name);  // experiments/configs/<name>
 
 }  // namespace elastiq::testing

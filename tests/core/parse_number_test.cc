@@ -4,21 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
-
 #include "src/core/error.h"
+#include "tests/common/test_util.h"
 
 namespace elastiq {
 namespace {
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(ParseNumber, OnlyWholeIntegersInRangeParse) {
   EXPECT_EQ(TryParseInt("42"), 42);
@@ -28,17 +18,17 @@ TEST(ParseNumber, OnlyWholeIntegersInRangeParse) {
     EXPECT_FALSE(TryParseInt(bad).has_value()) << bad;
   }
   EXPECT_EQ(ParseInt("12", "--n"), 12);
-  EXPECT_EQ(ErrorOf([] { ParseInt("12abc", "--n"); }), "--n: \"12abc\" is not an integer");
+  EXPECT_EQ(testing::UserErrorMessage([] { ParseInt("12abc", "--n"); }), "--n: \"12abc\" is not an integer");
 }
 
 TEST(ParseNumber, TokenIdsAreSeparatedByCommasOrSpacesAndInTheVocabulary) {
   EXPECT_EQ(ParseTokenIds("1,87, 5  9", 100, "--prompt-ids"), (std::vector<int>{1, 87, 5, 9}));
   EXPECT_TRUE(ParseTokenIds("", 100, "--prompt-ids").empty());
-  EXPECT_EQ(ErrorOf([] { ParseTokenIds("1,100", 100, "--prompt-ids"); }),
+  EXPECT_EQ(testing::UserErrorMessage([] { ParseTokenIds("1,100", 100, "--prompt-ids"); }),
             "--prompt-ids: \"100\" is not a token id in 0..99");
-  EXPECT_EQ(ErrorOf([] { ParseTokenIds("1,-2", 100, "--prompt-ids"); }),
+  EXPECT_EQ(testing::UserErrorMessage([] { ParseTokenIds("1,-2", 100, "--prompt-ids"); }),
             "--prompt-ids: \"-2\" is not a token id in 0..99");
-  EXPECT_EQ(ErrorOf([] { ParseTokenIds("1,two", 100, "--prompt-ids"); }),
+  EXPECT_EQ(testing::UserErrorMessage([] { ParseTokenIds("1,two", 100, "--prompt-ids"); }),
             "--prompt-ids: \"two\" is not a token id in 0..99");
 }
 

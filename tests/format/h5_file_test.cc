@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <functional>
 #include <numeric>
 #include <type_traits>
 #include <vector>
@@ -28,15 +27,6 @@ void ExpectRoundTrip(H5File& f, const std::string& name, DType dtype) {
   EXPECT_EQ(info.num_elements, 24) << name;
   EXPECT_EQ(info.bytes, static_cast<int64_t>(24 * sizeof(T))) << name;
   EXPECT_EQ(f.Read<T>(name, dtype), values) << name;
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(H5File, EveryElementTypeRoundTrips) {
@@ -101,12 +91,18 @@ TEST(H5File, MisuseIsAUserErrorNamingFileAndObject) {
   f.WriteDataset("/w", DType::kF32, {2, 3}, v.data());
   std::vector<float> out(6);
   std::vector<int32_t> ints(6);
-  EXPECT_NE(ErrorOf([&] { f.ReadDataset("/w", DType::kI32, {2, 3}, ints.data()); }).find("t.h5"), std::string::npos);
-  EXPECT_NE(ErrorOf([&] { f.ReadDataset("/w", DType::kF32, {3, 2}, out.data()); }).find("/w"), std::string::npos);
-  EXPECT_NE(ErrorOf([&] { f.Info("/missing"); }).find("/missing"), std::string::npos);
-  EXPECT_NE(ErrorOf([&] { f.GetIntAttr("/", "nope"); }).find("nope"), std::string::npos);
+  EXPECT_NE(testing::UserErrorMessage([&] {
+              f.ReadDataset("/w", DType::kI32, {2, 3}, ints.data());
+            }).find("t.h5"),
+            std::string::npos);
+  EXPECT_NE(testing::UserErrorMessage([&] {
+              f.ReadDataset("/w", DType::kF32, {3, 2}, out.data());
+            }).find("/w"),
+            std::string::npos);
+  EXPECT_NE(testing::UserErrorMessage([&] { f.Info("/missing"); }).find("/missing"), std::string::npos);
+  EXPECT_NE(testing::UserErrorMessage([&] { f.GetIntAttr("/", "nope"); }).find("nope"), std::string::npos);
   f.SetAttr("/", "text", std::string("words"));
-  EXPECT_NE(ErrorOf([&] { f.GetIntAttr("/", "text"); }).find("text"), std::string::npos);
+  EXPECT_NE(testing::UserErrorMessage([&] { f.GetIntAttr("/", "text"); }).find("text"), std::string::npos);
 }
 
 }  // namespace
