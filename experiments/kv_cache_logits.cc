@@ -29,7 +29,9 @@ struct Stats {
     }
     logits += static_cast<int64_t>(a.size());
     for (size_t p = 0; p < a.size(); p += static_cast<size_t>(vocab)) {
-      auto argmax = [&](std::span<const float> v) { return std::max_element(v.begin() + p, v.begin() + p + vocab) - v.begin(); };
+      auto argmax = [&](std::span<const float> v) {
+        return std::max_element(v.begin() + p, v.begin() + p + vocab) - v.begin();
+      };
       argmax_differs += argmax(a) != argmax(b);
       ++positions;
     }
@@ -38,7 +40,8 @@ struct Stats {
 
 int Run(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: kv_cache_logits MODEL.h5 fp32|w8a8|ternary TOKENS.h5|random PREFILL DECODE [WINDOWS]\n");
+    std::fprintf(stderr,
+                 "usage: kv_cache_logits MODEL.h5 fp32|w8a8|ternary TOKENS.h5|random PREFILL DECODE [WINDOWS]\n");
     return 2;
   }
   const std::string model = argv[1], source = argv[3];
@@ -50,10 +53,12 @@ int Run(int argc, char** argv) {
   std::vector<int32_t> ids;
   if (source == "random") {
     std::mt19937 rng(1);
-    for (int64_t i = 0; i < int64_t{length} * windows; ++i) ids.push_back(4 + static_cast<int32_t>(rng() % static_cast<unsigned>(c.vocab_size - 4)));
+    for (int64_t i = 0; i < int64_t{length} * windows; ++i)
+      ids.push_back(4 + static_cast<int32_t>(rng() % static_cast<unsigned>(c.vocab_size - 4)));
   } else {
     ids = ReadTokenStream(source).ids;
-    if (static_cast<int64_t>(ids.size()) < int64_t{length} * windows) throw UserError(source + ": too few tokens for the windows asked");
+    if (static_cast<int64_t>(ids.size()) < int64_t{length} * windows)
+      throw UserError(source + ": too few tokens for the windows asked");
   }
   const EngineOptions base{.threads = 1, .context = length, .format = ParseWeightFormat(argv[2])};
   EngineOptions half = base;
@@ -64,14 +69,19 @@ int Run(int argc, char** argv) {
     f32.Reset();
     f16.Reset();
     const std::span<const int> window(ids.data() + int64_t{w} * length, static_cast<size_t>(length));
-    s.Add(f32.Feed(window.first(static_cast<size_t>(prefill)), true), f16.Feed(window.first(static_cast<size_t>(prefill)), true), c.vocab_size);
-    for (int t = prefill; t < length; ++t) s.Add(f32.Feed(window.subspan(static_cast<size_t>(t), 1)), f16.Feed(window.subspan(static_cast<size_t>(t), 1)), c.vocab_size);
+    s.Add(f32.Feed(window.first(static_cast<size_t>(prefill)), true),
+          f16.Feed(window.first(static_cast<size_t>(prefill)), true), c.vocab_size);
+    for (int t = prefill; t < length; ++t)
+      s.Add(f32.Feed(window.subspan(static_cast<size_t>(t), 1)), f16.Feed(window.subspan(static_cast<size_t>(t), 1)),
+            c.vocab_size);
   }
-  std::printf("{\"model\": \"%s\", \"format\": \"%s\", \"tokens\": \"%s\", \"prefill\": %d, \"decode\": %d, \"windows\": %d, "
-              "\"max_abs_diff\": %.4g, \"mean_abs_diff\": %.4g, \"max_abs_logit\": %.4g, \"positions\": %lld, "
-              "\"argmax_differs\": %lld}\n", model.c_str(), argv[2], source.c_str(), prefill, decode, windows, s.max_abs,
-              s.sum_abs / static_cast<double>(s.logits), s.max_logit, static_cast<long long>(s.positions),
-              static_cast<long long>(s.argmax_differs));
+  std::printf(
+      "{\"model\": \"%s\", \"format\": \"%s\", \"tokens\": \"%s\", \"prefill\": %d, \"decode\": %d, \"windows\": %d, "
+      "\"max_abs_diff\": %.4g, \"mean_abs_diff\": %.4g, \"max_abs_logit\": %.4g, \"positions\": %lld, "
+      "\"argmax_differs\": %lld}\n",
+      model.c_str(), argv[2], source.c_str(), prefill, decode, windows, s.max_abs,
+      s.sum_abs / static_cast<double>(s.logits), s.max_logit, static_cast<long long>(s.positions),
+      static_cast<long long>(s.argmax_differs));
   return 0;
 }
 

@@ -17,13 +17,18 @@ std::pair<int64_t, int64_t> ProjectionShape(const ModelConfig& c, Projection p) 
   const int64_t d = c.d_model, f = c.ffn_dim, q = int64_t{c.n_heads} * c.head_dim(),
                 kv = int64_t{c.n_kv_heads} * c.head_dim();
   switch (p) {
-    case Projection::kWq: return {q, d};
+    case Projection::kWq:
+      return {q, d};
     case Projection::kWk:
-    case Projection::kWv: return {kv, d};
-    case Projection::kWo: return {d, q};
+    case Projection::kWv:
+      return {kv, d};
+    case Projection::kWo:
+      return {d, q};
     case Projection::kGate:
-    case Projection::kUp: return {f, d};
-    case Projection::kDown: return {d, f};
+    case Projection::kUp:
+      return {f, d};
+    case Projection::kDown:
+      return {d, f};
   }
   return {0, 0};
 }
@@ -66,7 +71,9 @@ void LowRankAdaptersImpl::MergeInto(SuperTransformer& model) {
   for (int l = 0; l < config_.n_layers; ++l) {
     for (int p = 0; p < kNumProjections; ++p) {
       const size_t i = Index(l, static_cast<Projection>(p));
-      model->blocks[static_cast<size_t>(l)]->projection(static_cast<Projection>(p)).add_(torch::matmul(b_[i], a_[i]), scale());
+      model->blocks[static_cast<size_t>(l)]
+          ->projection(static_cast<Projection>(p))
+          .add_(torch::matmul(b_[i], a_[i]), scale());
       b_[i].zero_();
     }
   }

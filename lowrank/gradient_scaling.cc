@@ -29,12 +29,13 @@ int64_t CountTrainableParams(const ModelConfig& c, const SubnetSpec& s, int rank
   return CountAdapterParams(c, s, rank) + (with_base ? CountParams(c, s).total() : 0);
 }
 
-std::vector<double> GradientScales(const ModelConfig& c, const std::vector<SubnetSpec>& subnets, int rank,
-                                   double gamma, bool with_base) {
+std::vector<double> GradientScales(const ModelConfig& c, const std::vector<SubnetSpec>& subnets, int rank, double gamma,
+                                   bool with_base) {
   std::vector<double> w;
   if (subnets.empty()) return w;
   const int64_t n1 = CountTrainableParams(c, subnets.front(), rank, with_base);
-  for (const SubnetSpec& s : subnets) w.push_back(GradientScale(n1, CountTrainableParams(c, s, rank, with_base), gamma));
+  for (const SubnetSpec& s : subnets)
+    w.push_back(GradientScale(n1, CountTrainableParams(c, s, rank, with_base), gamma));
   return w;
 }
 

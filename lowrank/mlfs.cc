@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <string_view>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "lowrank/adapters.h"
 #include "lowrank/gradient_scaling.h"
@@ -41,7 +41,8 @@ void CheckOptions(const MlfsOptions& o) {
   if (o.maxnet_kd < 0 || o.subnet_task < 0) throw UserError("--maxnet-kd and --subnet-task must be >= 0");
   if (!(o.temperature > 0)) throw UserError("--temperature must be positive");
   if (!(o.base_lr_scale > 0)) throw UserError("--base-lr-scale must be positive");
-  if (o.base_lr_scale != 1.0 && !o.train_base) throw UserError("--base-lr-scale applies to the base weights: add --train-base");
+  if (o.base_lr_scale != 1.0 && !o.train_base)
+    throw UserError("--base-lr-scale applies to the base weights: add --train-base");
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
   if (!o.sample_sizes.empty() && !o.sample_palette.empty()) {
     throw UserError("give --sample-sizes or --sample-palette, not both (both choose the random subnets)");
@@ -49,13 +50,28 @@ void CheckOptions(const MlfsOptions& o) {
 }
 
 nlohmann::json OptionsJson(const MlfsOptions& o) {
-  return {{"stage0_steps", o.stage0_steps}, {"stage1_steps", o.stage1_steps}, {"stage2_steps", o.stage2_steps},
-          {"subnets_per_step", o.subnets_per_step}, {"gamma", o.gamma}, {"rank", o.rank},
-          {"lora_alpha", o.lora_alpha}, {"kd_alpha", o.kd_alpha}, {"kd_beta", o.kd_beta},
-          {"maxnet_kd", o.maxnet_kd}, {"subnet_task", o.subnet_task}, {"sample_sizes", o.sample_sizes},
-          {"sample_palette", o.sample_palette}, {"temperature", o.temperature}, {"rewire_batches", o.rewire_batches},
-          {"train_base", o.train_base}, {"base_lr_scale", o.base_lr_scale}, {"batch_size", o.batch_size},
-          {"seq_len", o.seq_len}, {"lr", o.lr}, {"seed", o.seed}, {"precision", o.precision}};
+  return {{"stage0_steps", o.stage0_steps},
+          {"stage1_steps", o.stage1_steps},
+          {"stage2_steps", o.stage2_steps},
+          {"subnets_per_step", o.subnets_per_step},
+          {"gamma", o.gamma},
+          {"rank", o.rank},
+          {"lora_alpha", o.lora_alpha},
+          {"kd_alpha", o.kd_alpha},
+          {"kd_beta", o.kd_beta},
+          {"maxnet_kd", o.maxnet_kd},
+          {"subnet_task", o.subnet_task},
+          {"sample_sizes", o.sample_sizes},
+          {"sample_palette", o.sample_palette},
+          {"temperature", o.temperature},
+          {"rewire_batches", o.rewire_batches},
+          {"train_base", o.train_base},
+          {"base_lr_scale", o.base_lr_scale},
+          {"batch_size", o.batch_size},
+          {"seq_len", o.seq_len},
+          {"lr", o.lr},
+          {"seed", o.seed},
+          {"precision", o.precision}};
 }
 
 // MSE between the subnet's residual stream after each kept block (last repeat) and the maxnet's at
@@ -164,7 +180,8 @@ void WriteSupernet(const MlfsOptions& o, const ModelConfig& config, const std::s
   for (const PaletteEntry& e : palette) writer.AddPaletteEntry(e);
   h5.SetAttr("/", "subnet_space", SubnetSpaceToJson(space));
   s.adapters->Save(h5, "/adapters");
-  for (size_t l = 0; l < s.projections.size(); ++l) WriteTensor(h5, "/train_state/feature_proj/" + std::to_string(l), s.projections[l]);
+  for (size_t l = 0; l < s.projections.size(); ++l)
+    WriteTensor(h5, "/train_state/feature_proj/" + std::to_string(l), s.projections[l]);
   if (s.frozen_teacher) WriteParameters(h5, "/train_state/teacher", *s.frozen_teacher);
   s.optimizer->Save(h5, "/train_state/adamw");
   const int64_t width = std::max(1, o.subnets_per_step), steps = static_cast<int64_t>(history.size()) / width;
@@ -200,7 +217,8 @@ std::vector<float> ResumeState(const MlfsOptions& o, const ModelConfig& config, 
   torch::NoGradGuard no_grad;
   s.adapters->Load(file.h5(), "/adapters");
   for (size_t l = 0; l < s.projections.size(); ++l) {
-    s.projections[l].copy_(ReadTensor(file.h5(), "/train_state/feature_proj/" + std::to_string(l), s.projections[l].sizes()));
+    s.projections[l].copy_(
+        ReadTensor(file.h5(), "/train_state/feature_proj/" + std::to_string(l), s.projections[l].sizes()));
   }
   s.optimizer->Load(file.h5(), "/train_state/adamw");
   const int64_t expected_optimizer_steps = step <= o.stage0_steps ? step : step - o.stage0_steps;
@@ -283,7 +301,8 @@ const ModelFile& CheckedTeacher(const ModelFile& teacher) {
 int CheckedSeqLen(const MlfsOptions& o, const ModelConfig& config) {
   const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
   if (seq_len > config.max_seq_len) {
-    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the teacher's max_seq_len " + std::to_string(config.max_seq_len));
+    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the teacher's max_seq_len " +
+                    std::to_string(config.max_seq_len));
   }
   return seq_len;
 }
@@ -316,7 +335,8 @@ MlfsRun::MlfsRun(const MlfsOptions& options)
       smallest(SmallestSubnet(space, config, /*full_depth=*/false)) {
   if (o.resume) {
     history = ResumeState(o, config, state);
-    std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size() / width, static_cast<long long>(total));
+    std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size() / width,
+                static_cast<long long>(total));
   }
   const std::vector<SubnetSpec> shipped =
       o.sample_palette.empty() ? std::vector<SubnetSpec>{} : PaletteSubnets(o.sample_palette, config);
@@ -326,12 +346,14 @@ MlfsRun::MlfsRun(const MlfsOptions& options)
 }
 
 void MlfsRun::PrintPlan() const {
-  std::printf("mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable%s); stages %lld + %lld + %lld steps, %d subnets per step, gamma %g\n",
-              config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
-              static_cast<long long>(CountParams(config, smallest).total()), o.rank,
-              static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)),
-              o.train_base ? ", and the base weights in stages 1-2" : "", static_cast<long long>(o.stage0_steps),
-              static_cast<long long>(o.stage1_steps), static_cast<long long>(o.stage2_steps), width, o.gamma);
+  std::printf(
+      "mlfs %s: %lld parameters, smallest subnet %lld; rank-%d adapters (%lld trainable%s); stages %lld + %lld + %lld "
+      "steps, %d subnets per step, gamma %g\n",
+      config.name.c_str(), static_cast<long long>(CountParams(config, maxnet).total()),
+      static_cast<long long>(CountParams(config, smallest).total()), o.rank,
+      static_cast<long long>(CountAdapterParams(config, maxnet, o.rank)),
+      o.train_base ? ", and the base weights in stages 1-2" : "", static_cast<long long>(o.stage0_steps),
+      static_cast<long long>(o.stage1_steps), static_cast<long long>(o.stage2_steps), width, o.gamma);
 }
 
 // --resume: keep the checkpoint's measurements until the next evaluation.
@@ -349,10 +371,13 @@ void MlfsRun::EndStage0() {
   state.adapters->MergeInto(state.model);
   if (o.rewire_batches > 0) {
     state.model->SetWeightHook(nullptr);
-    RewireByImportance(state.model, [&](SuperTransformer& m, int64_t b) {
-      TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ kRewiringSeedMix, b);
-      return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
-    }, o.rewire_batches);
+    RewireByImportance(
+        state.model,
+        [&](SuperTransformer& m, int64_t b) {
+          TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ kRewiringSeedMix, b);
+          return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
+        },
+        o.rewire_batches);
     state.model->SetWeightHook(state.adapters.get());
   }
   if (o.train_base && distill_steps > 0) state.StartTrainingBase();
@@ -364,7 +389,8 @@ void MlfsRun::EvaluatePalette(int64_t steps_done) {
     EvalResult r = EvaluateValidation(state.model, e.spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
     e.metrics = {{"params", CountParams(config, e.spec).total()},
                  {"non_embedding_params", CountParams(config, e.spec).non_embedding()},
-                 {"val_loss", r.loss}, {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
+                 {"val_loss", r.loss},
+                 {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
                  {"train_steps", steps_done}};
     (&e == &palette[0] ? summary.val_metric_maxnet : summary.val_metric_smallest) = ValidationMetric(config, r);
   }
@@ -383,9 +409,9 @@ double MlfsRun::LearningRate(int64_t step, int stage) const {
 // distilled from the maxnet (KL + feature MSE, + --subnet-task), its gradient scaled; returns the
 // loss of each subnet, NaN for slots no subnet filled.
 std::vector<float> MlfsRun::TrainStep(int64_t step, int stage, double lr) {
-  const std::vector<SubnetSpec> subnets =
-      stage == 0 ? std::vector<SubnetSpec>{maxnet}
-                 : SampleSandwich(space, config, width, stage == 1, o.seed, step, stage == 1 ? stage1_pools : stage2_pools);
+  const std::vector<SubnetSpec> subnets = stage == 0 ? std::vector<SubnetSpec>{maxnet}
+                                                     : SampleSandwich(space, config, width, stage == 1, o.seed, step,
+                                                                      stage == 1 ? stage1_pools : stage2_pools);
   const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma, o.train_base && stage > 0);
   const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
   std::vector<float> losses(static_cast<size_t>(width), kNoLoss);
@@ -426,7 +452,8 @@ void MlfsRun::FinishSummary() {
   summary.steps = static_cast<int64_t>(history.size()) / width;
   summary.losses.clear();
   for (size_t i = 0; i < history.size(); i += static_cast<size_t>(width)) {
-    summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i), history.begin() + static_cast<std::ptrdiff_t>(i) + width);
+    summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i),
+                                history.begin() + static_cast<std::ptrdiff_t>(i) + width);
   }
 }
 
@@ -456,7 +483,8 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
     const std::vector<float> losses = run.TrainStep(step, stage, lr);
     run.history.insert(run.history.end(), losses.begin(), losses.end());
     means.Add(losses);
-    progress.Step(step + 1, losses[0], lr, o.log_every, progress.Due(step + 1, o.log_every) ? means.TakeLine(stage) : "");
+    progress.Step(step + 1, losses[0], lr, o.log_every,
+                  progress.Due(step + 1, o.log_every) ? means.TakeLine(stage) : "");
     const bool last = step + 1 == run.total;
     if ((step + 1) % run.eval_every == 0 || last) run.EvaluatePalette(step + 1);
     if ((step + 1) % run.checkpoint_every == 0 || last) run.Checkpoint();

@@ -8,9 +8,9 @@
 namespace elastiq {
 
 struct PaletteOptions {
-  std::string supernet;  // MLFS output (kind "supernet")
-  std::string data;      // prepared data folder; the val split scores candidates
-  std::string out;       // palette file
+  std::string supernet;                                // MLFS output (kind "supernet")
+  std::string data;                                    // prepared data folder; the val split scores candidates
+  std::string out;                                     // palette file
   std::vector<double> sizes = {1.0, 0.67, 0.5, 0.25};  // fractions of the maxnet's parameters
   int candidates = 8;           // per size: the largest subnets within budget, scored by the proxy
   int finalists = 2;            // per size: best proxy scores, evaluated on eval_tokens

@@ -20,7 +20,8 @@ void WritePalette(const PaletteOptions& o, const ModelFile& supernet, const std:
   const ModelConfig& c = supernet.config();
   ModelFileWriter writer(o.out, c, kKindPalette,
                          supernet.h5().Exists("/tokenizer") ? supernet.TokenizerBytes() : std::string());
-  for (const WeightShape& w : MaxnetWeightShapes(c)) writer.WriteWeight(w.name, w.shape, supernet.ReadWeight(w.name).data());
+  for (const WeightShape& w : MaxnetWeightShapes(c))
+    writer.WriteWeight(w.name, w.shape, supernet.ReadWeight(w.name).data());
   for (const PaletteEntry& e : entries) writer.AddPaletteEntry(e);
   if (supernet.h5().HasAttr("/", "subnet_space")) {
     writer.h5().SetAttr("/", "subnet_space", supernet.h5().GetStringAttr("/", "subnet_space"));
@@ -77,7 +78,8 @@ std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o) {
                  {"val_tokens", best_result.count}};
     e.spec.name = t.name;
     std::printf("%-6s %-22s %10lld params  val %s %.4g\n", t.name.c_str(), best->name.c_str(),
-                static_cast<long long>(CountParams(c, e.spec).total()), ValidationMetricName(c), ValidationMetric(c, best_result));
+                static_cast<long long>(CountParams(c, e.spec).total()), ValidationMetricName(c),
+                ValidationMetric(c, best_result));
     entries.push_back(std::move(e));
   }
   WritePalette(o, supernet, entries);

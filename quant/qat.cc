@@ -38,7 +38,8 @@ std::string SubnetLosses(const std::vector<std::string>& names, const std::vecto
   std::string line = "  kl";
   for (size_t j = 0; j < names.size(); ++j) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, " %s %.4f", names[j].c_str(), sums[j] / static_cast<double>(std::max<int64_t>(1, count)));
+    std::snprintf(buf, sizeof buf, " %s %.4f", names[j].c_str(),
+                  sums[j] / static_cast<double>(std::max<int64_t>(1, count)));
     line += buf;
   }
   return line;
@@ -59,7 +60,8 @@ QatSummary RunQat(const QatOptions& o) {
   const Precision precision = ResolvePrecision(o.precision);
   ConfigureTorchProcess(o.threads);
   const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
-  if (seq_len > config.max_seq_len) throw UserError("--seq-len exceeds the model's max_seq_len " + std::to_string(config.max_seq_len));
+  if (seq_len > config.max_seq_len)
+    throw UserError("--seq-len exceeds the model's max_seq_len " + std::to_string(config.max_seq_len));
   const TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.in, o.data);
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.qat_steps / 5);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
@@ -81,7 +83,8 @@ QatSummary RunQat(const QatOptions& o) {
     const std::string diff = DescribeConfigDifference(checkpoint.config(), config);
     if (!diff.empty()) throw UserError("--resume: " + o.out + " was trained from another palette (" + diff + ")");
     torch::NoGradGuard no_grad;
-    for (auto& p : params) p.second.copy_(ReadTensor(checkpoint.h5(), std::string(kState) + "/weights/" + p.first, p.second.sizes()));
+    for (auto& p : params)
+      p.second.copy_(ReadTensor(checkpoint.h5(), std::string(kState) + "/weights/" + p.first, p.second.sizes()));
     optimizer.Load(checkpoint.h5(), std::string(kState) + "/adamw");
     history = checkpoint.h5().Read<float>(std::string(kState) + "/loss_history", DType::kF32);
     if (static_cast<int64_t>(history.size()) != optimizer.steps_taken() * width) {
@@ -92,7 +95,8 @@ QatSummary RunQat(const QatOptions& o) {
   }
   std::printf("qat %s: %s, %zu subnets (", o.in.c_str(), o.format.c_str(), specs.size());
   for (size_t j = 0; j < specs.size(); ++j) std::printf("%s%s", j ? ", " : "", specs[j].name.c_str());
-  std::printf("), %lld steps, batch %d x %d, lr %g\n", static_cast<long long>(o.qat_steps), o.batch_size, seq_len, o.lr);
+  std::printf("), %lld steps, batch %d x %d, lr %g\n", static_cast<long long>(o.qat_steps), o.batch_size, seq_len,
+              o.lr);
 
   auto write_output = [&](int64_t steps_done) {
     QuantizeSource source;
@@ -107,7 +111,8 @@ QatSummary RunQat(const QatOptions& o) {
       for (auto& p : params) WriteTensor(h5, std::string(kState) + "/weights/" + p.first, p.second);
       optimizer.Save(h5, std::string(kState) + "/adamw");
       h5.SetAttr(kState, "step", steps_done);
-      h5.WriteDataset(std::string(kState) + "/loss_history", DType::kF32, {static_cast<int64_t>(history.size())}, history.data());
+      h5.WriteDataset(std::string(kState) + "/loss_history", DType::kF32, {static_cast<int64_t>(history.size())},
+                      history.data());
     };
     QuantizeModelFile(o.in, o.format, o.out, source);
   };
@@ -140,7 +145,8 @@ QatSummary RunQat(const QatOptions& o) {
     optimizer.Step(lr);
     optimizer.ZeroGrad();
     const bool due = progress.Due(step + 1, o.log_every);
-    progress.Step(step + 1, total / static_cast<double>(width), lr, o.log_every, due ? SubnetLosses(summary.subnets, sums, summed) : "");
+    progress.Step(step + 1, total / static_cast<double>(width), lr, o.log_every,
+                  due ? SubnetLosses(summary.subnets, sums, summed) : "");
     if (due) {
       std::fill(sums.begin(), sums.end(), 0.0);
       summed = 0;
@@ -148,7 +154,8 @@ QatSummary RunQat(const QatOptions& o) {
     const bool last = step + 1 == o.qat_steps;
     if ((step + 1) % eval_every == 0 || last) {
       summary.val_metric.clear();
-      std::printf("  step %lld: validation %s (fake-quantized)", static_cast<long long>(step + 1), ValidationMetricName(config));
+      std::printf("  step %lld: validation %s (fake-quantized)", static_cast<long long>(step + 1),
+                  ValidationMetricName(config));
       for (const SubnetSpec& spec : specs) {
         EvalResult r = EvaluateValidation(student, spec, data, seq_len, o.batch_size, o.eval_tokens, Precision::kFp32);
         summary.val_metric.push_back(ValidationMetric(config, r));
@@ -165,7 +172,8 @@ QatSummary RunQat(const QatOptions& o) {
   }
   summary.steps = optimizer.steps_taken();
   for (size_t i = 0; i + static_cast<size_t>(width) <= history.size(); i += static_cast<size_t>(width)) {
-    summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i), history.begin() + static_cast<std::ptrdiff_t>(i + width));
+    summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i),
+                                history.begin() + static_cast<std::ptrdiff_t>(i + width));
   }
   return summary;
 }

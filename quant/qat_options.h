@@ -10,10 +10,10 @@
 namespace elastiq {
 
 struct QatOptions : TrainLoopOptions {
-  std::string in;       // palette (fp32 weights); never modified
-  std::string format;   // ternary | w8a8
-  std::string out;      // the palette plus the packed QAT weights (checkpoints overwrite it atomically)
-  std::string data;     // prepared data folder
+  std::string in;               // palette (fp32 weights); never modified
+  std::string format;           // ternary | w8a8
+  std::string out;              // the palette plus the packed QAT weights (checkpoints overwrite it atomically)
+  std::string data;             // prepared data folder
   std::string subnets = "all";  // comma-separated palette entries to optimize, or all
   int64_t qat_steps = 0;
   double temperature = 1.0;  // distillation temperature from each fp32 subnet

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "quant/weight_quant.h"
 #include "src/core/atomic_file.h"
@@ -22,7 +22,8 @@ void WriteQuantized(H5File& f, const std::string& group, const QuantizedMatrix& 
   f.SetAttr(group, "cols", m.shape.cols);
   f.SetAttr(group, "rows_padded", m.shape.rows_padded);
   if (ternary) {
-    f.WriteDataset(group + "/packed", DType::kU8, {static_cast<int64_t>(m.packed_ternary.size())}, m.packed_ternary.data());
+    f.WriteDataset(group + "/packed", DType::kU8, {static_cast<int64_t>(m.packed_ternary.size())},
+                   m.packed_ternary.data());
   } else {
     f.WriteDataset(group + "/packed", DType::kI8, {static_cast<int64_t>(m.packed_int8.size())}, m.packed_int8.data());
     f.WriteDataset(group + "/rowsum", DType::kI32, {m.shape.panels(), m.shape.rows_padded}, m.rowsum.data());

@@ -23,7 +23,7 @@ struct QuantizeSummary {
 // Where the quantized weights come from, and what else the output holds (QAT uses all three).
 struct QuantizeSource {
   std::function<std::vector<float>(const std::string& weight)> weights;  // empty: the input's /weights
-  std::function<void(H5File&)> extra;  // writes more (e.g. training state) before the rename
+  std::function<void(H5File&)> extra;    // writes more (e.g. training state) before the rename
   std::vector<std::string> qat_subnets;  // palette entries QAT optimized (attribute of the group)
 };
 

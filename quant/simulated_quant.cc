@@ -5,8 +5,8 @@
 #include "quant/weight_quant.h"
 #include "src/core/error.h"
 #include "src/format/quant_groups.h"
-#include "src/kernels/packed_layout.h"
 #include "src/format/weight_layout.h"
+#include "src/kernels/packed_layout.h"
 #include "supernet/transformer_ops.h"
 
 namespace elastiq {
@@ -20,7 +20,8 @@ torch::Tensor StraightThrough(const torch::Tensor& x, const torch::Tensor& targe
 QuantTable ReadTable(const ModelFile& file, const std::string& format, const std::string& weight, bool ternary) {
   const std::string group = QuantTensorGroup(format, weight);
   const H5File& h5 = file.h5();
-  const PackedShape shape{h5.GetIntAttr(group, "rows"), h5.GetIntAttr(group, "cols"), h5.GetIntAttr(group, "rows_padded")};
+  const PackedShape shape{h5.GetIntAttr(group, "rows"), h5.GetIntAttr(group, "cols"),
+                          h5.GetIntAttr(group, "rows_padded")};
   std::vector<int8_t> q = ternary ? UnpackTernary(shape, h5.Read<uint8_t>(group + "/packed", DType::kU8).data())
                                   : UnpackInt8(shape, h5.Read<int8_t>(group + "/packed", DType::kI8).data());
   std::vector<float> scale = h5.Read<float>(group + "/scale", DType::kF32);

@@ -12,7 +12,8 @@ namespace {
 void CheckFinite(const float* w, int64_t n, const std::string& name) {
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(w[i])) {
-      throw UserError(name + ": holds NaN or Inf (element " + std::to_string(i) + "); the model diverged or the file is damaged");
+      throw UserError(name + ": holds NaN or Inf (element " + std::to_string(i) +
+                      "); the model diverged or the file is damaged");
     }
   }
 }
@@ -31,7 +32,8 @@ QuantizedMatrix QuantizeW8(const float* w, int64_t rows, int64_t cols, const std
     const float s = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
     m.scale[static_cast<size_t>(r)] = s;
     for (int64_t c = 0; c < cols; ++c) {
-      q[static_cast<size_t>(r * cols + c)] = static_cast<int8_t>(std::clamp(std::nearbyint(w[r * cols + c] / s), -127.0f, 127.0f));
+      q[static_cast<size_t>(r * cols + c)] =
+          static_cast<int8_t>(std::clamp(std::nearbyint(w[r * cols + c] / s), -127.0f, 127.0f));
     }
   }
   m.packed_int8 = PackInt8(m.shape, q.data());
@@ -59,7 +61,8 @@ QuantizedMatrix QuantizeTernary(const float* w, int64_t rows, int64_t cols, cons
     const float gamma = static_cast<float>(sum_abs / static_cast<double>(cols));
     m.scale[static_cast<size_t>(r)] = gamma;
     for (int64_t c = 0; c < cols; ++c) {
-      t[static_cast<size_t>(r * cols + c)] = static_cast<int8_t>(std::clamp(std::nearbyint(w[r * cols + c] / (gamma + kTernaryEps)), -1.0f, 1.0f));
+      t[static_cast<size_t>(r * cols + c)] =
+          static_cast<int8_t>(std::clamp(std::nearbyint(w[r * cols + c] / (gamma + kTernaryEps)), -1.0f, 1.0f));
     }
   }
   m.packed_ternary = PackTernary(m.shape, t.data());

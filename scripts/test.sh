@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs dependencies, runs the static checks (include layers),
-# then builds and runs the test suites three times: the full build (LibTorch side included), the LibTorch-free core under AddressSanitizer + UBSan,
-# and the NEON kernels, cross-compiled for aarch64 and run under qemu-user-static.
+# The test command (README, .ci/run): installs dependencies, runs the static checks (include layers,
+# clang-format), then builds and runs the test suites three times: the full build (LibTorch side
+# included), the LibTorch-free core under AddressSanitizer + UBSan, and the NEON kernels,
+# cross-compiled for aarch64 and run under qemu-user-static.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh --cross
@@ -9,6 +10,7 @@ jobs=$(nproc)
 
 echo "== static checks =="
 python3 scripts/check_layers.py
+bash scripts/check_format.sh
 
 echo "== full build (LibTorch on) =="
 bash scripts/build.sh -DELASTIQ_BUILD_TESTS=ON

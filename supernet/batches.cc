@@ -12,7 +12,9 @@ namespace elastiq {
 
 torch::Tensor SampleLmWindows(const std::vector<int32_t>& ids, int batch, int seq_len, uint64_t seed, int64_t step) {
   const int64_t n = static_cast<int64_t>(ids.size());
-  if (n < seq_len + 2) throw UserError("the training split has " + std::to_string(n) + " tokens, fewer than one window of " + std::to_string(seq_len + 1) + "; use more data or a shorter --seq-len");
+  if (n < seq_len + 2)
+    throw UserError("the training split has " + std::to_string(n) + " tokens, fewer than one window of " +
+                    std::to_string(seq_len + 1) + "; use more data or a shorter --seq-len");
   std::mt19937_64 rng(SplitMix64(seed ^ SplitMix64(static_cast<uint64_t>(step))));
   std::uniform_int_distribution<int64_t> offset(0, n - seq_len - 1);
   torch::Tensor out = torch::empty({batch, seq_len + 1}, torch::kLong);
@@ -47,7 +49,8 @@ ClassBatch MakeClassBatch(const LabelledTokens& data, const std::vector<int64_t>
   const int64_t B = static_cast<int64_t>(indices.size());
   int64_t T = 1;
   for (int64_t i : indices) {
-    T = std::max(T, std::min<int64_t>(max_len, data.offsets[static_cast<size_t>(i) + 1] - data.offsets[static_cast<size_t>(i)]));
+    T = std::max(
+        T, std::min<int64_t>(max_len, data.offsets[static_cast<size_t>(i) + 1] - data.offsets[static_cast<size_t>(i)]));
   }
   ClassBatch b{torch::full({B, T}, int64_t{kPadId}, torch::kLong), torch::ones({B, T}, torch::kBool),
                torch::empty({B}, torch::kLong)};

@@ -7,8 +7,8 @@
 
 namespace elastiq {
 
-EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std::vector<int32_t>& ids,
-                      int seq_len, int batch, int64_t max_tokens, Precision precision) {
+EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std::vector<int32_t>& ids, int seq_len,
+                      int batch, int64_t max_tokens, Precision precision) {
   torch::NoGradGuard no_grad;
   AutocastScope autocast(precision);
   torch::Tensor windows = EvalLmWindows(ids, seq_len, max_tokens);
@@ -18,9 +18,8 @@ EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std
     torch::Tensor w = windows.narrow(0, start, std::min<int64_t>(batch, windows.size(0) - start));
     torch::Tensor logits = model->forward(w.narrow(1, 0, seq_len), spec);
     torch::Tensor targets = w.narrow(1, 1, seq_len);
-    nll += torch::nn::functional::cross_entropy(
-               logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
-               torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+    nll += torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}),
+                                                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                .item<double>();
     tokens += targets.numel();
   }
@@ -31,8 +30,8 @@ EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std
   return r;
 }
 
-EvalResult EvaluateClassifier(SuperTransformer& model, const SubnetSpec& spec, const LabelledTokens& data,
-                              int max_len, int batch, int64_t max_examples, Precision precision) {
+EvalResult EvaluateClassifier(SuperTransformer& model, const SubnetSpec& spec, const LabelledTokens& data, int max_len,
+                              int batch, int64_t max_examples, Precision precision) {
   torch::NoGradGuard no_grad;
   AutocastScope autocast(precision);
   int64_t n = static_cast<int64_t>(data.size());

@@ -19,10 +19,10 @@ struct EvalResult {
 };
 
 // max_tokens <= 0: the whole stream.
-EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std::vector<int32_t>& ids,
-                      int seq_len, int batch, int64_t max_tokens, Precision precision);
+EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std::vector<int32_t>& ids, int seq_len,
+                      int batch, int64_t max_tokens, Precision precision);
 // max_examples <= 0: all of them.
-EvalResult EvaluateClassifier(SuperTransformer& model, const SubnetSpec& spec, const LabelledTokens& data,
-                              int max_len, int batch, int64_t max_examples, Precision precision);
+EvalResult EvaluateClassifier(SuperTransformer& model, const SubnetSpec& spec, const LabelledTokens& data, int max_len,
+                              int batch, int64_t max_examples, Precision precision);
 
 }  // namespace elastiq

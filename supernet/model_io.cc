@@ -35,6 +35,8 @@ SuperTransformer LoadSuperTransformer(const ModelFile& file) {
   return model;
 }
 
-void WriteWeights(SuperTransformer& model, ModelFileWriter& writer) { WriteParameters(writer.h5(), "/weights", *model); }
+void WriteWeights(SuperTransformer& model, ModelFileWriter& writer) {
+  WriteParameters(writer.h5(), "/weights", *model);
+}
 
 }  // namespace elastiq

@@ -20,10 +20,19 @@ namespace elastiq {
 namespace {
 
 nlohmann::json OptionsJson(const PretrainOptions& o) {
-  return {{"steps", o.steps}, {"batch_size", o.batch_size}, {"seq_len", o.seq_len}, {"lr", o.lr},
-          {"min_lr_ratio", o.min_lr_ratio}, {"warmup", o.warmup}, {"weight_decay", o.weight_decay},
-          {"clip", o.clip}, {"seed", o.seed}, {"precision", o.precision}, {"shape_from", o.shape_from},
-          {"subnet", o.subnet}, {"init_from", o.init_from}};
+  return {{"steps", o.steps},
+          {"batch_size", o.batch_size},
+          {"seq_len", o.seq_len},
+          {"lr", o.lr},
+          {"min_lr_ratio", o.min_lr_ratio},
+          {"warmup", o.warmup},
+          {"weight_decay", o.weight_decay},
+          {"clip", o.clip},
+          {"seed", o.seed},
+          {"precision", o.precision},
+          {"shape_from", o.shape_from},
+          {"subnet", o.subnet},
+          {"init_from", o.init_from}};
 }
 
 void WriteCheckpoint(const PretrainOptions& o, const ModelConfig& config, const std::string& tokenizer_bytes,
@@ -44,7 +53,9 @@ void WriteCheckpoint(const PretrainOptions& o, const ModelConfig& config, const 
 void LoadInitialWeights(SuperTransformer& model, const ModelConfig& config, const std::string& path) {
   const ModelFile file = ModelFile::Open(path);
   const std::string diff = DescribeConfigDifference(file.config(), config);
-  if (!diff.empty()) throw UserError("--init-from " + path + " has another config (" + diff + "); it must match the model being trained");
+  if (!diff.empty())
+    throw UserError("--init-from " + path + " has another config (" + diff +
+                    "); it must match the model being trained");
   LoadWeightsInto(model, file);
 }
 
@@ -60,10 +71,12 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
   const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
   if (seq_len > config.max_seq_len) {
-    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the config's max_seq_len " + std::to_string(config.max_seq_len));
+    throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the config's max_seq_len " +
+                    std::to_string(config.max_seq_len));
   }
   const std::string tokenizer_bytes = ReadFileBytes(o.tokenizer);
-  TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.config.empty() ? o.shape_from : o.config, o.data);
+  TrainingData data =
+      LoadTrainingData(o.train_ids, o.val_ids, config, o.config.empty() ? o.shape_from : o.config, o.data);
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.steps / 10);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
   const int64_t warmup = o.warmup > 0 ? o.warmup : std::max<int64_t>(1, o.steps / 20);
@@ -80,9 +93,11 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     ModelFile file = ModelFile::Open(o.out);
     std::string diff = DescribeConfigDifference(file.config(), config);
     if (!diff.empty()) {
-      throw UserError("--resume: " + o.out + " was trained with a different config (" + diff + "); use the same --config or drop --resume");
+      throw UserError("--resume: " + o.out + " was trained with a different config (" + diff +
+                      "); use the same --config or drop --resume");
     }
-    if (!file.h5().Exists("/train_state")) throw UserError("--resume: " + o.out + " holds no training state to resume from");
+    if (!file.h5().Exists("/train_state"))
+      throw UserError("--resume: " + o.out + " holds no training state to resume from");
     LoadWeightsInto(model, file);
     optimizer.Load(file.h5(), "/train_state/adamw");
     history = file.h5().Read<float>("/train_state/loss_history", DType::kF32);
@@ -91,10 +106,11 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     }
     std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size(), static_cast<long long>(o.steps));
   }
-  std::printf("pretrain %s%s%s: %s, %lld parameters (init %s), precision %s, %d threads, batch %d x %d\n",
-              config.name.c_str(), o.shape_from.empty() ? "" : " subnet ", o.shape_from.empty() ? "" : spec.name.c_str(),
-              ModelKindName(config.kind), static_cast<long long>(CountParams(config, spec).total()), o.init_from.empty() ? "random" : o.init_from.c_str(),
-              PrecisionName(precision), torch::get_num_threads(), o.batch_size, seq_len);
+  std::printf(
+      "pretrain %s%s%s: %s, %lld parameters (init %s), precision %s, %d threads, batch %d x %d\n", config.name.c_str(),
+      o.shape_from.empty() ? "" : " subnet ", o.shape_from.empty() ? "" : spec.name.c_str(), ModelKindName(config.kind),
+      static_cast<long long>(CountParams(config, spec).total()), o.init_from.empty() ? "random" : o.init_from.c_str(),
+      PrecisionName(precision), torch::get_num_threads(), o.batch_size, seq_len);
 
   PretrainSummary summary;
   nlohmann::json metrics = {{"params", CountParams(config, spec).total()},

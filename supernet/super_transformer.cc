@@ -74,8 +74,8 @@ torch::Tensor SuperTransformerImpl::Project(int layer, Projection p, const torch
                               LayerWeightName(layer, ProjectionName(p)));
 }
 
-torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec,
-                                             int ffn, const RopeTables& rope, const ForwardOptions& options,
+torch::Tensor SuperTransformerImpl::RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec, int ffn,
+                                             const RopeTables& rope, const ForwardOptions& options,
                                              size_t virtual_layer) {
   const Block& b = blocks[static_cast<size_t>(layer)];
   const int64_t B = x.size(0), T = x.size(1), d = spec.d_model, hd = config_.head_dim();
@@ -132,9 +132,8 @@ torch::Tensor SuperTransformerImpl::forward(const torch::Tensor& ids, const Subn
     return torch::linear(x, emb).to(torch::kFloat);
   }
   // Mean over non-padding positions, then the classifier.
-  torch::Tensor keep = options.key_padding.defined()
-                           ? (~options.key_padding).to(torch::kFloat).unsqueeze(-1)
-                           : torch::ones({x.size(0), T, 1});
+  torch::Tensor keep = options.key_padding.defined() ? (~options.key_padding).to(torch::kFloat).unsqueeze(-1)
+                                                     : torch::ones({x.size(0), T, 1});
   torch::Tensor pooled = (x * keep).sum(1) / keep.sum(1).clamp_min(1.0);
   return torch::linear(pooled, cls_head.narrow(1, 0, d)).to(torch::kFloat);
 }

@@ -58,7 +58,7 @@ struct DecodeCache {
 };
 
 struct ForwardOptions {
-  torch::Tensor key_padding;                  // encoder: (B, T) bool, true at padding
+  torch::Tensor key_padding;                     // encoder: (B, T) bool, true at padding
   std::vector<torch::Tensor>* hidden = nullptr;  // if set: residual stream after each executed block
   // Decoder: if set, `ids` continue the cached context (a whole prompt into an empty cache, or one
   // token at a time after it) and the cache grows by them.
@@ -87,9 +87,10 @@ class SuperTransformerImpl : public torch::nn::Module {
 
  private:
   // x times the projection's (rows, cols) weight, through the linear hook if set.
-  torch::Tensor Project(int layer, Projection p, const torch::Tensor& x, int64_t rows, int64_t cols, const SubnetSpec& spec);
-  torch::Tensor RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec, int ffn,
-                         const RopeTables& rope, const ForwardOptions& options, size_t virtual_layer);
+  torch::Tensor Project(int layer, Projection p, const torch::Tensor& x, int64_t rows, int64_t cols,
+                        const SubnetSpec& spec);
+  torch::Tensor RunBlock(int layer, const torch::Tensor& x, const SubnetSpec& spec, int ffn, const RopeTables& rope,
+                         const ForwardOptions& options, size_t virtual_layer);
   ModelConfig config_;
   WeightHook* hook_ = nullptr;
   LinearHook* linear_hook_ = nullptr;

@@ -2,9 +2,8 @@
 #include "supernet/torch_setup.h"
 
 #include <ATen/autocast_mode.h>
-#include <torch/torch.h>
-
 #include <malloc.h>
+#include <torch/torch.h>
 
 #include <cstdlib>
 #include <string>
@@ -18,7 +17,9 @@ namespace elastiq {
 Precision ResolvePrecision(const std::string& name) {
   if (name == "bf16") {
     if (!GetCpuFeatures().avx512bf16) {
-      throw UserError("--precision bf16: this CPU lacks AVX512-BF16 (bf16 would be emulated and slow); use --precision fp32 or auto");
+      throw UserError(
+          "--precision bf16: this CPU lacks AVX512-BF16 (bf16 would be emulated and slow); use --precision fp32 or "
+          "auto");
     }
     return Precision::kBf16;
   }

@@ -10,10 +10,10 @@ namespace elastiq {
 
 struct TrainLoopOptions {
   int batch_size = 16;
-  int seq_len = 0;        // 0: the model's max_seq_len
+  int seq_len = 0;  // 0: the model's max_seq_len
   double lr = 3e-3;
   double min_lr_ratio = 0.1;
-  int64_t warmup = 0;     // 0: 5% of the steps (MLFS: of each phase)
+  int64_t warmup = 0;  // 0: 5% of the steps (MLFS: of each phase)
   double weight_decay = 0.1;
   double clip = 1.0;
   uint64_t seed = 1234;

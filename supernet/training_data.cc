@@ -38,7 +38,8 @@ TrainingData LoadTrainingData(const std::string& train_ids, const std::string& v
 TaskBatch SampleTaskBatch(const TrainingData& data, const ModelConfig& config, int batch, int seq_len, uint64_t seed,
                           int64_t step) {
   if (config.is_encoder()) {
-    ClassBatch b = MakeClassBatch(data.train_set, SampleExampleIndices(data.train_set.size(), batch, seed, step), seq_len);
+    ClassBatch b =
+        MakeClassBatch(data.train_set, SampleExampleIndices(data.train_set.size(), batch, seed, step), seq_len);
     return {b.ids, b.labels, b.padding};
   }
   torch::Tensor w = SampleLmWindows(data.train.ids, batch, seq_len, seed, step);
@@ -55,17 +56,15 @@ torch::Tensor TaskLoss(const torch::Tensor& logits, const TaskBatch& batch) {
   return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), batch.targets.reshape({-1}));
 }
 
-EvalResult EvaluateValidation(SuperTransformer& model, const SubnetSpec& spec, const TrainingData& data,
-                              int seq_len, int batch, int64_t eval_tokens, Precision precision) {
+EvalResult EvaluateValidation(SuperTransformer& model, const SubnetSpec& spec, const TrainingData& data, int seq_len,
+                              int batch, int64_t eval_tokens, Precision precision) {
   if (model->config().is_encoder()) {
     return EvaluateClassifier(model, spec, data.val_set, seq_len, batch, eval_tokens / seq_len, precision);
   }
   return EvaluateLm(model, spec, data.val.ids, seq_len, batch, eval_tokens, precision);
 }
 
-const char* ValidationMetricName(const ModelConfig& config) {
-  return config.is_encoder() ? "accuracy" : "perplexity";
-}
+const char* ValidationMetricName(const ModelConfig& config) { return config.is_encoder() ? "accuracy" : "perplexity"; }
 
 double ValidationMetric(const ModelConfig& config, const EvalResult& r) {
   return config.is_encoder() ? r.accuracy : r.perplexity;

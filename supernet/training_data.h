@@ -37,8 +37,8 @@ torch::Tensor ForwardBatch(SuperTransformer& model, const SubnetSpec& spec, cons
 torch::Tensor TaskLoss(const torch::Tensor& logits, const TaskBatch& batch);
 
 // Validation loss and perplexity (decoder) or accuracy (encoder) of `spec`.
-EvalResult EvaluateValidation(SuperTransformer& model, const SubnetSpec& spec, const TrainingData& data,
-                              int seq_len, int batch, int64_t eval_tokens, Precision precision);
+EvalResult EvaluateValidation(SuperTransformer& model, const SubnetSpec& spec, const TrainingData& data, int seq_len,
+                              int batch, int64_t eval_tokens, Precision precision);
 const char* ValidationMetricName(const ModelConfig& config);  // "perplexity" | "accuracy"
 double ValidationMetric(const ModelConfig& config, const EvalResult& r);
 

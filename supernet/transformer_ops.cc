@@ -32,8 +32,8 @@ torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& rope) {
   return torch::cat({x1 * rope.cos - x2 * rope.sin, x2 * rope.cos + x1 * rope.sin}, -1).to(x.dtype());
 }
 
-torch::Tensor GroupedQueryAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                    bool causal, const torch::Tensor& key_padding) {
+torch::Tensor GroupedQueryAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, bool causal,
+                                    const torch::Tensor& key_padding) {
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), hd = q.size(3);
   const int64_t KV = k.size(1), G = H / KV, S = k.size(2);
   // Heads of one group are consecutive: (B, H, T, hd) -> (B, KV, G, T, hd); k, v broadcast over G.

@@ -22,7 +22,7 @@ torch::Tensor ApplyRope(const torch::Tensor& x, const RopeTables& rope);
 
 // q: (B, H, T, hd), k, v: (B, KV, T, hd) with H % KV == 0 and query head h using KV head h / (H/KV).
 // key_padding: optional (B, T) bool, true where the key is padding. Returns (B, T, H * hd).
-torch::Tensor GroupedQueryAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                    bool causal, const torch::Tensor& key_padding);
+torch::Tensor GroupedQueryAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, bool causal,
+                                    const torch::Tensor& key_padding);
 
 }  // namespace elastiq

@@ -15,7 +15,9 @@ namespace elastiq {
 bool ParseCommandLine(const std::string& usage, const po::options_description& options, const Args& args,
                       po::variables_map& vm, const char* positional) {
   po::options_description all(options);
+  // clang-format off
   all.add_options()("help,h", "show this help");
+  // clang-format on
   try {
     po::command_line_parser parser(args);
     parser.options(all);
@@ -41,8 +43,9 @@ std::string TrainingHelperPath() {
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   std::filesystem::path helper = self.parent_path() / "elastiq-train";
   if (ec || !std::filesystem::exists(helper)) {
-    throw UserError("this elastiq was built without the training side (ELASTIQ_WITH_TORCH=OFF); "
-                    "rebuild with -DELASTIQ_WITH_TORCH=ON to train or evaluate with LibTorch");
+    throw UserError(
+        "this elastiq was built without the training side (ELASTIQ_WITH_TORCH=OFF); "
+        "rebuild with -DELASTIQ_WITH_TORCH=ON to train or evaluate with LibTorch");
   }
   return helper.string();
 }
@@ -71,9 +74,7 @@ int WaitFor(pid_t pid) {
 
 }  // namespace
 
-int RunTrainingHelper(const Args& args) {
-  return RunTrainingHelperStreaming(args, nullptr);
-}
+int RunTrainingHelper(const Args& args) { return RunTrainingHelperStreaming(args, nullptr); }
 
 int RunTrainingHelperStreaming(const Args& args, const std::function<void(const std::string&)>& on_line) {
   const std::string helper = TrainingHelperPath();

@@ -14,8 +14,11 @@ void CollectTensors(const H5File& f, const std::string& group, nlohmann::json& o
     const std::string path = (group == "/" ? "" : group) + "/" + name;
     if (f.IsDataset(path)) {
       DatasetInfo info = f.Info(path);
-      out.push_back({{"name", path}, {"dtype", DTypeName(info.dtype)}, {"shape", info.shape},
-                     {"bytes", info.bytes}, {"offset", info.file_offset}});
+      out.push_back({{"name", path},
+                     {"dtype", DTypeName(info.dtype)},
+                     {"shape", info.shape},
+                     {"bytes", info.bytes},
+                     {"offset", info.file_offset}});
     } else {
       CollectTensors(f, path, out);
     }
@@ -28,7 +31,9 @@ int RunInspect(const Args& args) {
   std::string path;
   bool json = false;
   po::options_description d("inspect options");
+  // clang-format off
   d.add_options()("file", po::value(&path)->required(), "model file (.h5)")("json", po::bool_switch(&json), "print JSON");
+  // clang-format on
   po::variables_map vm;
   if (!ParseCommandLine("elastiq inspect FILE.h5 [--json]", d, args, vm, "file")) return 0;
   ModelFile m = ModelFile::Open(path);
@@ -42,20 +47,28 @@ int RunInspect(const Args& args) {
   nlohmann::json palette = nlohmann::json::array();
   for (const PaletteEntry& e : m.palette()) {
     ParamCount p = CountParams(m.config(), e.spec);
-    palette.push_back({{"name", e.spec.name}, {"spec", nlohmann::json::parse(SubnetSpecToJson(e.spec))},
-                       {"params", p.total()}, {"non_embedding_params", p.non_embedding()}, {"metrics", e.metrics}});
+    palette.push_back({{"name", e.spec.name},
+                       {"spec", nlohmann::json::parse(SubnetSpecToJson(e.spec))},
+                       {"params", p.total()},
+                       {"non_embedding_params", p.non_embedding()},
+                       {"metrics", e.metrics}});
   }
-  nlohmann::json out = {{"file", path}, {"format_version", m.format_version()}, {"kind", m.kind()},
+  nlohmann::json out = {{"file", path},
+                        {"format_version", m.format_version()},
+                        {"kind", m.kind()},
                         {"config", nlohmann::json::parse(ModelConfigToJson(m.config()))},
-                        {"weight_bytes", weight_bytes}, {"dataset_bytes", total_bytes},
-                        {"tensors", tensors}, {"palette", palette}};
+                        {"weight_bytes", weight_bytes},
+                        {"dataset_bytes", total_bytes},
+                        {"tensors", tensors},
+                        {"palette", palette}};
   if (json) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::printf("%s: elastiq format v%d, kind %s\n", path.c_str(), m.format_version(), m.kind().c_str());
   std::printf("config: %s\n", ModelConfigToJson(m.config()).c_str());
-  std::printf("tensors: %zu datasets, %.2f MB of weights, %.2f MB in all\n", tensors.size(), weight_bytes / 1e6, total_bytes / 1e6);
+  std::printf("tensors: %zu datasets, %.2f MB of weights, %.2f MB in all\n", tensors.size(), weight_bytes / 1e6,
+              total_bytes / 1e6);
   for (const auto& t : tensors) {
     std::string shape;
     for (const auto& s : t["shape"]) shape += (shape.empty() ? "" : "x") + std::to_string(s.get<int64_t>());
@@ -66,8 +79,8 @@ int RunInspect(const Args& args) {
   std::printf("palette: %zu entries\n", palette.size());
   for (const auto& e : palette) {
     std::printf("  %-16s %10lld params (%lld non-embedding)  metrics %s\n", e["name"].get<std::string>().c_str(),
-                static_cast<long long>(e["params"].get<int64_t>()), static_cast<long long>(e["non_embedding_params"].get<int64_t>()),
-                e["metrics"].dump().c_str());
+                static_cast<long long>(e["params"].get<int64_t>()),
+                static_cast<long long>(e["non_embedding_params"].get<int64_t>()), e["metrics"].dump().c_str());
   }
   return 0;
 }

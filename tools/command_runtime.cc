@@ -4,12 +4,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "quant/quantize_file.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/palette_plan.h"
-#include "src/kernels/packed_layout.h"
-#include "quant/quantize_file.h"
 #include "src/format/random_model.h"
+#include "src/kernels/packed_layout.h"
 #include "src/runtime/bandwidth.h"
 #include "src/runtime/decode_speed.h"
 #include "src/runtime/engine.h"
@@ -51,13 +51,15 @@ nlohmann::json TorchSideBySide(const DecodeBenchOptions& o, const std::string& s
     return nullptr;
   }
   std::string last;
-  const int rc = RunTrainingHelperStreaming({"bench", "--palette", o.palette, "--subnet", subnet, "--threads", std::to_string(threads),
-                                             "--prompt-tokens", std::to_string(o.prompt_tokens), "--decode-tokens",
-                                             std::to_string(o.decode_tokens), "--repeats", std::to_string(o.repeats)},
-                                            [&](const std::string& line) { last = line; });
+  const int rc = RunTrainingHelperStreaming(
+      {"bench", "--palette", o.palette, "--subnet", subnet, "--threads", std::to_string(threads), "--prompt-tokens",
+       std::to_string(o.prompt_tokens), "--decode-tokens", std::to_string(o.decode_tokens), "--repeats",
+       std::to_string(o.repeats)},
+      [&](const std::string& line) { last = line; });
   const nlohmann::json result = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
   if (rc != 0 || !result.is_object() || !result.contains("decode_tokens_per_s")) {
-    throw UserError("the LibTorch side of bench failed (exit " + std::to_string(rc) + "); rerun with --no-torch to skip it");
+    throw UserError("the LibTorch side of bench failed (exit " + std::to_string(rc) +
+                    "); rerun with --no-torch to skip it");
   }
   return result;
 }
@@ -68,15 +70,24 @@ nlohmann::json BenchReport(const BenchOptions& o, const Engine& engine, const Mo
   const DecodeBenchOptions& d = o.decode;
   const double bytes_per_token = static_cast<double>(engine.weight_bytes_per_token());
   const Roofline roofline = DecodeRoofline(bandwidth, bytes_per_token, speed.decode_tokens_per_s);
-  return {{"palette", d.palette}, {"subnet", spec.name}, {"format", o.format}, {"kv_cache", o.kv_cache},
+  return {{"palette", d.palette},
+          {"subnet", spec.name},
+          {"format", o.format},
+          {"kv_cache", o.kv_cache},
           {"kv_cache_bytes", engine.kv_cache_bytes()},
-          {"isa", engine.isa_name()}, {"threads", engine.threads()},
+          {"isa", engine.isa_name()},
+          {"threads", engine.threads()},
           {"params", CountParams(config, spec).total()},
-          {"prefill_tokens_per_s", speed.prefill_tokens_per_s}, {"decode_tokens_per_s", speed.decode_tokens_per_s},
+          {"prefill_tokens_per_s", speed.prefill_tokens_per_s},
+          {"decode_tokens_per_s", speed.decode_tokens_per_s},
           {"decode_ms_per_token", 1e3 / speed.decode_tokens_per_s},
-          {"weight_bytes_per_token", bytes_per_token}, {"bandwidth_bytes_per_s", bandwidth},
-          {"roofline_tokens_per_s", roofline.tokens_per_s}, {"roofline_fraction", roofline.fraction},
-          {"prompt_tokens", d.prompt_tokens}, {"decode_tokens", d.decode_tokens}, {"repeats", d.repeats}};
+          {"weight_bytes_per_token", bytes_per_token},
+          {"bandwidth_bytes_per_s", bandwidth},
+          {"roofline_tokens_per_s", roofline.tokens_per_s},
+          {"roofline_fraction", roofline.fraction},
+          {"prompt_tokens", d.prompt_tokens},
+          {"decode_tokens", d.decode_tokens},
+          {"repeats", d.repeats}};
 }
 
 void AddTorchComparison(nlohmann::json& report, const nlohmann::json& torch) {
@@ -93,18 +104,22 @@ void PrintBenchReport(const nlohmann::json& r) {
               r["subnet"].get<std::string>().c_str(), r["format"].get<std::string>().c_str(),
               r["kv_cache"].get<std::string>().c_str(), r["isa"].get<std::string>().c_str(), r["threads"].get<int>(),
               static_cast<long long>(r["params"].get<int64_t>()));
-  std::printf("  prefill %d tokens: %.1f tokens/s (median of %d)\n", prompt_tokens, r["prefill_tokens_per_s"].get<double>(),
-              repeats);
-  std::printf("  decode: %.1f tokens/s, %.3f ms/token (median of %d x %d)\n", decode, 1e3 / decode, repeats, decode_tokens);
-  std::printf("  KV cache for %d tokens: %.2f MB\n", prompt_tokens + decode_tokens, r["kv_cache_bytes"].get<double>() / 1e6);
+  std::printf("  prefill %d tokens: %.1f tokens/s (median of %d)\n", prompt_tokens,
+              r["prefill_tokens_per_s"].get<double>(), repeats);
+  std::printf("  decode: %.1f tokens/s, %.3f ms/token (median of %d x %d)\n", decode, 1e3 / decode, repeats,
+              decode_tokens);
+  std::printf("  KV cache for %d tokens: %.2f MB\n", prompt_tokens + decode_tokens,
+              r["kv_cache_bytes"].get<double>() / 1e6);
   std::printf("  weights read per token: %.2f MB; memory bandwidth (measured now): %.2f GB/s\n", bytes_per_token / 1e6,
               r["bandwidth_bytes_per_s"].get<double>() / 1e9);
   std::printf("  bandwidth roofline: %.1f tokens/s; reached %.0f%%\n", r["roofline_tokens_per_s"].get<double>(),
               100.0 * r["roofline_fraction"].get<double>());
   if (r.contains("decode_speedup_vs_torch_fp32")) {
-    std::printf("  LibTorch fp32 eager, same subnet and threads (KV-cached): prefill %.1f tokens/s, decode %.1f tokens/s; "
-                "this runtime decodes %.1fx faster\n", r["torch_fp32_prefill_tokens_per_s"].get<double>(),
-                r["torch_fp32_decode_tokens_per_s"].get<double>(), r["decode_speedup_vs_torch_fp32"].get<double>());
+    std::printf(
+        "  LibTorch fp32 eager, same subnet and threads (KV-cached): prefill %.1f tokens/s, decode %.1f tokens/s; "
+        "this runtime decodes %.1fx faster\n",
+        r["torch_fp32_prefill_tokens_per_s"].get<double>(), r["torch_fp32_decode_tokens_per_s"].get<double>(),
+        r["decode_speedup_vs_torch_fp32"].get<double>());
   }
 }
 
@@ -112,51 +127,51 @@ void PrintBenchReport(const nlohmann::json& r) {
 
 int RunInit(const Args& args) {
   InitOptions o;
-  po::options_description d("init options");
-  AddInitOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kInitUsage, d, args, vm)) return 0;
-  if (!o.random) throw UserError("init: pass --random (random-weight files for speed and memory work are the only kind init writes)");
+  if (!ParseOptions("init options", kInitUsage, args, o, AddInitOptions)) return 0;
+  if (!o.random)
+    throw UserError(
+        "init: pass --random (random-weight files for speed and memory work are the only kind init writes)");
   const ModelConfig config = LoadModelConfig(o.config);
   const std::string tokenizer_bytes = InitTokenizerBytes(o, config);
-  const std::vector<PaletteEntry> entries = o.sizes.empty() ? std::vector<PaletteEntry>{} : RandomPaletteEntries(config, o.sizes);
+  const std::vector<PaletteEntry> entries =
+      o.sizes.empty() ? std::vector<PaletteEntry>{} : RandomPaletteEntries(config, o.sizes);
   WriteRandomModel(o.out, config, o.seed, tokenizer_bytes, entries);
   std::printf("wrote %s: random %s weights, %lld parameters\n", o.out.c_str(), config.name.c_str(),
               static_cast<long long>(CountParams(config, MaxnetSpec(config)).total()));
   for (const PaletteEntry& e : entries) {
-    std::printf("  entry %s: %lld parameters\n", e.spec.name.c_str(), static_cast<long long>(CountParams(config, e.spec).total()));
+    std::printf("  entry %s: %lld parameters\n", e.spec.name.c_str(),
+                static_cast<long long>(CountParams(config, e.spec).total()));
   }
   return 0;
 }
 
 int RunQuantize(const Args& args) {
   QatOptions o;
-  po::options_description d("quantize options");
-  AddQuantizeOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kQuantizeUsage, d, args, vm)) return 0;
+  const std::optional<po::variables_map> vm =
+      ParseOptions("quantize options", kQuantizeUsage, args, o, AddQuantizeOptions);
+  if (!vm) return 0;
   QuantGroup(o.format);  // an unknown format name fails before any work
   if (o.qat_steps < 0) throw UserError("--qat-steps must be >= 0");
   if (o.qat_steps > 0) return RunQatFrontEnd(o, args);
-  if (vm.count("data")) throw UserError("--data is for QAT; add --qat-steps N (or drop --data for post-training quantization)");
+  if (vm->count("data"))
+    throw UserError("--data is for QAT; add --qat-steps N (or drop --data for post-training quantization)");
   SelectSubnets(ModelFile::Open(o.in), o.subnets);  // names must exist; the one packed copy serves every entry
   QuantizeSummary s = QuantizeModelFile(o.in, o.format, o.out);
-  std::printf("wrote %s: %s copy of %lld matrices; block projections %.2f MB (%.3f bytes/parameter), int8 embedding %.2f MB\n",
-              o.out.c_str(), o.format.c_str(), static_cast<long long>(s.matrices), s.linear_bytes / 1e6,
-              static_cast<double>(s.linear_bytes) / static_cast<double>(s.linear_params), s.embedding_bytes / 1e6);
+  std::printf(
+      "wrote %s: %s copy of %lld matrices; block projections %.2f MB (%.3f bytes/parameter), int8 embedding %.2f MB\n",
+      o.out.c_str(), o.format.c_str(), static_cast<long long>(s.matrices), s.linear_bytes / 1e6,
+      static_cast<double>(s.linear_bytes) / static_cast<double>(s.linear_params), s.embedding_bytes / 1e6);
   if (o.format == "ternary") {
-    std::printf("note: post-training ternarization loses most of a small model's quality; "
-                "add --qat-steps N --data DIR (quantization-aware training)\n");
+    std::printf(
+        "note: post-training ternarization loses most of a small model's quality; "
+        "add --qat-steps N --data DIR (quantization-aware training)\n");
   }
   return 0;
 }
 
 int RunBench(const Args& args) {
   BenchOptions o;
-  po::options_description d("bench options");
-  AddBenchOptions(d, o);
-  po::variables_map vm;
-  if (!ParseCommandLine(kBenchUsage, d, args, vm)) return 0;
+  if (!ParseOptions("bench options", kBenchUsage, args, o, AddBenchOptions)) return 0;
   const DecodeBenchOptions& bench = o.decode;
   const WeightFormat weight_format = ParseWeightFormat(o.format);
   const KvCacheFormat kv_cache_format = ParseKvCacheFormat(o.kv_cache);
@@ -164,8 +179,11 @@ int RunBench(const Args& args) {
   auto store = WeightStore::Open(bench.palette);
   const PaletteEntry& entry = store->file().EntryOrLargest(bench.subnet);
   if (store->config().is_encoder()) throw UserError(bench.palette + ": bench measures decoders; this is an encoder");
-  Engine engine(*store, entry.spec, {.threads = bench.threads, .context = bench.prompt_tokens + bench.decode_tokens,
-                                     .format = weight_format, .kv_cache = kv_cache_format});
+  Engine engine(*store, entry.spec,
+                {.threads = bench.threads,
+                 .context = bench.prompt_tokens + bench.decode_tokens,
+                 .format = weight_format,
+                 .kv_cache = kv_cache_format});
   const std::vector<int> prompt = RandomPromptIds(store->config().vocab_size, bench.prompt_tokens);
   const DecodeSpeed speed = MeasureDecodeSpeed(engine, prompt, bench.decode_tokens, bench.repeats);
   ThreadPool pool(bench.threads);

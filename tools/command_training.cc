@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "src/core/error.h"
-#include "src/core/parse_number.h"
-#include "src/core/palette_plan.h"
-#include "src/core/subnet_space.h"
 #include "quant/quantize_file.h"
+#include "src/core/error.h"
+#include "src/core/palette_plan.h"
+#include "src/core/parse_number.h"
+#include "src/core/subnet_space.h"
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
 #include "src/runtime/runtime_eval.h"
@@ -46,8 +46,9 @@ Tokenizer EmbeddedTokenizer(const ModelFile& model) {
 
 // Opens the data folder, checks that it suits the model (`model_source` names the model in errors),
 // tokenizes `splits` (cached inside the folder) and returns their token-id files, in order.
-std::vector<std::string> TokenizeForModel(const std::string& data, const Tokenizer& tokenizer, const ModelConfig& config,
-                                          const std::string& model_source, const std::vector<std::string>& splits) {
+std::vector<std::string> TokenizeForModel(const std::string& data, const Tokenizer& tokenizer,
+                                          const ModelConfig& config, const std::string& model_source,
+                                          const std::vector<std::string>& splits) {
   const DataDir dir = OpenDataDir(data);
   CheckDataMatchesModel(dir, config, model_source);
   std::vector<std::string> ids;
@@ -70,9 +71,14 @@ int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std:
   auto store = WeightStore::Open(o.model);
   const PaletteEntry entry{ResolveSubnet(store->file(), o.shape_from, o.subnet)};
   const ModelConfig& c = store->config();
-  Engine engine(*store, entry.spec, {.threads = o.threads, .format = ParseWeightFormat(o.format), .kv_cache = kv_cache});
-  nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
-                        {"format", o.format}, {"kv_cache", KvCacheFormatName(kv_cache)},
+  Engine engine(*store, entry.spec,
+                {.threads = o.threads, .format = ParseWeightFormat(o.format), .kv_cache = kv_cache});
+  nlohmann::json out = {{"model", o.model},
+                        {"subnet", entry.spec.name},
+                        {"split", o.split},
+                        {"engine", o.engine},
+                        {"format", o.format},
+                        {"kv_cache", KvCacheFormatName(kv_cache)},
                         {"params", CountParams(c, entry.spec).total()}};
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(eval_ids), train = ReadLabelledTokens(train_ids);
@@ -132,7 +138,8 @@ int RunEvalFrontEnd(const Args& args) {
   AddKvCacheOption(d, kv_cache);
   po::variables_map vm;
   if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
-  if (o.engine != "torch" && o.engine != "runtime") throw UserError("--engine must be torch or runtime, got \"" + o.engine + "\"");
+  if (o.engine != "torch" && o.engine != "runtime")
+    throw UserError("--engine must be torch or runtime, got \"" + o.engine + "\"");
   const KvCacheFormat kv_cache_format = ParseKvCacheFormat(kv_cache);
   if (o.engine == "torch" && !vm["kv-cache"].defaulted()) {
     throw UserError("--kv-cache is for --engine runtime (LibTorch evaluates whole windows without a KV cache)");
@@ -145,7 +152,8 @@ int RunEvalFrontEnd(const Args& args) {
       TokenizeForModel(o.data, EmbeddedTokenizer(model), model.config(), o.model, {o.split, "train"});
   const std::string& eval_ids = ids[0];
   const std::string& train_ids = ids[1];
-  if (o.engine == "torch") return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
+  if (o.engine == "torch")
+    return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
   return EvaluateWithRuntime(o, kv_cache_format, eval_ids, train_ids);
 }
 
@@ -172,9 +180,10 @@ int RunGenerateFrontEnd(const Args& args) {
   for (int id : prompt) ids += (ids.empty() ? "" : ",") + std::to_string(id);
   IncrementalDecoder decoder(tokenizer, std::vector<int>(prompt.begin() + 1, prompt.end()));
   std::cout << decoder.prompt_text() << std::flush;
-  int rc = RunTrainingHelperStreaming(HelperArgs("generate", args, {"--prompt-ids", ids}), [&](const std::string& line) {
-    std::cout << decoder.Push(ParseInt(line, "a token id from elastiq-train generate")) << std::flush;
-  });
+  int rc =
+      RunTrainingHelperStreaming(HelperArgs("generate", args, {"--prompt-ids", ids}), [&](const std::string& line) {
+        std::cout << decoder.Push(ParseInt(line, "a token id from elastiq-train generate")) << std::flush;
+      });
   std::cout << "\n";
   return rc;
 }

@@ -9,7 +9,8 @@ namespace elastiq {
 namespace {
 
 void PrintHelp(const std::string& program, const std::vector<Command>& commands) {
-  std::cout << "usage: " << program << " COMMAND [options]    (" << program << " COMMAND --help for its options)\n\ncommands:\n";
+  std::cout << "usage: " << program << " COMMAND [options]    (" << program
+            << " COMMAND --help for its options)\n\ncommands:\n";
   for (const Command& c : commands) std::printf("  %-18s %s\n", c.name.c_str(), c.summary.c_str());
   std::cout << "  help [COMMAND]     show this list or a command's options\n";
 }

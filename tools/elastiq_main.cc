@@ -5,12 +5,17 @@
 int main(int argc, char** argv) {
   using namespace elastiq;
   const std::vector<Command> commands = {
-      {"data prepare", "download/clean corpora (brown, sotu, moby-dick, spam, all) or your text; split train/val/test", RunDataPrepare},
-      {"tokenizer train", "train a SentencePiece BPE tokenizer (byte fallback) on a prepared data folder", RunTokenizerTrain},
+      {"data prepare", "download/clean corpora (brown, sotu, moby-dick, spam, all) or your text; split train/val/test",
+       RunDataPrepare},
+      {"tokenizer train", "train a SentencePiece BPE tokenizer (byte fallback) on a prepared data folder",
+       RunTokenizerTrain},
       {"pretrain", "pretrain a teacher super-transformer from a JSON config (LibTorch)", RunPretrainFrontEnd},
-      {"mlfs", "MLFS: low-rank fine-tune a teacher, then train every subnet of a search space at once (LibTorch)", RunMlfsFrontEnd},
-      {"palette", "search an MLFS supernet for the best subnet at each size; write a palette file (LibTorch)", RunPaletteFrontEnd},
-      {"eval", "perplexity (decoder) or accuracy (encoder) of a palette entry (--engine torch|runtime)", RunEvalFrontEnd},
+      {"mlfs", "MLFS: low-rank fine-tune a teacher, then train every subnet of a search space at once (LibTorch)",
+       RunMlfsFrontEnd},
+      {"palette", "search an MLFS supernet for the best subnet at each size; write a palette file (LibTorch)",
+       RunPaletteFrontEnd},
+      {"eval", "perplexity (decoder) or accuracy (encoder) of a palette entry (--engine torch|runtime)",
+       RunEvalFrontEnd},
       {"generate", "sample text from a model file with the LibTorch reference", RunGenerateFrontEnd},
       {"inspect", "show a model file: format, config, tensors, palette", RunInspect},
       {"init", "write a random-weight model file at real shapes (speed and memory work)", RunInit},

@@ -30,13 +30,17 @@ void PrintEvalReport(const nlohmann::json& r, bool as_json) {
 void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, int64_t tokens, const TokenStream& train,
                       const TokenStream& eval) {
   const std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + tokens);
-  report.update({{"perplexity", perplexity}, {"loss", loss}, {"tokens", tokens},
+  report.update({{"perplexity", perplexity},
+                 {"loss", loss},
+                 {"tokens", tokens},
                  {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
 }
 
 void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, int64_t examples,
                       const LabelledTokens& train, const LabelledTokens& eval) {
-  report.update({{"accuracy", accuracy}, {"loss", loss}, {"examples", examples},
+  report.update({{"accuracy", accuracy},
+                 {"loss", loss},
+                 {"examples", examples},
                  {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, eval.labels)}});
 }
 

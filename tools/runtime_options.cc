@@ -4,12 +4,15 @@
 namespace elastiq {
 
 void AddKvCacheOption(po::options_description& d, std::string& value) {
+  // clang-format off
   d.add_options()("kv-cache", po::value(&value)->default_value(value),
                   "KV-cache elements: f32 | f16 (IEEE half: half the cache memory and the bytes attention reads "
                   "per token; logits within ~1e-3 relative of f32)");
+  // clang-format on
 }
 
 void AddInitOptions(po::options_description& d, InitOptions& o) {
+  // clang-format off
   d.add_options()
       ("config", po::value(&o.config)->required(), "model config JSON")
       ("random", po::bool_switch(&o.random), "fill the weights with N(0, 0.02) noise (required: the only mode)")
@@ -17,18 +20,22 @@ void AddInitOptions(po::options_description& d, InitOptions& o) {
       ("tokenizer", po::value(&o.tokenizer), "SentencePiece model to embed (needed for `run --prompt`)")
       ("seed", po::value(&o.seed)->default_value(o.seed), "random seed")
       ("sizes", po::value(&o.sizes)->multitoken(), "also add palette entries p<percent> of these fractions of the maxnet's parameters, e.g. 0.5 0.25 (largest subnet of the default search space with widths in multiples of 32)");
+  // clang-format on
 }
 
 void AddBenchOptions(po::options_description& d, BenchOptions& o) {
   AddDecodeBenchOptions(d, o.decode);
+  // clang-format off
   d.add_options()
       ("format", po::value(&o.format)->default_value(o.format), "fp32 | w8a8 | ternary")
       ("no-torch", po::bool_switch(&o.no_torch), "skip the LibTorch fp32 run of the same subnet (run by default where elastiq-train is built)")
       ("json", po::bool_switch(&o.json), "print one JSON object");
+  // clang-format on
   AddKvCacheOption(d, o.kv_cache);
 }
 
 void AddRunOptions(po::options_description& d, RunOptions& o) {
+  // clang-format off
   d.add_options()
       ("palette", po::value(&o.palette)->required(), "model file (any elastiq .h5)")
       ("subnet", po::value(&o.subnet), "palette entry (default: the largest)")
@@ -47,6 +54,7 @@ void AddRunOptions(po::options_description& d, RunOptions& o) {
       ("switch-up-hold", po::value(&o.watch_options.up_hold_tokens)->default_value(o.watch_options.up_hold_tokens), "switch up no sooner than this many tokens after the last switch")
       ("switch-at", po::value(&o.switch_at), "scripted switches for measurements and demos: AFTER_TOKENS:ENTRY,... e.g. 16:p25,48:maxnet")
       ("token-delay-ms", po::value(&o.token_delay_ms)->default_value(0), "sleep after each token (demos and tests: time to change a memory limit mid-run)");
+  // clang-format on
   AddKvCacheOption(d, o.kv_cache);
   AddSamplerOptions(d, o.sampler);
 }

@@ -27,11 +27,11 @@ namespace elastiq {
 
 int RunPretrainHelper(const Args& args) {
   PretrainOptions o;
-  if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions, AddTrainLoopInternalOptions)) return 0;
+  if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions, AddTrainLoopInternalOptions))
+    return 0;
   PretrainSummary s = RunPretrain(o);
-  std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n",
-              static_cast<long long>(s.steps), s.tokens_per_second,
-              ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
+  std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n", static_cast<long long>(s.steps),
+              s.tokens_per_second, ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
   return 0;
 }
 
@@ -40,9 +40,9 @@ int RunMlfsHelper(const Args& args) {
   if (!ParseOptions("mlfs options", kMlfsUsage, args, o, AddMlfsOptions, AddTrainLoopInternalOptions)) return 0;
   MlfsSummary s = RunMlfs(o);
   if (s.stopped_early) return 0;
-  std::printf("mlfs: %lld steps; validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
-              static_cast<long long>(s.steps), ValidationMetricName(ModelFile::Open(o.out).config()),
-              s.val_metric_maxnet, s.val_metric_smallest, o.out.c_str());
+  std::printf("mlfs: %lld steps; validation %s maxnet %.4g, smallest %.4g; wrote %s\n", static_cast<long long>(s.steps),
+              ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric_maxnet, s.val_metric_smallest,
+              o.out.c_str());
   return 0;
 }
 
@@ -70,7 +70,10 @@ int RunEvalHelper(const Args& args) {
     net->SetLinearHook(quant.get());
   }
   const ModelConfig& c = model.config();
-  nlohmann::json out = {{"model", o.model}, {"subnet", entry.spec.name}, {"split", o.split}, {"engine", o.engine},
+  nlohmann::json out = {{"model", o.model},
+                        {"subnet", entry.spec.name},
+                        {"split", o.split},
+                        {"engine", o.engine},
                         {"params", CountParams(c, entry.spec).total()}};
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(o.eval_ids), train = ReadLabelledTokens(o.train_ids);
@@ -87,17 +90,21 @@ int RunEvalHelper(const Args& args) {
 
 int RunQatHelper(const Args& args) {
   QatOptions o;
-  if (!ParseOptions("quantize options", kQuantizeUsage, args, o, AddQuantizeOptions, AddTrainLoopInternalOptions)) return 0;
+  if (!ParseOptions("quantize options", kQuantizeUsage, args, o, AddQuantizeOptions, AddTrainLoopInternalOptions))
+    return 0;
   QatSummary s = RunQat(o);
   if (s.stopped_early) return 0;
-  std::printf("qat: %lld steps; wrote %s (%s copy from the QAT weights; evaluate with elastiq eval --model %s --format %s --subnet NAME)\n",
-              static_cast<long long>(s.steps), o.out.c_str(), o.format.c_str(), o.out.c_str(), o.format.c_str());
+  std::printf(
+      "qat: %lld steps; wrote %s (%s copy from the QAT weights; evaluate with elastiq eval --model %s --format %s "
+      "--subnet NAME)\n",
+      static_cast<long long>(s.steps), o.out.c_str(), o.format.c_str(), o.out.c_str(), o.format.c_str());
   return 0;
 }
 
 int RunGenerateHelper(const Args& args) {
   GenerateOptions o;
-  if (!ParseOptions("generate options", kGenerateUsage, args, o, AddGenerateOptions, AddGenerateInternalOptions)) return 0;
+  if (!ParseOptions("generate options", kGenerateUsage, args, o, AddGenerateOptions, AddGenerateInternalOptions))
+    return 0;
   ConfigureTorchProcess(o.threads);
   const ModelFile model = ModelFile::Open(o.model);
   const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
@@ -113,19 +120,25 @@ int RunGenerateHelper(const Args& args) {
 
 int RunBenchHelper(const Args& args) {
   DecodeBenchOptions o;
-  if (!ParseOptions("bench options", "elastiq-train bench --palette FILE.h5 [--subnet NAME] [--threads N]", args, o, AddDecodeBenchOptions)) return 0;
+  if (!ParseOptions("bench options", "elastiq-train bench --palette FILE.h5 [--subnet NAME] [--threads N]", args, o,
+                    AddDecodeBenchOptions))
+    return 0;
   CheckDecodeBenchOptions(o);
   ConfigureTorchProcess(o.threads);
   const ModelFile model = ModelFile::Open(o.palette);
   const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
   if (o.prompt_tokens + o.decode_tokens > model.config().max_seq_len) {
-    throw UserError("--prompt-tokens + --decode-tokens exceed the model's max_seq_len (" + std::to_string(model.config().max_seq_len) + ")");
+    throw UserError("--prompt-tokens + --decode-tokens exceed the model's max_seq_len (" +
+                    std::to_string(model.config().max_seq_len) + ")");
   }
   SuperTransformer net = LoadSuperTransformer(model);
   const TorchDecodeSpeed speed = MeasureTorchDecode(net, entry.spec, o.prompt_tokens, o.decode_tokens, o.repeats);
-  std::cout << nlohmann::json{{"subnet", entry.spec.name}, {"threads", torch::get_num_threads()},
+  std::cout << nlohmann::json{{"subnet", entry.spec.name},
+                              {"threads", torch::get_num_threads()},
                               {"prefill_tokens_per_s", speed.prefill_tokens_per_s},
-                              {"decode_tokens_per_s", speed.decode_tokens_per_s}}.dump() << "\n";
+                              {"decode_tokens_per_s", speed.decode_tokens_per_s}}
+                   .dump()
+            << "\n";
   return 0;
 }
 

@@ -1,6 +1,6 @@
-// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|mlfs|palette|eval|generate|bench|quantize --qat-steps`. It never links
-// SentencePiece (Debian's SentencePiece and LibTorch carry clashing protobuf copies and crash in
-// one process: docs/PLATFORM.md); it reads token ids the front end wrote.
+// `elastiq-train`: the LibTorch helper behind `elastiq pretrain|mlfs|palette|eval|generate|bench|quantize --qat-steps`.
+// It never links SentencePiece (Debian's SentencePiece and LibTorch carry clashing protobuf copies and crash in one
+// process: docs/PLATFORM.md); it reads token ids the front end wrote.
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {

@@ -6,6 +6,7 @@
 namespace elastiq {
 
 void AddPretrainOptions(po::options_description& d, PretrainOptions& o) {
+  // clang-format off
   d.add_options()
       ("config", po::value(&o.config), "model config JSON (see experiments/configs/); or --shape-from")
       ("shape-from", po::value(&o.shape_from), "train one subnet of this model file instead (MLFS baselines)")
@@ -15,10 +16,12 @@ void AddPretrainOptions(po::options_description& d, PretrainOptions& o) {
       ("tokenizer", po::value(&o.tokenizer)->required(), "SentencePiece model (elastiq tokenizer train); stored in the output")
       ("out", po::value(&o.out)->required(), "output model file (.h5); checkpoints overwrite it atomically")
       ("steps", po::value(&o.steps)->default_value(o.steps), "optimizer steps");
+  // clang-format on
   AddTrainLoopOptions(d, o);
 }
 
 void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o) {
+  // clang-format off
   d.add_options()
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per step")
       ("seq-len", po::value(&o.seq_len)->default_value(o.seq_len), "tokens per sequence (0: the model's max_seq_len)")
@@ -35,16 +38,20 @@ void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o) {
       ("resume", po::bool_switch(&o.resume), "continue from the checkpoint at --out")
       ("precision", po::value(&o.precision)->default_value(o.precision), "bf16 | fp32 | auto (bf16 autocast where the CPU has AVX512-BF16)")
       ("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads (0: one per core)");
+  // clang-format on
 }
 
 void AddTrainLoopInternalOptions(po::options_description& d, TrainLoopOptions& o) {
+  // clang-format off
   d.add_options()
       ("train-ids", po::value(&o.train_ids), "internal: tokenized train split")
       ("val-ids", po::value(&o.val_ids), "internal: tokenized val split")
       ("stop-after", po::value(&o.stop_after)->default_value(0), "testing: stop after N steps as if killed");
+  // clang-format on
 }
 
 void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
+  // clang-format off
   d.add_options()
       ("teacher", po::value(&o.teacher)->required(), "pretrained teacher (.h5 of kind checkpoint, from elastiq pretrain)")
       ("data", po::value(&o.data)->required(), "prepared data folder (the target data of stage 0 and the supernet)")
@@ -67,10 +74,12 @@ void AddMlfsOptions(po::options_description& d, MlfsOptions& o) {
       ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for importance rewiring after stage 0 (0: off)")
       ("train-base", po::bool_switch(&o.train_base), "stages 1-2: train the base weights W0, embeddings and norms with the adapters (full-weight supernet training; default: W0 frozen as in the paper); --maxnet-kd then distils from a frozen copy of the stage-0 teacher")
       ("base-lr-scale", po::value(&o.base_lr_scale)->default_value(o.base_lr_scale), "with --train-base: the base weights' learning rate as a fraction of --lr (the adapters'); below 1 the maxnet drifts less while the subnets train");
+  // clang-format on
   AddTrainLoopOptions(d, o);
 }
 
 void AddPaletteOptions(po::options_description& d, PaletteOptions& o) {
+  // clang-format off
   d.add_options()
       ("supernet", po::value(&o.supernet)->required(), "MLFS supernet (.h5 from elastiq mlfs)")
       ("data", po::value(&o.data)->required(), "prepared data folder; its val split scores the candidates")
@@ -83,13 +92,17 @@ void AddPaletteOptions(po::options_description& d, PaletteOptions& o) {
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
       ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");
+  // clang-format on
 }
 
 void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o) {
+  // clang-format off
   d.add_options()("val-ids", po::value(&o.val_ids), "internal: tokenized val split");
+  // clang-format on
 }
 
 void AddQuantizeOptions(po::options_description& d, QatOptions& o) {
+  // clang-format off
   d.add_options()
       ("in", po::value(&o.in)->required(), "palette (or any model file) to quantize; never modified")
       ("format", po::value(&o.format)->required(), "w8a8 (int8 weights per channel, uint8 activations per token) | ternary (BitNet b1.58 absmean)")
@@ -98,10 +111,12 @@ void AddQuantizeOptions(po::options_description& d, QatOptions& o) {
       ("qat-steps", po::value(&o.qat_steps)->default_value(o.qat_steps), "quantization-aware training steps (0: post-training quantization only)")
       ("data", po::value(&o.data), "prepared data folder (needed by QAT)")
       ("temperature", po::value(&o.temperature)->default_value(o.temperature), "QAT: distillation temperature from each fp32 subnet");
+  // clang-format on
   AddTrainLoopOptions(d, o);
 }
 
 void AddEvalOptions(po::options_description& d, EvalOptions& o) {
+  // clang-format off
   d.add_options()
       ("model", po::value(&o.model)->required(), "model file (.h5): checkpoint, supernet or palette")
       ("data", po::value(&o.data)->required(), "prepared data folder")
@@ -115,25 +130,31 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o) {
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")
       ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)")
       ("json", po::bool_switch(&o.json), "print one JSON object");
+  // clang-format on
 }
 
 void AddEvalInternalOptions(po::options_description& d, EvalOptions& o) {
+  // clang-format off
   d.add_options()
       ("eval-ids", po::value(&o.eval_ids), "internal: tokenized split")
       ("train-ids", po::value(&o.train_ids), "internal: tokenized train split (baseline)");
+  // clang-format on
 }
 
 void AddGenerateOptions(po::options_description& d, GenerateOptions& o) {
+  // clang-format off
   d.add_options()
       ("model", po::value(&o.model)->required(), "model file (.h5)")
       ("subnet", po::value(&o.subnet), "palette entry (default: the largest)")
       ("prompt", po::value(&o.prompt)->default_value(""), "text to continue")
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "tokens to generate at most")
       ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");
+  // clang-format on
   AddSamplerOptions(d, o.sampler);
 }
 
 void AddDecodeBenchOptions(po::options_description& d, DecodeBenchOptions& o) {
+  // clang-format off
   d.add_options()
       ("palette", po::value(&o.palette)->required(), "model file")
       ("subnet", po::value(&o.subnet), "palette entry (default: the largest)")
@@ -141,6 +162,7 @@ void AddDecodeBenchOptions(po::options_description& d, DecodeBenchOptions& o) {
       ("prompt-tokens", po::value(&o.prompt_tokens)->default_value(o.prompt_tokens), "prefill length")
       ("decode-tokens", po::value(&o.decode_tokens)->default_value(o.decode_tokens), "decode steps per repeat")
       ("repeats", po::value(&o.repeats)->default_value(o.repeats), "repeats (medians are reported)");
+  // clang-format on
 }
 
 void CheckDecodeBenchOptions(const DecodeBenchOptions& o) {
@@ -150,15 +172,19 @@ void CheckDecodeBenchOptions(const DecodeBenchOptions& o) {
 }
 
 void AddSamplerOptions(po::options_description& d, SamplerOptions& o) {
+  // clang-format off
   d.add_options()
       ("temperature", po::value(&o.temperature)->default_value(o.temperature), "softmax temperature (0: greedy)")
       ("top-k", po::value(&o.top_k)->default_value(o.top_k), "sample among the k most likely (0: all)")
       ("top-p", po::value(&o.top_p)->default_value(o.top_p), "nucleus: smallest set with this probability mass")
       ("seed", po::value(&o.seed)->default_value(o.seed), "sampling seed");
+  // clang-format on
 }
 
 void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o) {
+  // clang-format off
   d.add_options()("prompt-ids", po::value(&o.prompt_ids), "internal: tokenized prompt");
+  // clang-format on
 }
 
 }  // namespace elastiq

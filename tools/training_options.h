@@ -19,7 +19,7 @@ struct EvalOptions {
   std::string model;
   std::string data;
   std::string split = "val";
-  std::string subnet;  // empty: the first palette entry
+  std::string subnet;      // empty: the first palette entry
   std::string shape_from;  // take the subnet's spec from this file (same config) instead
   std::string engine = "torch";
   std::string format = "fp32";
@@ -72,8 +72,10 @@ void CheckDecodeBenchOptions(const DecodeBenchOptions& o);
 // --temperature, --top-k, --top-p, --seed (generate and run).
 void AddSamplerOptions(po::options_description& d, SamplerOptions& o);
 
-inline constexpr const char* kPretrainUsage = "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]\n"
-    "       elastiq pretrain --shape-from P.h5 --subnet NAME [--init-from W.h5] --data DIR --tokenizer FILE.model --out FILE.h5 [options]";
+inline constexpr const char* kPretrainUsage =
+    "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]\n"
+    "       elastiq pretrain --shape-from P.h5 --subnet NAME [--init-from W.h5] --data DIR --tokenizer FILE.model "
+    "--out FILE.h5 [options]";
 inline constexpr const char* kMlfsUsage =
     "elastiq mlfs --teacher T.h5 --data DIR --out S.h5 [--space FILE.json] [--stage0-steps N --stage1-steps N "
     "--stage2-steps N] [--subnets-per-step K] [--gamma G] [--resume]";
@@ -82,7 +84,9 @@ inline constexpr const char* kPaletteUsage =
 inline constexpr const char* kQuantizeUsage =
     "elastiq quantize --in P.h5 --format w8a8|ternary --out Q.h5 [--subnets a,b|all] [--qat-steps N --data DIR]";
 inline constexpr const char* kEvalUsage =
-    "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--engine torch|runtime] [--format fp32|w8a8|ternary] [--json]";
-inline constexpr const char* kGenerateUsage = "elastiq generate --model FILE.h5 --prompt TEXT [--max-tokens N] [sampling options]";
+    "elastiq eval --model FILE.h5 --data DIR [--split val|test] [--subnet NAME] [--engine torch|runtime] [--format "
+    "fp32|w8a8|ternary] [--json]";
+inline constexpr const char* kGenerateUsage =
+    "elastiq generate --model FILE.h5 --prompt TEXT [--max-tokens N] [sampling options]";
 
 }  // namespace elastiq

@@ -30,8 +30,7 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::Commit() {
   if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-    throw UserError(final_path_ + ": cannot move the finished file into place: " +
-                    std::strerror(errno));
+    throw UserError(final_path_ + ": cannot move the finished file into place: " + std::strerror(errno));
   }
   committed_ = true;
 }

@@ -1,5 +1,5 @@
-// CPU feature detection from cpuid (x86-64) or the auxiliary vector (aarch64), read once. Used to pick SIMD kernels and to decide whether
-// bf16 autocast is worth it for training (AVX512-BF16 present).
+// CPU feature detection from cpuid (x86-64) or the auxiliary vector (aarch64), read once. Used to pick SIMD kernels and
+// to decide whether bf16 autocast is worth it for training (AVX512-BF16 present).
 #pragma once
 
 namespace elastiq {

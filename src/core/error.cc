@@ -7,8 +7,8 @@
 namespace elastiq {
 
 void AssertFail(const char* expr, const char* file, int line, const std::string& msg) {
-  std::fprintf(stderr, "%s:%d: internal error: assertion `%s` failed%s%s\n", file, line, expr,
-               msg.empty() ? "" : ": ", msg.c_str());
+  std::fprintf(stderr, "%s:%d: internal error: assertion `%s` failed%s%s\n", file, line, expr, msg.empty() ? "" : ": ",
+               msg.c_str());
   std::abort();
 }
 

@@ -19,7 +19,7 @@ class UserError : public std::runtime_error {
 
 }  // namespace elastiq
 
-#define ELASTIQ_ASSERT(cond, ...)                                                      \
-  do {                                                                                 \
+#define ELASTIQ_ASSERT(cond, ...)                                                            \
+  do {                                                                                       \
     if (!(cond)) ::elastiq::AssertFail(#cond, __FILE__, __LINE__, std::string{__VA_ARGS__}); \
   } while (0)

@@ -32,16 +32,13 @@ double GetDouble(const json& j, const char* key, const std::string& source, doub
 
 void RequirePositive(int value, const char* field, const std::string& source) {
   if (value <= 0) {
-    throw UserError(source + ": field \"" + std::string(field) + "\" must be positive, got " +
-                    std::to_string(value));
+    throw UserError(source + ": field \"" + std::string(field) + "\" must be positive, got " + std::to_string(value));
   }
 }
 
 }  // namespace
 
-const char* ModelKindName(ModelKind kind) {
-  return kind == ModelKind::kEncoder ? "encoder" : "decoder";
-}
+const char* ModelKindName(ModelKind kind) { return kind == ModelKind::kEncoder ? "encoder" : "decoder"; }
 
 void ValidateModelConfig(const ModelConfig& c, const std::string& source) {
   RequirePositive(c.vocab_size, "vocab_size", source);
@@ -57,16 +54,15 @@ void ValidateModelConfig(const ModelConfig& c, const std::string& source) {
                     std::to_string(c.d_model) + "); pick n_heads so d_model / n_heads is whole");
   }
   if (c.n_heads % c.n_kv_heads != 0) {
-    throw UserError(source + ": n_kv_heads (" + std::to_string(c.n_kv_heads) +
-                    ") must divide n_heads (" + std::to_string(c.n_heads) + ")");
+    throw UserError(source + ": n_kv_heads (" + std::to_string(c.n_kv_heads) + ") must divide n_heads (" +
+                    std::to_string(c.n_heads) + ")");
   }
   if (c.head_dim() % 2 != 0) {
     throw UserError(source + ": head size d_model / n_heads = " + std::to_string(c.head_dim()) +
                     " must be even for rotary embeddings");
   }
   if (c.is_encoder() && c.n_classes < 2) {
-    throw UserError(source + ": an encoder needs \"n_classes\" >= 2, got " +
-                    std::to_string(c.n_classes));
+    throw UserError(source + ": an encoder needs \"n_classes\" >= 2, got " + std::to_string(c.n_classes));
   }
   if (!c.is_encoder() && c.n_classes != 0) {
     throw UserError(source + ": \"n_classes\" is only for \"kind\": \"encoder\"; remove it");
@@ -105,17 +101,21 @@ ModelConfig ParseModelConfig(const std::string& json_text, const std::string& so
   return c;
 }
 
-ModelConfig LoadModelConfig(const std::string& path) {
-  return ParseModelConfig(ReadFileBytes(path), path);
-}
+ModelConfig LoadModelConfig(const std::string& path) { return ParseModelConfig(ReadFileBytes(path), path); }
 
 std::string ModelConfigToJson(const ModelConfig& c) {
-  json j = {{"name", c.name},         {"kind", ModelKindName(c.kind)},
-            {"vocab_size", c.vocab_size}, {"d_model", c.d_model},
-            {"n_layers", c.n_layers}, {"repeat", c.repeat},
-            {"n_heads", c.n_heads},   {"n_kv_heads", c.n_kv_heads},
-            {"ffn_dim", c.ffn_dim},   {"max_seq_len", c.max_seq_len},
-            {"rope_theta", c.rope_theta}, {"norm_eps", c.norm_eps}};
+  json j = {{"name", c.name},
+            {"kind", ModelKindName(c.kind)},
+            {"vocab_size", c.vocab_size},
+            {"d_model", c.d_model},
+            {"n_layers", c.n_layers},
+            {"repeat", c.repeat},
+            {"n_heads", c.n_heads},
+            {"n_kv_heads", c.n_kv_heads},
+            {"ffn_dim", c.ffn_dim},
+            {"max_seq_len", c.max_seq_len},
+            {"rope_theta", c.rope_theta},
+            {"norm_eps", c.norm_eps}};
   if (c.is_encoder()) j["n_classes"] = c.n_classes;
   return j.dump();
 }
@@ -126,8 +126,7 @@ std::string DescribeConfigDifference(const ModelConfig& a, const ModelConfig& b)
   for (auto it = ja.begin(); it != ja.end(); ++it) {
     if (it.key() == "name") continue;
     if (!jb.contains(it.key()) || jb[it.key()] != it.value()) {
-      return it.key() + ": " + it.value().dump() + " vs " +
-             (jb.contains(it.key()) ? jb[it.key()].dump() : "absent");
+      return it.key() + ": " + it.value().dump() + " vs " + (jb.contains(it.key()) ? jb[it.key()].dump() : "absent");
     }
   }
   for (auto it = jb.begin(); it != jb.end(); ++it) {

@@ -48,8 +48,8 @@ int64_t SizeBudget(double size, const ModelConfig& c, const char* flag) {
 }
 
 // The first `max` subnets of `largest_first` (optionally skipping the maxnet) within `budget`.
-std::vector<SubnetSpec> LargestWithin(const std::vector<SubnetSpec>& largest_first, const ModelConfig& c, int64_t budget,
-                                      int max, bool skip_maxnet) {
+std::vector<SubnetSpec> LargestWithin(const std::vector<SubnetSpec>& largest_first, const ModelConfig& c,
+                                      int64_t budget, int max, bool skip_maxnet) {
   std::vector<SubnetSpec> out;
   for (const SubnetSpec& s : largest_first) {
     if (static_cast<int>(out.size()) >= max) break;
@@ -62,7 +62,8 @@ std::vector<SubnetSpec> LargestWithin(const std::vector<SubnetSpec>& largest_fir
 
 std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConfig& c, const std::vector<double>& sizes,
                                        int max_candidates) {
-  if (sizes.empty()) throw UserError("--sizes is empty; give fractions of the maxnet's parameters, e.g. --sizes 1 0.5 0.25");
+  if (sizes.empty())
+    throw UserError("--sizes is empty; give fractions of the maxnet's parameters, e.g. --sizes 1 0.5 0.25");
   const int64_t full = CountParams(c, MaxnetSpec(c)).total();
   const std::vector<SubnetSpec> all = LargestFirst(space, c);
   const int64_t smallest = CountParams(c, all.back()).total();
@@ -74,8 +75,8 @@ std::vector<PaletteTarget> PlanPalette(const SubnetSpace& space, const ModelConf
     t.name = "p" + std::to_string(static_cast<int>(std::lround(size * 100.0)));
     t.candidates = LargestWithin(all, c, t.budget, max_candidates, /*skip_maxnet=*/false);
     if (t.candidates.empty()) {
-      throw UserError("--sizes: no subnet of the search space has at most " + std::to_string(t.budget) + " parameters (" +
-                      std::to_string(size) + " of " + std::to_string(full) + "); the smallest has " +
+      throw UserError("--sizes: no subnet of the search space has at most " + std::to_string(t.budget) +
+                      " parameters (" + std::to_string(size) + " of " + std::to_string(full) + "); the smallest has " +
                       std::to_string(smallest) + "; ask for a larger size or train with a wider --space");
     }
     for (const PaletteTarget& other : targets) {
@@ -94,7 +95,8 @@ std::vector<std::vector<SubnetSpec>> SamplingPools(const SubnetSpace& space, con
   const std::vector<SubnetSpec> all = LargestFirst(searched, c);
   std::vector<std::vector<SubnetSpec>> pools;
   for (double size : sizes) {
-    std::vector<SubnetSpec> pool = LargestWithin(all, c, SizeBudget(size, c, "--sample-sizes"), per_size, /*skip_maxnet=*/true);
+    std::vector<SubnetSpec> pool =
+        LargestWithin(all, c, SizeBudget(size, c, "--sample-sizes"), per_size, /*skip_maxnet=*/true);
     if (pool.empty()) pool.push_back(SmallestSubnet(space, c, full_depth));
     pools.push_back(std::move(pool));
   }

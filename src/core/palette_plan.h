@@ -15,10 +15,10 @@ namespace elastiq {
 std::vector<SubnetSpec> EnumerateSubnets(const SubnetSpace& space, const ModelConfig& config);
 
 struct PaletteTarget {
-  std::string name;                     // "p100", "p67", ... (percent of the maxnet's parameters)
-  double size = 1.0;                    // requested fraction of the maxnet's parameters
-  int64_t budget = 0;                   // parameters allowed
-  std::vector<SubnetSpec> candidates;   // within budget, largest first, at most max_candidates
+  std::string name;                    // "p100", "p67", ... (percent of the maxnet's parameters)
+  double size = 1.0;                   // requested fraction of the maxnet's parameters
+  int64_t budget = 0;                  // parameters allowed
+  std::vector<SubnetSpec> candidates;  // within budget, largest first, at most max_candidates
 };
 
 // UserError for an empty list, a size outside (0, 1], or one below the space's smallest subnet.

@@ -70,9 +70,7 @@ DepthPolicy ParseDepthPolicy(const std::string& name, const std::string& source)
   throw UserError(source + ": depth policy must be \"first-k\" or \"evenly-spaced\", got \"" + name + "\"");
 }
 
-const char* DepthPolicyName(DepthPolicy policy) {
-  return policy == DepthPolicy::kFirstK ? "first-k" : "evenly-spaced";
-}
+const char* DepthPolicyName(DepthPolicy policy) { return policy == DepthPolicy::kFirstK ? "first-k" : "evenly-spaced"; }
 
 std::vector<int> DepthLayers(int n_layers, int depth, DepthPolicy policy) {
   ELASTIQ_ASSERT(depth >= 1 && depth <= n_layers, "depth " + std::to_string(depth) + " of " + std::to_string(n_layers));
@@ -108,7 +106,8 @@ void ValidateSubnetSpace(const SubnetSpace& s, const ModelConfig& c, const std::
 SubnetSpace ParseSubnetSpace(const std::string& json_text, const ModelConfig& c, const std::string& source) {
   json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    throw UserError(source + ": not a JSON object; a search space looks like "
+    throw UserError(source +
+                    ": not a JSON object; a search space looks like "
                     "{\"d_model\": [64, 128], \"ffn_dim\": [192, 384], \"n_kv_heads\": [1, 2], \"depth\": [4, 6]}");
   }
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -131,9 +130,9 @@ SubnetSpace ParseSubnetSpace(const std::string& json_text, const ModelConfig& c,
     for (int h : IntList(j, "n_heads", source)) {
       if (h <= 0 || h % c.group_size() != 0) {
         throw UserError(source + ": field \"n_heads\" has " + std::to_string(h) + ", not a multiple of the teacher's " +
-                        std::to_string(c.group_size()) + " query heads per KV group (n_heads / n_kv_heads = " +
-                        std::to_string(c.n_heads) + " / " + std::to_string(c.n_kv_heads) +
-                        "); query heads are kept by whole groups");
+                        std::to_string(c.group_size()) +
+                        " query heads per KV group (n_heads / n_kv_heads = " + std::to_string(c.n_heads) + " / " +
+                        std::to_string(c.n_kv_heads) + "); query heads are kept by whole groups");
       }
       s.n_kv_heads.push_back(h / c.group_size());
     }
@@ -151,13 +150,16 @@ SubnetSpace LoadSubnetSpace(const std::string& path, const ModelConfig& config) 
 }
 
 std::string SubnetSpaceToJson(const SubnetSpace& s) {
-  json j = {{"d_model", s.d_model}, {"ffn_dim", s.ffn_dim}, {"n_kv_heads", s.n_kv_heads},
-            {"depth", s.depth},     {"depth_policy", DepthPolicyName(s.depth_policy)}};
+  json j = {{"d_model", s.d_model},
+            {"ffn_dim", s.ffn_dim},
+            {"n_kv_heads", s.n_kv_heads},
+            {"depth", s.depth},
+            {"depth_policy", DepthPolicyName(s.depth_policy)}};
   return j.dump();
 }
 
-SubnetSpec MakeSubnetSpec(const ModelConfig& c, int d_model, int ffn_dim, int n_kv_heads, int depth,
-                          DepthPolicy policy, const std::string& name) {
+SubnetSpec MakeSubnetSpec(const ModelConfig& c, int d_model, int ffn_dim, int n_kv_heads, int depth, DepthPolicy policy,
+                          const std::string& name) {
   SubnetSpec s;
   s.name = name;
   s.layers = DepthLayers(c.n_layers, depth, policy);

@@ -55,8 +55,8 @@ SubnetSpec SmallestSubnet(const SubnetSpace& space, const ModelConfig& config, b
 // count - 2 drawn uniformly from the space. A pure function of (seed, step), so resumed runs
 // draw the same subnets. With `full_depth` every subnet keeps all layers (stage 1). With `pools`
 // (SamplingPools, palette_plan.h) the random ones come from the pools in turn, uniformly within each.
-std::vector<SubnetSpec> SampleSandwich(const SubnetSpace& space, const ModelConfig& config, int count,
-                                       bool full_depth, uint64_t seed, int64_t step,
+std::vector<SubnetSpec> SampleSandwich(const SubnetSpace& space, const ModelConfig& config, int count, bool full_depth,
+                                       uint64_t seed, int64_t step,
                                        const std::vector<std::vector<SubnetSpec>>& pools = {});
 
 }  // namespace elastiq

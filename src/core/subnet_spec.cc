@@ -21,8 +21,8 @@ SubnetSpec MaxnetSpec(const ModelConfig& c, const std::string& name) {
 
 bool IsMaxnet(const SubnetSpec& s, const ModelConfig& c) {
   SubnetSpec m = MaxnetSpec(c);
-  return s.layers == m.layers && s.d_model == m.d_model && s.ffn_dim == m.ffn_dim &&
-         s.n_kv_heads == m.n_kv_heads && s.rank == 0;
+  return s.layers == m.layers && s.d_model == m.d_model && s.ffn_dim == m.ffn_dim && s.n_kv_heads == m.n_kv_heads &&
+         s.rank == 0;
 }
 
 void ValidateSubnetSpec(const SubnetSpec& s, const ModelConfig& c, const std::string& source) {
@@ -30,25 +30,23 @@ void ValidateSubnetSpec(const SubnetSpec& s, const ModelConfig& c, const std::st
   if (s.layers.empty()) throw UserError(where + ": needs at least one layer");
   for (size_t i = 0; i < s.layers.size(); ++i) {
     if (s.layers[i] < 0 || s.layers[i] >= c.n_layers) {
-      throw UserError(where + ": layer index " + std::to_string(s.layers[i]) +
-                      " is outside the supernet's " + std::to_string(c.n_layers) + " layers");
+      throw UserError(where + ": layer index " + std::to_string(s.layers[i]) + " is outside the supernet's " +
+                      std::to_string(c.n_layers) + " layers");
     }
     if (i > 0 && s.layers[i] <= s.layers[i - 1]) {
       throw UserError(where + ": layer indices must be strictly increasing");
     }
   }
   if (s.d_model <= 0 || s.d_model > c.d_model) {
-    throw UserError(where + ": d_model " + std::to_string(s.d_model) + " must be in 1.." +
-                    std::to_string(c.d_model));
+    throw UserError(where + ": d_model " + std::to_string(s.d_model) + " must be in 1.." + std::to_string(c.d_model));
   }
   if (s.ffn_dim.size() != s.layers.size()) {
-    throw UserError(where + ": ffn_dim lists " + std::to_string(s.ffn_dim.size()) +
-                    " widths for " + std::to_string(s.layers.size()) + " layers");
+    throw UserError(where + ": ffn_dim lists " + std::to_string(s.ffn_dim.size()) + " widths for " +
+                    std::to_string(s.layers.size()) + " layers");
   }
   for (int f : s.ffn_dim) {
     if (f <= 0 || f > c.ffn_dim) {
-      throw UserError(where + ": ffn width " + std::to_string(f) + " must be in 1.." +
-                      std::to_string(c.ffn_dim));
+      throw UserError(where + ": ffn width " + std::to_string(f) + " must be in 1.." + std::to_string(c.ffn_dim));
     }
   }
   if (s.n_kv_heads <= 0 || s.n_kv_heads > c.n_kv_heads) {
@@ -59,8 +57,8 @@ void ValidateSubnetSpec(const SubnetSpec& s, const ModelConfig& c, const std::st
 }
 
 std::string SubnetSpecToJson(const SubnetSpec& s) {
-  json j = {{"name", s.name},           {"layers", s.layers},         {"d_model", s.d_model},
-            {"ffn_dim", s.ffn_dim},     {"n_kv_heads", s.n_kv_heads}, {"rank", s.rank}};
+  json j = {{"name", s.name},       {"layers", s.layers},         {"d_model", s.d_model},
+            {"ffn_dim", s.ffn_dim}, {"n_kv_heads", s.n_kv_heads}, {"rank", s.rank}};
   return j.dump();
 }
 
@@ -88,9 +86,9 @@ ParamCount CountParams(const ModelConfig& c, const SubnetSpec& s) {
   p.embedding = int64_t{c.vocab_size} * d;
   for (size_t i = 0; i < s.layers.size(); ++i) {
     const int64_t f = s.ffn_dim[i];
-    p.blocks += 2 * d;                                  // attention and FFN RMSNorm weights
+    p.blocks += 2 * d;                                         // attention and FFN RMSNorm weights
     p.blocks += d * q_width + 2 * d * kv_width + q_width * d;  // wq, wk, wv, wo
-    p.blocks += 3 * d * f;                              // gate, up, down
+    p.blocks += 3 * d * f;                                     // gate, up, down
   }
   p.head = d;  // final norm
   if (c.is_encoder()) p.head += int64_t{c.n_classes} * d;

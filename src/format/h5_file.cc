@@ -19,12 +19,18 @@ void SilenceHdf5() {
 
 hid_t NativeType(DType t) {
   switch (t) {
-    case DType::kF32: return H5T_NATIVE_FLOAT;
-    case DType::kI8: return H5T_NATIVE_INT8;
-    case DType::kU8: return H5T_NATIVE_UINT8;
-    case DType::kI32: return H5T_NATIVE_INT32;
-    case DType::kU32: return H5T_NATIVE_UINT32;
-    case DType::kI64: return H5T_NATIVE_INT64;
+    case DType::kF32:
+      return H5T_NATIVE_FLOAT;
+    case DType::kI8:
+      return H5T_NATIVE_INT8;
+    case DType::kU8:
+      return H5T_NATIVE_UINT8;
+    case DType::kI32:
+      return H5T_NATIVE_INT32;
+    case DType::kU32:
+      return H5T_NATIVE_UINT32;
+    case DType::kI64:
+      return H5T_NATIVE_INT64;
   }
   ELASTIQ_ASSERT(false, "unknown dtype");
   return -1;
@@ -43,21 +49,33 @@ struct Handle {
 
 size_t DTypeSize(DType t) {
   switch (t) {
-    case DType::kF32: case DType::kI32: case DType::kU32: return 4;
-    case DType::kI8: case DType::kU8: return 1;
-    case DType::kI64: return 8;
+    case DType::kF32:
+    case DType::kI32:
+    case DType::kU32:
+      return 4;
+    case DType::kI8:
+    case DType::kU8:
+      return 1;
+    case DType::kI64:
+      return 8;
   }
   return 0;
 }
 
 const char* DTypeName(DType t) {
   switch (t) {
-    case DType::kF32: return "float32";
-    case DType::kI8: return "int8";
-    case DType::kU8: return "uint8";
-    case DType::kI32: return "int32";
-    case DType::kU32: return "uint32";
-    case DType::kI64: return "int64";
+    case DType::kF32:
+      return "float32";
+    case DType::kI8:
+      return "int8";
+    case DType::kU8:
+      return "uint8";
+    case DType::kI32:
+      return "int32";
+    case DType::kU32:
+      return "uint32";
+    case DType::kI64:
+      return "int64";
   }
   return "?";
 }
@@ -156,9 +174,7 @@ H5I_type_t ObjectType(hid_t file, const std::string& object) {
 }
 }  // namespace
 
-bool H5File::IsGroup(const std::string& object) const {
-  return Exists(object) && ObjectType(id_, object) == H5I_GROUP;
-}
+bool H5File::IsGroup(const std::string& object) const { return Exists(object) && ObjectType(id_, object) == H5I_GROUP; }
 
 bool H5File::IsDataset(const std::string& object) const {
   return Exists(object) && ObjectType(id_, object) == H5I_DATASET;
@@ -181,8 +197,7 @@ std::vector<std::string> H5File::ListGroup(const std::string& group) const {
   return names;
 }
 
-void H5File::WriteDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape,
-                          const void* data) {
+void H5File::WriteDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape, const void* data) {
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Handle space{H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose};
   Handle lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
@@ -190,8 +205,7 @@ void H5File::WriteDataset(const std::string& name, DType dtype, const std::vecto
   Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
   H5Pset_layout(dcpl.id, H5D_CONTIGUOUS);
   H5Pset_alloc_time(dcpl.id, H5D_ALLOC_TIME_EARLY);
-  Handle ds{H5Dcreate2(id_, name.c_str(), NativeType(dtype), space.id, lcpl.id, dcpl.id, H5P_DEFAULT),
-            H5Dclose};
+  Handle ds{H5Dcreate2(id_, name.c_str(), NativeType(dtype), space.id, lcpl.id, dcpl.id, H5P_DEFAULT), H5Dclose};
   if (ds.id < 0) Fail("cannot create dataset " + name);
   if (H5Dwrite(ds.id, NativeType(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
     Fail("cannot write dataset " + name + " (disk full?)");
@@ -231,8 +245,7 @@ DatasetInfo H5File::Info(const std::string& name) const {
   return info;
 }
 
-void H5File::ReadDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape,
-                         void* out) const {
+void H5File::ReadDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape, void* out) const {
   DatasetInfo info = Info(name);
   if (info.dtype != dtype) {
     Fail(name + ": stored as " + DTypeName(info.dtype) + ", expected " + DTypeName(dtype));
@@ -241,8 +254,7 @@ void H5File::ReadDataset(const std::string& name, DType dtype, const std::vector
     std::string got, want;
     for (int64_t d : info.shape) got += (got.empty() ? "" : "x") + std::to_string(d);
     for (int64_t d : shape) want += (want.empty() ? "" : "x") + std::to_string(d);
-    Fail(name + ": shape " + got + " does not match the expected " + want +
-         " (file inconsistent with its config)");
+    Fail(name + ": shape " + got + " does not match the expected " + want + " (file inconsistent with its config)");
   }
   Handle ds{H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose};
   if (H5Dread(ds.id, NativeType(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
@@ -258,8 +270,9 @@ void H5File::SetAttr(const std::string& object, const std::string& key, const st
   if (H5Aexists_by_name(id_, object.c_str(), key.c_str(), H5P_DEFAULT) > 0) {
     H5Adelete_by_name(id_, object.c_str(), key.c_str(), H5P_DEFAULT);
   }
-  Handle attr{H5Acreate_by_name(id_, object.c_str(), key.c_str(), type.id, space.id, H5P_DEFAULT,
-                                H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  Handle attr{
+      H5Acreate_by_name(id_, object.c_str(), key.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Aclose};
   std::string padded = value.empty() ? std::string(1, '\0') : value;
   if (attr.id < 0 || H5Awrite(attr.id, type.id, padded.data()) < 0) {
     Fail("cannot write attribute " + key + " on " + object);
@@ -271,8 +284,9 @@ void H5File::SetAttr(const std::string& object, const std::string& key, int64_t 
   if (H5Aexists_by_name(id_, object.c_str(), key.c_str(), H5P_DEFAULT) > 0) {
     H5Adelete_by_name(id_, object.c_str(), key.c_str(), H5P_DEFAULT);
   }
-  Handle attr{H5Acreate_by_name(id_, object.c_str(), key.c_str(), H5T_NATIVE_INT64, space.id,
-                                H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  Handle attr{H5Acreate_by_name(id_, object.c_str(), key.c_str(), H5T_NATIVE_INT64, space.id, H5P_DEFAULT, H5P_DEFAULT,
+                                H5P_DEFAULT),
+              H5Aclose};
   if (attr.id < 0 || H5Awrite(attr.id, H5T_NATIVE_INT64, &value) < 0) {
     Fail("cannot write attribute " + key + " on " + object);
   }
@@ -289,7 +303,8 @@ std::string H5File::GetStringAttr(const std::string& object, const std::string& 
   if (attr.id < 0 || type.id < 0 || H5Tget_class(type.id) != H5T_STRING) {
     Fail("attribute \"" + key + "\" on " + object + " is not a string");
   }
-  if (H5Tis_variable_str(type.id) > 0) Fail("attribute \"" + key + "\" on " + object + " has an unsupported string form");
+  if (H5Tis_variable_str(type.id) > 0)
+    Fail("attribute \"" + key + "\" on " + object + " has an unsupported string form");
   size_t size = H5Tget_size(type.id);
   if (size == 0 || size > (size_t{1} << 30)) Fail("attribute \"" + key + "\" has an implausible size");
   std::string value(size, '\0');

@@ -47,12 +47,10 @@ class H5File {
   // Names of a group's members; empty for a missing object or a dataset.
   std::vector<std::string> ListGroup(const std::string& group) const;
 
-  void WriteDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape,
-                    const void* data);
+  void WriteDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape, const void* data);
   DatasetInfo Info(const std::string& name) const;
   // Reads a whole dataset after checking its element type and shape against the caller's.
-  void ReadDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape,
-                   void* out) const;
+  void ReadDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape, void* out) const;
   template <typename T>
   std::vector<T> Read(const std::string& name, DType dtype) const {
     DatasetInfo info = Info(name);

@@ -6,8 +6,8 @@
 
 namespace elastiq {
 
-ModelFileWriter::ModelFileWriter(const std::string& path, const ModelConfig& config,
-                                 const std::string& kind, const std::string& tokenizer_bytes)
+ModelFileWriter::ModelFileWriter(const std::string& path, const ModelConfig& config, const std::string& kind,
+                                 const std::string& tokenizer_bytes)
     : atomic_(path), file_(H5File::Create(atomic_.temp_path(), path)), config_(config) {
   file_.SetAttr("/", "format", std::string(kFormatName));
   file_.SetAttr("/", "format_version", int64_t{kFormatVersion});
@@ -23,8 +23,7 @@ ModelFileWriter::ModelFileWriter(const std::string& path, const ModelConfig& con
   file_.CreateGroup("/palette");
 }
 
-void ModelFileWriter::WriteWeight(const std::string& name, const std::vector<int64_t>& shape,
-                                  const float* data) {
+void ModelFileWriter::WriteWeight(const std::string& name, const std::vector<int64_t>& shape, const float* data) {
   file_.WriteDataset("/weights/" + name, DType::kF32, shape, data);
 }
 
@@ -50,9 +49,8 @@ ModelFile ModelFile::Open(const std::string& path) {
   int64_t version = f.GetIntAttr("/", "format_version");
   if (version < 1) throw UserError(path + ": invalid format_version " + std::to_string(version));
   if (version > kFormatVersion) {
-    throw UserError(path + ": format version " + std::to_string(version) +
-                    " is newer than this elastiq reads (" + std::to_string(kFormatVersion) +
-                    "); upgrade elastiq");
+    throw UserError(path + ": format version " + std::to_string(version) + " is newer than this elastiq reads (" +
+                    std::to_string(kFormatVersion) + "); upgrade elastiq");
   }
   m.format_version_ = static_cast<int>(version);
   m.kind_ = f.GetStringAttr("/", "kind");

@@ -10,8 +10,8 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/model_config.h"
-#include "src/core/subnet_spec.h"
 #include "src/core/subnet_space.h"
+#include "src/core/subnet_spec.h"
 #include "src/format/h5_file.h"
 
 namespace elastiq {

@@ -5,12 +5,15 @@
 
 namespace elastiq {
 
-TrainingShape ResolveTrainingShape(const std::string& config_path, const std::string& shape_file, const std::string& subnet) {
+TrainingShape ResolveTrainingShape(const std::string& config_path, const std::string& shape_file,
+                                   const std::string& subnet) {
   if (config_path.empty() == shape_file.empty()) {
-    throw UserError("give exactly one of --config FILE.json (a whole model) or --shape-from FILE.h5 (one of its subnets)");
+    throw UserError(
+        "give exactly one of --config FILE.json (a whole model) or --shape-from FILE.h5 (one of its subnets)");
   }
   if (shape_file.empty()) {
-    if (!subnet.empty()) throw UserError("--subnet needs --shape-from FILE.h5 (the palette or supernet that defines it)");
+    if (!subnet.empty())
+      throw UserError("--subnet needs --shape-from FILE.h5 (the palette or supernet that defines it)");
     const ModelConfig config = LoadModelConfig(config_path);
     return {config, MaxnetSpec(config)};
   }
@@ -41,7 +44,8 @@ std::vector<SubnetSpec> PaletteSubnets(const std::string& palette_file, const Mo
     if (!IsMaxnet(e.spec, config)) subnets.push_back(e.spec);
   }
   if (subnets.empty()) {
-    throw UserError("--sample-palette " + palette_file + " has no subnet below the maxnet; give a palette with "
+    throw UserError("--sample-palette " + palette_file +
+                    " has no subnet below the maxnet; give a palette with "
                     "smaller entries (elastiq palette --sizes 1 0.67 0.5 0.25)");
   }
   return subnets;

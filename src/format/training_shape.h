@@ -20,7 +20,8 @@ struct TrainingShape {
 
 // Exactly one of config_path / shape_file must be set; subnet names an entry of shape_file
 // (empty: its largest). Errors name the flag and what to do.
-TrainingShape ResolveTrainingShape(const std::string& config_path, const std::string& shape_file, const std::string& subnet);
+TrainingShape ResolveTrainingShape(const std::string& config_path, const std::string& shape_file,
+                                   const std::string& subnet);
 
 // The entry `subnet` of model, or with shape_file set, that file's entry (its config must equal
 // the model's: the spec is applied to the model's weights).

@@ -3,9 +3,7 @@
 
 namespace elastiq {
 
-std::string LayerWeightName(int layer, const char* tensor) {
-  return "layers." + std::to_string(layer) + "." + tensor;
-}
+std::string LayerWeightName(int layer, const char* tensor) { return "layers." + std::to_string(layer) + "." + tensor; }
 
 std::vector<WeightShape> MaxnetWeightShapes(const ModelConfig& c) {
   const int64_t d = c.d_model, f = c.ffn_dim, hd = c.head_dim();

@@ -47,20 +47,20 @@ void ValuesColumnsOneByOne(const T* v, int64_t stride, const float* p, int64_t p
 
 }  // namespace elastiq::attention_detail
 
-#define ELASTIQ_DEFINE_ATTENTION_KERNEL_PAIR(isa, max_heads, type, elem)                                         \
-  void attn_scores_##type##__##isa(const elem* k, int64_t stride, const float* q, int64_t heads, int64_t n,      \
-                                   int64_t keys, float* s, int64_t s_stride) {                                 \
-    attention_detail::ForHeadChunks<max_heads>(heads, [&](auto count, int64_t h) {                             \
-      ScoresHeads<decltype(count)::value>(k, stride, q + h * n, n, keys, s + h * s_stride, s_stride);           \
-    });                                                                                                        \
-  }                                                                                                            \
-  void attn_values_##type##__##isa(const elem* v, int64_t stride, const float* p, int64_t p_stride,            \
-                                   int64_t heads, int64_t keys, float* out, int64_t n) {                       \
-    attention_detail::ForHeadChunks<max_heads>(heads, [&](auto count, int64_t h) {                             \
-      ValuesHeads<decltype(count)::value>(v, stride, p + h * p_stride, p_stride, keys, out + h * n, n);         \
-    });                                                                                                        \
+#define ELASTIQ_DEFINE_ATTENTION_KERNEL_PAIR(isa, max_heads, type, elem)                                           \
+  void attn_scores_##type##__##isa(const elem* k, int64_t stride, const float* q, int64_t heads, int64_t n,        \
+                                   int64_t keys, float* s, int64_t s_stride) {                                     \
+    attention_detail::ForHeadChunks<max_heads>(heads, [&](auto count, int64_t h) {                                 \
+      ScoresHeads<decltype(count)::value>(k, stride, q + h * n, n, keys, s + h * s_stride, s_stride);              \
+    });                                                                                                            \
+  }                                                                                                                \
+  void attn_values_##type##__##isa(const elem* v, int64_t stride, const float* p, int64_t p_stride, int64_t heads, \
+                                   int64_t keys, float* out, int64_t n) {                                          \
+    attention_detail::ForHeadChunks<max_heads>(heads, [&](auto count, int64_t h) {                                 \
+      ValuesHeads<decltype(count)::value>(v, stride, p + h * p_stride, p_stride, keys, out + h * n, n);            \
+    });                                                                                                            \
   }
 
-#define ELASTIQ_DEFINE_ATTENTION_KERNELS(isa, max_heads)                 \
-  ELASTIQ_DEFINE_ATTENTION_KERNEL_PAIR(isa, max_heads, f32, float)       \
+#define ELASTIQ_DEFINE_ATTENTION_KERNELS(isa, max_heads)           \
+  ELASTIQ_DEFINE_ATTENTION_KERNEL_PAIR(isa, max_heads, f32, float) \
   ELASTIQ_DEFINE_ATTENTION_KERNEL_PAIR(isa, max_heads, f16, uint16_t)

@@ -10,10 +10,14 @@ namespace elastiq {
 
 const char* IsaName(Isa isa) {
   switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
-    case Isa::kNeon: return "neon";
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
+    case Isa::kNeon:
+      return "neon";
   }
   return "?";
 }
@@ -21,10 +25,14 @@ const char* IsaName(Isa isa) {
 bool IsaSupported(Isa isa) {
   const CpuFeatures& f = GetCpuFeatures();
   switch (isa) {
-    case Isa::kScalar: return true;
-    case Isa::kAvx2: return f.avx2 && f.fma && f.f16c;  // F16C: the fp16 KV-cache kernels
-    case Isa::kAvx512: return f.avx512f && f.avx512bw && f.avx512vnni;
-    case Isa::kNeon: return f.neon_dotprod;
+    case Isa::kScalar:
+      return true;
+    case Isa::kAvx2:
+      return f.avx2 && f.fma && f.f16c;  // F16C: the fp16 KV-cache kernels
+    case Isa::kAvx512:
+      return f.avx512f && f.avx512bw && f.avx512vnni;
+    case Isa::kNeon:
+      return f.neon_dotprod;
   }
   return false;
 }
@@ -33,7 +41,8 @@ Isa SelectIsa() {
   if (const char* forced = std::getenv("ELASTIQ_ISA"); forced && *forced) {
     for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
       if (std::string(forced) == IsaName(isa)) {
-        if (!IsaSupported(isa)) throw UserError(std::string("ELASTIQ_ISA=") + forced + ": this CPU does not support it");
+        if (!IsaSupported(isa))
+          throw UserError(std::string("ELASTIQ_ISA=") + forced + ": this CPU does not support it");
         return isa;
       }
     }

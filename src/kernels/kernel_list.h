@@ -9,66 +9,66 @@
 
 // The operations: ELASTIQ_KERNEL_OP(op, Signature). Each is one KernelTable member `op` of type
 // Signature* (the signatures and their contracts: kernels.h).
-#define ELASTIQ_KERNEL_OPERATIONS(ELASTIQ_KERNEL_OP)     \
-  ELASTIQ_KERNEL_OP(gemv_f32, GemvF32)                   \
-  ELASTIQ_KERNEL_OP(gemm_u8i8_16x32, GemmU8I8)           \
-  ELASTIQ_KERNEL_OP(gemm_i8t2_16x32, GemmI8T2)           \
-  ELASTIQ_KERNEL_OP(attn_scores_f32, AttnScores<float>)  \
+#define ELASTIQ_KERNEL_OPERATIONS(ELASTIQ_KERNEL_OP)       \
+  ELASTIQ_KERNEL_OP(gemv_f32, GemvF32)                     \
+  ELASTIQ_KERNEL_OP(gemm_u8i8_16x32, GemmU8I8)             \
+  ELASTIQ_KERNEL_OP(gemm_i8t2_16x32, GemmI8T2)             \
+  ELASTIQ_KERNEL_OP(attn_scores_f32, AttnScores<float>)    \
   ELASTIQ_KERNEL_OP(attn_scores_f16, AttnScores<uint16_t>) \
-  ELASTIQ_KERNEL_OP(attn_values_f32, AttnValues<float>)  \
+  ELASTIQ_KERNEL_OP(attn_values_f32, AttnValues<float>)    \
   ELASTIQ_KERNEL_OP(attn_values_f16, AttnValues<uint16_t>) \
-  ELASTIQ_KERNEL_OP(cvt_f32f16, CvtF32F16)               \
-  ELASTIQ_KERNEL_OP(softmax_f32, SoftmaxF32)             \
-  ELASTIQ_KERNEL_OP(swiglu_f32, SwigluF32)               \
-  ELASTIQ_KERNEL_OP(quantize_f32u8, QuantizeF32U8)       \
+  ELASTIQ_KERNEL_OP(cvt_f32f16, CvtF32F16)                 \
+  ELASTIQ_KERNEL_OP(softmax_f32, SoftmaxF32)               \
+  ELASTIQ_KERNEL_OP(swiglu_f32, SwigluF32)                 \
+  ELASTIQ_KERNEL_OP(quantize_f32u8, QuantizeF32U8)         \
   ELASTIQ_KERNEL_OP(quantize_f32i8, QuantizeF32I8)
 
 // The kernels: ELASTIQ_KERNEL(op, isa), one row per operation and ISA. `scalar` rows are the
 // references every other row is tested against. A `generic` row is the one portable version of an
 // operation that has no per-ISA kernel: every ISA's table uses it (the per-token activation
 // quantization is cheap next to the GEMM after it).
-#define ELASTIQ_KERNEL_LIST(ELASTIQ_KERNEL)  \
-  ELASTIQ_KERNEL(gemv_f32, scalar)           \
-  ELASTIQ_KERNEL(gemv_f32, avx2)             \
-  ELASTIQ_KERNEL(gemv_f32, avx512)           \
-  ELASTIQ_KERNEL(gemv_f32, neon)             \
-  ELASTIQ_KERNEL(gemm_u8i8_16x32, scalar)    \
-  ELASTIQ_KERNEL(gemm_u8i8_16x32, avx2)      \
-  ELASTIQ_KERNEL(gemm_u8i8_16x32, avx512)    \
-  ELASTIQ_KERNEL(gemm_u8i8_16x32, neon)      \
-  ELASTIQ_KERNEL(gemm_i8t2_16x32, scalar)    \
-  ELASTIQ_KERNEL(gemm_i8t2_16x32, avx2)      \
-  ELASTIQ_KERNEL(gemm_i8t2_16x32, avx512)    \
-  ELASTIQ_KERNEL(gemm_i8t2_16x32, neon)      \
-  ELASTIQ_KERNEL(attn_scores_f32, scalar)    \
-  ELASTIQ_KERNEL(attn_scores_f32, avx2)      \
-  ELASTIQ_KERNEL(attn_scores_f32, avx512)    \
-  ELASTIQ_KERNEL(attn_scores_f32, neon)      \
-  ELASTIQ_KERNEL(attn_scores_f16, scalar)    \
-  ELASTIQ_KERNEL(attn_scores_f16, avx2)      \
-  ELASTIQ_KERNEL(attn_scores_f16, avx512)    \
-  ELASTIQ_KERNEL(attn_scores_f16, neon)      \
-  ELASTIQ_KERNEL(attn_values_f32, scalar)    \
-  ELASTIQ_KERNEL(attn_values_f32, avx2)      \
-  ELASTIQ_KERNEL(attn_values_f32, avx512)    \
-  ELASTIQ_KERNEL(attn_values_f32, neon)      \
-  ELASTIQ_KERNEL(attn_values_f16, scalar)    \
-  ELASTIQ_KERNEL(attn_values_f16, avx2)      \
-  ELASTIQ_KERNEL(attn_values_f16, avx512)    \
-  ELASTIQ_KERNEL(attn_values_f16, neon)      \
-  ELASTIQ_KERNEL(cvt_f32f16, scalar)         \
-  ELASTIQ_KERNEL(cvt_f32f16, avx2)           \
-  ELASTIQ_KERNEL(cvt_f32f16, avx512)         \
-  ELASTIQ_KERNEL(cvt_f32f16, neon)           \
-  ELASTIQ_KERNEL(softmax_f32, scalar)        \
-  ELASTIQ_KERNEL(softmax_f32, avx2)          \
-  ELASTIQ_KERNEL(softmax_f32, avx512)        \
-  ELASTIQ_KERNEL(softmax_f32, neon)          \
-  ELASTIQ_KERNEL(swiglu_f32, scalar)         \
-  ELASTIQ_KERNEL(swiglu_f32, avx2)           \
-  ELASTIQ_KERNEL(swiglu_f32, avx512)         \
-  ELASTIQ_KERNEL(swiglu_f32, neon)           \
-  ELASTIQ_KERNEL(quantize_f32u8, generic)    \
+#define ELASTIQ_KERNEL_LIST(ELASTIQ_KERNEL) \
+  ELASTIQ_KERNEL(gemv_f32, scalar)          \
+  ELASTIQ_KERNEL(gemv_f32, avx2)            \
+  ELASTIQ_KERNEL(gemv_f32, avx512)          \
+  ELASTIQ_KERNEL(gemv_f32, neon)            \
+  ELASTIQ_KERNEL(gemm_u8i8_16x32, scalar)   \
+  ELASTIQ_KERNEL(gemm_u8i8_16x32, avx2)     \
+  ELASTIQ_KERNEL(gemm_u8i8_16x32, avx512)   \
+  ELASTIQ_KERNEL(gemm_u8i8_16x32, neon)     \
+  ELASTIQ_KERNEL(gemm_i8t2_16x32, scalar)   \
+  ELASTIQ_KERNEL(gemm_i8t2_16x32, avx2)     \
+  ELASTIQ_KERNEL(gemm_i8t2_16x32, avx512)   \
+  ELASTIQ_KERNEL(gemm_i8t2_16x32, neon)     \
+  ELASTIQ_KERNEL(attn_scores_f32, scalar)   \
+  ELASTIQ_KERNEL(attn_scores_f32, avx2)     \
+  ELASTIQ_KERNEL(attn_scores_f32, avx512)   \
+  ELASTIQ_KERNEL(attn_scores_f32, neon)     \
+  ELASTIQ_KERNEL(attn_scores_f16, scalar)   \
+  ELASTIQ_KERNEL(attn_scores_f16, avx2)     \
+  ELASTIQ_KERNEL(attn_scores_f16, avx512)   \
+  ELASTIQ_KERNEL(attn_scores_f16, neon)     \
+  ELASTIQ_KERNEL(attn_values_f32, scalar)   \
+  ELASTIQ_KERNEL(attn_values_f32, avx2)     \
+  ELASTIQ_KERNEL(attn_values_f32, avx512)   \
+  ELASTIQ_KERNEL(attn_values_f32, neon)     \
+  ELASTIQ_KERNEL(attn_values_f16, scalar)   \
+  ELASTIQ_KERNEL(attn_values_f16, avx2)     \
+  ELASTIQ_KERNEL(attn_values_f16, avx512)   \
+  ELASTIQ_KERNEL(attn_values_f16, neon)     \
+  ELASTIQ_KERNEL(cvt_f32f16, scalar)        \
+  ELASTIQ_KERNEL(cvt_f32f16, avx2)          \
+  ELASTIQ_KERNEL(cvt_f32f16, avx512)        \
+  ELASTIQ_KERNEL(cvt_f32f16, neon)          \
+  ELASTIQ_KERNEL(softmax_f32, scalar)       \
+  ELASTIQ_KERNEL(softmax_f32, avx2)         \
+  ELASTIQ_KERNEL(softmax_f32, avx512)       \
+  ELASTIQ_KERNEL(softmax_f32, neon)         \
+  ELASTIQ_KERNEL(swiglu_f32, scalar)        \
+  ELASTIQ_KERNEL(swiglu_f32, avx2)          \
+  ELASTIQ_KERNEL(swiglu_f32, avx512)        \
+  ELASTIQ_KERNEL(swiglu_f32, neon)          \
+  ELASTIQ_KERNEL(quantize_f32u8, generic)   \
   ELASTIQ_KERNEL(quantize_f32i8, generic)
 
 // ELASTIQ_IF_KERNEL_ISA_BUILT_<isa>(code...): the code where this target compiles that ISA's folder

@@ -21,7 +21,7 @@ namespace elastiq {
 
 inline constexpr int64_t kPanel = 32;
 inline constexpr int64_t kRowGroup = 16;
-inline constexpr int64_t kGroupBytes = kRowGroup * kPanel;     // int8 bytes of one row group in one panel (512)
+inline constexpr int64_t kGroupBytes = kRowGroup * kPanel;      // int8 bytes of one row group in one panel (512)
 inline constexpr int64_t kGroupTernaryBytes = kGroupBytes / 4;  // the same 2-bit codes (128)
 
 struct PackedShape {

@@ -9,8 +9,8 @@
 
 #include "src/core/error.h"
 #include "src/format/quant_groups.h"
-#include "src/kernels/packed_layout.h"
 #include "src/format/weight_layout.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 
@@ -68,13 +68,16 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
   RequireWeightFormat(store.file(), format_);
   final_norm_ = Vector("final_norm", d_);
   // The tied embedding stays int8 in both quantized formats.
-  lm_head_ = MakeLinear("embed", config_.vocab_size, d_, format_ == WeightFormat::kF32 ? WeightFormat::kF32 : WeightFormat::kW8A8);
+  lm_head_ = MakeLinear("embed", config_.vocab_size, d_,
+                        format_ == WeightFormat::kF32 ? WeightFormat::kF32 : WeightFormat::kW8A8);
   if (config_.is_encoder()) cls_head_ = MakeLinear("cls_head", config_.n_classes, d_, WeightFormat::kF32);
   for (size_t i = 0; i < spec_.layers.size(); ++i) {
     const int l = spec_.layers[i];
     const int64_t f = spec_.ffn_dim[i];
     max_ffn_ = std::max(max_ffn_, f);
-    auto w = [&](const char* name, int64_t rows, int64_t cols) { return MakeLinear(LayerWeightName(l, name), rows, cols, format_); };
+    auto w = [&](const char* name, int64_t rows, int64_t cols) {
+      return MakeLinear(LayerWeightName(l, name), rows, cols, format_);
+    };
     layers_.push_back({Vector(LayerWeightName(l, "attn_norm"), d_), Vector(LayerWeightName(l, "ffn_norm"), d_),
                        w("wq", q_width_, d_), w("wk", kv_width_, d_), w("wv", kv_width_, d_), w("wo", d_, q_width_),
                        w("w_gate", f, d_), w("w_up", f, d_), w("w_down", d_, f)});
@@ -127,8 +130,8 @@ Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols,
   // The file's group for the engine's format; its embedding is int8 (W8A8 kernel) in both formats.
   const std::string path = QuantTensorGroup(WeightFormatName(format_), weight);
   if (cols % kPanel != 0) {
-    throw UserError(store_.file().path() + ": subnet \"" + spec_.name + "\" uses " + std::to_string(cols) + " input columns of " +
-                    weight + "; quantized formats need multiples of 32");
+    throw UserError(store_.file().path() + ": subnet \"" + spec_.name + "\" uses " + std::to_string(cols) +
+                    " input columns of " + weight + "; quantized formats need multiples of 32");
   }
   const PackedShape shape = MakePackedShape(maxnet_rows, maxnet_cols, weight.c_str());
   if (store_.IntAttr(path, "rows") != maxnet_rows || store_.IntAttr(path, "cols") != maxnet_cols ||
@@ -140,7 +143,8 @@ Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols,
   use(l.scale, maxnet_rows * 4, {{0, rows * 4}});
   if (format == WeightFormat::kW8A8) {
     l.packed = store_.Tensor(path + "/packed", DType::kI8, {shape.int8_bytes()});
-    l.rowsum = static_cast<const int32_t*>(store_.Tensor(path + "/rowsum", DType::kI32, {shape.panels(), shape.rows_padded}));
+    l.rowsum =
+        static_cast<const int32_t*>(store_.Tensor(path + "/rowsum", DType::kI32, {shape.panels(), shape.rows_padded}));
     use(l.rowsum, shape.panels() * shape.rows_padded * 4, {RowSumRange(maxnet_rows, rows, cols)});
   } else {
     l.packed = store_.Tensor(path + "/packed", DType::kU8, {shape.ternary_bytes()});
@@ -164,7 +168,8 @@ void Engine::EmbedToken(int id, float* out) const {
 const char* Engine::isa_name() const { return IsaName(ctx_.kernels.isa); }
 
 int64_t Engine::weight_bytes_per_token() const {
-  int64_t bytes = lm_head_.bytes_read() + 2 * d_ * static_cast<int64_t>(sizeof(float));  // head + final norm + embedding row
+  int64_t bytes =
+      lm_head_.bytes_read() + 2 * d_ * static_cast<int64_t>(sizeof(float));  // head + final norm + embedding row
   for (const Layer& l : layers_) {
     for (const Linear* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) bytes += w->bytes_read();
     bytes += 2 * d_ * static_cast<int64_t>(sizeof(float));
@@ -173,17 +178,19 @@ int64_t Engine::weight_bytes_per_token() const {
 }
 
 int64_t Engine::state_bytes() const {
-  const size_t floats = x_.capacity() + h_.capacity() + q_.capacity() +
-                        k_.capacity() + v_.capacity() + attn_.capacity() + gate_.capacity() + up_.capacity() +
-                        logits_.capacity() + scores_.size() + rope_cos_.size() + rope_sin_.size();
+  const size_t floats = x_.capacity() + h_.capacity() + q_.capacity() + k_.capacity() + v_.capacity() +
+                        attn_.capacity() + gate_.capacity() + up_.capacity() + logits_.capacity() + scores_.size() +
+                        rope_cos_.size() + rope_sin_.size();
   return kv_.bytes() + static_cast<int64_t>(floats * sizeof(float));
 }
 
 std::span<const float> Engine::Feed(std::span<const int> tokens, bool all_logits) {
-  if (config_.is_encoder()) throw UserError("this model is an encoder (classifier): use classification, not generation");
+  if (config_.is_encoder())
+    throw UserError("this model is an encoder (classifier): use classification, not generation");
   if (tokens.empty()) throw UserError("nothing to feed: the token list is empty");
   if (position_ + static_cast<int64_t>(tokens.size()) > context_) {
-    throw UserError("the context is full (" + std::to_string(context_) + " tokens); start over or use a longer --context");
+    throw UserError("the context is full (" + std::to_string(context_) +
+                    " tokens); start over or use a longer --context");
   }
   Forward(tokens, /*causal=*/true);
   const int64_t T = static_cast<int64_t>(tokens.size()), V = config_.vocab_size;
@@ -228,7 +235,8 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
   }
   for (int64_t t = 0; t < T; ++t) {
     const int id = tokens[static_cast<size_t>(t)];
-    if (id < 0 || id >= config_.vocab_size) throw UserError("token id " + std::to_string(id) + " is outside the vocabulary");
+    if (id < 0 || id >= config_.vocab_size)
+      throw UserError("token id " + std::to_string(id) + " is outside the vocabulary");
     EmbedToken(id, x_.data() + t * d_);
   }
   const int64_t half = hd / 2;

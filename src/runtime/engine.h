@@ -61,7 +61,6 @@ class Engine {
   const float* Vector(const std::string& weight, int64_t used);  // fp32 norm weights, first `used`
   void ExtendRope(int64_t positions);
 
-
   const WeightStore& store_;
   ModelConfig config_;
   SubnetSpec spec_;
@@ -78,7 +77,7 @@ class Engine {
   std::vector<TensorUse> tensor_uses_;
   std::vector<double> inv_freq_;            // (head_dim / 2,)
   std::vector<float> rope_cos_, rope_sin_;  // (positions so far, head_dim / 2), grown on demand
-  KvCache kv_;  // (virtual layers, context, kv_width)
+  KvCache kv_;                              // (virtual layers, context, kv_width)
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, logits_, scores_;
   int64_t scratch_tokens_ = 0;
 };

@@ -32,7 +32,8 @@ Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFor
   for (size_t i = 0; i < s.layers.size(); ++i) {
     const int64_t ffn = s.ffn_dim[i];
     max_ffn = std::max(max_ffn, ffn);
-    f.weights += MatrixBytes(Q, D, q, d, format) + 2 * MatrixBytes(KV, D, kv, d, format) + MatrixBytes(D, Q, d, q, format);
+    f.weights +=
+        MatrixBytes(Q, D, q, d, format) + 2 * MatrixBytes(KV, D, kv, d, format) + MatrixBytes(D, Q, d, q, format);
     f.weights += 2 * MatrixBytes(c.ffn_dim, D, ffn, d, format) + MatrixBytes(D, c.ffn_dim, d, ffn, format);
     f.weights += 2 * D * 4;  // norm weights (fp32 pages, shared)
   }
@@ -44,8 +45,8 @@ Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFor
   const int64_t virtual_layers = static_cast<int64_t>(s.layers.size()) * c.repeat;
   f.kv_cache = KvCacheBytes(kv_cache, virtual_layers, context, kv);
   const int64_t T = std::max(1, prefill_tokens);
-  int64_t floats = T * (2 * d + 2 * q + 2 * kv + 2 * max_ffn);  // x, h, q, attn, k, v, gate, up
-  floats += c.vocab_size;                                        // logits of the last token
+  int64_t floats = T * (2 * d + 2 * q + 2 * kv + 2 * max_ffn);           // x, h, q, attn, k, v, gate, up
+  floats += c.vocab_size;                                                // logits of the last token
   floats += int64_t{threads} * c.group_size() * context + context * hd;  // attention scores, RoPE tables
   int64_t bytes = floats * 4;
   const int64_t widest = std::max({d, q, max_ffn});

@@ -30,8 +30,10 @@ KvCache::KvCache(KvCacheFormat format, int64_t virtual_layers, int64_t context, 
   v_.reset(new std::byte[bytes]);
 }
 
-void KvCache::Store(const KernelTable& kernels, int layer, int64_t pos, int64_t tokens, const float* k, const float* v) {
-  ELASTIQ_ASSERT(layer >= 0 && layer < layers_ && pos >= 0 && pos + tokens <= context_, "KV cache position out of range");
+void KvCache::Store(const KernelTable& kernels, int layer, int64_t pos, int64_t tokens, const float* k,
+                    const float* v) {
+  ELASTIQ_ASSERT(layer >= 0 && layer < layers_ && pos >= 0 && pos + tokens <= context_,
+                 "KV cache position out of range");
   const int64_t offset = Offset(layer, pos, 0), n = tokens * width_;
   if (format_ == KvCacheFormat::kF16) {
     kernels.cvt_f32f16(k, n, Elements<uint16_t>(k_) + offset);

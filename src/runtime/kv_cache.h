@@ -14,7 +14,7 @@
 namespace elastiq {
 
 enum class KvCacheFormat { kF32, kF16 };
-const char* KvCacheFormatName(KvCacheFormat f);  // "f32", "f16" (the --kv-cache values)
+const char* KvCacheFormatName(KvCacheFormat f);             // "f32", "f16" (the --kv-cache values)
 KvCacheFormat ParseKvCacheFormat(const std::string& name);  // UserError naming --kv-cache for others
 int64_t KvCacheElementBytes(KvCacheFormat f);
 // Keys + values of `virtual_layers` x `context` positions of `width` elements.

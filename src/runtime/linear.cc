@@ -4,9 +4,8 @@
 // the same input run in one parallel region over their rows laid end to end.
 #include "src/runtime/linear.h"
 
-#include <algorithm>
-
 #include <Eigen/Core>
+#include <algorithm>
 
 #include "src/core/error.h"
 #include "src/format/model_file.h"
@@ -26,7 +25,8 @@ constexpr int64_t kRowGrain = kRowGroup;
 int64_t RoundedRows(const Linear& w) { return (w.rows() + kRowGroup - 1) / kRowGroup * kRowGroup; }
 
 // Rows [begin, end) of y = x W^T in fp32: the GEMV kernel for one token, Eigen on strided maps for many.
-void F32Rows(ExecContext& ctx, const LinearF32& w, const float* x, int64_t tokens, float* y, int64_t begin, int64_t end) {
+void F32Rows(ExecContext& ctx, const LinearF32& w, const float* x, int64_t tokens, float* y, int64_t begin,
+             int64_t end) {
   end = std::min(end, w.rows);
   if (begin >= end) return;
   if (tokens == 1) {
@@ -41,15 +41,17 @@ void F32Rows(ExecContext& ctx, const LinearF32& w, const float* x, int64_t token
 
 // Row groups [begin, end) of a quantized layer on the already quantized activations: the integer
 // kernel into acc (tokens x rounded rows), then the rescale (and W8A8 zero-point correction) into y.
-void QuantizedRows(ExecContext& ctx, const Linear& w, int64_t tokens, int32_t* acc, float* y, int64_t begin, int64_t end) {
+void QuantizedRows(ExecContext& ctx, const Linear& w, int64_t tokens, int32_t* acc, float* y, int64_t begin,
+                   int64_t end) {
   const int64_t rows = w.rows(), cols = w.cols(), rows_groups = RoundedRows(w);
   const bool w8a8 = w.format == WeightFormat::kW8A8;
   if (w8a8) {
-    ctx.kernels.gemm_u8i8_16x32(static_cast<const int8_t*>(w.packed), w.rows_padded, ctx.x_quant.data(), cols, tokens, cols, acc,
-                          rows_groups, begin, end);
+    ctx.kernels.gemm_u8i8_16x32(static_cast<const int8_t*>(w.packed), w.rows_padded, ctx.x_quant.data(), cols, tokens,
+                                cols, acc, rows_groups, begin, end);
   } else {
     ctx.kernels.gemm_i8t2_16x32(static_cast<const uint8_t*>(w.packed), w.rows_padded,
-                          reinterpret_cast<const int8_t*>(ctx.x_quant.data()), cols, tokens, cols, acc, rows_groups, begin, end);
+                                reinterpret_cast<const int8_t*>(ctx.x_quant.data()), cols, tokens, cols, acc,
+                                rows_groups, begin, end);
   }
   const int32_t* rowsum = w8a8 ? w.rowsum + (cols / kPanel - 1) * w.rows_padded : nullptr;
   for (int64_t t = 0; t < tokens; ++t) {
@@ -71,7 +73,8 @@ void QuantizeInput(ExecContext& ctx, WeightFormat format, const float* x, int64_
   if (format == WeightFormat::kW8A8) {
     ctx.kernels.quantize_f32u8(x, cols, tokens, cols, ctx.x_quant.data(), ctx.x_scale.data(), ctx.x_zero_point.data());
   } else {
-    ctx.kernels.quantize_f32i8(x, cols, tokens, cols, reinterpret_cast<int8_t*>(ctx.x_quant.data()), ctx.x_scale.data());
+    ctx.kernels.quantize_f32i8(x, cols, tokens, cols, reinterpret_cast<int8_t*>(ctx.x_quant.data()),
+                               ctx.x_scale.data());
   }
 }
 
@@ -79,9 +82,12 @@ void QuantizeInput(ExecContext& ctx, WeightFormat format, const float* x, int64_
 
 const char* WeightFormatName(WeightFormat f) {
   switch (f) {
-    case WeightFormat::kF32: return "fp32";
-    case WeightFormat::kW8A8: return "w8a8";
-    case WeightFormat::kTernary: return "ternary";
+    case WeightFormat::kF32:
+      return "fp32";
+    case WeightFormat::kW8A8:
+      return "w8a8";
+    case WeightFormat::kTernary:
+      return "ternary";
   }
   return "?";
 }
@@ -96,17 +102,20 @@ WeightFormat ParseWeightFormat(const std::string& name) {
 void RequireWeightFormat(const ModelFile& file, WeightFormat format) {
   const std::string name = WeightFormatName(format);
   if (format != WeightFormat::kF32 && !file.h5().Exists(QuantTensorGroup(name, "embed"))) {
-    throw UserError(file.path() + ": has no " + name + " weights; create them with `elastiq quantize --in " + file.path() +
-                    " --format " + name + " --out FILE.h5`");
+    throw UserError(file.path() + ": has no " + name + " weights; create them with `elastiq quantize --in " +
+                    file.path() + " --format " + name + " --out FILE.h5`");
   }
 }
 
 int64_t Linear::bytes_read() const {
   const int64_t weights = rows() * cols();
   switch (format) {
-    case WeightFormat::kF32: return weights * 4;
-    case WeightFormat::kW8A8: return weights + rows() * 8;  // int8 + scale + row sum
-    case WeightFormat::kTernary: return weights / 4 + rows() * 4;
+    case WeightFormat::kF32:
+      return weights * 4;
+    case WeightFormat::kW8A8:
+      return weights + rows() * 8;  // int8 + scale + row sum
+    case WeightFormat::kTernary:
+      return weights / 4 + rows() * 4;
   }
   return 0;
 }
@@ -115,7 +124,8 @@ void ApplyLinears(ExecContext& ctx, std::span<const LinearOutput> outputs, const
   if (outputs.empty()) return;
   const Linear& first = *outputs.front().w;
   for (const LinearOutput& o : outputs) {
-    ELASTIQ_ASSERT(o.w->format == first.format && o.w->cols() == first.cols(), "ApplyLinears: layers differ in format or input width");
+    ELASTIQ_ASSERT(o.w->format == first.format && o.w->cols() == first.cols(),
+                   "ApplyLinears: layers differ in format or input width");
   }
   const bool quantized = first.format != WeightFormat::kF32;
   if (quantized) QuantizeInput(ctx, first.format, x, tokens, first.cols());

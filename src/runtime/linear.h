@@ -1,7 +1,8 @@
 // A linear layer as the runtime sees it: a prefix view W[:rows, :cols] of a stored maxnet matrix,
 // in fp32 (row stride = the maxnet's input width) or in the nested packed W8A8 / ternary layout,
 // applied as y = x W^T: GEMV for one token (decode), GEMM for many (prefill); threads split the
-// output rows. Quantized layers quantize the activations per token first (kernel_list.h: quantize_f32u8, quantize_f32i8).
+// output rows. Quantized layers quantize the activations per token first (kernel_list.h: quantize_f32u8,
+// quantize_f32i8).
 #pragma once
 
 #include <cstdint>
@@ -31,11 +32,11 @@ struct LinearF32 {
 
 struct Linear {
   WeightFormat format = WeightFormat::kF32;
-  LinearF32 f32;                  // fp32 data (quantized layers: only rows/cols)
-  const void* packed = nullptr;   // quantized: the maxnet's packed matrix
-  const float* scale = nullptr;   // quantized: per maxnet row
+  LinearF32 f32;                    // fp32 data (quantized layers: only rows/cols)
+  const void* packed = nullptr;     // quantized: the maxnet's packed matrix
+  const float* scale = nullptr;     // quantized: per maxnet row
   const int32_t* rowsum = nullptr;  // W8A8: (maxnet panels, rows_padded) cumulative row sums
-  int64_t rows_padded = 0;        // quantized: of the maxnet matrix
+  int64_t rows_padded = 0;          // quantized: of the maxnet matrix
   int64_t rows() const { return f32.rows; }
   int64_t cols() const { return f32.cols; }
   int64_t bytes_read() const;  // weight bytes one application reads

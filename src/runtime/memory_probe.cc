@@ -90,7 +90,8 @@ bool HasOption(const std::string& options, const std::string& name) {
 bool ReadLimitAndUsage(const std::string& dir, const char* limit_file, const char* usage_file, const char* version,
                        MemoryProbe& p) {
   int64_t limit, usage;
-  if (!ReadCgroupValue(dir + "/" + limit_file, &limit) || !ReadCgroupValue(dir + "/" + usage_file, &usage)) return false;
+  if (!ReadCgroupValue(dir + "/" + limit_file, &limit) || !ReadCgroupValue(dir + "/" + usage_file, &usage))
+    return false;
   p.cgroup_version = version;
   p.cgroup_dir = dir;
   p.cgroup_limit = limit;
@@ -154,12 +155,13 @@ std::string MemoryProbe::Describe() const {
   std::string s = "MemAvailable " + (mem_available >= 0 ? FormatBytes(mem_available) : std::string("unknown")) +
                   " of " + (mem_total >= 0 ? FormatBytes(mem_total) : std::string("unknown"));
   if (!cgroup_version.empty()) {
-    s += "; cgroup " + cgroup_version + " limit " + (cgroup_limit >= 0 ? FormatBytes(cgroup_limit) : std::string("none")) +
-         ", usage " + FormatBytes(cgroup_usage);
+    s += "; cgroup " + cgroup_version + " limit " +
+         (cgroup_limit >= 0 ? FormatBytes(cgroup_limit) : std::string("none")) + ", usage " + FormatBytes(cgroup_usage);
   }
   if (pressure_some_avg10 >= 0) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "; memory pressure some %.2f%% full %.2f%%", pressure_some_avg10, pressure_full_avg10);
+    std::snprintf(buf, sizeof buf, "; memory pressure some %.2f%% full %.2f%%", pressure_some_avg10,
+                  pressure_full_avg10);
     s += buf;
   }
   for (const std::string& n : notes) s += "; " + n;
@@ -214,7 +216,8 @@ int64_t ReadProcessRss(const std::string& root) {
 }
 
 int64_t ParseByteSize(const std::string& text, const std::string& what) {
-  const std::string help = what + ": \"" + text + "\" is not a size; write bytes with an optional K, M or G suffix, e.g. 300M";
+  const std::string help =
+      what + ": \"" + text + "\" is not a size; write bytes with an optional K, M or G suffix, e.g. 300M";
   if (text.empty()) throw UserError(help);
   size_t used = 0;
   double value;

@@ -13,12 +13,12 @@
 namespace elastiq {
 
 struct MemoryProbe {
-  int64_t mem_total = -1;      // bytes; -1 unknown
-  int64_t mem_available = -1;  // bytes; -1 unknown
-  std::string cgroup_version;  // "v2", "v1" or "" (none found)
-  std::string cgroup_dir;      // the process's memory cgroup folder
-  int64_t cgroup_limit = -1;   // bytes; -1 unlimited or unknown
-  int64_t cgroup_usage = -1;   // bytes; -1 unknown
+  int64_t mem_total = -1;             // bytes; -1 unknown
+  int64_t mem_available = -1;         // bytes; -1 unknown
+  std::string cgroup_version;         // "v2", "v1" or "" (none found)
+  std::string cgroup_dir;             // the process's memory cgroup folder
+  int64_t cgroup_limit = -1;          // bytes; -1 unlimited or unknown
+  int64_t cgroup_usage = -1;          // bytes; -1 unknown
   double pressure_some_avg10 = -1.0;  // % of time some task stalled on memory (PSI); -1 unknown
   double pressure_full_avg10 = -1.0;
   std::vector<std::string> notes;  // fallbacks taken, for the user

@@ -17,12 +17,14 @@ std::optional<SwitchAdvice> DecideSwitch(const std::vector<EntryChoice>& ranked,
     if (target < 0) {  // nothing fits: the smallest keeps the conversation going
       target = 0;
       for (size_t i = 0; i < ranked.size(); ++i) {
-        if (ranked[i].footprint.total() < ranked[static_cast<size_t>(target)].footprint.total()) target = static_cast<int>(i);
+        if (ranked[i].footprint.total() < ranked[static_cast<size_t>(target)].footprint.total())
+          target = static_cast<int>(i);
       }
     }
     if (target == current) return std::nullopt;
-    std::snprintf(why, sizeof why, "budget %s below the footprint %s%s", FormatBytes(budget).c_str(), FormatBytes(held).c_str(),
-                  ranked[static_cast<size_t>(target)].footprint.total() > budget ? "; nothing fits, smallest entry" : "");
+    std::snprintf(
+        why, sizeof why, "budget %s below the footprint %s%s", FormatBytes(budget).c_str(), FormatBytes(held).c_str(),
+        ranked[static_cast<size_t>(target)].footprint.total() > budget ? "; nothing fits, smallest entry" : "");
     return SwitchAdvice{target, why};
   }
   if (tokens_since_switch < o.up_hold_tokens || pressure >= o.up_max_pressure) return std::nullopt;
@@ -51,7 +53,8 @@ std::optional<SwitchAdvice> MemoryWatch::Advise(const Session& session, int) {
   // Cheap check every token: has the cgroup limit moved? Otherwise probe every few tokens (and at
   // the first token, which has no earlier probe to compare with).
   const bool first = last_limit_ == -2;
-  if (!first && ++tokens_since_probe_ < options_.every_tokens && ReadCgroupLimit(last_probe_) == last_limit_) return std::nullopt;
+  if (!first && ++tokens_since_probe_ < options_.every_tokens && ReadCgroupLimit(last_probe_) == last_limit_)
+    return std::nullopt;
   tokens_since_probe_ = 0;
   last_probe_ = probe_();
   last_limit_ = last_probe_.cgroup_limit;

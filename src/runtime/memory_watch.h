@@ -26,11 +26,11 @@
 namespace elastiq {
 
 struct WatchOptions {
-  int every_tokens = 4;          // full probe at least this often
+  int every_tokens = 4;  // full probe at least this often
   double fraction = kDefaultMemoryFraction;
-  double up_margin = 0.2;        // a larger entry must fit with 20% of the budget to spare
-  int up_hold_tokens = 32;       // no switch up sooner than this after any switch
-  double up_max_pressure = 10.0; // PSI some avg10 (%) at or above which the watch never switches up
+  double up_margin = 0.2;         // a larger entry must fit with 20% of the budget to spare
+  int up_hold_tokens = 32;        // no switch up sooner than this after any switch
+  double up_max_pressure = 10.0;  // PSI some avg10 (%) at or above which the watch never switches up
 };
 
 // The policy as a pure function of the ranked entries (best first), the current index, the

@@ -18,7 +18,8 @@ double CrossEntropy(const float* logits, int64_t n, int target) {
 
 }  // namespace
 
-RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len, int64_t max_tokens) {
+RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len,
+                                       int64_t max_tokens) {
   const int64_t windows = EvalWindowCount(static_cast<int64_t>(ids.size()), seq_len, max_tokens);
   double nll = 0.0;
   int64_t tokens = 0;
@@ -48,7 +49,8 @@ RuntimeEvalResult EvaluateClassifierWithEngine(Engine& engine, const LabelledTok
   for (int64_t i = 0; i < n; ++i) {
     const size_t b = static_cast<size_t>(data.offsets[static_cast<size_t>(i)]);
     const size_t e = static_cast<size_t>(data.offsets[static_cast<size_t>(i) + 1]);
-    std::vector<int> tokens(data.ids.begin() + static_cast<std::ptrdiff_t>(b), data.ids.begin() + static_cast<std::ptrdiff_t>(e));
+    std::vector<int> tokens(data.ids.begin() + static_cast<std::ptrdiff_t>(b),
+                            data.ids.begin() + static_cast<std::ptrdiff_t>(e));
     if (tokens.empty()) tokens.push_back(kPadId);  // an empty example is one pad token, as in training
     std::vector<float> logits = engine.Classify(tokens);
     const int label = data.labels[static_cast<size_t>(i)];

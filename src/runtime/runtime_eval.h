@@ -17,7 +17,8 @@ struct RuntimeEvalResult {
   int64_t count = 0;        // tokens or examples scored
 };
 
-RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len, int64_t max_tokens);
+RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len,
+                                       int64_t max_tokens);
 RuntimeEvalResult EvaluateClassifierWithEngine(Engine& engine, const LabelledTokens& data, int64_t max_examples);
 
 }  // namespace elastiq

@@ -28,9 +28,11 @@ int Sampler::Sample(std::span<const float> logits) {
   for (size_t i = 0; i < logits.size(); ++i) candidates_.emplace_back(logits[i], static_cast<int>(i));
   size_t k = candidates_.size();
   if (options_.top_k > 0) k = std::min(k, static_cast<size_t>(options_.top_k));
-  auto by_logit = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
-  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k),
-                    candidates_.end(), by_logit);
+  auto by_logit = [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), candidates_.end(),
+                    by_logit);
   candidates_.resize(k);
   const float max_logit = candidates_[0].first;
   double sum = 0.0;

@@ -51,7 +51,8 @@ int64_t ResolveBudget(const SelectionRequest& r, const MemoryProbe& probe, std::
                     "); pass a size such as --memory-budget 300M");
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "auto: %.0f%% of the %s this process can spare", 100.0 * r.fraction, FormatBytes(spare).c_str());
+  std::snprintf(buf, sizeof buf, "auto: %.0f%% of the %s this process can spare", 100.0 * r.fraction,
+                FormatBytes(spare).c_str());
   *reason = std::string(buf) + " (" + probe.Describe() + ")";
   return static_cast<int64_t>(static_cast<double>(spare) * r.fraction);
 }
@@ -89,8 +90,9 @@ std::vector<EntryChoice> RankEntries(const ModelFile& file, WeightFormat format,
     ranked.push_back(choice);
   }
   if (ranked.empty()) {
-    throw UserError(file.path() + ": no palette entry can run in " + name +
-                    " (quantized formats need widths that are multiples of 32); use --format fp32 or a palette made for " + name);
+    throw UserError(
+        file.path() + ": no palette entry can run in " + name +
+        " (quantized formats need widths that are multiples of 32); use --format fp32 or a palette made for " + name);
   }
   std::stable_sort(ranked.begin(), ranked.end(), Better);
   return ranked;
@@ -108,9 +110,10 @@ UserError NothingFits(const std::vector<EntryChoice>& ranked, int64_t budget, co
   const EntryChoice& smallest = *std::min_element(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return a.footprint.total() < b.footprint.total();
   });
-  return UserError("memory budget " + FormatBytes(budget) + " (" + budget_reason + ") is smaller than the smallest entry, \"" +
-                   smallest.name + "\", which needs " + FormatBytes(smallest.footprint.total()) + " in " +
-                   WeightFormatName(format) + " with a " + std::to_string(context) +
+  return UserError("memory budget " + FormatBytes(budget) + " (" + budget_reason +
+                   ") is smaller than the smallest entry, \"" + smallest.name + "\", which needs " +
+                   FormatBytes(smallest.footprint.total()) + " in " + WeightFormatName(format) + " with a " +
+                   std::to_string(context) +
                    "-token context; raise the budget, shorten --context or use a smaller --format");
 }
 
@@ -118,7 +121,8 @@ Selection SelectEntry(const ModelFile& file, const SelectionRequest& r, const Me
   const int context = ResolveContext(file.config(), r.context);
   Selection s;
   s.budget = ResolveBudget(r, probe, &s.budget_reason);
-  s.ranked = RankEntries(file, r.format, r.kv_cache, context, r.threads, r.prefill_tokens > 0 ? r.prefill_tokens : context);
+  s.ranked =
+      RankEntries(file, r.format, r.kv_cache, context, r.threads, r.prefill_tokens > 0 ? r.prefill_tokens : context);
   for (EntryChoice& e : s.ranked) e.fits = e.footprint.total() <= s.budget;
   s.chosen = BestFitting(s.ranked, s.budget);
   if (s.chosen < 0) throw NothingFits(s.ranked, s.budget, s.budget_reason, r.format, context);
@@ -131,10 +135,10 @@ std::string DescribeSelection(const Selection& s) {
     const EntryChoice& e = s.ranked[i];
     char line[256];
     std::snprintf(line, sizeof line, "  %s %-14s footprint %10s (weights %s, KV %s, scratch %s)  %s %.4g%s\n",
-                  static_cast<int>(i) == s.chosen ? "->" : "  ", e.name.c_str(), FormatBytes(e.footprint.total()).c_str(),
-                  FormatBytes(e.footprint.weights).c_str(), FormatBytes(e.footprint.kv_cache).c_str(),
-                  FormatBytes(e.footprint.scratch).c_str(), e.quality_metric.c_str(), e.quality,
-                  e.fits ? "" : "  (does not fit)");
+                  static_cast<int>(i) == s.chosen ? "->" : "  ", e.name.c_str(),
+                  FormatBytes(e.footprint.total()).c_str(), FormatBytes(e.footprint.weights).c_str(),
+                  FormatBytes(e.footprint.kv_cache).c_str(), FormatBytes(e.footprint.scratch).c_str(),
+                  e.quality_metric.c_str(), e.quality, e.fits ? "" : "  (does not fit)");
     out += line;
   }
   return out;

@@ -18,17 +18,20 @@ double MsSince(Clock::time_point t) { return std::chrono::duration<double, std::
 std::string SwitchRecord::Describe() const {
   auto rss = [](int64_t bytes) { return bytes < 0 ? std::string("?") : FormatBytes(bytes); };
   char line[512];
-  std::snprintf(line, sizeof line, "%.3f s: %s -> %s (%s): switch %.2f ms + re-prefill %.2f ms (%d tokens), VmRSS %s -> %s",
-                at_s, from.empty() ? "(none)" : from.c_str(), to.c_str(), reason.c_str(), switch_ms, reprefill_ms,
+  std::snprintf(line, sizeof line,
+                "%.3f s: %s -> %s (%s): switch %.2f ms + re-prefill %.2f ms (%d tokens), VmRSS %s -> %s", at_s,
+                from.empty() ? "(none)" : from.c_str(), to.c_str(), reason.c_str(), switch_ms, reprefill_ms,
                 context_tokens, rss(rss_before).c_str(), rss(rss_after).c_str());
   return line;
 }
 
 std::string GiveBackRecord::Describe() const {
   char line[256];
-  std::snprintf(line, sizeof line, "pages %s does not read given back in the background: %s advised, unmapped in %.2f ms, "
-                "dropped from the page cache in %.2f ms, VmRSS then %s", entry.c_str(), FormatBytes(advised_bytes).c_str(),
-                unmap_ms, cache_drop_ms, rss_after < 0 ? "?" : FormatBytes(rss_after).c_str());
+  std::snprintf(line, sizeof line,
+                "pages %s does not read given back in the background: %s advised, unmapped in %.2f ms, "
+                "dropped from the page cache in %.2f ms, VmRSS then %s",
+                entry.c_str(), FormatBytes(advised_bytes).c_str(), unmap_ms, cache_drop_ms,
+                rss_after < 0 ? "?" : FormatBytes(rss_after).c_str());
   return line;
 }
 
@@ -80,13 +83,17 @@ SwitchRecord Session::SwitchTo(int index, const std::string& reason) {
   if (index == current_) return r;
   FinishGiveBack();  // one still running would unmap pages the new entry is about to read
   r.rss_before = ReadProcessRss();
-  const bool growing = current_ < 0 || entries_[static_cast<size_t>(index)].footprint.weights > current_entry().footprint.weights;
+  const bool growing =
+      current_ < 0 || entries_[static_cast<size_t>(index)].footprint.weights > current_entry().footprint.weights;
   const auto start = Clock::now();
   engine_.reset();  // free the old KV cache and scratch first: the peak is the larger engine, not both
   const PaletteEntry& entry = store_.file().Entry(r.to);
-  engine_ = std::make_unique<Engine>(
-      store_, entry.spec,
-      EngineOptions{.threads = 0, .context = context_, .format = options_.format, .kv_cache = options_.kv_cache, .pool = pool_.get()});
+  engine_ = std::make_unique<Engine>(store_, entry.spec,
+                                     EngineOptions{.threads = 0,
+                                                   .context = context_,
+                                                   .format = options_.format,
+                                                   .kv_cache = options_.kv_cache,
+                                                   .pool = pool_.get()});
   current_ = index;
   tokens_at_last_switch_ = static_cast<int>(tokens_.size());
   if (growing) {
@@ -119,7 +126,8 @@ std::span<const float> Session::Append(std::span<const int> tokens) {
   if (!engine_) throw UserError("select a palette entry before feeding tokens");
   if (tokens.empty()) throw UserError("nothing to feed: the token list is empty");
   if (tokens_.size() + tokens.size() > static_cast<size_t>(context_)) {
-    throw UserError("the context is full (" + std::to_string(context_) + " tokens); start over or use a longer --context");
+    throw UserError("the context is full (" + std::to_string(context_) +
+                    " tokens); start over or use a longer --context");
   }
   for (int id : tokens) {
     if (id < 0 || id >= store_.config().vocab_size) {

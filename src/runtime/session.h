@@ -19,33 +19,33 @@ namespace elastiq {
 struct SessionOptions {
   WeightFormat format = WeightFormat::kF32;
   KvCacheFormat kv_cache = KvCacheFormat::kF32;  // as EngineOptions
-  int threads = 0;          // <= 0: one per core
-  int context = 0;          // tokens; <= 0: the model's max_seq_len
-  int prefill_chunk = 64;   // tokens per forward pass when feeding many (bounds the scratch)
-  bool give_back_pages = true;  // release pages the active entry does not read (madvise)
+  int threads = 0;                               // <= 0: one per core
+  int context = 0;                               // tokens; <= 0: the model's max_seq_len
+  int prefill_chunk = 64;                        // tokens per forward pass when feeding many (bounds the scratch)
+  bool give_back_pages = true;                   // release pages the active entry does not read (madvise)
 };
 
 // One change of entry, for the log: when, from where to where, why, and what it cost.
 struct SwitchRecord {
-  double at_s = 0.0;        // seconds since the session was created
-  std::string from, to;     // from is empty for the first selection
+  double at_s = 0.0;     // seconds since the session was created
+  std::string from, to;  // from is empty for the first selection
   std::string reason;
-  double switch_ms = 0.0;   // freeing the old engine, building the new one (+ prefetching its pages going up)
+  double switch_ms = 0.0;     // freeing the old engine, building the new one (+ prefetching its pages going up)
   double reprefill_ms = 0.0;  // feeding the context so far to the new entry
-  int context_tokens = 0;   // tokens re-prefilled
+  int context_tokens = 0;     // tokens re-prefilled
   int64_t rss_before = -1, rss_after = -1;  // VmRSS around the switch (re-prefill included)
-  std::string Describe() const;  // one line
+  std::string Describe() const;             // one line
 };
 
 // Pages the active entry does not read, given back after a switch (or the first feed) on a
 // background thread: weights are clean file pages the kernel can always reclaim, so nothing waits
 // for them, and the switch costs only the engine swap.
 struct GiveBackRecord {
-  std::string entry;           // the entry that was active
-  int64_t advised_bytes = 0;   // unmapped ranges (pages that were not resident included)
-  double unmap_ms = 0.0;       // MADV_DONTNEED over the ranges
-  double cache_drop_ms = 0.0;  // POSIX_FADV_DONTNEED, so a memory cgroup stops charging them
-  int64_t rss_after = -1;      // VmRSS right after the unmapping
+  std::string entry;             // the entry that was active
+  int64_t advised_bytes = 0;     // unmapped ranges (pages that were not resident included)
+  double unmap_ms = 0.0;         // MADV_DONTNEED over the ranges
+  double cache_drop_ms = 0.0;    // POSIX_FADV_DONTNEED, so a memory cgroup stops charging them
+  int64_t rss_after = -1;        // VmRSS right after the unmapping
   std::string Describe() const;  // one line
 };
 
@@ -95,7 +95,7 @@ class Session {
   bool trim_after_feed_ = false;  // pages were faulted in fresh: trim read-around neighbours once fed
   std::span<const float> logits_;
   std::chrono::steady_clock::time_point start_;
-  std::future<GiveBackRecord> give_back_;  // the running give-back
+  std::future<GiveBackRecord> give_back_;   // the running give-back
   std::vector<GiveBackRecord> give_backs_;  // finished ones
 };
 

@@ -154,7 +154,8 @@ const std::vector<int64_t>& WeightStore::MaxnetShape(const std::string& weight) 
 }
 
 const float* WeightStore::Weight(const std::string& maxnet_weight_name) const {
-  return static_cast<const float*>(Tensor("/weights/" + maxnet_weight_name, DType::kF32, MaxnetShape(maxnet_weight_name)));
+  return static_cast<const float*>(
+      Tensor("/weights/" + maxnet_weight_name, DType::kF32, MaxnetShape(maxnet_weight_name)));
 }
 
 }  // namespace elastiq

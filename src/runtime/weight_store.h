@@ -28,7 +28,7 @@ class WeightStore {
 
   // A dataset's data checked against `dtype` and `shape` (UserError naming the dataset otherwise).
   const void* Tensor(const std::string& name, DType dtype, const std::vector<int64_t>& shape) const;
-  const float* Weight(const std::string& maxnet_weight_name) const;  // /weights/<name>, maxnet shape
+  const float* Weight(const std::string& maxnet_weight_name) const;          // /weights/<name>, maxnet shape
   const std::vector<int64_t>& MaxnetShape(const std::string& weight) const;  // asserts a known name
   // An integer attribute of a group, or -1 when the group or attribute is missing.
   int64_t IntAttr(const std::string& group, const std::string& key) const;
@@ -51,10 +51,11 @@ class WeightStore {
   explicit WeightStore(ModelFile file) : file_(std::move(file)) {}
   ModelFile file_;
   bool InMapping(const TensorUse& use) const;
-  const void* Locate(const std::string& name, DType dtype, const std::vector<int64_t>& shape) const;  // uncached Tensor()
+  const void* Locate(const std::string& name, DType dtype,
+                     const std::vector<int64_t>& shape) const;  // uncached Tensor()
 
-  int fd_ = -1;      // kept open for posix_fadvise
-  int pidfd_ = -1;   // this process, for process_madvise; -1 where unavailable
+  int fd_ = -1;     // kept open for posix_fadvise
+  int pidfd_ = -1;  // this process, for process_madvise; -1 where unavailable
   void* map_ = nullptr;
   size_t size_ = 0;
   // Lookups are cached: a switch builds a new engine from the same tensors, and HDF5 metadata

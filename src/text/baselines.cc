@@ -9,8 +9,7 @@
 
 namespace elastiq {
 
-double UnigramPerplexity(const std::vector<int32_t>& train_ids, const std::vector<int32_t>& eval_ids,
-                         int vocab_size) {
+double UnigramPerplexity(const std::vector<int32_t>& train_ids, const std::vector<int32_t>& eval_ids, int vocab_size) {
   ELASTIQ_ASSERT(vocab_size > 0 && !eval_ids.empty());
   std::vector<double> counts(static_cast<size_t>(vocab_size), 1.0);
   for (int32_t id : train_ids) counts[static_cast<size_t>(id)] += 1.0;

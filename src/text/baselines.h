@@ -7,8 +7,7 @@
 
 namespace elastiq {
 
-double UnigramPerplexity(const std::vector<int32_t>& train_ids, const std::vector<int32_t>& eval_ids,
-                         int vocab_size);
+double UnigramPerplexity(const std::vector<int32_t>& train_ids, const std::vector<int32_t>& eval_ids, int vocab_size);
 // Accuracy of always answering the most frequent training label.
 double MajorityClassAccuracy(const std::vector<int32_t>& train_labels, const std::vector<int32_t>& eval_labels);
 

@@ -7,7 +7,8 @@ namespace elastiq {
 namespace {
 
 bool AttachesLeft(const std::string& w) {  // no space before these
-  static const char* kLeft[] = {",", ".", ";", ":", "!", "?", ")", "]", "'s", "n't", "'", "'re", "'ll", "'d", "'ve", "'m"};
+  static const char* kLeft[] = {",",  ".",   ";", ":",   "!",   "?",  ")",   "]",
+                                "'s", "n't", "'", "'re", "'ll", "'d", "'ve", "'m"};
   for (const char* p : kLeft) {
     if (w == p) return true;
   }

@@ -1,11 +1,10 @@
 // Data preparation: load, de-duplicate ids, split by hash, write splits and manifest.
 #include "src/text/corpus_prepare.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "src/core/atomic_file.h"
@@ -15,8 +14,7 @@
 
 namespace elastiq {
 
-std::vector<std::string> AssignSplits(const std::vector<Document>& docs, int val_permille,
-                                      int test_permille) {
+std::vector<std::string> AssignSplits(const std::vector<Document>& docs, int val_permille, int test_permille) {
   std::vector<std::string> split(docs.size(), "train");
   std::vector<uint64_t> bucket(docs.size());
   for (size_t i = 0; i < docs.size(); ++i) {
@@ -42,8 +40,8 @@ std::vector<std::string> AssignSplits(const std::vector<Document>& docs, int val
 }
 
 std::string FormatStats(const SplitStats& s) {
-  return s.split + ": " + std::to_string(s.documents) + " documents, " + std::to_string(s.words) +
-         " words, " + std::to_string(s.bytes) + " bytes";
+  return s.split + ": " + std::to_string(s.documents) + " documents, " + std::to_string(s.words) + " words, " +
+         std::to_string(s.bytes) + " bytes";
 }
 
 PrepareResult PrepareData(const PrepareOptions& options) {
@@ -74,7 +72,8 @@ PrepareResult PrepareData(const PrepareOptions& options) {
     docs.insert(docs.end(), loaded.begin(), loaded.end());
   }
   if (labelled_sources > 0 && labelled_sources != static_cast<int>(sources.size())) {
-    throw UserError("--corpus: a labelled corpus (spam) cannot be mixed with plain text; prepare it into its own folder");
+    throw UserError(
+        "--corpus: a labelled corpus (spam) cannot be mixed with plain text; prepare it into its own folder");
   }
   std::set<std::string> seen;
   for (const Document& d : docs) {
@@ -112,7 +111,8 @@ PrepareResult PrepareData(const PrepareOptions& options) {
     manifest["splits"][name] = {{"documents", stats.documents}, {"words", stats.words}, {"bytes", stats.bytes}};
     result.stats.push_back(stats);
   }
-  if (result.stats[0].documents == 0) throw UserError("--corpus: no documents landed in the train split (empty corpus?)");
+  if (result.stats[0].documents == 0)
+    throw UserError("--corpus: no documents landed in the train split (empty corpus?)");
   WriteFileAtomically((std::filesystem::path(options.out_dir) / "manifest.json").string(), manifest.dump(2) + "\n");
   return result;
 }

@@ -13,8 +13,8 @@ namespace elastiq {
 struct PrepareOptions {
   std::vector<std::string> corpora;  // names (brown, sotu, moby-dick, spam, all) or paths
   std::string out_dir;
-  std::string cache_dir;             // empty: DefaultCacheDir()
-  int val_permille = 50;             // 5% of documents
+  std::string cache_dir;  // empty: DefaultCacheDir()
+  int val_permille = 50;  // 5% of documents
   int test_permille = 50;
 };
 

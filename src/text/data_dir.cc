@@ -10,9 +10,7 @@
 
 namespace elastiq {
 
-std::vector<std::string> DataDir::class_names() const {
-  return manifest.value("classes", std::vector<std::string>{});
-}
+std::vector<std::string> DataDir::class_names() const { return manifest.value("classes", std::vector<std::string>{}); }
 
 std::string DataDir::SplitPath(const std::string& split) const {
   return (std::filesystem::path(path) / (split + (labelled() ? ".tsv" : ".txt"))).string();

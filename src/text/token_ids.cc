@@ -1,9 +1,8 @@
 // Token-id files in HDF5, validated on read (ids inside the vocabulary, offsets monotone).
 #include "src/text/token_ids.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"

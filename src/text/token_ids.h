@@ -19,8 +19,8 @@ struct TokenStream {
 struct LabelledTokens {
   int vocab_size = 0;
   std::vector<std::string> class_names;
-  std::vector<int32_t> labels;    // (n,)
-  std::vector<int64_t> offsets;   // (n+1,): example i is ids[offsets[i], offsets[i+1])
+  std::vector<int32_t> labels;   // (n,)
+  std::vector<int64_t> offsets;  // (n+1,): example i is ids[offsets[i], offsets[i+1])
   std::vector<int32_t> ids;
   size_t size() const { return labels.size(); }
 };

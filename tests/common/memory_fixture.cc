@@ -5,7 +5,8 @@ namespace elastiq::testing {
 namespace {
 
 const char* kMeminfo = "MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   20480000 kB\n";
-const char* kPressure = "some avg10=1.50 avg60=0.20 avg300=0.00 total=10\nfull avg10=0.25 avg60=0.00 avg300=0.00 total=2\n";
+const char* kPressure =
+    "some avg10=1.50 avg60=0.20 avg300=0.00 total=10\nfull avg10=0.25 avg60=0.00 avg300=0.00 total=2\n";
 const char* kV1Dir = "sys/fs/cgroup/memory/process_api/abc/";
 
 }  // namespace

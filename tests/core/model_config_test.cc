@@ -10,7 +10,8 @@
 namespace elastiq {
 namespace {
 
-const char* kValid = R"({"name":"t","vocab_size":512,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})";
+const char* kValid =
+    R"({"name":"t","vocab_size":512,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})";
 
 std::string ErrorOf(const std::string& json) {
   try {
@@ -66,9 +67,7 @@ TEST(ModelConfig, ShippedConfigsLoadWithExpectedSizes) {
   }
 }
 
-TEST(ModelConfig, MissingFileIsAUserError) {
-  EXPECT_THROW(LoadModelConfig("/nonexistent/config.json"), UserError);
-}
+TEST(ModelConfig, MissingFileIsAUserError) { EXPECT_THROW(LoadModelConfig("/nonexistent/config.json"), UserError); }
 
 }  // namespace
 }  // namespace elastiq

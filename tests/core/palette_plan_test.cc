@@ -13,7 +13,8 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"vocab_size":100,"d_model":64,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":16})", "t");
+  return ParseModelConfig(
+      R"({"vocab_size":100,"d_model":64,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":16})", "t");
 }
 
 TEST(PalettePlan, EnumeratesTheSpaceOnce) {

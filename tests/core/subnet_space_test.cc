@@ -14,7 +14,8 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"vocab_size":100,"d_model":64,"n_layers":6,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":16})", "t");
+  return ParseModelConfig(
+      R"({"vocab_size":100,"d_model":64,"n_layers":6,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":16})", "t");
 }
 
 void ExpectSpaceError(const std::string& json_text, const std::string& needle) {
@@ -57,7 +58,7 @@ TEST(SubnetSpace, DefaultNestsAndJsonRoundTrips) {
   EXPECT_EQ(back.depth, s.depth);
   SubnetSpace given = ParseSubnetSpace(R"({"d_model":[48,16],"n_heads":[2],"depth_policy":"first-k"})", c, "t");
   EXPECT_EQ(given.d_model, (std::vector<int>{16, 48}));  // sorted
-  EXPECT_EQ(given.n_kv_heads, (std::vector<int>{1}));   // 2 query heads = 1 group of 2
+  EXPECT_EQ(given.n_kv_heads, (std::vector<int>{1}));    // 2 query heads = 1 group of 2
   EXPECT_EQ(given.depth_policy, DepthPolicy::kFirstK);
   EXPECT_EQ(given.ffn_dim, s.ffn_dim);  // default
 }

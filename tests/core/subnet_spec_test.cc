@@ -9,7 +9,8 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"vocab_size":100,"d_model":32,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})", "t");
+  return ParseModelConfig(
+      R"({"vocab_size":100,"d_model":32,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})", "t");
 }
 
 TEST(SubnetSpec, MaxnetCoversEverything) {
@@ -32,11 +33,20 @@ TEST(SubnetSpec, RejectsSpecsThatDoNotNest) {
   };
   bad([](SubnetSpec& s) { s.d_model = 64; });
   bad([](SubnetSpec& s) { s.n_kv_heads = 3; });
-  bad([](SubnetSpec& s) { s.layers = {0, 4}; s.ffn_dim = {64, 64}; });
-  bad([](SubnetSpec& s) { s.layers = {2, 1}; s.ffn_dim = {64, 64}; });
+  bad([](SubnetSpec& s) {
+    s.layers = {0, 4};
+    s.ffn_dim = {64, 64};
+  });
+  bad([](SubnetSpec& s) {
+    s.layers = {2, 1};
+    s.ffn_dim = {64, 64};
+  });
   bad([](SubnetSpec& s) { s.ffn_dim[0] = 65; });
   bad([](SubnetSpec& s) { s.ffn_dim.pop_back(); });
-  bad([](SubnetSpec& s) { s.layers.clear(); s.ffn_dim.clear(); });
+  bad([](SubnetSpec& s) {
+    s.layers.clear();
+    s.ffn_dim.clear();
+  });
 }
 
 TEST(SubnetSpec, JsonRoundTripAndSmallerCounts) {

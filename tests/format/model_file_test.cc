@@ -16,7 +16,9 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"name":"t","vocab_size":300,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})", "t");
+  return ParseModelConfig(
+      R"({"name":"t","vocab_size":300,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})",
+      "t");
 }
 
 // Writes a file whose every weight value is random, with the maxnet and `second` in its palette;
@@ -145,9 +147,7 @@ TEST(ModelFile, PaletteEntryWithAnAdapterRankPrefixIsRefused) {
 
 TEST(ModelFile, UncommittedWriterLeavesNoFile) {
   testing::ScratchDir dir;
-  {
-    ModelFileWriter w(dir / "m.h5", Config(), kKindCheckpoint, "");
-  }
+  { ModelFileWriter w(dir / "m.h5", Config(), kKindCheckpoint, ""); }
   EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }

@@ -15,9 +15,11 @@
 namespace elastiq {
 namespace {
 
-struct Shape { int64_t keys, n, stride; };
+struct Shape {
+  int64_t keys, n, stride;
+};
 // The last two are attention's: 64-wide heads in rows of 3 KV heads (192), 37 and 2048 keys.
-constexpr Shape kShapes[] = {{1, 1, 1},   {3, 7, 7},     {4, 16, 16},   {5, 17, 20},  {9, 33, 40},
+constexpr Shape kShapes[] = {{1, 1, 1},   {3, 7, 7},     {4, 16, 16},   {5, 17, 20},    {9, 33, 40},
                              {6, 40, 45}, {8, 100, 128}, {37, 64, 192}, {2048, 64, 192}};
 constexpr int64_t kHeads[] = {1, 2, 3, 4, 5, 9};
 
@@ -93,7 +95,6 @@ void CheckValues(AttnValues<T>* kernel, AttnValues<T>* reference) {
     }
   }
 }
-
 
 }  // namespace
 

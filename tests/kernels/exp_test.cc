@@ -22,7 +22,6 @@ std::vector<float> Uniform(int64_t n, float lo, float hi, std::mt19937& rng) {
   return v;
 }
 
-
 void ExpectSoftmaxMatchesScalarReference(SoftmaxF32* softmax) {
   std::mt19937 rng(3);
   // Raw q . k scores of 64-wide heads and the 1/8 scale, a narrow and a wide (saturating) range.

@@ -19,27 +19,40 @@ namespace {
 float Bits(uint32_t b) { return std::bit_cast<float>(b); }
 
 TEST(Fp16, KnownBitPatterns) {
-  struct Case { float f; uint16_t h; };
+  struct Case {
+    float f;
+    uint16_t h;
+  };
   const float inf = std::numeric_limits<float>::infinity();
-  for (Case c : {Case{0.0f, 0x0000}, {-0.0f, 0x8000}, {1.0f, 0x3c00}, {-2.0f, 0xc000}, {0.5f, 0x3800},
-                 {0.1f, 0x2e66}, {1.0f / 3.0f, 0x3555}, {-1.0f / 3.0f, 0xb555},
-                 {65504.0f, 0x7bff},                  // the largest half
-                 {Bits(0x477fefffu), 0x7bff},         // just under 65520 rounds down
-                 {65520.0f, 0x7c00},                  // the tie above 65504 goes to even: infinity
-                 {1e10f, 0x7c00}, {-1e10f, 0xfc00}, {inf, 0x7c00}, {-inf, 0xfc00},
-                 {0x1p-14f, 0x0400},                  // the smallest normal
-                 {1023.0f * 0x1p-24f, 0x03ff},        // the largest subnormal
-                 {0x1p-24f, 0x0001},                  // the smallest subnormal
-                 {0x1p-25f, 0x0000},                  // tie between 0 and 2^-24: even, 0
-                 {Bits(0x33000001u), 0x0001},         // just above that tie
-                 {1.5f * 0x1p-24f, 0x0002},           // subnormal tie 1.5 -> 2 (even)
-                 {2.5f * 0x1p-24f, 0x0002},           // subnormal tie 2.5 -> 2 (even)
-                 {-3.5f * 0x1p-24f, 0x8004},          // subnormal tie 3.5 -> 4 (even), negative
-                 {Bits(0x387fe000u), 0x0400},         // 1023.5 x 2^-24 rounds up into the smallest normal
-                 {1e-9f, 0x0000}, {Bits(0x00000001u), 0x0000},  // fp32 subnormals vanish
-                 {1.0f + 0x1p-11f, 0x3c00},           // normal tie, 1 is even
-                 {1.0f + 3 * 0x1p-11f, 0x3c02},       // normal tie, 1 + 2^-10 is odd: up
-                 {1.0f + 0x1p-11f + 0x1p-23f, 0x3c01},  // just past the tie
+  for (Case c : {Case{0.0f, 0x0000},
+                 {-0.0f, 0x8000},
+                 {1.0f, 0x3c00},
+                 {-2.0f, 0xc000},
+                 {0.5f, 0x3800},
+                 {0.1f, 0x2e66},
+                 {1.0f / 3.0f, 0x3555},
+                 {-1.0f / 3.0f, 0xb555},
+                 {65504.0f, 0x7bff},           // the largest half
+                 {Bits(0x477fefffu), 0x7bff},  // just under 65520 rounds down
+                 {65520.0f, 0x7c00},           // the tie above 65504 goes to even: infinity
+                 {1e10f, 0x7c00},
+                 {-1e10f, 0xfc00},
+                 {inf, 0x7c00},
+                 {-inf, 0xfc00},
+                 {0x1p-14f, 0x0400},            // the smallest normal
+                 {1023.0f * 0x1p-24f, 0x03ff},  // the largest subnormal
+                 {0x1p-24f, 0x0001},            // the smallest subnormal
+                 {0x1p-25f, 0x0000},            // tie between 0 and 2^-24: even, 0
+                 {Bits(0x33000001u), 0x0001},   // just above that tie
+                 {1.5f * 0x1p-24f, 0x0002},     // subnormal tie 1.5 -> 2 (even)
+                 {2.5f * 0x1p-24f, 0x0002},     // subnormal tie 2.5 -> 2 (even)
+                 {-3.5f * 0x1p-24f, 0x8004},    // subnormal tie 3.5 -> 4 (even), negative
+                 {Bits(0x387fe000u), 0x0400},   // 1023.5 x 2^-24 rounds up into the smallest normal
+                 {1e-9f, 0x0000},
+                 {Bits(0x00000001u), 0x0000},                 // fp32 subnormals vanish
+                 {1.0f + 0x1p-11f, 0x3c00},                   // normal tie, 1 is even
+                 {1.0f + 3 * 0x1p-11f, 0x3c02},               // normal tie, 1 + 2^-10 is odd: up
+                 {1.0f + 0x1p-11f + 0x1p-23f, 0x3c01},        // just past the tie
                  {2047.0f * 0x1p-11f + 0x1p-12f, 0x3c00}}) {  // carries into the exponent: 1.0
     EXPECT_EQ(F32ToF16(c.f), c.h) << std::hexfloat << c.f;
   }
@@ -91,7 +104,6 @@ TEST(Fp16, RoundsToTheNearestHalf) {
   }
 }
 
-
 }  // namespace
 
 // The fp32 -> fp16 kernels equal the scalar one bit for bit (kernel_list_test.cc runs it per ISA).
@@ -103,12 +115,15 @@ void Check_cvt_f32f16(CvtF32F16* cvt) {
   for (int i = 0; i < 100000; ++i) src.push_back(Bits(static_cast<uint32_t>(rng())));
   std::uniform_real_distribution<float> u(-70000.0f, 70000.0f);
   for (int i = 0; i < 100000; ++i) src.push_back(u(rng) * (i % 2 ? 1.0f : 0x1p-20f));
-  for (uint32_t h = 0; h < 0x7c00u; h += 7) src.push_back(0.5f * (F16ToF32(static_cast<uint16_t>(h)) + F16ToF32(static_cast<uint16_t>(h + 1))));
-  for (size_t n : {src.size(), size_t{1}, size_t{3}, size_t{7}, size_t{8}, size_t{15}, size_t{17}, size_t{31}, size_t{33}}) {
+  for (uint32_t h = 0; h < 0x7c00u; h += 7)
+    src.push_back(0.5f * (F16ToF32(static_cast<uint16_t>(h)) + F16ToF32(static_cast<uint16_t>(h + 1))));
+  for (size_t n :
+       {src.size(), size_t{1}, size_t{3}, size_t{7}, size_t{8}, size_t{15}, size_t{17}, size_t{31}, size_t{33}}) {
     std::vector<uint16_t> want(n + 1, 0xabcd), got(want);
     cvt_f32f16__scalar(src.data(), static_cast<int64_t>(n), want.data());
     cvt(src.data(), static_cast<int64_t>(n), got.data());
-    for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], want[i]) << "n " << n << " i " << i << " bits " << std::hex << std::bit_cast<uint32_t>(src[i]);
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(got[i], want[i]) << "n " << n << " i " << i << " bits " << std::hex << std::bit_cast<uint32_t>(src[i]);
     EXPECT_EQ(got[n], 0xabcd) << "wrote past n " << n;
   }
 }

@@ -11,10 +11,12 @@
 namespace elastiq {
 namespace {
 
-struct Shape { int64_t rows, cols, stride; };
-constexpr Shape kShapes[] = {{1, 1, 1},    {3, 7, 7},      {4, 16, 16},    {5, 17, 20},     {16, 64, 64},
+struct Shape {
+  int64_t rows, cols, stride;
+};
+constexpr Shape kShapes[] = {{1, 1, 1},      {3, 7, 7},      {4, 16, 16},       {5, 17, 20}, {16, 64, 64},
                              {33, 100, 128}, {64, 576, 600}, {130, 1536, 1536}, {7, 15, 15}, {9, 33, 40},
-                             {6, 40, 45},  {37, 64, 192},  {2048, 64, 192}};
+                             {6, 40, 45},    {37, 64, 192},  {2048, 64, 192}};
 
 std::vector<float> RandomElements(size_t n, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -34,7 +36,8 @@ void Check_gemv_f32(GemvF32* kernel) {
     gemv_f32__scalar(w.data(), s.stride, x.data(), s.cols, want.data(), 0, s.rows);
     kernel(w.data(), s.stride, x.data(), s.cols, got.data(), 0, s.rows);
     for (int64_t r = 0; r < s.rows; ++r) {
-      EXPECT_NEAR(got[static_cast<size_t>(r)], want[static_cast<size_t>(r)], 1e-5f * std::sqrt(static_cast<float>(s.cols)))
+      EXPECT_NEAR(got[static_cast<size_t>(r)], want[static_cast<size_t>(r)],
+                  1e-5f * std::sqrt(static_cast<float>(s.cols)))
           << "rows " << s.rows << " cols " << s.cols << " row " << r;
     }
     // A row range writes only its rows.
@@ -55,6 +58,5 @@ void Check_gemv_f32(GemvF32* kernel) {
     }
   }
 }
-
 
 }  // namespace elastiq

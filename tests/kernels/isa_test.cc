@@ -1,6 +1,8 @@
 // ISA selection: ELASTIQ_ISA forces a supported ISA, and an unknown or unsupported name is a clear
 // UserError; without it the best supported ISA is picked, and only the target's ISA family exists;
 // avx2 comes with the features its kernels use.
+#include "src/kernels/isa.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -8,7 +10,6 @@
 
 #include "src/core/cpu_features.h"
 #include "src/core/error.h"
-#include "src/kernels/isa.h"
 
 namespace elastiq {
 namespace {

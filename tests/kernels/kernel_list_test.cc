@@ -21,17 +21,17 @@ std::optional<Isa> IsaNamed(const char* name) {
   return std::nullopt;  // "generic"
 }
 
-#define ELASTIQ_KERNEL_TEST(op, isa)                                                                   \
-  TEST(op, isa) {                                                                                      \
-    const std::optional<Isa> row_isa = IsaNamed(#isa);                                                 \
-    if (row_isa && !IsaSupported(*row_isa)) GTEST_SKIP() << #isa " not supported on this CPU";         \
-    for (Isa table_isa : kAllIsas) {                                                                   \
-      if (IsaSupported(table_isa) && (!row_isa || table_isa == *row_isa)) {                            \
-        ELASTIQ_IF_KERNEL_ISA_BUILT_##isa(EXPECT_EQ(MakeKernelTable(table_isa).op, &op##__##isa)       \
-                                          << "the " << IsaName(table_isa) << " table";)                \
-      }                                                                                                \
-    }                                                                                                  \
-    Check_##op(MakeKernelTable(row_isa.value_or(Isa::kScalar)).op);                                    \
+#define ELASTIQ_KERNEL_TEST(op, isa)                                                             \
+  TEST(op, isa) {                                                                                \
+    const std::optional<Isa> row_isa = IsaNamed(#isa);                                           \
+    if (row_isa && !IsaSupported(*row_isa)) GTEST_SKIP() << #isa " not supported on this CPU";   \
+    for (Isa table_isa : kAllIsas) {                                                             \
+      if (IsaSupported(table_isa) && (!row_isa || table_isa == *row_isa)) {                      \
+        ELASTIQ_IF_KERNEL_ISA_BUILT_##isa(EXPECT_EQ(MakeKernelTable(table_isa).op, &op##__##isa) \
+                                              << "the " << IsaName(table_isa) << " table";)      \
+      }                                                                                          \
+    }                                                                                            \
+    Check_##op(MakeKernelTable(row_isa.value_or(Isa::kScalar)).op);                              \
   }
 ELASTIQ_KERNEL_LIST(ELASTIQ_KERNEL_TEST)
 #undef ELASTIQ_KERNEL_TEST

@@ -67,7 +67,8 @@ void Check_quantize_f32u8(QuantizeF32U8* quantize) {
     ASSERT_EQ(s, want_s);
     ASSERT_EQ(zp, static_cast<int32_t>(want_zp));
     for (size_t k = 0; k < r.size(); ++k) {
-      ASSERT_EQ(q[k], static_cast<uint8_t>(std::clamp(std::nearbyint(r[k] / want_s) + want_zp, 0.0f, 255.0f))) << "x " << r[k];
+      ASSERT_EQ(q[k], static_cast<uint8_t>(std::clamp(std::nearbyint(r[k] / want_s) + want_zp, 0.0f, 255.0f)))
+          << "x " << r[k];
     }
   }
 }

@@ -7,7 +7,9 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"vocab_size":100,"d_model":32,"n_layers":2,"repeat":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})", "t");
+  return ParseModelConfig(
+      R"({"vocab_size":100,"d_model":32,"n_layers":2,"repeat":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})",
+      "t");
 }
 
 TEST(GradientScaling, CountsSlicedAdapterParameters) {

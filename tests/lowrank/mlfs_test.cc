@@ -1,13 +1,13 @@
 // MLFS on a tiny teacher pretrained here: the run writes a supernet file every reader accepts, a
 // run killed across the stage-0 -> 1 transition resumes exactly, and wrong inputs are refused.
 #include "lowrank/mlfs.h"
-#include "lowrank/palette_search.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
+#include "lowrank/palette_search.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
@@ -18,7 +18,8 @@
 namespace elastiq {
 namespace {
 
-constexpr const char* kConfig = R"({"name":"mt","vocab_size":40,"d_model":32,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})";
+constexpr const char* kConfig =
+    R"({"name":"mt","vocab_size":40,"d_model":32,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})";
 
 // A teacher pretrained for a few steps, shared by the tests of this file.
 class Mlfs : public ::testing::Test {
@@ -135,7 +136,8 @@ TEST_F(Mlfs, MaxnetKdAndSubnetTaskAddTheirTermsFromStageOne) {
   o.subnet_task = 0.5;
   MlfsSummary extra = RunMlfs(o);
   ASSERT_EQ(extra.losses.size(), plain.losses.size());
-  for (size_t step = 0; step < 3; ++step) EXPECT_EQ(extra.losses[step][0], plain.losses[step][0]) << "stage 0, step " << step;
+  for (size_t step = 0; step < 3; ++step)
+    EXPECT_EQ(extra.losses[step][0], plain.losses[step][0]) << "stage 0, step " << step;
   // First stage-1 step: the fresh adapters are zero, so the maxnet is the stage-0 teacher (KL 0) ...
   EXPECT_NEAR(extra.losses[3][0], plain.losses[3][0], 1e-6);
   // ... while each smaller subnet adds half its next-token loss (above 1 nat on this tiny model).
@@ -172,8 +174,10 @@ TEST_F(Mlfs, TrainBaseMovesW0FromTheFrozenStageZeroTeacherAndResumes) {
   for (auto& p : LoadSuperTransformer(frozen_file)->named_parameters()) {
     const auto shape = p.value().sizes();
     const std::string base = "/train_state/base/" + p.key();
-    torch::Tensor stage0 = ReadTensor(frozen_file.h5(), base, shape), trained = ReadTensor(trained_file.h5(), base, shape);
-    EXPECT_TRUE(torch::equal(ReadTensor(trained_file.h5(), "/train_state/teacher/" + p.key(), shape), stage0)) << p.key();
+    torch::Tensor stage0 = ReadTensor(frozen_file.h5(), base, shape),
+                  trained = ReadTensor(trained_file.h5(), base, shape);
+    EXPECT_TRUE(torch::equal(ReadTensor(trained_file.h5(), "/train_state/teacher/" + p.key(), shape), stage0))
+        << p.key();
     moved += !torch::equal(trained, stage0);
     ++count;
     full_shift += (trained - stage0).abs().sum().item<double>();
@@ -241,7 +245,8 @@ TEST_F(Mlfs, ZeroStepsWriteTheRewiredTeacherWithTheSameFunction) {
   const torch::Tensor a = teacher->forward(ids, maxnet), b = rewired->forward(ids, maxnet);
   EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-4));
   // ... while the weights did move (channels reordered), so the file is not a plain copy.
-  EXPECT_FALSE(torch::equal(teacher->named_parameters()["layers.0.w_up"], rewired->named_parameters()["layers.0.w_up"]));
+  EXPECT_FALSE(
+      torch::equal(teacher->named_parameters()["layers.0.w_up"], rewired->named_parameters()["layers.0.w_up"]));
 }
 
 TEST_F(Mlfs, WrongInputsAreRefused) {
@@ -289,7 +294,9 @@ TEST_F(Mlfs, WrongInputsAreRefused) {
   again.sample_palette = *dir_ / "teacher.h5";  // the maxnet only
   ExpectRefused(again, "has no subnet below the maxnet");
   testing::ScratchDir other;
-  testing::WriteTinyTrainingInputs(other, R"({"name":"mt","vocab_size":40,"d_model":16,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
+  testing::WriteTinyTrainingInputs(
+      other,
+      R"({"name":"mt","vocab_size":40,"d_model":16,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
   RunPretrain(testing::TinyPretrainOptions(other, 1, "other.h5"));
   again.sample_palette = other / "other.h5";
   ExpectRefused(again, "has another config than the teacher (d_model");

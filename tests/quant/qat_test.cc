@@ -21,7 +21,8 @@ class Qat : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
     testing::WriteTinyTrainingInputs(
-        *dir_, R"({"name":"qt","vocab_size":40,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
+        *dir_,
+        R"({"name":"qt","vocab_size":40,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
     const PretrainOptions p = testing::TinyPretrainOptions(*dir_, 60, "teacher.h5");
     RunPretrain(p);
     // A two-entry palette: the maxnet and half of it.
@@ -60,7 +61,8 @@ TEST_F(Qat, DistillationLossFallsAndTheRuntimeReadsTheResult) {
   ASSERT_EQ(s.losses.size(), 40u);
   ASSERT_EQ(s.subnets, (std::vector<std::string>{"p100", "p50"}));
   for (size_t j = 0; j < 2; ++j) {
-    const float first = (s.losses[0][j] + s.losses[1][j] + s.losses[2][j]) / 3, last = (s.losses[37][j] + s.losses[38][j] + s.losses[39][j]) / 3;
+    const float first = (s.losses[0][j] + s.losses[1][j] + s.losses[2][j]) / 3,
+                last = (s.losses[37][j] + s.losses[38][j] + s.losses[39][j]) / 3;
     EXPECT_LT(last, 0.7f * first) << s.subnets[j];
   }
   const ModelFile q = ModelFile::Open(o.out);
@@ -92,7 +94,8 @@ TEST_F(Qat, WrongInputsAreRefused) {
     RunQat(o);
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("no palette entry \"p33\"; the palette has: p100, p50"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no palette entry \"p33\"; the palette has: p100, p50"), std::string::npos)
+        << e.what();
   }
   o = Options(out);
   o.qat_steps = 0;

@@ -2,10 +2,11 @@
 // scales as quant/weight_quant.cc, the same activation integers as the kernels' quantizer, equal
 // integer accumulators (zero point removed), and whole-model logits within 1e-3; plus the
 // straight-through gradient of the QAT path.
+#include "quant/simulated_quant.h"
+
 #include <gtest/gtest.h>
 
 #include "quant/quantize_file.h"
-#include "quant/simulated_quant.h"
 #include "quant/weight_quant.h"
 #include "src/kernels/kernels.h"
 #include "src/runtime/engine.h"
@@ -24,8 +25,10 @@ TEST(SimulatedQuant, WeightIntegersAndScalesEqualTheRuntimeQuantizer) {
   w[3].zero_();  // an all-zero row takes scale 1
   const std::vector<float> flat(w.data_ptr<float>(), w.data_ptr<float>() + rows * cols);
   for (bool ternary : {false, true}) {
-    QuantizedMatrix m = ternary ? QuantizeTernary(flat.data(), rows, cols, "w") : QuantizeW8(flat.data(), rows, cols, "w");
-    std::vector<int8_t> q = ternary ? UnpackTernary(m.shape, m.packed_ternary.data()) : UnpackInt8(m.shape, m.packed_int8.data());
+    QuantizedMatrix m =
+        ternary ? QuantizeTernary(flat.data(), rows, cols, "w") : QuantizeW8(flat.data(), rows, cols, "w");
+    std::vector<int8_t> q =
+        ternary ? UnpackTernary(m.shape, m.packed_ternary.data()) : UnpackInt8(m.shape, m.packed_int8.data());
     QuantTable t = ternary ? QuantizeRowsTernary(w) : QuantizeRowsW8(w);
     torch::Tensor runtime_q = torch::from_blob(q.data(), {rows, cols}, torch::kInt8).to(torch::kFloat);
     EXPECT_TRUE(torch::equal(t.q, runtime_q)) << (ternary ? "ternary" : "int8");
@@ -43,18 +46,19 @@ TEST(SimulatedQuant, IntegerAccumulatorsEqualTheRuntimeKernels) {
     for (auto [r, c] : {std::pair<int64_t, int64_t>{rows, cols}, {24, 64}}) {  // maxnet and a prefix
       SCOPED_TRACE(std::string(ternary ? "ternary " : "w8a8 ") + std::to_string(r) + "x" + std::to_string(c));
       const torch::Tensor xs = x.narrow(1, 0, c).contiguous();
-      QuantizedMatrix m = ternary ? QuantizeTernary(wf.data(), rows, cols, "w") : QuantizeW8(wf.data(), rows, cols, "w");
+      QuantizedMatrix m =
+          ternary ? QuantizeTernary(wf.data(), rows, cols, "w") : QuantizeW8(wf.data(), rows, cols, "w");
       std::vector<uint8_t> xq(static_cast<size_t>(tokens * c));
       std::vector<float> s(tokens);
       std::vector<int32_t> zp(tokens, 0), acc(static_cast<size_t>(tokens * m.shape.rows_padded));
       if (ternary) {
         quantize_f32i8__generic(xs.data_ptr<float>(), c, tokens, c, reinterpret_cast<int8_t*>(xq.data()), s.data());
-        kernels.gemm_i8t2_16x32(m.packed_ternary.data(), m.shape.rows_padded, reinterpret_cast<int8_t*>(xq.data()), c, tokens,
-                          c, acc.data(), m.shape.rows_padded, 0, m.shape.rows_padded);
+        kernels.gemm_i8t2_16x32(m.packed_ternary.data(), m.shape.rows_padded, reinterpret_cast<int8_t*>(xq.data()), c,
+                                tokens, c, acc.data(), m.shape.rows_padded, 0, m.shape.rows_padded);
       } else {
         quantize_f32u8__generic(xs.data_ptr<float>(), c, tokens, c, xq.data(), s.data(), zp.data());
         kernels.gemm_u8i8_16x32(m.packed_int8.data(), m.shape.rows_padded, xq.data(), c, tokens, c, acc.data(),
-                          m.shape.rows_padded, 0, m.shape.rows_padded);
+                                m.shape.rows_padded, 0, m.shape.rows_padded);
       }
       const QuantActivations a = ternary ? QuantizeActivationsI8(xs) : QuantizeActivationsU8(xs);
       const QuantTable t = ternary ? QuantizeRowsTernary(w) : QuantizeRowsW8(w);
@@ -63,8 +67,12 @@ TEST(SimulatedQuant, IntegerAccumulatorsEqualTheRuntimeKernels) {
         EXPECT_EQ(a.scale[k][0].item<float>(), s[static_cast<size_t>(k)]);
         EXPECT_EQ(a.zero_point[k][0].item<float>(), static_cast<float>(zp[static_cast<size_t>(k)]));
         for (int64_t i = 0; i < r; ++i) {
-          const int32_t correction = ternary ? 0 : zp[static_cast<size_t>(k)] * m.rowsum[static_cast<size_t>((c / kPanel - 1) * m.shape.rows_padded + i)];
-          ASSERT_EQ(static_cast<int64_t>(sim[k][i].item<double>()), acc[static_cast<size_t>(k * m.shape.rows_padded + i)] - correction)
+          const int32_t correction =
+              ternary ? 0
+                      : zp[static_cast<size_t>(k)] *
+                            m.rowsum[static_cast<size_t>((c / kPanel - 1) * m.shape.rows_padded + i)];
+          ASSERT_EQ(static_cast<int64_t>(sim[k][i].item<double>()),
+                    acc[static_cast<size_t>(k * m.shape.rows_padded + i)] - correction)
               << "token " << k << " row " << i;
         }
       }
@@ -98,7 +106,8 @@ class QuantizedParity : public ::testing::TestWithParam<const char*> {};
 TEST_P(QuantizedParity, LogitsMatchTheRuntimeWithin1e3) {
   testing::ScratchDir dir;
   const ModelConfig c = ParseModelConfig(
-      R"({"name":"qp","vocab_size":96,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":96,"max_seq_len":32})", "qp");
+      R"({"name":"qp","vocab_size":96,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":96,"max_seq_len":32})",
+      "qp");
   SuperTransformer model(c);
   model->ResetParameters(5);
   {

@@ -95,7 +95,8 @@ TEST(WeightQuant, BadInputIsRefused) {
     QuantizeW8(odd.data(), 16, 48, "layers.0.w_up");
     FAIL();
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("layers.0.w_up: inner dimension 48 is not a multiple of 32"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("layers.0.w_up: inner dimension 48 is not a multiple of 32"),
+              std::string::npos);
   }
 }
 

@@ -38,7 +38,8 @@ void WriteSlicedCopy(const std::string& maxnet_path, const std::string& path, co
   ModelFileWriter w(path, sliced, kKindCheckpoint, "");
   const std::vector<WeightShape> full = MaxnetWeightShapes(maxnet.config());
   for (const WeightShape& s : MaxnetWeightShapes(sliced)) {
-    const WeightShape& f = *std::find_if(full.begin(), full.end(), [&](const WeightShape& x) { return x.name == s.name; });
+    const WeightShape& f =
+        *std::find_if(full.begin(), full.end(), [&](const WeightShape& x) { return x.name == s.name; });
     const int64_t full_cols = f.shape.size() == 2 ? f.shape[1] : 1, cols = s.shape.size() == 2 ? s.shape[1] : 1;
     const std::vector<float> v = Prefix(maxnet.ReadWeight(s.name), full_cols, s.shape[0], cols);
     w.WriteWeight(s.name, s.shape, v.data());

@@ -49,8 +49,8 @@ TEST(KvCache, Fp16StoresRoundedValuesAndAttentionReadsThem) {
     auto stored = [&](float x) { return format == KvCacheFormat::kF16 ? RoundedToF16(x) : x; };
     KvCache cache(format, 2, 3, 8);
     EXPECT_EQ(cache.bytes(), 2 * 2 * 3 * 8 * KvCacheElementBytes(format));
-    cache.Store(kernels, 1, 0, 1, k.data(), v.data());           // position 0
-    cache.Store(kernels, 1, 1, 2, k.data() + 8, v.data() + 8);   // positions 1, 2 at once
+    cache.Store(kernels, 1, 0, 1, k.data(), v.data());          // position 0
+    cache.Store(kernels, 1, 1, 2, k.data() + 8, v.data() + 8);  // positions 1, 2 at once
     // Two query heads share head 1: one-hot queries read the keys' columns 2 and 1 of head 1 (elements
     // 4 + 2 and 4 + 1) back exactly.
     const float q[8] = {0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f};
@@ -66,7 +66,8 @@ TEST(KvCache, Fp16StoresRoundedValuesAndAttentionReadsThem) {
     float out[2 * 4] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f};
     cache.AccumulateValues(kernels, 1, 4, p, 3, 2, 3, out, 4);
     for (int i = 0; i < 4; ++i) {
-      const float want = 1.0f + 0.5f * stored(v[static_cast<size_t>(4 + i)]) + 0.5f * stored(v[static_cast<size_t>(16 + 4 + i)]);
+      const float want =
+          1.0f + 0.5f * stored(v[static_cast<size_t>(4 + i)]) + 0.5f * stored(v[static_cast<size_t>(16 + 4 + i)]);
       EXPECT_NEAR(out[i], want, 1e-6f) << "element " << i;
       EXPECT_NEAR(out[4 + i], 1.0f + stored(v[static_cast<size_t>(8 + 4 + i)]), 1e-6f) << "element " << i;
     }
@@ -81,7 +82,9 @@ TEST(KvCache, Fp16StoresRoundedValuesAndAttentionReadsThem) {
 }
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"name":"kv","vocab_size":256,"d_model":128,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":256,"max_seq_len":128})", "kv");
+  return ParseModelConfig(
+      R"({"name":"kv","vocab_size":256,"d_model":128,"n_layers":3,"n_heads":4,"n_kv_heads":2,"ffn_dim":256,"max_seq_len":128})",
+      "kv");
 }
 
 double MaxAbs(std::span<const float> v) {

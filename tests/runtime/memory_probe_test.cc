@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "src/core/error.h"
 #include <filesystem>
 #include <iostream>
 
+#include "src/core/error.h"
 #include "tests/common/memory_fixture.h"
 
 namespace elastiq {

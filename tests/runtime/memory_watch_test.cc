@@ -30,17 +30,17 @@ TEST(SwitchPolicy, Table) {
     int expected;  // -1: stay
   };
   const Row rows[] = {
-      {0, 100, 0, 0, -1},    // fits exactly: stay
-      {0, 99, 0, 0, 1},      // below the footprint: down at once, hold or not
-      {0, 40, 0, 50, 2},     // down skips to what fits, pressure or not
-      {0, 10, 0, 0, 2},      // nothing fits: the smallest
-      {2, 10, 100, 0, -1},   // already the smallest
-      {2, 62, 100, 0, -1},   // mid fits but not with the 20% margin (62 x 0.8 < 50)
-      {2, 63, 100, 0, 1},    // 63 x 0.8 >= 50: up to mid
-      {2, 200, 31, 0, -1},   // too soon after the last switch
-      {2, 200, 32, 0, 0},    // up to the best
-      {2, 200, 100, 10, -1}, // under memory pressure: never up
-      {1, 200, 100, -1, 0},  // pressure unknown: up
+      {0, 100, 0, 0, -1},     // fits exactly: stay
+      {0, 99, 0, 0, 1},       // below the footprint: down at once, hold or not
+      {0, 40, 0, 50, 2},      // down skips to what fits, pressure or not
+      {0, 10, 0, 0, 2},       // nothing fits: the smallest
+      {2, 10, 100, 0, -1},    // already the smallest
+      {2, 62, 100, 0, -1},    // mid fits but not with the 20% margin (62 x 0.8 < 50)
+      {2, 63, 100, 0, 1},     // 63 x 0.8 >= 50: up to mid
+      {2, 200, 31, 0, -1},    // too soon after the last switch
+      {2, 200, 32, 0, 0},     // up to the best
+      {2, 200, 100, 10, -1},  // under memory pressure: never up
+      {1, 200, 100, -1, 0},   // pressure unknown: up
   };
   for (const Row& row : rows) {
     std::optional<SwitchAdvice> a = DecideSwitch(ranked, row.current, row.budget, row.since, row.pressure, o);
@@ -90,7 +90,7 @@ TEST(SwitchPolicy, RunningBudgetCountsTheCurrentEntryAsSpare) {
   p.mem_available = 1000;
   p.cgroup_version = "v1";
   p.cgroup_limit = 500;
-  p.cgroup_usage = 450;  // 50 spare in the cgroup, of which the model holds none yet
+  p.cgroup_usage = 450;                     // 50 spare in the cgroup, of which the model holds none yet
   EXPECT_EQ(WatchBudget(p, 100, 0.5), 75);  // (50 + 100) / 2
   MemoryProbe unknown;
   EXPECT_EQ(WatchBudget(unknown, 100, 0.5), -1);

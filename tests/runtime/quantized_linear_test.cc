@@ -13,7 +13,9 @@
 namespace elastiq {
 namespace {
 
-struct Case { int64_t rows, cols, sub_rows, sub_cols, tokens; };
+struct Case {
+  int64_t rows, cols, sub_rows, sub_cols, tokens;
+};
 
 // A (rows x cols) matrix of N(0, 0.05^2) weights in `format`, used as its (sub_rows x sub_cols) prefix.
 struct TestLayer {
@@ -31,7 +33,8 @@ TestLayer MakeTestLayer(WeightFormat format, const Case& c, std::mt19937& rng) {
   if (format == WeightFormat::kF32) return t;
   const bool w8a8 = format == WeightFormat::kW8A8;
   t.m = w8a8 ? QuantizeW8(t.w.data(), c.rows, c.cols, "w") : QuantizeTernary(t.w.data(), c.rows, c.cols, "w");
-  t.l.packed = w8a8 ? static_cast<const void*>(t.m.packed_int8.data()) : static_cast<const void*>(t.m.packed_ternary.data());
+  t.l.packed =
+      w8a8 ? static_cast<const void*>(t.m.packed_int8.data()) : static_cast<const void*>(t.m.packed_ternary.data());
   t.l.scale = t.m.scale.data();
   t.l.rowsum = w8a8 ? t.m.rowsum.data() : nullptr;
   t.l.rows_padded = t.m.shape.rows_padded;
@@ -41,12 +44,14 @@ TestLayer MakeTestLayer(WeightFormat format, const Case& c, std::mt19937& rng) {
 void CheckFormat(WeightFormat format) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (Case c : {Case{48, 96, 48, 96, 1}, Case{48, 96, 20, 64, 1}, Case{64, 128, 33, 32, 3}, Case{96, 576, 96, 576, 5}}) {
+  for (Case c :
+       {Case{48, 96, 48, 96, 1}, Case{48, 96, 20, 64, 1}, Case{64, 128, 33, 32, 3}, Case{96, 576, 96, 576, 5}}) {
     const TestLayer layer = MakeTestLayer(format, c, rng);
     const QuantizedMatrix& m = layer.m;
     const Linear& l = layer.l;
     const bool w8a8 = format == WeightFormat::kW8A8;
-    std::vector<int8_t> q = w8a8 ? UnpackInt8(m.shape, m.packed_int8.data()) : UnpackTernary(m.shape, m.packed_ternary.data());
+    std::vector<int8_t> q =
+        w8a8 ? UnpackInt8(m.shape, m.packed_int8.data()) : UnpackTernary(m.shape, m.packed_ternary.data());
     std::vector<float> x(static_cast<size_t>(c.tokens * c.sub_cols));
     for (float& v : x) v = normal(rng);
     ThreadPool pool(2);
@@ -69,10 +74,12 @@ void CheckFormat(WeightFormat format) {
       }
       for (int64_t r = 0; r < c.sub_rows; ++r) {
         double sum = 0.0;
-        for (int64_t k = 0; k < c.sub_cols; ++k) sum += xa[static_cast<size_t>(k)] * q[static_cast<size_t>(r * c.cols + k)];
+        for (int64_t k = 0; k < c.sub_cols; ++k)
+          sum += xa[static_cast<size_t>(k)] * q[static_cast<size_t>(r * c.cols + k)];
         const double want = s * m.scale[static_cast<size_t>(r)] * sum;
         EXPECT_NEAR(y[static_cast<size_t>(t * c.sub_rows + r)], want, 1e-5 * (1.0 + std::fabs(want)))
-            << WeightFormatName(format) << " rows " << c.sub_rows << "/" << c.rows << " cols " << c.sub_cols << " t " << t;
+            << WeightFormatName(format) << " rows " << c.sub_rows << "/" << c.rows << " cols " << c.sub_cols << " t "
+            << t;
       }
     }
   }
@@ -87,7 +94,8 @@ void CheckGroupEqualsSingles(WeightFormat format) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<TestLayer> layers;
-  for (Case c : {Case{48, 96, 40, 64, 0}, Case{16, 96, 16, 64, 0}, Case{48, 96, 33, 64, 0}}) layers.push_back(MakeTestLayer(format, c, rng));
+  for (Case c : {Case{48, 96, 40, 64, 0}, Case{16, 96, 16, 64, 0}, Case{48, 96, 33, 64, 0}})
+    layers.push_back(MakeTestLayer(format, c, rng));
   for (int64_t tokens : {1, 3}) {
     std::vector<float> x(static_cast<size_t>(tokens * 64));
     for (float& v : x) v = normal(rng);
@@ -109,7 +117,8 @@ void CheckGroupEqualsSingles(WeightFormat format) {
       for (size_t i = 0; i < layers.size(); ++i) {
         for (size_t k = 0; k < got[i].size(); ++k) {
           EXPECT_NEAR(got[i][k], want[i][k], 1e-5 * (1.0 + std::fabs(want[i][k])))
-              << WeightFormatName(format) << " layer " << i << " element " << k << " tokens " << tokens << " threads " << threads;
+              << WeightFormatName(format) << " layer " << i << " element " << k << " tokens " << tokens << " threads "
+              << threads;
         }
       }
     }

@@ -13,7 +13,9 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"name":"sel","vocab_size":512,"d_model":128,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":256,"max_seq_len":128})", "sel");
+  return ParseModelConfig(
+      R"({"name":"sel","vocab_size":512,"d_model":128,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":256,"max_seq_len":128})",
+      "sel");
 }
 
 // maxnet (best), medium, small (worst) with validation perplexities.
@@ -87,7 +89,10 @@ TEST(Selection, PolicyTable) {
   const int64_t maxnet = FootprintOf(f, "maxnet", WeightFormat::kF32, 128);
   MemoryProbe probe;
   // Ranking: entries with a measured perplexity (medium 25, small 40) outrank the unmeasured maxnet.
-  struct Row { int64_t budget; const char* expected; };
+  struct Row {
+    int64_t budget;
+    const char* expected;
+  };
   for (Row row : {Row{maxnet * 2, "medium"}, Row{medium, "medium"}, Row{medium - 1, "small"}, Row{small, "small"}}) {
     Selection s = SelectEntry(f, {.budget = std::to_string(row.budget)}, probe);
     EXPECT_EQ(s.choice().name, row.expected) << "budget " << row.budget;
@@ -98,7 +103,9 @@ TEST(Selection, PolicyTable) {
     SelectEntry(f, {.budget = std::to_string(small - 1)}, probe);
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("smallest entry, \"small\", which needs " + FormatBytes(small)), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("smallest entry, \"small\", which needs " + FormatBytes(small)),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(SelectEntry(f, {.budget = "lots"}, probe), UserError);
   EXPECT_THROW(SelectEntry(f, {.budget = "1G", .context = 4096}, probe), UserError);

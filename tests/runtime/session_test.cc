@@ -3,11 +3,10 @@
 // change in the middle of a generation through a fixture probe root, and pages given back.
 #include "src/runtime/session.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
 
 #include "quant/quantize_file.h"
 #include "src/core/error.h"
@@ -19,7 +18,9 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"name":"ses","vocab_size":256,"d_model":128,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":512,"max_seq_len":128})", "ses");
+  return ParseModelConfig(
+      R"({"name":"ses","vocab_size":256,"d_model":128,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":512,"max_seq_len":128})",
+      "ses");
 }
 
 // maxnet > medium > small by parameters (no measured quality: ranked by size).
@@ -35,7 +36,8 @@ std::string WritePalette(const testing::ScratchDir& dir) {
 const std::vector<int> kPrompt = {1, 17, 42, 99, 5, 230, 64, 8};
 
 // Greedy continuation of `context` by `entry` in a fresh session.
-std::vector<int> FreshRun(const WeightStore& store, const std::string& entry, const std::vector<int>& context, int tokens) {
+std::vector<int> FreshRun(const WeightStore& store, const std::string& entry, const std::vector<int>& context,
+                          int tokens) {
   Session s(store, {.threads = 1, .context = 128, .prefill_chunk = 16});
   s.SelectByName(entry);
   s.Append(context);
@@ -69,14 +71,16 @@ TEST(Session, SelectByNameAndByBudget) {
     s.SelectByBudget(small - 1, "test budget");
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("smallest entry, \"small\", which needs " + FormatBytes(small)), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("smallest entry, \"small\", which needs " + FormatBytes(small)),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(s.current_entry().name, "small");  // a refused selection changes nothing
   EXPECT_THROW(s.SelectByName("nope"), UserError);
-  EXPECT_THROW(Session(*store, {.context = 4096}), UserError);  // longer than max_seq_len 128
+  EXPECT_THROW(Session(*store, {.context = 4096}), UserError);                // longer than max_seq_len 128
   EXPECT_THROW(Session(*store, {.format = WeightFormat::kW8A8}), UserError);  // no w8a8 weights in the file
   s.Append(kPrompt);
-  EXPECT_THROW(s.Append(std::vector<int>{256}), UserError);  // outside the vocabulary
+  EXPECT_THROW(s.Append(std::vector<int>{256}), UserError);    // outside the vocabulary
   EXPECT_THROW(s.Append(std::vector<int>(60, 5)), UserError);  // 8 + 60 > context 64
   EXPECT_EQ(s.tokens(), kPrompt);
 }
@@ -98,7 +102,12 @@ TEST(Session, QuantizedFormatsKeepOnlyEntriesWithPanelWidths) {
     EXPECT_NE(std::string(e.what()).find("cannot run in w8a8"), std::string::npos) << e.what();
   }
   // A palette none of whose entries has panel widths.
-  WriteRandomModel(dir / "n.h5", ParseModelConfig(R"({"vocab_size":64,"d_model":48,"n_layers":1,"n_heads":2,"n_kv_heads":1,"ffn_dim":64,"max_seq_len":16})", "n"), 1, "");
+  WriteRandomModel(
+      dir / "n.h5",
+      ParseModelConfig(
+          R"({"vocab_size":64,"d_model":48,"n_layers":1,"n_heads":2,"n_kv_heads":1,"ffn_dim":64,"max_seq_len":16})",
+          "n"),
+      1, "");
   EXPECT_THROW(Session(*WeightStore::Open(dir / "n.h5"), {.format = WeightFormat::kW8A8}), UserError);
 }
 
@@ -113,8 +122,9 @@ TEST(Session, SwitchContinuesLikeAFreshRunOfTheNewEntry) {
   std::vector<int> generated;
   std::vector<SwitchRecord> switches;
   Sampler greedy({.temperature = 0.0f});
-  Generate(s, greedy, 36, {&schedule}, {.on_token = [&](int t) { generated.push_back(t); },
-                                         .on_switch = [&](const SwitchRecord& r) { switches.push_back(r); }});
+  Generate(s, greedy, 36, {&schedule},
+           {.on_token = [&](int t) { generated.push_back(t); },
+            .on_switch = [&](const SwitchRecord& r) { switches.push_back(r); }});
   ASSERT_EQ(generated.size(), 36u);
   ASSERT_EQ(switches.size(), 2u);
   EXPECT_EQ(switches[0].from, "maxnet");
@@ -143,27 +153,31 @@ TEST(Session, ScriptedLimitChangeMidGeneration) {
   const int64_t others = int64_t{50} << 20;  // other processes of the cgroup
   int64_t limit = int64_t{1} << 30;
   auto write_cgroup = [&] {
-    testing::SetV1Limit(root, std::to_string(limit) + "\n", std::to_string(others + s.current_entry().footprint.total()) + "\n");
+    testing::SetV1Limit(root, std::to_string(limit) + "\n",
+                        std::to_string(others + s.current_entry().footprint.total()) + "\n");
   };
   testing::WriteV1Tree(root, "0\n", "0\n");
   s.SelectByName("maxnet");
   write_cgroup();
   s.Append(kPrompt);
-  MemoryWatch watch([&] { return ProbeMemory(root.path()); }, {.every_tokens = 4, .fraction = 0.5, .up_hold_tokens = 8});
+  MemoryWatch watch([&] { return ProbeMemory(root.path()); },
+                    {.every_tokens = 4, .fraction = 0.5, .up_hold_tokens = 8});
   std::vector<int> generated;
   std::vector<SwitchRecord> switches;
   Sampler greedy({.temperature = 0.0f});
   Generate(s, greedy, 60, {&watch},
-           {.on_token = [&](int t) {
-              generated.push_back(t);
-              if (generated.size() == 10) limit = others + medium + big;  // budget (medium + big) / 2
-              if (generated.size() == 30) limit = int64_t{1} << 30;
-              write_cgroup();
-            },
-            .on_switch = [&](const SwitchRecord& r) {
-              switches.push_back(r);
-              write_cgroup();
-            }});
+           {.on_token =
+                [&](int t) {
+                  generated.push_back(t);
+                  if (generated.size() == 10) limit = others + medium + big;  // budget (medium + big) / 2
+                  if (generated.size() == 30) limit = int64_t{1} << 30;
+                  write_cgroup();
+                },
+            .on_switch =
+                [&](const SwitchRecord& r) {
+                  switches.push_back(r);
+                  write_cgroup();
+                }});
   ASSERT_EQ(switches.size(), 2u);
   EXPECT_EQ(switches[0].to, "medium");
   EXPECT_NE(switches[0].reason.find("below the footprint"), std::string::npos) << switches[0].reason;
@@ -206,16 +220,16 @@ TEST(Session, SwitchDownGivesBackTheLargerEntrysPages) {
   EXPECT_TRUE(Mapped(w_gate_1));
   s.SelectByName("small");
   const std::vector<GiveBackRecord>& give_backs = s.GiveBacks();  // waits for the background unmapping
-  ASSERT_EQ(give_backs.size(), 2u);  // after the first feed, and after the switch
+  ASSERT_EQ(give_backs.size(), 2u);                               // after the first feed, and after the switch
   EXPECT_EQ(give_backs[1].entry, "small");
   EXPECT_GT(give_backs[1].advised_bytes, give_backs[0].advised_bytes);  // maxnet reads more than small
-  EXPECT_TRUE(Mapped(w_gate));               // row 0: small reads it
-  EXPECT_FALSE(Mapped(w_gate + 256 * 128));  // row 256: only maxnet read it
-  EXPECT_FALSE(Mapped(w_gate_1));            // layer 1: small skips it
-  s.Append(std::vector<int>{3, 4});          // and the small entry still runs
+  EXPECT_TRUE(Mapped(w_gate));                                          // row 0: small reads it
+  EXPECT_FALSE(Mapped(w_gate + 256 * 128));                             // row 256: only maxnet read it
+  EXPECT_FALSE(Mapped(w_gate_1));                                       // layer 1: small skips it
+  s.Append(std::vector<int>{3, 4});                                     // and the small entry still runs
   EXPECT_FALSE(Mapped(w_gate + 256 * 128));
   EXPECT_EQ(s.tokens().size(), kPrompt.size() + 2);
-  s.SelectByName("maxnet");                  // switching up maps them again
+  s.SelectByName("maxnet");  // switching up maps them again
   EXPECT_TRUE(Mapped(w_gate + 256 * 128));
 }
 

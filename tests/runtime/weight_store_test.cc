@@ -17,7 +17,9 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"name":"ws","vocab_size":96,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})", "ws");
+  return ParseModelConfig(
+      R"({"name":"ws","vocab_size":96,"d_model":64,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":128,"max_seq_len":32})",
+      "ws");
 }
 
 TEST(WeightStore, EveryWeightReadsBackBitForBitFromTheMapping) {
@@ -40,9 +42,9 @@ TEST(WeightStore, TensorsAreCheckedAgainstTheTypeAndShapeAskedFor) {
   WriteRandomModel(dir / "m.h5", Config(), 11, "");
   auto store = WeightStore::Open(dir / "m.h5");
   EXPECT_NE(store->Tensor("/weights/final_norm", DType::kF32, {64}), nullptr);
-  for (const auto& [dtype, shape] : {std::pair{DType::kI8, std::vector<int64_t>{64}},
-                                     std::pair{DType::kF32, std::vector<int64_t>{65}},
-                                     std::pair{DType::kF32, std::vector<int64_t>{8, 8}}}) {
+  for (const auto& [dtype, shape] :
+       {std::pair{DType::kI8, std::vector<int64_t>{64}}, std::pair{DType::kF32, std::vector<int64_t>{65}},
+        std::pair{DType::kF32, std::vector<int64_t>{8, 8}}}) {
     try {
       store->Tensor("/weights/final_norm", dtype, shape);
       ADD_FAILURE() << "accepted a wrong type or shape";

@@ -33,7 +33,8 @@ TEST(AdamW, PerParameterLrScales) {
   torch::Tensor ref_a = a.detach().clone().requires_grad_(true), ref_b = b.detach().clone().requires_grad_(true);
   AdamW opt({{"a", a}, {"b", b}}, {.weight_decay = 0.1}, {1.0, 0.25});
   torch::optim::AdamW full({ref_a}, torch::optim::AdamWOptions(0.02).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1));
-  torch::optim::AdamW quarter({ref_b}, torch::optim::AdamWOptions(0.005).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1));
+  torch::optim::AdamW quarter({ref_b},
+                              torch::optim::AdamWOptions(0.005).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1));
   for (int step = 0; step < 4; ++step) {
     torch::Tensor ta = torch::randn({4, 3}), tb = torch::randn({3, 2});
     ((a - ta).pow(2).sum() + (b - tb).pow(2).sum()).backward();

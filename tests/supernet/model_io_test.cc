@@ -12,7 +12,9 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config() {
-  return ParseModelConfig(R"({"name":"io","kind":"encoder","n_classes":2,"vocab_size":50,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":48,"max_seq_len":16})", "io");
+  return ParseModelConfig(
+      R"({"name":"io","kind":"encoder","n_classes":2,"vocab_size":50,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":48,"max_seq_len":16})",
+      "io");
 }
 
 TEST(ModelIo, ParameterNamesAreTheCanonicalWeightNames) {

@@ -16,7 +16,8 @@
 namespace elastiq {
 namespace {
 
-constexpr const char* kConfig = R"({"name":"pt","vocab_size":40,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})";
+constexpr const char* kConfig =
+    R"({"name":"pt","vocab_size":40,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})";
 
 PretrainOptions Options(const testing::ScratchDir& dir, const std::string& config_json = kConfig) {
   testing::WriteTinyTrainingInputs(dir, config_json);
@@ -111,7 +112,8 @@ TEST(Pretrain, ASubnetShapeTrainsOnlyItsSliceFromTheGivenWeights) {
   ASSERT_EQ(trained.palette().size(), 1u);
   EXPECT_EQ(trained.palette()[0].spec.name, "half");
   EXPECT_EQ(trained.palette()[0].spec.layers, std::vector<int>{0});
-  SuperTransformer before = LoadSuperTransformer(ModelFile::Open(sub.shape_from)), after = LoadSuperTransformer(trained);
+  SuperTransformer before = LoadSuperTransformer(ModelFile::Open(sub.shape_from)),
+                   after = LoadSuperTransformer(trained);
   auto b = before->named_parameters(), a = after->named_parameters();
   EXPECT_TRUE(torch::equal(b["layers.1.wq"], a["layers.1.wq"]));  // layer 1 is not in the slice
   // Rows outside the slice get zero gradients: AdamW's decoupled decay only shrinks them.
@@ -155,7 +157,9 @@ TEST(Pretrain, EncoderLearnsALabel) {
       d->labels.push_back(yes);
     }
   }
-  PretrainOptions o = Options(dir, R"({"name":"enc","kind":"encoder","n_classes":2,"vocab_size":40,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
+  PretrainOptions o = Options(
+      dir,
+      R"({"name":"enc","kind":"encoder","n_classes":2,"vocab_size":40,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");
   WriteLabelledTokens(o.train_ids, train);
   WriteLabelledTokens(o.val_ids, val);
   o.steps = 150;

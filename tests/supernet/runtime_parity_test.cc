@@ -13,7 +13,9 @@ namespace elastiq {
 namespace {
 
 ModelConfig Config(ModelKind kind = ModelKind::kDecoder) {
-  ModelConfig c = ParseModelConfig(R"({"name":"parity","vocab_size":120,"d_model":64,"n_layers":3,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":96,"max_seq_len":64})", "parity");
+  ModelConfig c = ParseModelConfig(
+      R"({"name":"parity","vocab_size":120,"d_model":64,"n_layers":3,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":96,"max_seq_len":64})",
+      "parity");
   if (kind == ModelKind::kEncoder) {
     c.kind = kind;
     c.n_classes = 3;
@@ -27,8 +29,10 @@ SuperTransformer WriteModel(const std::string& path, const ModelConfig& c) {
   m->ResetParameters(11);
   torch::NoGradGuard g;
   for (auto& p : m->named_parameters()) {
-    if (p.value().dim() == 1) p.value().uniform_(0.5, 1.5);
-    else p.value().mul_(4.0);  // larger than init: stresses the comparison
+    if (p.value().dim() == 1)
+      p.value().uniform_(0.5, 1.5);
+    else
+      p.value().mul_(4.0);  // larger than init: stresses the comparison
   }
   ModelFileWriter w(path, c, kKindCheckpoint, "");
   WriteWeights(m, w);

@@ -1,10 +1,9 @@
 // Properties of the LibTorch super-transformer: causal masking, GQA vs MHA, RoPE's relative
 // positions, `repeat` sharing, subnet slicing equal to a separately built small model, the decode
 // cache, and encoder padding invariance.
-#include "supernet/super_transformer.h"
-
 #include <gtest/gtest.h>
 
+#include "supernet/super_transformer.h"
 #include "supernet/transformer_ops.h"
 
 namespace elastiq {
@@ -66,7 +65,8 @@ TEST(SuperTransformer, GqaEqualsMhaWithRepeatedKvHeads) {
   }
   torch::NoGradGuard g;
   torch::Tensor ids = RandomIds(10, 4);
-  EXPECT_TRUE(torch::allclose(gqa->forward(ids, MaxnetSpec(gqa->config())), mha->forward(ids, MaxnetSpec(mha->config())), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(gqa->forward(ids, MaxnetSpec(gqa->config())),
+                              mha->forward(ids, MaxnetSpec(mha->config())), 1e-5, 1e-5));
 }
 
 TEST(SuperTransformer, RopeDependsOnlyOnRelativePosition) {

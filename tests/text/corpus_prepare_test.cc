@@ -32,7 +32,8 @@ TEST(CorpusPrepare, SplitsAreDeterministicAndNonEmpty) {
 
 TEST(CorpusPrepare, UserFolderBecomesSplitsWithStats) {
   testing::ScratchDir dir;
-  for (int i = 0; i < 30; ++i) testing::WriteText(dir / ("in/book" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
+  for (int i = 0; i < 30; ++i)
+    testing::WriteText(dir / ("in/book" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
   testing::WriteText(dir / "in/.hidden", "ignored");
   PrepareResult r = PrepareData({.corpora = {dir / "in"}, .out_dir = dir / "out"});
   ASSERT_EQ(r.stats.size(), 3u);

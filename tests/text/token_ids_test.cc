@@ -21,7 +21,8 @@ TEST(TokenIds, StreamRoundTrip) {
 
 TEST(TokenIds, LabelledRoundTrip) {
   testing::ScratchDir dir;
-  LabelledTokens d{.vocab_size = 8, .class_names = {"ham", "spam"}, .labels = {1, 0}, .offsets = {0, 2, 5}, .ids = {4, 5, 6, 7, 1}};
+  LabelledTokens d{
+      .vocab_size = 8, .class_names = {"ham", "spam"}, .labels = {1, 0}, .offsets = {0, 2, 5}, .ids = {4, 5, 6, 7, 1}};
   WriteLabelledTokens(dir / "l.h5", d);
   LabelledTokens back = ReadLabelledTokens(dir / "l.h5");
   EXPECT_EQ(back.class_names, d.class_names);

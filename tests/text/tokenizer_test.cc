@@ -23,8 +23,9 @@ TEST(Tokenizer, TrainsAndRoundTripsExactly) {
   TrainTokenizer(Lines(testing::SyntheticText(2000, 1)), {.vocab_size = 400, .threads = 1}, dir / "t.model");
   Tokenizer t = Tokenizer::FromFile(dir / "t.model");
   EXPECT_EQ(t.vocab_size(), 400);
-  for (const std::string& s : {std::string("The captain saw the harbor."), std::string("Unseen wörds, ünïcode & 12345 digits!"),
-                               std::string("two  spaces\tand a tab")}) {
+  for (const std::string& s :
+       {std::string("The captain saw the harbor."), std::string("Unseen wörds, ünïcode & 12345 digits!"),
+        std::string("two  spaces\tand a tab")}) {
     std::vector<int> ids = t.Encode(s);
     EXPECT_FALSE(ids.empty());
     for (int id : ids) EXPECT_TRUE(id >= 0 && id < 400 && id != kUnkId) << id;  // byte fallback: no unk

@@ -21,7 +21,8 @@ std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() +
 
 // A model file of `kind` with zero weights (the front end's checks never run it).
 void WriteZeroModel(const std::string& path, const char* kind) {
-  ModelConfig c = ParseModelConfig(R"({"vocab_size":50,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})", "t");
+  ModelConfig c = ParseModelConfig(
+      R"({"vocab_size":50,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})", "t");
   ModelFileWriter w(path, c, kind, "");
   for (const WeightShape& ws : MaxnetWeightShapes(c)) {
     int64_t n = 1;
@@ -42,8 +43,9 @@ void ExpectUserError(const std::string& args, const std::string& needle) {
 }
 
 TEST(Cli, HelpEverywhere) {
-  for (const char* args : {"help", "--help", "help pretrain", "pretrain --help", "data prepare --help",
-                           "tokenizer train --help", "mlfs --help", "palette --help", "eval --help", "generate --help", "inspect --help", "data --help"}) {
+  for (const char* args :
+       {"help", "--help", "help pretrain", "pretrain --help", "data prepare --help", "tokenizer train --help",
+        "mlfs --help", "palette --help", "eval --help", "generate --help", "inspect --help", "data --help"}) {
     testing::CommandResult r = RunCommand(Elastiq(args));
     EXPECT_EQ(r.exit_code, 0) << args << r.err;
     EXPECT_NE(r.out.find("usage: elastiq"), std::string::npos) << args;
@@ -68,12 +70,15 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   ExpectUserError("data prepare --corpus " + (dir / "empty") + " --out " + (dir / "out"), "holds no text");
   ExpectUserError("data prepare --corpus " + (dir / "nope") + " --out " + (dir / "out"), "no such file or folder");
   ExpectUserError("tokenizer train --data " + (dir / "nope") + " --out " + (dir / "t.model"), "no such data folder");
-  testing::WriteText(dir / "bad.json", R"({"vocab_size":100,"d_model":60,"n_layers":2,"n_heads":8,"ffn_dim":64,"max_seq_len":16})");
-  ExpectUserError("pretrain --config " + (dir / "bad.json") + " --data x --tokenizer y --out z", "n_heads (8) must divide d_model (60)");
+  testing::WriteText(dir / "bad.json",
+                     R"({"vocab_size":100,"d_model":60,"n_layers":2,"n_heads":8,"ffn_dim":64,"max_seq_len":16})");
+  ExpectUserError("pretrain --config " + (dir / "bad.json") + " --data x --tokenizer y --out z",
+                  "n_heads (8) must divide d_model (60)");
   // mlfs: the teacher must be a pretrained checkpoint, and the search space must nest inside it.
   WriteZeroModel(dir / "palette.h5", kKindPalette);
   WriteZeroModel(dir / "teacher.h5", kKindCheckpoint);
-  ExpectUserError("mlfs --teacher " + (dir / "palette.h5") + " --data x --out y", "is a palette file, but mlfs --teacher needs a checkpoint file");
+  ExpectUserError("mlfs --teacher " + (dir / "palette.h5") + " --data x --out y",
+                  "is a palette file, but mlfs --teacher needs a checkpoint file");
   testing::WriteText(dir / "wide.json", R"({"d_model":[16,48]})");
   ExpectUserError("mlfs --teacher " + (dir / "teacher.h5") + " --space " + (dir / "wide.json") + " --data x --out y",
                   "wide.json: field \"d_model\" has 48, outside 1..32");
@@ -83,9 +88,12 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   ExpectUserError("mlfs --teacher " + (dir / "missing.h5") + " --data x --out y", "missing.h5: no such file");
   // palette: needs a supernet, and sizes some subnet can meet.
   WriteZeroModel(dir / "supernet.h5", kKindSupernet);
-  ExpectUserError("palette --supernet " + (dir / "teacher.h5") + " --data x --out y", "is a checkpoint file, but palette --supernet needs a supernet file");
-  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.01", "no subnet of the search space has at most");
-  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.5 2", "is not a fraction in (0, 1]");
+  ExpectUserError("palette --supernet " + (dir / "teacher.h5") + " --data x --out y",
+                  "is a checkpoint file, but palette --supernet needs a supernet file");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.01",
+                  "no subnet of the search space has at most");
+  ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes 0.5 2",
+                  "is not a fraction in (0, 1]");
   ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes", "sizes");
 }
 
@@ -93,10 +101,17 @@ class CliEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
-    for (int i = 0; i < 40; ++i) testing::WriteText(*dir_ / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(80, i));
-    ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (*dir_ / "text") + " --out " + (*dir_ / "data"))).exit_code, 0);
-    ASSERT_EQ(RunCommand(Elastiq("tokenizer train --data " + (*dir_ / "data") + " --vocab-size 400 --out " + (*dir_ / "tok.model"))).exit_code, 0);
-    testing::WriteText(*dir_ / "tiny.json", R"({"name":"cli","vocab_size":400,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":32})");
+    for (int i = 0; i < 40; ++i)
+      testing::WriteText(*dir_ / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(80, i));
+    ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (*dir_ / "text") + " --out " + (*dir_ / "data"))).exit_code,
+              0);
+    ASSERT_EQ(RunCommand(Elastiq("tokenizer train --data " + (*dir_ / "data") + " --vocab-size 400 --out " +
+                                 (*dir_ / "tok.model")))
+                  .exit_code,
+              0);
+    testing::WriteText(
+        *dir_ / "tiny.json",
+        R"({"name":"cli","vocab_size":400,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":32})");
   }
   static void TearDownTestSuite() { delete dir_; }
   void SetUp() override {
@@ -122,7 +137,8 @@ TEST_F(CliEndToEnd, PretrainEvalGenerateInspect) {
   EXPECT_GT(j["tokens"].get<int64_t>(), 0);
   EXPECT_LT(j["perplexity"].get<double>(), j["unigram_baseline_perplexity"].get<double>());
 
-  r = RunCommand(Elastiq("generate --model " + (*dir_ / "m.h5") + " --prompt 'The captain' --max-tokens 8 --temperature 0"));
+  r = RunCommand(
+      Elastiq("generate --model " + (*dir_ / "m.h5") + " --prompt 'The captain' --max-tokens 8 --temperature 0"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("The captain", 0), 0u) << r.out;
   EXPECT_GT(r.out.size(), std::string("The captain\n").size());
@@ -137,9 +153,10 @@ TEST_F(CliEndToEnd, PretrainEvalGenerateInspect) {
 
 TEST_F(CliEndToEnd, MlfsTrainsAndResumesASupernet) {
   ASSERT_EQ(RunCommand(Pretrain("--steps 6 --out " + (*dir_ / "t.h5"))).exit_code, 0);
-  const std::string mlfs = Elastiq("mlfs --teacher " + (*dir_ / "t.h5") + " --data " + (*dir_ / "data") + " --out " +
-                                   (*dir_ / "s.h5") + " --stage0-steps 2 --stage1-steps 2 --stage2-steps 2 --subnets-per-step 3"
-                                   " --rank 2 --batch-size 2 --seq-len 16 --eval-tokens 64 --precision fp32 --log-every 1");
+  const std::string mlfs =
+      Elastiq("mlfs --teacher " + (*dir_ / "t.h5") + " --data " + (*dir_ / "data") + " --out " + (*dir_ / "s.h5") +
+              " --stage0-steps 2 --stage1-steps 2 --stage2-steps 2 --subnets-per-step 3"
+              " --rank 2 --batch-size 2 --seq-len 16 --eval-tokens 64 --precision fp32 --log-every 1");
   testing::CommandResult r = RunCommand(mlfs);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("[stage 0] max "), std::string::npos) << r.out;
@@ -148,29 +165,36 @@ TEST_F(CliEndToEnd, MlfsTrainsAndResumesASupernet) {
   EXPECT_NE(r.out.find(" rand "), std::string::npos) << r.out;
   r = RunCommand(mlfs + " --resume");  // already complete: nothing left to do
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  r = RunCommand(Elastiq("eval --model " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --subnet smallest --max-tokens 64 --json"));
+  r = RunCommand(Elastiq("eval --model " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") +
+                         " --subnet smallest --max-tokens 64 --json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["subnet"], "smallest");
   ExpectUserError("mlfs --teacher " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --out " + (*dir_ / "s2.h5"),
                   "is a supernet file, but mlfs --teacher needs a checkpoint file");
-  r = RunCommand(Elastiq("palette --supernet " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --out " + (*dir_ / "p.h5") +
-                         " --sizes 1 0.5 --candidates 2 --proxy-tokens 32 --eval-tokens 64"));
+  r = RunCommand(Elastiq("palette --supernet " + (*dir_ / "s.h5") + " --data " + (*dir_ / "data") + " --out " +
+                         (*dir_ / "p.h5") + " --sizes 1 0.5 --candidates 2 --proxy-tokens 32 --eval-tokens 64"));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("p50"), std::string::npos) << r.out;
-  r = RunCommand(Elastiq("eval --model " + (*dir_ / "p.h5") + " --data " + (*dir_ / "data") + " --subnet p50 --max-tokens 64 --json"));
+  r = RunCommand(Elastiq("eval --model " + (*dir_ / "p.h5") + " --data " + (*dir_ / "data") +
+                         " --subnet p50 --max-tokens 64 --json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["subnet"], "p50");
 }
 
 TEST_F(CliEndToEnd, ResumeErrorsAndVocabularyMismatch) {
-  ExpectUserError(Pretrain("--steps 4 --resume --out " + (*dir_ / "never-written.h5")).substr(testing::ElastiqBinary().size() + 1),
-                  "never-written.h5: no such file");
+  ExpectUserError(
+      Pretrain("--steps 4 --resume --out " + (*dir_ / "never-written.h5")).substr(testing::ElastiqBinary().size() + 1),
+      "never-written.h5: no such file");
   ASSERT_EQ(RunCommand(Pretrain("--steps 4 --out " + (*dir_ / "r.h5"))).exit_code, 0);
-  testing::WriteText(*dir_ / "wider.json", R"({"name":"cli","vocab_size":400,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":96,"max_seq_len":32})");
+  testing::WriteText(
+      *dir_ / "wider.json",
+      R"({"name":"cli","vocab_size":400,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":96,"max_seq_len":32})");
   ExpectUserError("pretrain --config " + (*dir_ / "wider.json") + " --data " + (*dir_ / "data") + " --tokenizer " +
                       (*dir_ / "tok.model") + " --steps 8 --resume --out " + (*dir_ / "r.h5"),
                   "different config (ffn_dim: 64 vs 96)");
-  testing::WriteText(*dir_ / "vocab.json", R"({"name":"cli","vocab_size":512,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":32})");
+  testing::WriteText(
+      *dir_ / "vocab.json",
+      R"({"name":"cli","vocab_size":512,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":32})");
   ExpectUserError("pretrain --config " + (*dir_ / "vocab.json") + " --data " + (*dir_ / "data") + " --tokenizer " +
                       (*dir_ / "tok.model") + " --out " + (*dir_ / "v.h5"),
                   "\"vocab_size\": 400");
@@ -189,17 +213,26 @@ namespace {
 // The runtime commands work without LibTorch: init a random model, run, bench, eval with the runtime.
 TEST(CliRuntime, InitRunBenchEval) {
   testing::ScratchDir dir;
-  for (int i = 0; i < 30; ++i) testing::WriteText(dir / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
+  for (int i = 0; i < 30; ++i)
+    testing::WriteText(dir / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
   ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (dir / "text") + " --out " + (dir / "data"))).exit_code, 0);
-  ASSERT_EQ(RunCommand(Elastiq("tokenizer train --data " + (dir / "data") + " --vocab-size 400 --out " + (dir / "tok.model"))).exit_code, 0);
-  testing::WriteText(dir / "tiny.json", R"({"name":"rt","vocab_size":400,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":64})");
-  testing::CommandResult r = RunCommand(Elastiq("init --config " + (dir / "tiny.json") + " --random --tokenizer " + (dir / "tok.model") + " --out " + (dir / "m.h5")));
+  ASSERT_EQ(
+      RunCommand(Elastiq("tokenizer train --data " + (dir / "data") + " --vocab-size 400 --out " + (dir / "tok.model")))
+          .exit_code,
+      0);
+  testing::WriteText(
+      dir / "tiny.json",
+      R"({"name":"rt","vocab_size":400,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":64})");
+  testing::CommandResult r = RunCommand(Elastiq("init --config " + (dir / "tiny.json") + " --random --tokenizer " +
+                                                (dir / "tok.model") + " --out " + (dir / "m.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = RunCommand(Elastiq("run --palette " + (dir / "m.h5") + " --prompt 'The captain' --max-tokens 5 --temperature 0 --threads 2"));
+  r = RunCommand(Elastiq("run --palette " + (dir / "m.h5") +
+                         " --prompt 'The captain' --max-tokens 5 --temperature 0 --threads 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("The captain", 0), 0u) << r.out;
   EXPECT_NE(r.err.find("2 threads"), std::string::npos) << r.err;
-  r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") + " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json"));
+  r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") +
+                         " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["decode_tokens_per_s"].get<double>(), 0.0);
@@ -212,7 +245,8 @@ TEST(CliRuntime, InitRunBenchEval) {
     EXPECT_NEAR(j["decode_speedup_vs_torch_fp32"].get<double>(),
                 j["decode_tokens_per_s"].get<double>() / j["torch_fp32_decode_tokens_per_s"].get<double>(), 1e-9);
   }
-  r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") + " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json --no-torch"));
+  r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") +
+                         " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json --no-torch"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(nlohmann::json::parse(r.out).contains("torch_fp32_decode_tokens_per_s"));
   r = RunCommand(Elastiq("eval --engine runtime --json --model " + (dir / "m.h5") + " --data " + (dir / "data")));
@@ -221,7 +255,8 @@ TEST(CliRuntime, InitRunBenchEval) {
   // Random weights (N(0, 0.02)) predict close to uniform: perplexity near the vocabulary size.
   EXPECT_NEAR(j["perplexity"].get<double>(), 400.0, 40.0);
   EXPECT_EQ(j["kv_cache"], "f32");  // eval's reference default
-  r = RunCommand(Elastiq("eval --engine runtime --json --kv-cache f16 --model " + (dir / "m.h5") + " --data " + (dir / "data")));
+  r = RunCommand(
+      Elastiq("eval --engine runtime --json --kv-cache f16 --model " + (dir / "m.h5") + " --data " + (dir / "data")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j16 = nlohmann::json::parse(r.out);
   EXPECT_EQ(j16["kv_cache"], "f16");
@@ -233,50 +268,68 @@ TEST(CliRuntime, InitRunBenchEval) {
   EXPECT_NE(r.err.find("KV cache f16"), std::string::npos) << r.err;
   std::map<std::string, int64_t> kv_bytes;
   for (const char* kv : {"f32", "f16"}) {
-    r = RunCommand(Elastiq("bench --palette " + (dir / "m.h5") + " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json --no-torch --kv-cache " + kv));
+    r = RunCommand(
+        Elastiq("bench --palette " + (dir / "m.h5") +
+                " --threads 1 --prompt-tokens 8 --decode-tokens 8 --repeats 1 --json --no-torch --kv-cache " + kv));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["kv_cache"], kv);
     kv_bytes[kv] = j["kv_cache_bytes"].get<int64_t>();
   }
   EXPECT_EQ(kv_bytes["f32"], 2 * kv_bytes["f16"]);
-  EXPECT_EQ(kv_bytes["f16"], 2 * 4 * 16 * 16 * 2);  // (k, v) x 4 virtual layers x 16 tokens x (2 KV heads x 8) x 2 bytes
+  EXPECT_EQ(kv_bytes["f16"],
+            2 * 4 * 16 * 16 * 2);  // (k, v) x 4 virtual layers x 16 tokens x (2 KV heads x 8) x 2 bytes
   // Bad input.
   ExpectUserError("run --palette " + (dir / "m.h5") + " --format int4", "--format must be fp32, w8a8 or ternary");
   ExpectUserError("run --palette " + (dir / "m.h5") + " --kv-cache f8", "--kv-cache must be f32 or f16, got \"f8\"");
   ExpectUserError("bench --palette " + (dir / "m.h5") + " --kv-cache half", "--kv-cache must be f32 or f16");
-  ExpectUserError("eval --engine runtime --kv-cache 16 --model " + (dir / "m.h5") + " --data " + (dir / "data"), "--kv-cache must be f32 or f16");
-  ExpectUserError("eval --engine torch --kv-cache f16 --model " + (dir / "m.h5") + " --data " + (dir / "data"), "--kv-cache is for --engine runtime");
+  ExpectUserError("eval --engine runtime --kv-cache 16 --model " + (dir / "m.h5") + " --data " + (dir / "data"),
+                  "--kv-cache must be f32 or f16");
+  ExpectUserError("eval --engine torch --kv-cache f16 --model " + (dir / "m.h5") + " --data " + (dir / "data"),
+                  "--kv-cache is for --engine runtime");
   ExpectUserError("run --palette " + (dir / "m.h5") + " --subnet nope", "no palette entry \"nope\"");
   ExpectUserError("run --palette " + (dir / "m.h5") + " --context 1000", "longer than the model supports");
   ExpectUserError("init --config " + (dir / "tiny.json") + " --out " + (dir / "x.h5"), "pass --random");
-  ExpectUserError("eval --engine jax --model " + (dir / "m.h5") + " --data " + (dir / "data"), "--engine must be torch or runtime");
+  ExpectUserError("eval --engine jax --model " + (dir / "m.h5") + " --data " + (dir / "data"),
+                  "--engine must be torch or runtime");
 
   // Quantization: the input is never modified; every format runs; bad input is refused.
   const std::string before = ReadFileBytes(dir / "m.h5");
   ExpectUserError("run --palette " + (dir / "m.h5") + " --format w8a8", "has no w8a8 weights");
-  ASSERT_EQ(RunCommand(Elastiq("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "q8.h5"))).exit_code, 0);
-  ASSERT_EQ(RunCommand(Elastiq("quantize --in " + (dir / "q8.h5") + " --format ternary --out " + (dir / "q.h5"))).exit_code, 0);
+  ASSERT_EQ(
+      RunCommand(Elastiq("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "q8.h5"))).exit_code, 0);
+  ASSERT_EQ(
+      RunCommand(Elastiq("quantize --in " + (dir / "q8.h5") + " --format ternary --out " + (dir / "q.h5"))).exit_code,
+      0);
   EXPECT_EQ(ReadFileBytes(dir / "m.h5"), before);
-  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format int4 --out " + (dir / "x.h5"), "--format must be w8a8 or ternary");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format int4 --out " + (dir / "x.h5"),
+                  "--format must be w8a8 or ternary");
   ExpectUserError("quantize --in " + (dir / "q8.h5") + " --format w8a8 --out " + (dir / "x.h5"), "already holds w8a8");
-  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "m.h5"), "--out must differ from --in");
-  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --qat-steps 5 --out " + (dir / "x.h5"), "--qat-steps needs --data DIR");
-  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --subnets nope --out " + (dir / "x.h5"), "no palette entry \"nope\"");
-  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --data " + (dir / "data") + " --out " + (dir / "x.h5"), "--data is for QAT");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "m.h5"),
+                  "--out must differ from --in");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --qat-steps 5 --out " + (dir / "x.h5"),
+                  "--qat-steps needs --data DIR");
+  ExpectUserError("quantize --in " + (dir / "m.h5") + " --format ternary --subnets nope --out " + (dir / "x.h5"),
+                  "no palette entry \"nope\"");
+  ExpectUserError(
+      "quantize --in " + (dir / "m.h5") + " --format ternary --data " + (dir / "data") + " --out " + (dir / "x.h5"),
+      "--data is for QAT");
   EXPECT_FALSE(std::filesystem::exists(dir / "x.h5"));
   std::map<std::string, double> loss;
   for (const char* format : {"fp32", "w8a8", "ternary"}) {
-    r = RunCommand(Elastiq(std::string("eval --engine runtime --json --format ") + format + " --model " + (dir / "q.h5") + " --data " + (dir / "data")));
+    r = RunCommand(Elastiq(std::string("eval --engine runtime --json --format ") + format + " --model " +
+                           (dir / "q.h5") + " --data " + (dir / "data")));
     ASSERT_EQ(r.exit_code, 0) << format << r.err;
     loss[format] = nlohmann::json::parse(r.out)["loss"].get<double>();
-    r = RunCommand(Elastiq(std::string("run --format ") + format + " --palette " + (dir / "q.h5") + " --prompt 'The whale' --max-tokens 4"));
+    r = RunCommand(Elastiq(std::string("run --format ") + format + " --palette " + (dir / "q.h5") +
+                           " --prompt 'The whale' --max-tokens 4"));
     EXPECT_EQ(r.exit_code, 0) << format << r.err;
   }
   EXPECT_NEAR(loss["w8a8"], loss["fp32"], 0.01 * loss["fp32"]);
-  if (!testing::HasTrainingHelper()) return;  // the LibTorch side is not built (ASan build)
+  if (!testing::HasTrainingHelper()) return;        // the LibTorch side is not built (ASan build)
   for (const char* format : {"w8a8", "ternary"}) {  // LibTorch's simulated quantization: the same numbers
-    r = RunCommand(Elastiq(std::string("eval --engine torch --json --format ") + format + " --model " + (dir / "q.h5") + " --data " + (dir / "data")));
+    r = RunCommand(Elastiq(std::string("eval --engine torch --json --format ") + format + " --model " + (dir / "q.h5") +
+                           " --data " + (dir / "data")));
     ASSERT_EQ(r.exit_code, 0) << format << r.err;
     EXPECT_NEAR(nlohmann::json::parse(r.out)["loss"].get<double>(), loss[format], 1e-3 * loss[format]) << format;
   }
@@ -287,10 +340,12 @@ TEST(CliRuntime, InitRunBenchEval) {
 TEST(CliRuntime, MemoryBudgetAndSwitching) {
   testing::ScratchDir dir;
   const std::string m = dir / "m.h5";
-  testing::CommandResult r = RunCommand(Elastiq("init --config " + testing::ConfigPath("overhead-tiny.json") + " --random --sizes 0.5 0.25 --out " + m));
+  testing::CommandResult r = RunCommand(
+      Elastiq("init --config " + testing::ConfigPath("overhead-tiny.json") + " --random --sizes 0.5 0.25 --out " + m));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("entry p25"), std::string::npos) << r.out;
-  r = RunCommand(Elastiq("run --palette " + m + " --prompt-ids 1,5 --max-tokens 12 --temperature 0 --switch-at 4:p25,8:maxnet"));
+  r = RunCommand(
+      Elastiq("run --palette " + m + " --prompt-ids 1,5 --max-tokens 12 --temperature 0 --switch-at 4:p25,8:maxnet"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("maxnet -> p25 (scheduled after 4 tokens)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("p25 -> maxnet"), std::string::npos) << r.err;
@@ -298,10 +353,14 @@ TEST(CliRuntime, MemoryBudgetAndSwitching) {
   r = RunCommand(Elastiq("run --palette " + m + " --prompt-ids 1 --max-tokens 4 --memory-budget 1G --format fp32"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("-> maxnet"), std::string::npos) << r.err;
-  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget 1K", "is smaller than the smallest entry, \"p25\", which needs");
-  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget lots", "--memory-budget: \"lots\" is not a size");
-  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget 300M --watch-memory", "use --memory-budget auto");
-  ExpectUserError("run --palette " + m + " --prompt-ids 1 --watch-memory --switch-up-margin 1.5", "--switch-up-margin must be in [0, 1)");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget 1K",
+                  "is smaller than the smallest entry, \"p25\", which needs");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget lots",
+                  "--memory-budget: \"lots\" is not a size");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget 300M --watch-memory",
+                  "use --memory-budget auto");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --watch-memory --switch-up-margin 1.5",
+                  "--switch-up-margin must be in [0, 1)");
   ExpectUserError("run --palette " + m + " --prompt-ids 1 --switch-at 4:nope", "no runnable palette entry \"nope\"");
   ExpectUserError("run --palette " + m + " --prompt-ids 1 --switch-at soon", "is not AFTER_TOKENS:ENTRY");
   ExpectUserError("run --palette " + m + " --prompt-ids 1,999", "--prompt-ids: \"999\" is not a token id in 0..255");
@@ -313,7 +372,8 @@ TEST(CliRuntime, MemoryBudgetAndSwitching) {
 TEST_F(CliEndToEnd, RuntimeAndLibTorchAgreeOnPerplexity) {
   ASSERT_EQ(RunCommand(Pretrain("--steps 20 --out " + (*dir_ / "agree.h5"))).exit_code, 0);
   auto eval = [&](const std::string& engine) {
-    testing::CommandResult r = RunCommand(Elastiq("eval --json --engine " + engine + " --model " + (*dir_ / "agree.h5") + " --data " + (*dir_ / "data")));
+    testing::CommandResult r = RunCommand(
+        Elastiq("eval --json --engine " + engine + " --model " + (*dir_ / "agree.h5") + " --data " + (*dir_ / "data")));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return nlohmann::json::parse(r.out);
   };

@@ -76,7 +76,9 @@ TEST(MemoryCgroup, WatchSwitchesDownWhenTheLimitDropsAndBackUpWhenItRises) {
   if (!cgroup.why_not().empty()) GTEST_SKIP() << "real cgroup test skipped: " << cgroup.why_not();
   testing::ScratchDir dir;
   // 20 MB of fp32 weights for the maxnet, about a quarter for p25: comparable to the process itself.
-  testing::WriteText(dir / "m.json", R"({"name":"cg","vocab_size":4096,"d_model":256,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":1024,"max_seq_len":1024})");
+  testing::WriteText(
+      dir / "m.json",
+      R"({"name":"cg","vocab_size":4096,"d_model":256,"n_layers":4,"n_heads":4,"n_kv_heads":2,"ffn_dim":1024,"max_seq_len":1024})");
   testing::CommandResult r = testing::RunCommand(testing::ElastiqBinary() + " init --config " + (dir / "m.json") +
                                                  " --random --sizes 0.25 --out " + (dir / "m.h5"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -90,7 +92,10 @@ TEST(MemoryCgroup, WatchSwitchesDownWhenTheLimitDropsAndBackUpWhenItRises) {
   // the limit as anonymous memory the kernel cannot reclaim; keep it small so the run's own memory
   // behaves as in a normal build (no effect without ASan).
   const std::string asan = "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1";
-  FILE* child = popen(("sh -c 'echo $$ > " + cgroup.file("cgroup.procs") + " && " + asan + " exec " + run + "' 2>&1 >/dev/null").c_str(), "r");
+  FILE* child =
+      popen(("sh -c 'echo $$ > " + cgroup.file("cgroup.procs") + " && " + asan + " exec " + run + "' 2>&1 >/dev/null")
+                .c_str(),
+            "r");
   ASSERT_NE(child, nullptr);
   std::string log;
   enum { kStarting, kLowered, kRaised } phase = kStarting;

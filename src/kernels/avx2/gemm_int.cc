@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "src/kernels/packed_layout.h"
 #include "src/kernels/kernels.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 namespace {
@@ -33,8 +33,8 @@ inline void StoreRowSums(const __m256i acc[4], int32_t minus, int32_t* out) {
 }  // namespace
 
 void gemm_u8i8_16x32__avx2(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
-                     int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
-                     int64_t row_end) {
+                           int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                           int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel;
   for (int64_t t = 0; t < tokens; ++t) {
     const uint8_t* xt = x + t * x_stride;
@@ -45,7 +45,8 @@ void gemm_u8i8_16x32__avx2(const int8_t* packed, int64_t rows_padded, const uint
         for (int q = 0; q < 8; ++q) {
           const __m256i xv = Broadcast4(xt + p * kPanel + q * 4);
           for (int s = 0; s < 4; ++s) {
-            const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + q * 64 + s * 16)));
+            const __m256i wv =
+                _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + q * 64 + s * 16)));
             a[s] = _mm256_add_epi32(a[s], _mm256_madd_epi16(wv, xv));
           }
         }
@@ -56,8 +57,8 @@ void gemm_u8i8_16x32__avx2(const int8_t* packed, int64_t rows_padded, const uint
 }
 
 void gemm_i8t2_16x32__avx2(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
-                     int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
-                     int64_t row_end) {
+                           int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                           int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;
   const __m128i three = _mm_set1_epi8(3);
   for (int64_t t = 0; t < tokens; ++t) {

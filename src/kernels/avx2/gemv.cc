@@ -28,7 +28,8 @@ void gemv_f32__avx2(const float* w, int64_t w_stride, const float* x, int64_t co
   for (; r < row_end; ++r) {
     const float* row = w + r * w_stride;
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t k = 0; k < vec_cols; k += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(row + k), _mm256_loadu_ps(x + k), acc);
+    for (int64_t k = 0; k < vec_cols; k += 8)
+      acc = _mm256_fmadd_ps(_mm256_loadu_ps(row + k), _mm256_loadu_ps(x + k), acc);
     float s = ReduceAdd(acc);
     for (int64_t k = vec_cols; k < cols; ++k) s += row[k] * x[k];
     y[r] = s;

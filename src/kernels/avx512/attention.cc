@@ -53,7 +53,8 @@ void ScoresHeads(const T* k, int64_t stride, const float* q, int64_t n, int64_t 
     }
     if (tail) {
       const __m512 key = Load16(row + vec, tail);
-      for (int h = 0; h < kHeads; ++h) acc[h] = _mm512_fmadd_ps(key, _mm512_maskz_loadu_ps(tail, q + h * n + vec), acc[h]);
+      for (int h = 0; h < kHeads; ++h)
+        acc[h] = _mm512_fmadd_ps(key, _mm512_maskz_loadu_ps(tail, q + h * n + vec), acc[h]);
     }
     for (int h = 0; h < kHeads; ++h) s[h * s_stride + j] = ReduceAdd(acc[h]);
   }

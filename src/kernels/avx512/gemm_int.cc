@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "src/kernels/packed_layout.h"
 #include "src/kernels/avx512/lanes.h"
 #include "src/kernels/kernels.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 namespace {
@@ -29,8 +29,9 @@ inline __m512i MaskedCodes(const uint8_t* q, __m512i plane_masks) {
   return _mm512_and_si512(_mm512_maskz_broadcast_i32x4(avx512::kAll, quad), plane_masks);
 }
 inline __m512i PlaneMasks() {
-  return _mm512_set_epi32(0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0x30303030, 0x30303030, 0x30303030, 0x30303030,
-                          0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x03030303, 0x03030303, 0x03030303, 0x03030303);
+  return _mm512_set_epi32(0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0x30303030, 0x30303030, 0x30303030,
+                          0x30303030, 0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x03030303, 0x03030303,
+                          0x03030303, 0x03030303);
 }
 // Row sums of (code - 1) * x from masked-code accumulators: undo 4^s, subtract sum(x).
 inline __m512i PlaneTotals(__m512i acc, __m512i correction) {
@@ -51,8 +52,8 @@ inline int32_t SumI8(const int8_t* x, int64_t cols) {
 // once for the chunk, and the chunk's accumulators stay in L1.
 void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, const int8_t* x, int64_t g_begin,
                    int64_t g_end, __m512i correction, int32_t* acc) {
-  constexpr int64_t kPrefetchAhead = 4096;                 // bytes ahead in this pass's reading order
-  constexpr int64_t kChunk = 128;                           // row groups per pass: 8 KiB of accumulators
+  constexpr int64_t kPrefetchAhead = 4096;  // bytes ahead in this pass's reading order
+  constexpr int64_t kChunk = 128;           // row groups per pass: 8 KiB of accumulators
   const __m512i masks = PlaneMasks();
   __m512i sums[kChunk];
   for (int64_t c0 = g_begin; c0 < g_end; c0 += kChunk) {
@@ -90,8 +91,8 @@ void TernaryDecode(const uint8_t* packed, int64_t panels, int64_t panel_stride, 
 }  // namespace
 
 void gemm_u8i8_16x32__avx512(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
-                       int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
-                       int64_t row_end) {
+                             int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                             int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel;
   const int64_t g_begin = row_begin / kRowGroup, g_end = row_end / kRowGroup;
   if (tokens == 1) {
@@ -118,7 +119,8 @@ void gemm_u8i8_16x32__avx512(const int8_t* packed, int64_t rows_padded, const ui
       const int8_t* w = packed + g * kGroupBytes;
       for (int64_t p = 0; p < panels; ++p, w += panel_stride) {
         for (int q = 0; q < 8; ++q) {
-          a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(Load4(x + p * kPanel + q * 4)), _mm512_loadu_si512(w + q * 64));
+          a0 =
+              _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(Load4(x + p * kPanel + q * 4)), _mm512_loadu_si512(w + q * 64));
         }
       }
       _mm512_storeu_si512(acc + g * kRowGroup, a0);
@@ -134,7 +136,8 @@ void gemm_u8i8_16x32__avx512(const int8_t* packed, int64_t rows_padded, const ui
         for (int q = 0; q < 8; ++q) {
           const __m512i wv = _mm512_loadu_si512(w + q * 64);
           for (int64_t j = 0; j < nt; ++j) {
-            a[j] = _mm512_dpbusd_epi32(a[j], _mm512_set1_epi32(Load4(x + (t0 + j) * x_stride + p * kPanel + q * 4)), wv);
+            a[j] =
+                _mm512_dpbusd_epi32(a[j], _mm512_set1_epi32(Load4(x + (t0 + j) * x_stride + p * kPanel + q * 4)), wv);
           }
         }
       }
@@ -144,8 +147,8 @@ void gemm_u8i8_16x32__avx512(const int8_t* packed, int64_t rows_padded, const ui
 }
 
 void gemm_i8t2_16x32__avx512(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
-                       int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
-                       int64_t row_end) {
+                             int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                             int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;
   const int64_t g_begin = row_begin / kRowGroup, g_end = row_end / kRowGroup;
   const __m512i masks = PlaneMasks();
@@ -154,7 +157,8 @@ void gemm_i8t2_16x32__avx512(const uint8_t* packed, int64_t rows_padded, const i
     __m512i correction[4];
     for (int64_t j = 0; j < nt; ++j) correction[j] = _mm512_set1_epi32(SumI8(x + (t0 + j) * x_stride, cols));
     if (nt == 1) {
-      TernaryDecode(packed, panels, panel_stride, x + t0 * x_stride, g_begin, g_end, correction[0], acc + t0 * acc_stride);
+      TernaryDecode(packed, panels, panel_stride, x + t0 * x_stride, g_begin, g_end, correction[0],
+                    acc + t0 * acc_stride);
       continue;
     }
     for (int64_t g = g_begin; g < g_end; ++g) {
@@ -164,7 +168,8 @@ void gemm_i8t2_16x32__avx512(const uint8_t* packed, int64_t rows_padded, const i
         for (int q = 0; q < 8; ++q) {
           const __m512i codes = MaskedCodes(w + q * 16, masks);
           for (int64_t j = 0; j < nt; ++j) {
-            a[j] = _mm512_dpbusd_epi32(a[j], codes, _mm512_set1_epi32(Load4(x + (t0 + j) * x_stride + p * kPanel + q * 4)));
+            a[j] = _mm512_dpbusd_epi32(a[j], codes,
+                                       _mm512_set1_epi32(Load4(x + (t0 + j) * x_stride + p * kPanel + q * 4)));
           }
         }
       }

@@ -30,7 +30,8 @@ void gemv_f32__avx512(const float* w, int64_t w_stride, const float* x, int64_t 
   for (; r < row_end; ++r) {
     const float* row = w + r * w_stride;
     __m512 acc = _mm512_setzero_ps();
-    for (int64_t k = 0; k < vec_cols; k += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(row + k), _mm512_loadu_ps(x + k), acc);
+    for (int64_t k = 0; k < vec_cols; k += 16)
+      acc = _mm512_fmadd_ps(_mm512_loadu_ps(row + k), _mm512_loadu_ps(x + k), acc);
     if (tail) acc = _mm512_fmadd_ps(Load16(row + vec_cols, tail), _mm512_maskz_loadu_ps(tail, x + vec_cols), acc);
     y[r] = ReduceAdd(acc);
   }

@@ -1,9 +1,9 @@
 // Per-token activation quantization (the generic rows quantize_f32u8, quantize_f32i8 of
 // kernel_list.h) in plain loops the compiler vectorizes, one pass per row, for every ISA.
-#include "src/kernels/kernels.h"
-
 #include <algorithm>
 #include <cmath>
+
+#include "src/kernels/kernels.h"
 
 namespace elastiq {
 namespace {
@@ -18,8 +18,8 @@ inline float RoundHalfEven(float v) {
 
 }  // namespace
 
-void quantize_f32u8__generic(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, uint8_t* q,
-                           float* scale, int32_t* zero_point) {
+void quantize_f32u8__generic(const float* x, int64_t x_stride, int64_t tokens, int64_t cols, uint8_t* q, float* scale,
+                             int32_t* zero_point) {
   for (int64_t t = 0; t < tokens; ++t) {
     const float* row = x + t * x_stride;
     float lo = 0.0f, hi = 0.0f;
@@ -33,7 +33,8 @@ void quantize_f32u8__generic(const float* x, int64_t x_stride, int64_t tokens, i
     scale[t] = s;
     zero_point[t] = static_cast<int32_t>(zp);
     uint8_t* out = q + t * cols;
-    for (int64_t k = 0; k < cols; ++k) out[k] = static_cast<uint8_t>(std::clamp(RoundHalfEven(row[k] / s) + zp, 0.0f, 255.0f));
+    for (int64_t k = 0; k < cols; ++k)
+      out[k] = static_cast<uint8_t>(std::clamp(RoundHalfEven(row[k] / s) + zp, 0.0f, 255.0f));
   }
 }
 
@@ -46,7 +47,8 @@ void quantize_f32i8__generic(const float* x, int64_t x_stride, int64_t tokens, i
     if (!(s > 0.0f)) s = 1.0f;
     scale[t] = s;
     int8_t* out = q + t * cols;
-    for (int64_t k = 0; k < cols; ++k) out[k] = static_cast<int8_t>(std::clamp(RoundHalfEven(row[k] / s), -127.0f, 127.0f));
+    for (int64_t k = 0; k < cols; ++k)
+      out[k] = static_cast<int8_t>(std::clamp(RoundHalfEven(row[k] / s), -127.0f, 127.0f));
   }
 }
 

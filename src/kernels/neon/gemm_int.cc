@@ -4,8 +4,8 @@
 // activations to s8 (x - 128) and adds back 128 * the row sums over the columns read.
 #include <arm_neon.h>
 
-#include "src/kernels/packed_layout.h"
 #include "src/kernels/kernels.h"
+#include "src/kernels/packed_layout.h"
 
 namespace elastiq {
 namespace {
@@ -25,14 +25,22 @@ inline void DotPanelInt8(int32x4_t acc[4], const int8_t* w, const uint8_t* x) {
   auto load = [&](int quad) {
     for (int s = 0; s < 4; ++s) q[s] = vld1q_s8(w + quad * 64 + s * 16);
   };
-  load(0); DotQuad<0>(acc, q, x_lo);
-  load(1); DotQuad<1>(acc, q, x_lo);
-  load(2); DotQuad<2>(acc, q, x_lo);
-  load(3); DotQuad<3>(acc, q, x_lo);
-  load(4); DotQuad<0>(acc, q, x_hi);
-  load(5); DotQuad<1>(acc, q, x_hi);
-  load(6); DotQuad<2>(acc, q, x_hi);
-  load(7); DotQuad<3>(acc, q, x_hi);
+  load(0);
+  DotQuad<0>(acc, q, x_lo);
+  load(1);
+  DotQuad<1>(acc, q, x_lo);
+  load(2);
+  DotQuad<2>(acc, q, x_lo);
+  load(3);
+  DotQuad<3>(acc, q, x_lo);
+  load(4);
+  DotQuad<0>(acc, q, x_hi);
+  load(5);
+  DotQuad<1>(acc, q, x_hi);
+  load(6);
+  DotQuad<2>(acc, q, x_hi);
+  load(7);
+  DotQuad<3>(acc, q, x_hi);
 }
 
 // The 4 code planes of a ternary quad's 16 bytes: plane s holds rows 4s..4s+3 (codes 0..2).
@@ -47,14 +55,22 @@ inline void UnpackTernaryQuad(const uint8_t* w, int8x16_t planes[4]) {
 inline void DotPanelTernary(int32x4_t acc[4], const uint8_t* w, const int8_t* x) {
   const int8x16_t x_lo = vld1q_s8(x), x_hi = vld1q_s8(x + 16);
   int8x16_t q[4];
-  UnpackTernaryQuad(w + 0 * 16, q); DotQuad<0>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 1 * 16, q); DotQuad<1>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 2 * 16, q); DotQuad<2>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 3 * 16, q); DotQuad<3>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 4 * 16, q); DotQuad<0>(acc, q, x_hi);
-  UnpackTernaryQuad(w + 5 * 16, q); DotQuad<1>(acc, q, x_hi);
-  UnpackTernaryQuad(w + 6 * 16, q); DotQuad<2>(acc, q, x_hi);
-  UnpackTernaryQuad(w + 7 * 16, q); DotQuad<3>(acc, q, x_hi);
+  UnpackTernaryQuad(w + 0 * 16, q);
+  DotQuad<0>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 1 * 16, q);
+  DotQuad<1>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 2 * 16, q);
+  DotQuad<2>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 3 * 16, q);
+  DotQuad<3>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 4 * 16, q);
+  DotQuad<0>(acc, q, x_hi);
+  UnpackTernaryQuad(w + 5 * 16, q);
+  DotQuad<1>(acc, q, x_hi);
+  UnpackTernaryQuad(w + 6 * 16, q);
+  DotQuad<2>(acc, q, x_hi);
+  UnpackTernaryQuad(w + 7 * 16, q);
+  DotQuad<3>(acc, q, x_hi);
 }
 
 // The 16 row sums of a group plus a per-row offset.
@@ -65,8 +81,8 @@ inline void StoreGroup(const int32x4_t acc[4], const int32x4_t offset[4], int32_
 }  // namespace
 
 void gemm_u8i8_16x32__neon(const int8_t* packed, int64_t rows_padded, const uint8_t* x, int64_t x_stride,
-                     int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
-                     int64_t row_end) {
+                           int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                           int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel;
   const int8x16_t ones = vdupq_n_s8(1);
   for (int64_t g = row_begin / kRowGroup; g < row_end / kRowGroup; ++g) {
@@ -88,8 +104,8 @@ void gemm_u8i8_16x32__neon(const int8_t* packed, int64_t rows_padded, const uint
 }
 
 void gemm_i8t2_16x32__neon(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride,
-                     int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
-                     int64_t row_end) {
+                           int64_t tokens, int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin,
+                           int64_t row_end) {
   const int64_t panels = cols / kPanel, panel_stride = rows_padded * kPanel / 4;
   for (int64_t t = 0; t < tokens; ++t) {
     const int8_t* xt = x + t * x_stride;
