@@ -11,8 +11,8 @@ cmake --build build-neon --parallel "$jobs"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 ctest --test-dir build-neon --output-on-failure --parallel "$jobs" | tee "$log"
-ran=$(grep -c '/neon .*Passed' "$log" || true)
-if [ "$ran" -eq 0 ] || grep -q '/neon .*Skipped' "$log"; then
+ran=$(grep -c '\.neon .*Passed' "$log" || true)
+if [ "$ran" -eq 0 ] || grep -q '\.neon .*Skipped' "$log"; then
   echo "test_neon: the NEON kernel tests did not run (is qemu-aarch64-static's CPU missing dotprod?)" >&2
   exit 1
 fi
