@@ -4,7 +4,8 @@
 # against a unigram baseline, samples text, and prints what it did and where the files are.
 # quantizes it to W8A8 and runs it in the LibTorch-free CPU runtime, then trains an MLFS supernet
 # from it, searches a palette of subnets, quantizes the palette (W8A8 PTQ, ternary QAT), prints
-# the palette table, and runs the runtime on the entry picked for the memory it can spare.
+# the palette table, runs the runtime on the entry picked for the memory it can spare, and exports the
+# smallest entry as a llama GGUF that an independent parser (@huggingface/gguf) reads back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${ELASTIQ_RUN_DIR:-runs/quickstart}
@@ -72,6 +73,22 @@ stage "run the entry that fits the memory this process can spare (ternary, watch
 $E run --palette "$RUN/palette-q.h5" --format ternary --memory-budget auto --watch-memory \
   --prompt "The President said that" --max-tokens 48 --seed 1 2>"$RUN/memory_run.log" | tee "$RUN/memory_sample.txt"
 cat "$RUN/memory_run.log"
+stage "export the smallest entry as a llama GGUF (llama.cpp, ollama), read back by an independent parser"
+$E export gguf --palette "$RUN/palette-q.h5" --subnet p25 --type q8_0 --out "$RUN/p25-q8_0.gguf" | tee "$RUN/gguf.log"
+npm install --prefix "$HOME/.cache/elastiq/npm" --no-audit --no-fund --loglevel=error @huggingface/gguf@0.4.6 >/dev/null
+node scripts/gguf_independent_check.mjs "$HOME/.cache/elastiq/npm/node_modules/@huggingface/gguf" "$RUN/p25-q8_0.gguf" \
+  >"$RUN/gguf_independent.json"
+$E inspect --json "$RUN/p25-q8_0.gguf" >"$RUN/gguf_inspect.json"
+python3 - "$RUN/gguf_independent.json" "$RUN/gguf_inspect.json" <<'EOF_CHECK' | tee -a "$RUN/gguf.log"
+import json, sys
+theirs, ours = (json.load(open(p)) for p in sys.argv[1:])
+same = (set(theirs["metadata"]) == set(ours["metadata"]) and
+        [t["name"] for t in theirs["tensors"]] == [t["name"] for t in ours["tensors"]] and
+        [[int(n) for n in t["shape"]] for t in theirs["tensors"]] == [t["ne"] for t in ours["tensors"]])
+print(f"@huggingface/gguf read {len(theirs['metadata'])} metadata keys and {len(theirs['tensors'])} tensors: "
+      + ("the same as elastiq inspect" if same else "NOT what elastiq inspect reads"))
+sys.exit(0 if same else 1)
+EOF_CHECK
 
 elapsed=$(( $(date +%s) - started ))
 speed=$(sed -n 's/^pretrained .* at \([0-9]*\) tokens\/s.*/\1/p' "$RUN/pretrain.log")
@@ -89,4 +106,5 @@ runtime:    $(cat "$RUN/runtime_fp32_test.txt")
 palette:    $RUN/palette-q.h5 (MLFS supernet $RUN/supernet.h5; W8A8 + ternary QAT copies)
 $(cat "$RUN/palette_table.txt")
 memory:     $(head -3 "$RUN/memory_run.log")
+gguf:       $(cat "$RUN/gguf.log" | tr '\n' ' ')
 SUMMARY

@@ -12,6 +12,9 @@ echo "== static checks =="
 python3 scripts/check_layers.py
 bash scripts/check_format.sh
 
+echo "== @huggingface/gguf: the independent GGUF parser the export tests compare with =="
+npm install --prefix "$HOME/.cache/elastiq/npm" --no-audit --no-fund --loglevel=error @huggingface/gguf@0.4.6
+
 echo "== full build (LibTorch on) =="
 bash scripts/build.sh -DELASTIQ_BUILD_TESTS=ON
 ctest --test-dir build --output-on-failure --parallel "$jobs"

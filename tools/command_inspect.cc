@@ -1,13 +1,61 @@
-// `elastiq inspect FILE.h5 [--json]`: what a model file holds.
+// `elastiq inspect FILE [--json]`: what a model file (.h5) or a GGUF file holds.
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "src/format/gguf.h"
 #include "src/format/model_file.h"
 #include "tools/commands.h"
 
 namespace elastiq {
 namespace {
+
+bool IsGguf(const std::string& path) {
+  char magic[4] = {};
+  std::ifstream(path, std::ios::binary).read(magic, 4);
+  return std::memcmp(magic, "GGUF", 4) == 0;
+}
+
+// A metadata value for people: arrays as their length and first items.
+std::string ShortValue(const GgufKv& kv) {
+  if (kv.type != GgufValueType::kArray) return kv.value.dump();
+  nlohmann::json head = nlohmann::json::array();
+  for (size_t i = 0; i < kv.value.size() && i < 5; ++i) head.push_back(kv.value[i]);
+  return "[" + std::to_string(kv.value.size()) + " items] " + head.dump() + (kv.value.size() > 5 ? " ..." : "");
+}
+
+int InspectGguf(const std::string& path, bool json) {
+  const GgufFile f = ReadGguf(path);
+  if (json) {
+    nlohmann::json metadata = nlohmann::json::object(), tensors = nlohmann::json::array();
+    for (const GgufKv& kv : f.metadata) metadata[kv.key] = kv.value;
+    for (const GgufTensorInfo& t : f.tensors) {
+      tensors.push_back({{"name", t.name},
+                         {"ne", t.ne},
+                         {"type", GgmlTypeName(t.type)},
+                         {"bytes", t.bytes()},
+                         {"offset", f.data_offset + t.offset}});
+    }
+    std::cout << nlohmann::json{{"file", path},         {"format", "gguf"},
+                                {"version", f.version}, {"alignment", f.alignment},
+                                {"metadata", metadata}, {"tensors", tensors}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
+  std::printf("%s: GGUF v%u, %zu metadata keys, %zu tensors, alignment %llu\n", path.c_str(), f.version,
+              f.metadata.size(), f.tensors.size(), static_cast<unsigned long long>(f.alignment));
+  for (const GgufKv& kv : f.metadata) std::printf("  %-44s %s\n", kv.key.c_str(), ShortValue(kv).c_str());
+  for (const GgufTensorInfo& t : f.tensors) {
+    std::string shape;
+    for (uint64_t n : t.ne) shape += (shape.empty() ? "" : "x") + std::to_string(n);
+    std::printf("  %-32s %-5s %-14s %10llu bytes @ %llu\n", t.name.c_str(), GgmlTypeName(t.type), shape.c_str(),
+                static_cast<unsigned long long>(t.bytes()), static_cast<unsigned long long>(f.data_offset + t.offset));
+  }
+  return 0;
+}
 
 void CollectTensors(const H5File& f, const std::string& group, nlohmann::json& out) {
   for (const std::string& name : f.ListGroup(group)) {
@@ -32,10 +80,11 @@ int RunInspect(const Args& args) {
   bool json = false;
   po::options_description d("inspect options");
   // clang-format off
-  d.add_options()("file", po::value(&path)->required(), "model file (.h5)")("json", po::bool_switch(&json), "print JSON");
+  d.add_options()("file", po::value(&path)->required(), "model file (.h5) or GGUF file")("json", po::bool_switch(&json), "print JSON");
   // clang-format on
   po::variables_map vm;
-  if (!ParseCommandLine("elastiq inspect FILE.h5 [--json]", d, args, vm, "file")) return 0;
+  if (!ParseCommandLine("elastiq inspect FILE.h5|FILE.gguf [--json]", d, args, vm, "file")) return 0;
+  if (IsGguf(path)) return InspectGguf(path, json);
   ModelFile m = ModelFile::Open(path);
   nlohmann::json tensors = nlohmann::json::array();
   CollectTensors(m.h5(), "/", tensors);

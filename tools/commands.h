@@ -22,6 +22,7 @@ struct QatOptions;
 // quantize --qat-steps N (options parsed by RunQuantize): tokenizes, then elastiq-train qat.
 int RunQatFrontEnd(const QatOptions& o, const Args& args);
 int RunBench(const Args& args);
+int RunExportGguf(const Args& args);
 
 // elastiq-train
 int RunPretrainHelper(const Args& args);

@@ -70,6 +70,24 @@ std::string Tokenizer::PieceText(int id) const { return Decode({id}); }
 
 int Tokenizer::vocab_size() const { return sp_->GetPieceSize(); }
 
+std::vector<Piece> Tokenizer::Pieces() const {
+  std::vector<Piece> pieces;
+  for (int id = 0; id < vocab_size(); ++id) {
+    PieceKind kind = PieceKind::kNormal;
+    if (sp_->IsUnknown(id)) {
+      kind = PieceKind::kUnknown;
+    } else if (sp_->IsControl(id)) {
+      kind = PieceKind::kControl;
+    } else if (sp_->IsByte(id)) {
+      kind = PieceKind::kByte;
+    } else if (sp_->IsUnused(id)) {
+      kind = PieceKind::kUnused;
+    }
+    pieces.push_back({sp_->IdToPiece(id), sp_->GetScore(id), kind});
+  }
+  return pieces;
+}
+
 void TrainTokenizer(const std::vector<std::string>& lines, const TokenizerTrainOptions& options,
                     const std::string& out_path) {
   if (lines.empty()) throw UserError("tokenizer training data is empty; prepare data first");

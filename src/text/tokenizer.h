@@ -2,6 +2,7 @@
 // file, so a model file is self-contained. Fixed special ids: unk 0, bos 1, eos 2, pad 3.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,14 @@ class SentencePieceProcessor;
 }
 
 namespace elastiq {
+
+// One vocabulary entry as exporters describe it (GGUF's tokenizer.ggml.token_type numbering).
+enum class PieceKind : int32_t { kNormal = 1, kUnknown = 2, kControl = 3, kUnused = 5, kByte = 6 };
+struct Piece {
+  std::string text;  // SentencePiece's piece, "▁" for a leading space, "<0x0A>" for a byte
+  float score = 0;   // its log-probability score
+  PieceKind kind = PieceKind::kNormal;
+};
 
 struct TokenizerTrainOptions {
   int vocab_size = 8000;
@@ -33,6 +42,7 @@ class Tokenizer {
   std::string Decode(const std::vector<int>& ids) const;
   std::string PieceText(int id) const;  // for streaming: decoded text of one piece
   int vocab_size() const;
+  std::vector<Piece> Pieces() const;  // every id in order
   const std::string& model_bytes() const { return model_bytes_; }
 
  private:

@@ -3,10 +3,12 @@
 // -> eval -> generate -> inspect path on a small synthetic corpus.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "src/core/atomic_file.h"
+#include "src/format/gguf.h"
 #include "src/format/h5_file.h"
 #include "src/format/model_file.h"
 #include "src/format/weight_layout.h"
@@ -210,9 +212,9 @@ TEST_F(CliEndToEnd, ResumeErrorsAndVocabularyMismatch) {
 namespace elastiq {
 namespace {
 
-// The runtime commands work without LibTorch: init a random model, run, bench, eval with the runtime.
-TEST(CliRuntime, InitRunBenchEval) {
-  testing::ScratchDir dir;
+// Prepares data and a tokenizer from synthetic text and writes dir/m.h5, a random repeat-2 model
+// with that tokenizer, all through the command line.
+void InitTokenizedRandomModel(const testing::ScratchDir& dir) {
   for (int i = 0; i < 30; ++i)
     testing::WriteText(dir / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
   ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (dir / "text") + " --out " + (dir / "data"))).exit_code, 0);
@@ -226,8 +228,77 @@ TEST(CliRuntime, InitRunBenchEval) {
   testing::CommandResult r = RunCommand(Elastiq("init --config " + (dir / "tiny.json") + " --random --tokenizer " +
                                                 (dir / "tok.model") + " --out " + (dir / "m.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = RunCommand(Elastiq("run --palette " + (dir / "m.h5") +
-                         " --prompt 'The captain' --max-tokens 5 --temperature 0 --threads 2"));
+}
+
+// export gguf through the command line, read back by inspect, by our reader and by @huggingface/gguf
+// (a parser no one here wrote: scripts/test.sh installs it under ~/.cache/elastiq/npm) for every
+// type: the same keys, value types and values, tensor names, shapes, types and offsets.
+TEST(CliGguf, ExportedFilesReadTheSameInAnIndependentParser) {
+  const char* home = std::getenv("HOME");
+  const std::string package =
+      std::getenv("ELASTIQ_GGUF_JS_DIR")
+          ? std::getenv("ELASTIQ_GGUF_JS_DIR")
+          : std::string(home ? home : "") + "/.cache/elastiq/npm/node_modules/@huggingface/gguf";
+  testing::ScratchDir dir;
+  InitTokenizedRandomModel(dir);
+  for (const char* type : {"f32", "f16", "q8_0"}) {
+    const std::string out = dir / (std::string(type) + ".gguf");
+    testing::CommandResult r =
+        RunCommand(Elastiq("export gguf --palette " + (dir / "m.h5") + " --type " + type + " --out " + out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("4 blocks"), std::string::npos) << r.out;  // 2 stored blocks, each used twice
+    r = RunCommand(Elastiq("inspect --json " + out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json inspected = nlohmann::json::parse(r.out);
+    EXPECT_EQ(inspected["metadata"]["llama.block_count"], 4);
+    EXPECT_EQ(inspected["tensors"].size(), 2u + 4 * 9);
+    if (!std::filesystem::exists(package + "/dist/index.mjs")) {
+      ADD_FAILURE() << "no @huggingface/gguf at " << package
+                    << ": npm install --prefix ~/.cache/elastiq/npm @huggingface/gguf@0.4.6 (scripts/test.sh does)";
+      return;
+    }
+    r = RunCommand("node " + std::string(ELASTIQ_SOURCE_DIR) + "/scripts/gguf_independent_check.mjs " + package +
+                   " " + out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json theirs = nlohmann::json::parse(r.out);
+    const GgufFile ours = ReadGguf(out);
+    ASSERT_EQ(theirs["metadata"].size(), ours.metadata.size()) << type;
+    for (const GgufKv& kv : ours.metadata) {
+      const nlohmann::json& t = theirs["metadata"][kv.key];
+      EXPECT_EQ(t["type"], static_cast<uint32_t>(kv.type)) << kv.key;
+      if (kv.type == GgufValueType::kArray) {
+        EXPECT_EQ(t["subType"], static_cast<uint32_t>(kv.item_type)) << kv.key;
+      }
+      EXPECT_EQ(t["value"], kv.value) << kv.key;
+    }
+    ASSERT_EQ(theirs["tensors"].size(), ours.tensors.size());
+    for (size_t i = 0; i < ours.tensors.size(); ++i) {
+      const GgufTensorInfo& o = ours.tensors[i];
+      const nlohmann::json& t = theirs["tensors"][i];
+      EXPECT_EQ(t["name"], o.name);
+      std::vector<uint64_t> shape;
+      for (const auto& n : t["shape"]) shape.push_back(std::stoull(n.get<std::string>()));
+      EXPECT_EQ(shape, o.ne) << o.name;
+      EXPECT_EQ(t["dtype"], static_cast<uint32_t>(o.type)) << o.name;
+      EXPECT_EQ(std::stoull(t["offset"].get<std::string>()), o.offset) << o.name;
+    }
+    EXPECT_EQ(std::stoull(theirs["tensorDataOffset"].get<std::string>()), ours.data_offset);
+    const uint64_t last = ours.data_offset + ours.tensors.back().offset + ours.tensors.back().bytes();
+    EXPECT_EQ(std::filesystem::file_size(out), last) << "the file ends where the last tensor does";
+  }
+  ExpectUserError("export gguf --palette " + (dir / "m.h5") + " --subnet p33 --out " + (dir / "x.gguf"),
+                  "no palette entry \"p33\"");
+  ExpectUserError("export gguf --palette " + (dir / "m.h5") + " --type tq2_0 --out " + (dir / "x.gguf"),
+                  "--type must be f32, f16 or q8_0");
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.gguf"));
+}
+
+// The runtime commands work without LibTorch: init a random model, run, bench, eval with the runtime.
+TEST(CliRuntime, InitRunBenchEval) {
+  testing::ScratchDir dir;
+  InitTokenizedRandomModel(dir);
+  testing::CommandResult r = RunCommand(Elastiq("run --palette " + (dir / "m.h5") +
+                                                " --prompt 'The captain' --max-tokens 5 --temperature 0 --threads 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("The captain", 0), 0u) << r.out;
   EXPECT_NE(r.err.find("2 threads"), std::string::npos) << r.err;

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Exported GGUFs in llama.cpp itself against elastiq's runtime on the same token ids: for every entry
+# of a palette and each --type (f32, f16, q8_0), the greedy continuation of a prompt (32 ids) and, on
+# the test split's first tokens in elastiq eval's windows, the perplexity and the top-1 agreement.
+# elastiq runs fp32 weights with the fp32 KV cache (the reference); llama.cpp runs the GGUF.
+# llama.cpp is not part of elastiq: LLAMA_SRC points at its public source, built here (CPU, shared
+# libraries) into $LLAMA_SRC/build-elastiq-check; experiments/llamacpp_check.cc is compiled against it.
+# Usage: LLAMA_SRC=/path/to/llama.cpp [LLAMA_COMMIT=abc1234] experiments/gguf_llamacpp_check.sh [PALETTE.h5 [DATA_DIR]]
+# (default: runs/quickstart/palette.h5 and runs/quickstart/data from scripts/quickstart.sh); writes
+# runs/gguf-check/, experiments/results/interop.jsonl and interop.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
+SRC=${LLAMA_SRC:?set LLAMA_SRC to a llama.cpp source tree}
+PALETTE=${1:-runs/quickstart/palette.h5}
+DATA=${2:-runs/quickstart/data}
+TOKENS=${ELASTIQ_CHECK_TOKENS:-4096}  # test-split tokens for perplexity and top-1
+DIR=runs/gguf-check
+mkdir -p "$DIR"
+LB="$SRC/build-elastiq-check"
+if [ ! -f "$LB/bin/libllama.so" ]; then
+  cmake -S "$SRC" -B "$LB" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_CURL=OFF \
+    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >/dev/null
+  cmake --build "$LB" --target llama --parallel "$(nproc)" >/dev/null
+fi
+CHECK="$DIR/llamacpp_check"
+g++ -O2 -std=c++17 experiments/llamacpp_check.cc -I"$SRC/include" -I"$SRC/ggml/include" -L"$LB/bin" \
+  -Wl,-rpath,"$(cd "$LB/bin" && pwd)" -lllama -lggml -lggml-base -o "$CHECK"
+
+# The test split's token ids (elastiq eval tokenizes and caches them), as text.
+$E eval --engine runtime --model "$PALETTE" --data "$DATA" --split test --max-tokens 64 --json >/dev/null
+ids_file=$(ls "$DATA"/*test*.h5 | head -1)
+h5dump -d /ids -y -w 0 -o "$DIR/test_ids.txt" "$ids_file" >/dev/null
+tr -s ', \n' '\n' <"$DIR/test_ids.txt" | grep -E '^[0-9]+$' | head -n $((TOKENS + 1)) | tr '\n' ' ' >"$DIR/test_ids_head.txt"
+prompt=$(tr ' ' '\n' <"$DIR/test_ids_head.txt" | head -n 16 | paste -sd, -)
+seq_len=$($E inspect --json "$PALETTE" | python3 -c "import json,sys; print(json.load(sys.stdin)['config']['max_seq_len'])")
+
+raw="$DIR/check.jsonl"
+: >"$raw"
+for entry in $($E inspect --json "$PALETTE" | python3 -c "import json,sys; print(' '.join(e['name'] for e in json.load(sys.stdin)['palette']))"); do
+  ours_greedy=$($E run --palette "$PALETTE" --subnet "$entry" --format fp32 --kv-cache f32 --prompt-ids "1,$prompt" \
+    --max-tokens 32 --temperature 0 2>/dev/null | sed 's/.*|//' | tr -s ' ' ',' | sed 's/^,//; s/,$//')
+  ours_ppl=$($E eval --engine runtime --format fp32 --model "$PALETTE" --subnet "$entry" --data "$DATA" --split test \
+    --max-tokens "$TOKENS" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['perplexity'])")
+  for type in f32 f16 q8_0; do
+    gguf="$DIR/$entry-$type.gguf"
+    $E export gguf --palette "$PALETTE" --subnet "$entry" --type "$type" --out "$gguf" >/dev/null
+    theirs_greedy=$("$CHECK" "$gguf" greedy "1,$prompt" 32 2>/dev/null)
+    "$CHECK" "$gguf" nll "$DIR/test_ids_head.txt" "$seq_len" 2>/dev/null >"$DIR/$entry-$type.nll"
+    python3 - "$entry" "$type" "$ours_greedy" "$theirs_greedy" "$ours_ppl" "$DIR/$entry-$type.nll" >>"$raw" <<'EOF'
+import json, sys
+entry, kind, ours, theirs, ours_ppl, nll_file = sys.argv[1:]
+lines = open(nll_file).read().split("\n")
+theirs_ppl = float([l for l in lines if l.startswith("nll ")][0].split()[-1])
+print(json.dumps({"entry": entry, "type": kind, "greedy_ours": ours, "greedy_llamacpp": theirs,
+                  "greedy_identical": ours == theirs, "ppl_ours": float(ours_ppl), "ppl_llamacpp": theirs_ppl,
+                  "ppl_ratio": theirs_ppl / float(ours_ppl)}))
+EOF
+    tail -1 "$raw"
+  done
+done
+cp "$raw" experiments/results/interop.jsonl
+python3 experiments/interop_report.py "$raw" "$PALETTE" "${LLAMA_COMMIT:-$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}" \
+  >experiments/results/interop.md
