@@ -29,10 +29,11 @@ g++ -O2 -std=c++17 experiments/llamacpp_check.cc -I"$SRC/include" -I"$SRC/ggml/i
 
 # The test split's token ids (elastiq eval tokenizes and caches them), as text.
 $E eval --engine runtime --model "$PALETTE" --data "$DATA" --split test --max-tokens 64 --json >/dev/null
-ids_file=$(ls "$DATA"/*test*.h5 | head -1)
+ids_file=$(ls -t "$DATA"/tokens/test-*.h5 | head -1)  # the cache elastiq eval just used
 h5dump -d /ids -y -w 0 -o "$DIR/test_ids.txt" "$ids_file" >/dev/null
-tr -s ', \n' '\n' <"$DIR/test_ids.txt" | grep -E '^[0-9]+$' | head -n $((TOKENS + 1)) | tr '\n' ' ' >"$DIR/test_ids_head.txt"
-prompt=$(tr ' ' '\n' <"$DIR/test_ids_head.txt" | head -n 16 | paste -sd, -)
+python3 -c "import re, sys; print(' '.join(re.findall(r'\d+', open(sys.argv[1]).read())[:int(sys.argv[2])]))" \
+  "$DIR/test_ids.txt" $((TOKENS + 1)) >"$DIR/test_ids_head.txt"
+prompt=$(python3 -c "import sys; print(','.join(open(sys.argv[1]).read().split()[:16]))" "$DIR/test_ids_head.txt")
 seq_len=$($E inspect --json "$PALETTE" | python3 -c "import json,sys; print(json.load(sys.stdin)['config']['max_seq_len'])")
 
 raw="$DIR/check.jsonl"
@@ -61,4 +62,4 @@ EOF
 done
 cp "$raw" experiments/results/interop.jsonl
 python3 experiments/interop_report.py "$raw" "$PALETTE" "${LLAMA_COMMIT:-$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}" \
-  >experiments/results/interop.md
+  "${ELASTIQ_CHECK_COMMAND:-experiments/gguf_llamacpp_check.sh $*}" >experiments/results/interop.md

@@ -45,7 +45,6 @@ llama_context* NewContext(llama_model* model, int n_ctx) {
   p.n_ctx = static_cast<uint32_t>(n_ctx);
   p.n_batch = p.n_ubatch = static_cast<uint32_t>(n_ctx);
   p.n_threads = p.n_threads_batch = 2;
-  p.logits_all = true;
   return llama_init_from_model(model, p);
 }
 
@@ -69,14 +68,27 @@ int Nll(llama_model* model, const std::vector<llama_token>& ids, int seq) {
   double nll = 0.0;
   long tokens = 0;
   for (size_t w = 0; (w + 1) * seq + 1 <= ids.size(); ++w) {
-    std::vector<llama_token> window(ids.begin() + w * seq, ids.begin() + (w + 1) * seq);
     llama_kv_cache_clear(ctx);
-    if (llama_decode(ctx, llama_batch_get_one(window.data(), seq)) != 0) return 1;
+    llama_batch batch = llama_batch_init(seq, 0, 1);  // every position's logits
+    for (int t = 0; t < seq; ++t) {
+      batch.token[t] = ids[w * seq + t];
+      batch.pos[t] = t;
+      batch.n_seq_id[t] = 1;
+      batch.seq_id[t][0] = 0;
+      batch.logits[t] = true;
+    }
+    batch.n_tokens = seq;
+    const int rc = llama_decode(ctx, batch);
+    if (rc != 0) {
+      llama_batch_free(batch);
+      return 1;
+    }
     for (int t = 0; t < seq; ++t) {
       const float* logits = llama_get_logits_ith(ctx, t);
       nll += CrossEntropy(logits, vocab, ids[w * seq + t + 1]);
       ++tokens;
     }
+    llama_batch_free(batch);
   }
   std::printf("nll %.10f tokens %ld perplexity %.6f\n", nll / tokens, tokens, std::exp(nll / tokens));
   llama_free(ctx);
