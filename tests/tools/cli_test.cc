@@ -257,8 +257,8 @@ TEST(CliGguf, ExportedFilesReadTheSameInAnIndependentParser) {
                     << ": npm install --prefix ~/.cache/elastiq/npm @huggingface/gguf@0.4.6 (scripts/test.sh does)";
       return;
     }
-    r = RunCommand("node " + std::string(ELASTIQ_SOURCE_DIR) + "/scripts/gguf_independent_check.mjs " + package +
-                   " " + out);
+    r = RunCommand("node " + std::string(ELASTIQ_SOURCE_DIR) + "/scripts/gguf_independent_check.mjs " + package + " " +
+                   out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const nlohmann::json theirs = nlohmann::json::parse(r.out);
     const GgufFile ours = ReadGguf(out);
