@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "src/kernels/fp16.h"
+#include "src/core/fp16.h"
 #include "src/kernels/kernels.h"
 #include "src/kernels/packed_layout.h"
 

@@ -8,10 +8,10 @@
 #include <map>
 
 #include "src/core/error.h"
+#include "src/core/fp16.h"
 #include "src/format/gguf.h"
 #include "src/format/model_file.h"
 #include "src/format/weight_layout.h"
-#include "src/kernels/fp16.h"
 #include "src/text/tokenizer.h"
 
 namespace elastiq {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "src/kernels/fp16.h"
+#include "src/core/fp16.h"
 
 namespace elastiq::attention_detail {
 

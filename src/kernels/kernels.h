@@ -28,7 +28,7 @@ using GemmU8I8 = void(const int8_t* packed, int64_t rows_padded, const uint8_t* 
 using GemmI8T2 = void(const uint8_t* packed, int64_t rows_padded, const int8_t* x, int64_t x_stride, int64_t tokens,
                       int64_t cols, int32_t* acc, int64_t acc_stride, int64_t row_begin, int64_t row_end);
 // Grouped-query attention over one KV head's cached rows (`stride` elements apart, fp32 or IEEE fp16
-// stored as uint16_t, src/kernels/fp16.h) for the `heads` query heads that share it, each cached row
+// stored as uint16_t, src/core/fp16.h) for the `heads` query heads that share it, each cached row
 // read once for all of them. The heads' queries q and outputs out are n-wide and contiguous.
 // Scores: s[h * s_stride + j] = sum_{c < n} q[h * n + c] * k_j[c] for h < heads, j < keys.
 template <typename T>

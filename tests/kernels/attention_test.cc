@@ -9,7 +9,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "src/kernels/fp16.h"
+#include "src/core/fp16.h"
 #include "tests/kernels/kernel_checks.h"
 
 namespace elastiq {

@@ -1,7 +1,7 @@
-// The scalar fp16 <-> fp32 conversions (src/kernels/fp16.h) against known bit patterns: rounding to
+// The scalar fp16 <-> fp32 conversions (src/core/fp16.h) against known bit patterns: rounding to
 // nearest even at normal and subnormal ties, overflow to infinity, signed zeros, NaNs; every half
 // survives the round trip; and the check of the fp32 -> fp16 kernels of every ISA (bit for bit).
-#include "src/kernels/fp16.h"
+#include "src/core/fp16.h"
 
 #include <gtest/gtest.h>
 

@@ -13,9 +13,9 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/fp16.h"
 #include "src/format/gguf.h"
 #include "src/format/random_model.h"
-#include "src/kernels/fp16.h"
 #include "src/text/tokenizer.h"
 #include "tests/common/test_util.h"
 

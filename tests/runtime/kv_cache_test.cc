@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "src/core/error.h"
+#include "src/core/fp16.h"
 #include "src/format/random_model.h"
-#include "src/kernels/fp16.h"
 #include "src/runtime/engine.h"
 #include "src/runtime/session.h"
 #include "tests/common/test_util.h"

@@ -5,9 +5,9 @@
 // past; scalar tail columns.
 #include <immintrin.h>
 
+#include "src/core/fp16.h"
 #include "src/kernels/attention_exports.h"
 #include "src/kernels/avx2/lanes.h"
-#include "src/kernels/fp16.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {

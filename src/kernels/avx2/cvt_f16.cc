@@ -2,7 +2,7 @@
 // rounding, subnormals and NaN quieting as F32ToF16); scalar tail.
 #include <immintrin.h>
 
-#include "src/kernels/fp16.h"
+#include "src/core/fp16.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {

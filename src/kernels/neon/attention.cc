@@ -4,8 +4,8 @@
 // up to 16 per head held in registers while the rows stream past; scalar tail columns.
 #include <arm_neon.h>
 
+#include "src/core/fp16.h"
 #include "src/kernels/attention_exports.h"
-#include "src/kernels/fp16.h"
 #include "src/kernels/kernels.h"
 #include "src/kernels/neon/lanes.h"
 

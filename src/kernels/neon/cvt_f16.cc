@@ -2,7 +2,7 @@
 // even, as Linux leaves it; NaNs quieted as F32ToF16 does); scalar tail.
 #include <arm_neon.h>
 
-#include "src/kernels/fp16.h"
+#include "src/core/fp16.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {

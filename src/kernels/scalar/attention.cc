@@ -1,7 +1,7 @@
 // Scalar reference attention kernels over fp32 or fp16 (uint16_t) cached rows, the oracles for the
 // SIMD versions: scores q_h . k_j and the accumulation out_h += sum_j p_hj v_j, one head at a time.
+#include "src/core/fp16.h"
 #include "src/kernels/attention_exports.h"
-#include "src/kernels/fp16.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {

@@ -1,6 +1,6 @@
 // Scalar reference fp32 -> fp16 conversion (round to nearest even, fp16.h): what the SIMD versions
 // must match bit for bit.
-#include "src/kernels/fp16.h"
+#include "src/core/fp16.h"
 #include "src/kernels/kernels.h"
 
 namespace elastiq {

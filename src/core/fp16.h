@@ -1,6 +1,7 @@
 // Scalar IEEE 754 binary16 (fp16) <-> binary32 conversion, bit-exact: round to nearest, ties to
 // even; subnormals, infinities and NaNs (kept quiet, top payload bits kept) as F16C / Arm FCVT do.
-// The reference for the fp16 kernels and their tails; the SIMD kernels convert in hardware.
+// The reference for the fp16 kernels and their tails (the SIMD kernels convert in hardware), and
+// the converter of the file formats (GGUF, safetensors).
 #pragma once
 
 #include <bit>
