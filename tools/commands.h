@@ -23,6 +23,7 @@ struct QatOptions;
 int RunQatFrontEnd(const QatOptions& o, const Args& args);
 int RunBench(const Args& args);
 int RunExportGguf(const Args& args);
+int RunImportHf(const Args& args);
 
 // elastiq-train
 int RunPretrainHelper(const Args& args);

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
       {"quantize", "add a packed W8A8 or ternary copy of the weights (every palette entry runs from it)", RunQuantize},
       {"run", "generate text with the CPU runtime (streams tokens)", RunRun},
       {"bench", "runtime prefill/decode speed, bytes per token and the bandwidth roofline", RunBench},
+      {"import hf", "turn a Hugging Face Llama/MobileLLM folder (safetensors, tokenizer.model) into a teacher file",
+       RunImportHf},
       {"export gguf", "write one palette entry as a llama GGUF (llama.cpp, ollama, LM Studio)", RunExportGguf},
   };
   return Dispatch("elastiq", commands, Args(argv + 1, argv + argc));
