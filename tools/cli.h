@@ -38,6 +38,10 @@ std::optional<po::variables_map> ParseOptions(const char* title, const std::stri
   return vm;
 }
 
+// --threads of the runtime commands: 0 (one per core) up to 4 x this machine's cores (more only
+// makes the spinning workers wait on each other); UserError otherwise.
+void CheckThreadCount(int threads);
+
 // Path of elastiq-train next to the running executable; UserError if this build has none.
 std::string TrainingHelperPath();
 // Runs the helper with `args` and returns its exit code (stdout/stderr are inherited).

@@ -21,8 +21,10 @@ namespace elastiq {
 namespace {
 
 // UserError for values and combinations run refuses; --watch-memory alone implies --memory-budget auto.
-void CheckRunOptions(RunOptions& o) {
+void CheckRunOptions(RunOptions& o, bool budget_given) {
   ValidateSamplerOptions(o.sampler);
+  CheckThreadCount(o.threads);
+  if (budget_given && o.budget.empty()) throw UserError("--memory-budget: give auto or a size such as 300M");
   if (o.max_tokens <= 0) throw UserError("--max-tokens must be positive");
   if (o.token_delay_ms < 0) throw UserError("--token-delay-ms must not be negative");
   if (!o.budget.empty() && !o.subnet.empty()) throw UserError("give either --subnet or --memory-budget, not both");
@@ -144,7 +146,7 @@ int RunRun(const Args& args) {
   if (!vm) return 0;
   const WeightFormat format = ParseWeightFormat(o.format);
   const KvCacheFormat kv_cache = ParseKvCacheFormat(o.kv_cache);
-  CheckRunOptions(o);
+  CheckRunOptions(o, vm->count("memory-budget") > 0);
   auto store = WeightStore::Open(o.palette);
   Session session(*store, {.format = format,
                            .kv_cache = kv_cache,

@@ -166,6 +166,7 @@ void AddDecodeBenchOptions(po::options_description& d, DecodeBenchOptions& o) {
 }
 
 void CheckDecodeBenchOptions(const DecodeBenchOptions& o) {
+  CheckThreadCount(o.threads);
   if (o.prompt_tokens <= 0 || o.decode_tokens <= 0 || o.repeats <= 0) {
     throw UserError("--prompt-tokens, --decode-tokens and --repeats must be positive");
   }

@@ -19,6 +19,11 @@ int GetInt(const json& j, const char* key, const std::string& source, bool requi
   if (!j[key].is_number_integer()) {
     throw UserError(source + ": field \"" + key + "\" must be an integer, got " + j[key].dump());
   }
+  // Read wide and range-checked: get<int>() would keep the low 32 bits of 2^32 + 64 (64).
+  const bool too_large = j[key].is_number_unsigned()
+                             ? j[key].get<uint64_t>() > uint64_t{INT32_MAX}
+                             : j[key].get<int64_t>() > INT32_MAX || j[key].get<int64_t>() < INT32_MIN;
+  if (too_large) throw UserError(source + ": field \"" + key + "\" is out of range, got " + j[key].dump());
   return j[key].get<int>();
 }
 

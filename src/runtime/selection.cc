@@ -69,6 +69,8 @@ bool RunnableIn(const ModelConfig& c, const SubnetSpec& s, WeightFormat format) 
 }  // namespace
 
 int ResolveContext(const ModelConfig& c, int context) {
+  if (context < 0)
+    throw UserError("--context must be >= 0 (0: the model's max_seq_len), got " + std::to_string(context));
   const int resolved = context > 0 ? context : c.max_seq_len;
   if (resolved > c.max_seq_len) {
     throw UserError("--context " + std::to_string(resolved) + " is longer than the model supports (max_seq_len " +

@@ -3,6 +3,7 @@
 #include "src/runtime/thread_pool.h"
 
 #include <algorithm>
+#include <system_error>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -10,6 +11,8 @@
 #else
 #define ELASTIQ_PAUSE() ((void)0)
 #endif
+
+#include "src/core/error.h"
 
 namespace elastiq {
 namespace {
@@ -36,10 +39,19 @@ int ThreadPool::ResolveSize(int threads) {
 
 ThreadPool::ThreadPool(int threads) {
   threads = ResolveSize(threads);
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+  try {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+  } catch (const std::system_error& e) {  // the system refused a thread: stop the ones started
+    const size_t started = workers_.size();
+    StopWorkers();
+    throw UserError("could not start " + std::to_string(threads) + " threads (" + e.what() + ", after " +
+                    std::to_string(started + 1) + "); use fewer --threads");
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { StopWorkers(); }
+
+void ThreadPool::StopWorkers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_.store(true);

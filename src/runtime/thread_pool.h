@@ -29,6 +29,7 @@ class ThreadPool {
 
  private:
   void WorkerLoop(int index);
+  void StopWorkers();  // wakes every worker with stop_ set and joins it
 
   std::vector<std::thread> workers_;
   const std::function<void(int)>* job_ = nullptr;

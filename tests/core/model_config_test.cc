@@ -52,6 +52,10 @@ TEST(ModelConfig, RejectsInconsistentSizesNamingTheField) {
   EXPECT_NE(ErrorOf(With("n_heads", "64")).find("must be even"), std::string::npos);  // head_dim 1
   EXPECT_NE(ErrorOf("{\"d_model\": 8}").find("missing field \"vocab_size\""), std::string::npos);
   EXPECT_NE(ErrorOf("not json").find("cfg.json: not a JSON object"), std::string::npos);
+  // 2^32 + 64 and 2^63 are not cut to 32 bits (64, 0): they are out of range.
+  EXPECT_NE(ErrorOf(With("d_model", "4294967360")).find("\"d_model\" is out of range"), std::string::npos);
+  EXPECT_NE(ErrorOf(With("d_model", "9223372036854775808")).find("\"d_model\" is out of range"), std::string::npos);
+  EXPECT_NE(ErrorOf(With("n_layers", "-4294967294")).find("\"n_layers\" is out of range"), std::string::npos);
 }
 
 TEST(ModelConfig, ShippedConfigsLoadWithExpectedSizes) {

@@ -438,6 +438,13 @@ TEST(CliRuntime, MemoryBudgetAndSwitching) {
   ExpectUserError("run --palette " + m + " --prompt hello", "holds no tokenizer; pass --prompt-ids");
   ExpectUserError("run --palette " + m + " --prompt-ids 1 --context 4096", "longer than the model supports");
   ExpectUserError("run --palette " + m + " --prompt-ids 1 --format w8a8", "has no w8a8 weights");
+  // Values that were silently taken as the defaults.
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --context -7", "--context must be >= 0");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --threads -3", "--threads must be 0 (one per core) to");
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --memory-budget ''", "--memory-budget: give auto or a size");
+  // Far more threads than cores: refused before any is started (the spinning pool would only wait).
+  ExpectUserError("run --palette " + m + " --prompt-ids 1 --threads 1000", "--threads must be 0 (one per core) to");
+  ExpectUserError("bench --palette " + m + " --threads 1000 --no-torch", "--threads must be 0 (one per core) to");
 }
 
 TEST_F(CliEndToEnd, RuntimeAndLibTorchAgreeOnPerplexity) {
