@@ -179,6 +179,7 @@ int RunBench(const Args& args) {
   auto store = WeightStore::Open(bench.palette);
   const PaletteEntry& entry = store->file().EntryOrLargest(bench.subnet);
   if (store->config().is_encoder()) throw UserError(bench.palette + ": bench measures decoders; this is an encoder");
+  CheckDecodeBenchLength(bench, store->config().max_seq_len);
   Engine engine(*store, entry.spec,
                 {.threads = bench.threads,
                  .context = bench.prompt_tokens + bench.decode_tokens,

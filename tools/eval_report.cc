@@ -1,9 +1,11 @@
 // Formatting of evaluation results.
 #include "tools/eval_report.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
+#include "src/core/error.h"
 #include "src/text/baselines.h"
 
 namespace elastiq {
@@ -27,8 +29,21 @@ void PrintEvalReport(const nlohmann::json& r, bool as_json) {
   }
 }
 
+namespace {
+
+// A NaN or infinite loss means the weights are not finite: a clear error, not "perplexity nan".
+void RequireFiniteLoss(double loss, const nlohmann::json& report) {
+  if (!std::isfinite(loss)) {
+    throw UserError(report.value("model", std::string("the model")) + ": evaluation gave a non-finite loss (" +
+                    std::to_string(loss) + "): the weights hold NaN or Inf");
+  }
+}
+
+}  // namespace
+
 void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, int64_t tokens, const TokenStream& train,
                       const TokenStream& eval) {
+  RequireFiniteLoss(loss, report);
   const std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + tokens);
   report.update({{"perplexity", perplexity},
                  {"loss", loss},
@@ -38,6 +53,7 @@ void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, in
 
 void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, int64_t examples,
                       const LabelledTokens& train, const LabelledTokens& eval) {
+  RequireFiniteLoss(loss, report);
   report.update({{"accuracy", accuracy},
                  {"loss", loss},
                  {"examples", examples},

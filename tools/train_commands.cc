@@ -127,10 +127,7 @@ int RunBenchHelper(const Args& args) {
   ConfigureTorchProcess(o.threads);
   const ModelFile model = ModelFile::Open(o.palette);
   const PaletteEntry& entry = model.EntryOrLargest(o.subnet);
-  if (o.prompt_tokens + o.decode_tokens > model.config().max_seq_len) {
-    throw UserError("--prompt-tokens + --decode-tokens exceed the model's max_seq_len (" +
-                    std::to_string(model.config().max_seq_len) + ")");
-  }
+  CheckDecodeBenchLength(o, model.config().max_seq_len);
   SuperTransformer net = LoadSuperTransformer(model);
   const TorchDecodeSpeed speed = MeasureTorchDecode(net, entry.spec, o.prompt_tokens, o.decode_tokens, o.repeats);
   std::cout << nlohmann::json{{"subnet", entry.spec.name},

@@ -165,6 +165,13 @@ void AddDecodeBenchOptions(po::options_description& d, DecodeBenchOptions& o) {
   // clang-format on
 }
 
+void CheckDecodeBenchLength(const DecodeBenchOptions& o, int max_seq_len) {
+  if (int64_t{o.prompt_tokens} + o.decode_tokens > max_seq_len) {
+    throw UserError("--prompt-tokens + --decode-tokens exceed the model's max_seq_len (" + std::to_string(max_seq_len) +
+                    ")");
+  }
+}
+
 void CheckDecodeBenchOptions(const DecodeBenchOptions& o) {
   CheckThreadCount(o.threads);
   if (o.prompt_tokens <= 0 || o.decode_tokens <= 0 || o.repeats <= 0) {

@@ -69,6 +69,8 @@ void AddGenerateInternalOptions(po::options_description& d, GenerateOptions& o);
 // CheckDecodeBenchOptions after parsing (UserError unless the lengths and repeats are positive).
 void AddDecodeBenchOptions(po::options_description& d, DecodeBenchOptions& o);
 void CheckDecodeBenchOptions(const DecodeBenchOptions& o);
+// UserError when prompt + decode tokens (summed without overflow) exceed the model's context.
+void CheckDecodeBenchLength(const DecodeBenchOptions& o, int max_seq_len);
 // --temperature, --top-k, --top-p, --seed (generate and run).
 void AddSamplerOptions(po::options_description& d, SamplerOptions& o);
 

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "src/core/median.h"
+#include "src/runtime/sampler.h"
 
 namespace elastiq {
 namespace {
@@ -40,6 +41,7 @@ DecodeSpeed MeasureDecodeSpeed(Engine& engine, const std::vector<int>& prompt, i
       logits = engine.Feed(std::span(&next, 1));
     }
     const double decode_s = SecondsSince(start);
+    RequireFiniteLogits(logits);  // a speed measured on NaN is no measurement
     if (r == 0) continue;
     prefill.push_back(static_cast<double>(prompt.size()) / prefill_s);
     decode.push_back(decode_tokens / decode_s);

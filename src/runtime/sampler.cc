@@ -19,8 +19,15 @@ Sampler::Sampler(const SamplerOptions& options) : options_(options), rng_(option
   ValidateSamplerOptions(options);
 }
 
+void RequireFiniteLogits(std::span<const float> logits) {
+  for (float v : logits) {
+    if (!std::isfinite(v)) throw UserError("the model produced a non-finite logit: its weights hold NaN or Inf");
+  }
+}
+
 int Sampler::Sample(std::span<const float> logits) {
   ELASTIQ_ASSERT(!logits.empty());
+  RequireFiniteLogits(logits);
   if (options_.temperature == 0.0f) {
     return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
   }

@@ -10,6 +10,9 @@
 
 namespace elastiq {
 
+// UserError when a logit is NaN or infinite (weights that hold NaN or Inf): garbage is never sampled.
+void RequireFiniteLogits(std::span<const float> logits);
+
 struct SamplerOptions {
   float temperature = 0.8f;  // 0: greedy
   int top_k = 40;            // 0: no limit
@@ -23,7 +26,7 @@ void ValidateSamplerOptions(const SamplerOptions& options);
 class Sampler {
  public:
   explicit Sampler(const SamplerOptions& options);
-  int Sample(std::span<const float> logits);
+  int Sample(std::span<const float> logits);  // UserError for a NaN or infinite logit
 
  private:
   SamplerOptions options_;

@@ -3,6 +3,7 @@
 // -> eval -> generate -> inspect path on a small synthetic corpus.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -291,6 +292,36 @@ TEST(CliGguf, ExportedFilesReadTheSameInAnIndependentParser) {
   ExpectUserError("export gguf --palette " + (dir / "m.h5") + " --type tq2_0 --out " + (dir / "x.gguf"),
                   "--type must be f32, f16 or q8_0");
   EXPECT_FALSE(std::filesystem::exists(dir / "x.gguf"));
+}
+
+// Weights that hold a NaN make run, bench and eval fail with one line instead of printing garbage or
+// "perplexity nan"; a bench length past the context is refused before it can overflow.
+TEST(CliRuntime, NonFiniteWeightsAndOverlongBenchesAreRefused) {
+  testing::ScratchDir dir;
+  InitTokenizedRandomModel(dir);
+  const ModelFile good = ModelFile::Open(dir / "m.h5");
+  {
+    ModelFileWriter w(dir / "nan.h5", good.config(), kKindCheckpoint, good.TokenizerBytes());
+    for (const WeightShape& ws : MaxnetWeightShapes(good.config())) {
+      std::vector<float> v = good.ReadWeight(ws.name);
+      if (ws.name == "final_norm") v[3] = std::nanf("");
+      w.WriteWeight(ws.name, ws.shape, v.data());
+    }
+    w.AddPaletteEntry({MaxnetSpec(good.config()), nlohmann::json::object()});
+    w.Commit();
+  }
+  const std::string nan = dir / "nan.h5";
+  for (const char* sampling : {"", " --temperature 0"}) {  // run logs its entry choice first, then fails
+    const testing::CommandResult r =
+        RunCommand(Elastiq("run --palette " + nan + " --prompt-ids 1,5 --max-tokens 3" + sampling));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.rfind("elastiq: error: the model produced a non-finite logit"), std::string::npos) << r.err;
+  }
+  ExpectUserError("bench --palette " + nan + " --prompt-tokens 4 --decode-tokens 4 --repeats 1 --no-torch",
+                  "non-finite logit");
+  ExpectUserError("eval --engine runtime --model " + nan + " --data " + (dir / "data"), "non-finite loss");
+  ExpectUserError("bench --palette " + (dir / "m.h5") + " --prompt-tokens 2000000000 --decode-tokens 2000000000",
+                  "exceed the model's max_seq_len (64)");
 }
 
 // The runtime commands work without LibTorch: init a random model, run, bench, eval with the runtime.
