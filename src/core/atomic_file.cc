@@ -1,6 +1,7 @@
 // Write-then-rename helpers and whole-file reads.
 #include "src/core/atomic_file.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,25 @@
 #include "src/core/error.h"
 
 namespace elastiq {
+namespace {
+
+// Removes `<final>.tmp-<pid>` files beside `final_path` whose process no longer runs: what a killed
+// writer left behind (a live writer's temporary, another process's, is kept).
+void RemoveStaleTemporaries(const std::filesystem::path& final_path) {
+  const std::filesystem::path parent = final_path.parent_path().empty() ? "." : final_path.parent_path();
+  const std::string prefix = final_path.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
+}  // namespace
 
 AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
   temp_path_ = final_path_ + ".tmp-" + std::to_string(::getpid());
@@ -22,6 +42,7 @@ AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_pat
     std::filesystem::create_directories(parent, ec);
     if (ec) throw UserError(final_path_ + ": cannot create folder " + parent.string() + ": " + ec.message());
   }
+  RemoveStaleTemporaries(final_path_);
 }
 
 AtomicFile::~AtomicFile() {

@@ -7,8 +7,9 @@
 
 namespace elastiq {
 
-// Reserves a temporary path beside `final_path`; Commit() renames it into place, and the
-// destructor removes the temporary if Commit() was never called.
+// Reserves a temporary path beside `final_path` (`<final>.tmp-<pid>`, removing those of writers that
+// were killed); Commit() renames it into place, and the destructor removes the temporary if Commit()
+// was never called.
 class AtomicFile {
  public:
   explicit AtomicFile(std::string final_path);

@@ -59,6 +59,10 @@ ModelFile ModelFile::Open(const std::string& path) {
     const std::string group = "/palette/" + name;
     PaletteEntry e;
     e.spec = ParseSubnetSpec(f.GetStringAttr(group, "spec"), path + " " + group);
+    if (e.spec.name != name) {
+      throw UserError(path + ": " + group + " holds a spec named \"" + e.spec.name +
+                      "\"; an entry's spec must carry its group's name (two entries could otherwise share one)");
+    }
     ValidateSubnetSpec(e.spec, m.config_, path);
     if (e.spec.rank != 0) {
       throw UserError(path + ": " + group + " spec has rank " + std::to_string(e.spec.rank) +

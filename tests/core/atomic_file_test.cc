@@ -2,6 +2,8 @@
 #include "src/core/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -24,6 +26,24 @@ TEST(AtomicFile, AbandonedWriteKeepsTheOldFile) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
   WriteFileAtomically(path, "new");
   EXPECT_EQ(ReadFileBytes(path), "new");
+}
+
+TEST(AtomicFile, TemporariesOfKilledWritersAreRemovedOthersKept) {
+  testing::ScratchDir dir;
+  const pid_t dead = ::fork();  // a process that has exited: its pid names no live writer
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::string stale = dir / ("x.bin.tmp-" + std::to_string(dead));
+  for (const std::string& name :
+       {stale, dir / "x.bin.tmp-1", dir / "x.bin.tmp-abc", dir / ("y.bin.tmp-" + std::to_string(dead))}) {
+    testing::WriteText(name, "left over");
+  }
+  WriteFileAtomically(dir / "x.bin", "new");
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(dir / "x.bin.tmp-1")) << "pid 1 is alive: its write may be under way";
+  EXPECT_TRUE(std::filesystem::exists(dir / "x.bin.tmp-abc"));
+  EXPECT_TRUE(std::filesystem::exists(dir / ("y.bin.tmp-" + std::to_string(dead)))) << "another file's temporary";
+  EXPECT_EQ(ReadFileBytes(dir / "x.bin"), "new");
 }
 
 TEST(AtomicFile, ReadErrorsNameTheFile) {

@@ -145,6 +145,18 @@ TEST(ModelFile, PaletteEntryWithAnAdapterRankPrefixIsRefused) {
   EXPECT_NE(err.find("must have rank 0"), std::string::npos) << err;
 }
 
+TEST(ModelFile, AnEntryWhoseSpecNamesAnotherEntryIsRefused) {
+  testing::ScratchDir dir;
+  WriteRandomModel(dir / "m.h5", Config());
+  {
+    H5File f = H5File::OpenReadWrite(dir / "m.h5", "m.h5");
+    f.CreateGroup("/palette/copy");  // a second group holding the spec named "half"
+    f.SetAttr("/palette/copy", "spec", f.GetStringAttr("/palette/half", "spec"));
+  }
+  EXPECT_NE(ErrorOpening(dir / "m.h5").find("/palette/copy holds a spec named \"half\""), std::string::npos)
+      << ErrorOpening(dir / "m.h5");
+}
+
 TEST(ModelFile, UncommittedWriterLeavesNoFile) {
   testing::ScratchDir dir;
   { ModelFileWriter w(dir / "m.h5", Config(), kKindCheckpoint, ""); }
