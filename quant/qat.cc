@@ -8,12 +8,14 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "quant/quantize_file.h"
 #include "quant/simulated_quant.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
+#include "src/format/weight_layout.h"
 #include "supernet/adamw.h"
 #include "supernet/distillation.h"
 #include "supernet/evaluate.h"
@@ -73,8 +75,20 @@ QatSummary RunQat(const QatOptions& o) {
   teacher->eval();
   std::unique_ptr<SimulatedQuant> fake = SimulatedQuant::FakeQuant(format);
   student->SetLinearHook(fake.get());
+  // Only what the packed copy holds trains. Norms (and an encoder's classifier) stay as they are: the
+  // runtime reads them from /weights in every format, and the output's /weights are the input's.
+  std::set<std::string> packed;
+  for (const WeightShape& w : MaxnetWeightShapes(config)) {
+    if (IsPackedWeight(w)) packed.insert(w.name);
+  }
   std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (auto& p : student->named_parameters()) params.emplace_back(p.key(), p.value());
+  for (auto& p : student->named_parameters()) {
+    if (packed.count(p.key())) {
+      params.emplace_back(p.key(), p.value());
+    } else {
+      p.value().set_requires_grad(false);
+    }
+  }
   AdamW optimizer(params, {.weight_decay = o.weight_decay});
   std::vector<float> history;
   if (o.resume) {

@@ -52,6 +52,8 @@ std::vector<std::string> SelectSubnets(const ModelFile& file, const std::string&
   return out;
 }
 
+bool IsPackedWeight(const WeightShape& weight) { return weight.shape.size() == 2 && weight.name != "cls_head"; }
+
 std::string QuantGroup(const std::string& format) {
   if (format == "w8a8" || format == "ternary") return QuantFormatGroup(format);
   throw UserError("--format must be w8a8 or ternary, got \"" + format + "\"");
@@ -77,7 +79,7 @@ QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& form
   {
     H5File f = H5File::OpenReadWrite(atomic.temp_path(), out);
     for (const WeightShape& w : MaxnetWeightShapes(model.config())) {
-      if (w.shape.size() != 2 || w.name == "cls_head") continue;
+      if (!IsPackedWeight(w)) continue;
       const std::vector<float> values = source.weights ? source.weights(w.name) : model.ReadWeight(w.name);
       const bool embedding = w.name == "embed";
       const std::string where = in + ": " + w.name;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/format/h5_file.h"
+#include "src/format/weight_layout.h"
 
 namespace elastiq {
 
@@ -39,5 +40,9 @@ void RequireNoQuantCopy(const ModelFile& file, const std::string& format);
 
 // "/quant/w8a8", "/quant/ternary"; UserError for an unknown format name.
 std::string QuantGroup(const std::string& format);
+
+// Whether a maxnet weight has a packed copy: every matrix but an encoder's classifier. The rest
+// (norms, cls_head) the runtime reads from /weights in every format.
+bool IsPackedWeight(const WeightShape& weight);
 
 }  // namespace elastiq

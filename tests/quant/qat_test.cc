@@ -68,6 +68,14 @@ TEST_F(Qat, DistillationLossFallsAndTheRuntimeReadsTheResult) {
   const ModelFile q = ModelFile::Open(o.out);
   EXPECT_TRUE(q.h5().Exists("/quant/ternary/layers.0.wq/packed"));
   EXPECT_EQ(q.h5().GetStringAttr("/quant/ternary", "qat_subnets"), R"(["p100","p50"])");
+  // QAT trains exactly what ships: the packed matrices. The norms the runtime reads from /weights are
+  // the input's, untouched, and no trained copy of them is left behind in the training state.
+  const ModelFile in = ModelFile::Open(o.in);
+  for (const char* norm : {"layers.0.attn_norm", "layers.1.ffn_norm", "final_norm"}) {
+    EXPECT_EQ(q.ReadWeight(norm), in.ReadWeight(norm)) << norm;
+    EXPECT_FALSE(q.h5().Exists(std::string("/train_state/qat/weights/") + norm)) << norm;
+  }
+  EXPECT_TRUE(q.h5().Exists("/train_state/qat/weights/layers.0.wq"));
   auto store = WeightStore::Open(o.out);
   Engine engine(*store, q.Entry("p50").spec, {.threads = 1, .format = WeightFormat::kTernary});
   const std::vector<int> prompt = {1, 5, 9};
