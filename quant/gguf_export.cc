@@ -187,7 +187,7 @@ GgufExportSummary ExportGguf(const GgufExportOptions& o) {
   const ModelConfig& c = file.config();
   if (c.is_encoder()) throw UserError(o.palette + ": an encoder (classifier); GGUF's llama architecture is a decoder");
   const SubnetSpec& spec = file.EntryOrLargest(o.subnet).spec;
-  const Tokenizer tokenizer = Tokenizer::FromBytes(file.TokenizerBytes(), o.palette + " /tokenizer");
+  const Tokenizer tokenizer = EmbeddedTokenizer(file);
   const int blocks = static_cast<int>(spec.layers.size()) * c.repeat;
   GgufWriter w;
   AddModelMetadata(w, c, spec, blocks);

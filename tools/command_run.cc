@@ -57,8 +57,7 @@ Prompt ReadPrompt(const RunOptions& o, bool ids_given, const WeightStore& store,
           o.palette +
           ": holds no tokenizer; pass --prompt-ids (e.g. 1 for BOS), or embed one with `elastiq init --tokenizer`");
     }
-    p.tokenizer =
-        std::make_unique<Tokenizer>(Tokenizer::FromBytes(store.file().TokenizerBytes(), o.palette + " /tokenizer"));
+    p.tokenizer = std::make_unique<Tokenizer>(EmbeddedTokenizer(store.file()));
     p.ids = p.tokenizer->Encode(o.prompt);
     p.ids.insert(p.ids.begin(), kBosId);
     p.decoder = std::make_unique<IncrementalDecoder>(*p.tokenizer, std::vector<int>(p.ids.begin() + 1, p.ids.end()));

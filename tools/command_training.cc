@@ -40,10 +40,6 @@ void CheckDataMatchesModel(const DataDir& dir, const ModelConfig& config, const 
   }
 }
 
-Tokenizer EmbeddedTokenizer(const ModelFile& model) {
-  return Tokenizer::FromBytes(model.TokenizerBytes(), model.path() + " /tokenizer");
-}
-
 // Opens the data folder, checks that it suits the model (`model_source` names the model in errors),
 // tokenizes `splits` (cached inside the folder) and returns their token-id files, in order.
 std::vector<std::string> TokenizeForModel(const std::string& data, const Tokenizer& tokenizer,

@@ -9,6 +9,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/format/model_file.h"
 
 namespace elastiq {
 namespace {
@@ -86,6 +87,16 @@ std::vector<Piece> Tokenizer::Pieces() const {
     pieces.push_back({sp_->IdToPiece(id), sp_->GetScore(id), kind});
   }
   return pieces;
+}
+
+Tokenizer EmbeddedTokenizer(const ModelFile& model) {
+  Tokenizer t = Tokenizer::FromBytes(model.TokenizerBytes(), model.path() + " /tokenizer");
+  if (t.vocab_size() != model.config().vocab_size) {
+    throw UserError(model.path() + ": its tokenizer has " + std::to_string(t.vocab_size()) +
+                    " pieces but its config says vocab_size " + std::to_string(model.config().vocab_size) +
+                    "; the file is inconsistent (embed a tokenizer of that size)");
+  }
+  return t;
 }
 
 void TrainTokenizer(const std::vector<std::string>& lines, const TokenizerTrainOptions& options,

@@ -51,6 +51,11 @@ class Tokenizer {
   std::string model_bytes_;
 };
 
+class ModelFile;
+// The tokenizer embedded in a model file (/tokenizer), checked against the file's config: a vocabulary
+// of another size than vocab_size is a UserError naming the file (ids past it would index nothing).
+Tokenizer EmbeddedTokenizer(const ModelFile& model);
+
 // Trains on `lines` and writes the .model file atomically to `out_path`; UserError when the
 // corpus cannot support the vocabulary size (with the largest size it can).
 void TrainTokenizer(const std::vector<std::string>& lines, const TokenizerTrainOptions& options,

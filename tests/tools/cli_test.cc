@@ -12,6 +12,7 @@
 #include "src/format/gguf.h"
 #include "src/format/h5_file.h"
 #include "src/format/model_file.h"
+#include "src/format/random_model.h"
 #include "src/format/weight_layout.h"
 #include "tests/common/test_util.h"
 
@@ -295,8 +296,9 @@ TEST(CliGguf, ExportedFilesReadTheSameInAnIndependentParser) {
 }
 
 // Weights that hold a NaN make run, bench and eval fail with one line instead of printing garbage or
-// "perplexity nan"; a bench length past the context is refused before it can overflow.
-TEST(CliRuntime, NonFiniteWeightsAndOverlongBenchesAreRefused) {
+// "perplexity nan"; a bench length past the context is refused before it can overflow; a tokenizer
+// smaller than the config's vocabulary is refused before run or eval use it.
+TEST(CliRuntime, BrokenModelsAreRefusedWithOneLine) {
   testing::ScratchDir dir;
   InitTokenizedRandomModel(dir);
   const ModelFile good = ModelFile::Open(dir / "m.h5");
@@ -320,6 +322,12 @@ TEST(CliRuntime, NonFiniteWeightsAndOverlongBenchesAreRefused) {
   ExpectUserError("bench --palette " + nan + " --prompt-tokens 4 --decode-tokens 4 --repeats 1 --no-torch",
                   "non-finite logit");
   ExpectUserError("eval --engine runtime --model " + nan + " --data " + (dir / "data"), "non-finite loss");
+  ModelConfig wider = good.config();
+  wider.vocab_size = 500;  // the embedded tokenizer has 400 pieces
+  WriteRandomModel(dir / "wider.h5", wider, 1, good.TokenizerBytes());
+  const std::string mismatch = "its tokenizer has 400 pieces but its config says vocab_size 500";
+  ExpectUserError("run --palette " + (dir / "wider.h5") + " --prompt hello --max-tokens 2", mismatch);
+  ExpectUserError("eval --engine runtime --model " + (dir / "wider.h5") + " --data " + (dir / "data"), mismatch);
   ExpectUserError("bench --palette " + (dir / "m.h5") + " --prompt-tokens 2000000000 --decode-tokens 2000000000",
                   "exceed the model's max_seq_len (64)");
 }
