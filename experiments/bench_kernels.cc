@@ -6,7 +6,7 @@
 // Run: build/experiments/bench_kernels [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
-#include <cstring>
+#include <optional>
 #include <random>
 #include <type_traits>
 #include <vector>
@@ -184,10 +184,8 @@ void Args_quantize_f32i8(Benchmark* b) { b->Arg(1)->Arg(8); }
 
 // Whether this CPU runs a row's ISA ("generic" rows run everywhere).
 bool RowRuns(const char* isa_name) {
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
-    if (std::strcmp(IsaName(isa), isa_name) == 0) return IsaSupported(isa);
-  }
-  return true;
+  const std::optional<Isa> isa = IsaFromName(isa_name);
+  return !isa || IsaSupported(*isa);
 }
 
 void RegisterKernelBenchmarks() {

@@ -7,7 +7,6 @@
 
 #include <cstdlib>
 #include <string>
-#include <thread>
 
 #include "src/core/cpu_features.h"
 #include "src/core/error.h"
@@ -37,7 +36,7 @@ void ConfigureTorchProcess(int threads) {
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
   }
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) threads = CoreCount();
   torch::set_num_threads(threads);
 }
 

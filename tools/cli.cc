@@ -4,12 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
+#include "src/core/cpu_features.h"
 #include "src/core/error.h"
 
 namespace elastiq {
@@ -41,7 +40,7 @@ bool ParseCommandLine(const std::string& usage, const po::options_description& o
 }
 
 void CheckThreadCount(int threads) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = CoreCount();
   if (threads < 0 || threads > 4 * cores) {
     throw UserError("--threads must be 0 (one per core) to " + std::to_string(4 * cores) + " (4 x the " +
                     std::to_string(cores) + " cores), got " + std::to_string(threads));

@@ -2,6 +2,9 @@
 // state; aarch64: the kernel's hardware capabilities (getauxval(AT_HWCAP)).
 #include "src/core/cpu_features.h"
 
+#include <algorithm>
+#include <thread>
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #elif defined(__aarch64__)
@@ -48,5 +51,7 @@ const CpuFeatures& GetCpuFeatures() {
   static const CpuFeatures kFeatures = Detect();
   return kFeatures;
 }
+
+int CoreCount() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 }  // namespace elastiq

@@ -18,4 +18,7 @@ struct CpuFeatures {
 
 const CpuFeatures& GetCpuFeatures();
 
+// Hardware threads this machine offers (std::thread::hardware_concurrency), at least 1.
+int CoreCount();
+
 }  // namespace elastiq

@@ -37,16 +37,19 @@ bool IsaSupported(Isa isa) {
   return false;
 }
 
+std::optional<Isa> IsaFromName(std::string_view name) {
+  for (Isa isa : kAllIsas) {
+    if (name == IsaName(isa)) return isa;
+  }
+  return std::nullopt;
+}
+
 Isa SelectIsa() {
   if (const char* forced = std::getenv("ELASTIQ_ISA"); forced && *forced) {
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
-      if (std::string(forced) == IsaName(isa)) {
-        if (!IsaSupported(isa))
-          throw UserError(std::string("ELASTIQ_ISA=") + forced + ": this CPU does not support it");
-        return isa;
-      }
-    }
-    throw UserError(std::string("ELASTIQ_ISA=") + forced + ": unknown; use scalar, avx2, avx512 or neon");
+    const std::optional<Isa> isa = IsaFromName(forced);
+    if (!isa) throw UserError(std::string("ELASTIQ_ISA=") + forced + ": unknown; use scalar, avx2, avx512 or neon");
+    if (!IsaSupported(*isa)) throw UserError(std::string("ELASTIQ_ISA=") + forced + ": this CPU does not support it");
+    return *isa;
   }
   if (IsaSupported(Isa::kNeon)) return Isa::kNeon;
   if (IsaSupported(Isa::kAvx512)) return Isa::kAvx512;

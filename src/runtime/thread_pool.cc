@@ -12,6 +12,7 @@
 #define ELASTIQ_PAUSE() ((void)0)
 #endif
 
+#include "src/core/cpu_features.h"
 #include "src/core/error.h"
 
 namespace elastiq {
@@ -33,9 +34,7 @@ inline void SpinPause(int spins) {
 }
 }  // namespace
 
-int ThreadPool::ResolveSize(int threads) {
-  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
+int ThreadPool::ResolveSize(int threads) { return threads > 0 ? threads : CoreCount(); }
 
 ThreadPool::ThreadPool(int threads) {
   threads = ResolveSize(threads);

@@ -4,7 +4,6 @@
 // must fill every supported ISA's table.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <optional>
 
 #include "tests/kernels/kernel_checks.h"
@@ -12,18 +11,9 @@
 namespace elastiq {
 namespace {
 
-constexpr Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon};
-
-std::optional<Isa> IsaNamed(const char* name) {
-  for (Isa isa : kAllIsas) {
-    if (std::strcmp(IsaName(isa), name) == 0) return isa;
-  }
-  return std::nullopt;  // "generic"
-}
-
 #define ELASTIQ_KERNEL_TEST(op, isa)                                                             \
   TEST(op, isa) {                                                                                \
-    const std::optional<Isa> row_isa = IsaNamed(#isa);                                           \
+    const std::optional<Isa> row_isa = IsaFromName(#isa); /* nullopt: generic */                 \
     if (row_isa && !IsaSupported(*row_isa)) GTEST_SKIP() << #isa " not supported on this CPU";   \
     for (Isa table_isa : kAllIsas) {                                                             \
       if (IsaSupported(table_isa) && (!row_isa || table_isa == *row_isa)) {                      \
