@@ -24,16 +24,16 @@ GgmlType ParseExportType(const std::string& type) {
   throw UserError("--type must be f32, f16 or q8_0, got \"" + type + "\"");
 }
 
-// Reads maxnet weights once each (repeated blocks reuse them) and cuts prefixes.
+// Cuts prefixes of maxnet weights, each read from the file when asked for.
 class WeightSlicer {
  public:
-  explicit WeightSlicer(const ModelFile& file) : file_(file) {}
+  explicit WeightSlicer(const ModelFile& file) : file_(file) {
+    for (const WeightShape& s : MaxnetWeightShapes(file.config())) full_rows_[s.name] = s.shape[0];
+  }
   // W[:rows, :cols] of a (full_rows, full_cols) weight, row-major; vectors: cols = 1.
-  std::vector<float> Prefix(const std::string& name, int64_t rows, int64_t cols) {
-    auto it = cache_.find(name);
-    if (it == cache_.end()) it = cache_.emplace(name, file_.ReadWeight(name)).first;
-    const std::vector<float>& w = it->second;
-    const int64_t full_cols = static_cast<int64_t>(w.size()) / FullRows(name);
+  std::vector<float> Prefix(const std::string& name, int64_t rows, int64_t cols) const {
+    const std::vector<float> w = file_.ReadWeight(name);
+    const int64_t full_cols = static_cast<int64_t>(w.size()) / full_rows_.at(name);
     std::vector<float> out;
     out.reserve(static_cast<size_t>(rows * cols));
     for (int64_t r = 0; r < rows; ++r)
@@ -42,15 +42,8 @@ class WeightSlicer {
   }
 
  private:
-  int64_t FullRows(const std::string& name) const {
-    for (const WeightShape& s : MaxnetWeightShapes(file_.config())) {
-      if (s.name == name) return s.shape[0];
-    }
-    ELASTIQ_ASSERT(false, name);
-    return 1;
-  }
   const ModelFile& file_;
-  std::map<std::string, std::vector<float>> cache_;
+  std::map<std::string, int64_t> full_rows_;
 };
 
 std::vector<uint8_t> Encode(const std::vector<float>& values, GgmlType type, const std::string& name, int64_t cols) {
@@ -74,20 +67,28 @@ std::vector<uint8_t> Encode(const std::vector<float>& values, GgmlType type, con
   return out;
 }
 
-// The tensors of one llama block from kept layer `layer` (its FFN width `ffn`) of the entry.
-void AddBlock(GgufWriter& w, WeightSlicer& weights, const ModelConfig& c, const SubnetSpec& spec, int layer, int ffn,
-              int block, GgmlType type) {
+// The tensors of the llama blocks `blocks` (each use of a shared block) from kept layer `layer`
+// (its FFN width `ffn`) of the entry: read and encoded once, written once per block.
+void AddBlocks(GgufWriter& w, const WeightSlicer& weights, const ModelConfig& c, const SubnetSpec& spec, int layer,
+               int ffn, const std::vector<int>& blocks, GgmlType type) {
   const int64_t d = spec.d_model, hd = c.head_dim(), heads = spec.n_heads(c), kv_heads = spec.n_kv_heads;
-  const std::string b = "blk." + std::to_string(block) + ".";
+  const std::string first = "blk." + std::to_string(blocks.front()) + ".";  // names the tensor in errors
+  struct Encoded {
+    std::string name;
+    std::vector<uint64_t> ne;
+    GgmlType type;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<Encoded> tensors;
   const auto matrix = [&](const std::string& name, const char* weight, int64_t rows, int64_t cols, int64_t rope_heads) {
     std::vector<float> v = weights.Prefix(LayerWeightName(layer, weight), rows, cols);
     if (rope_heads > 0) v = InterleaveRopeHalves(v, rope_heads, hd, cols);
-    w.AddTensor(b + name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, type,
-                Encode(v, type, b + name, cols));
+    tensors.push_back(
+        {name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, type, Encode(v, type, first + name, cols)});
   };
   const auto norm = [&](const std::string& name, const char* weight) {
     const std::vector<float> v = weights.Prefix(LayerWeightName(layer, weight), d, 1);
-    w.AddTensor(b + name, {static_cast<uint64_t>(d)}, GgmlType::kF32, Encode(v, GgmlType::kF32, b + name, 1));
+    tensors.push_back({name, {static_cast<uint64_t>(d)}, GgmlType::kF32, Encode(v, GgmlType::kF32, first + name, 1)});
   };
   norm("attn_norm.weight", "attn_norm");
   matrix("attn_q.weight", "wq", heads * hd, d, heads);
@@ -98,6 +99,9 @@ void AddBlock(GgufWriter& w, WeightSlicer& weights, const ModelConfig& c, const 
   matrix("ffn_gate.weight", "w_gate", ffn, d, 0);
   matrix("ffn_up.weight", "w_up", ffn, d, 0);
   matrix("ffn_down.weight", "w_down", d, ffn, 0);
+  for (int block : blocks) {
+    for (const Encoded& t : tensors) w.AddTensor("blk." + std::to_string(block) + "." + t.name, t.ne, t.type, t.bytes);
+  }
 }
 
 void AddTokenizer(GgufWriter& w, const Tokenizer& tokenizer) {
@@ -197,9 +201,9 @@ GgufExportSummary ExportGguf(const GgufExportOptions& o) {
   w.AddTensor("token_embd.weight", {static_cast<uint64_t>(spec.d_model), static_cast<uint64_t>(c.vocab_size)}, type,
               Encode(embed, type, "token_embd.weight", spec.d_model));
   for (size_t i = 0; i < spec.layers.size(); ++i) {
-    for (int r = 0; r < c.repeat; ++r) {
-      AddBlock(w, weights, c, spec, spec.layers[i], spec.ffn_dim[i], static_cast<int>(i) * c.repeat + r, type);
-    }
+    std::vector<int> uses;  // the llama blocks this kept layer becomes, one per repeat
+    for (int r = 0; r < c.repeat; ++r) uses.push_back(static_cast<int>(i) * c.repeat + r);
+    AddBlocks(w, weights, c, spec, spec.layers[i], spec.ffn_dim[i], uses, type);
   }
   const std::vector<float> final_norm = weights.Prefix("final_norm", spec.d_model, 1);
   w.AddTensor("output_norm.weight", {static_cast<uint64_t>(spec.d_model)}, GgmlType::kF32,

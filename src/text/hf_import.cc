@@ -187,13 +187,16 @@ HfImportSummary ImportHfCheckpoint(const std::string& dir, const std::string& ou
   const std::map<std::string, std::string> names = HfWeightNames(c);
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const WeightShape& s : MaxnetWeightShapes(c)) shapes[s.name] = s.shape;
-  const auto& embed_file = weights.where().find("model.embed_tokens.weight");
-  if (embed_file == weights.where().end()) throw UserError(dir + ": no model.embed_tokens.weight");
-  const std::vector<float> embed = embed_file->second->ReadF32("model.embed_tokens.weight");
+  constexpr const char* kEmbed = "model.embed_tokens.weight";
+  const auto& embed_file = weights.where().find(kEmbed);
+  if (embed_file == weights.where().end()) throw UserError(dir + ": no " + kEmbed);
+  const std::vector<float> embed = embed_file->second->ReadF32(kEmbed);  // also what an LM head must equal
   ModelFileWriter w(out, c, kKindCheckpoint, tokenizer);
   std::set<std::string> written;
   for (const auto& [hf_name, shard] : weights.where()) {
-    const std::vector<float> values = shard->ReadF32(hf_name);
+    std::vector<float> read;  // every tensor but the embedding, read above, is read here once
+    if (hf_name != kEmbed) read = shard->ReadF32(hf_name);
+    const std::vector<float>& values = hf_name == kEmbed ? embed : read;
     const auto ours = names.find(hf_name);
     if (ours == names.end()) {
       if (IsRedundant(hf_name, values, c, embed)) continue;
