@@ -70,6 +70,19 @@ void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+std::vector<float> PrefixRows(const std::vector<float>& w, int64_t full_cols, int64_t rows, int64_t cols) {
+  std::vector<float> out;
+  for (int64_t r = 0; r < rows; ++r) out.insert(out.end(), w.begin() + r * full_cols, w.begin() + r * full_cols + cols);
+  return out;
+}
+
 std::string UserErrorMessage(const std::function<void()>& f) {
   try {
     f();

@@ -23,6 +23,10 @@ class ScratchDir {
 // `sentences` sentences from a small grammar (about 150 words), deterministic in `seed`.
 std::string SyntheticText(int sentences, uint64_t seed);
 void WriteText(const std::string& path, const std::string& text);
+std::vector<std::string> Lines(const std::string& text);  // split at newlines (tokenizer training input)
+// W[:rows, :cols] of a row-major matrix `full_cols` wide: the slice a subnet uses, written out here
+// independently of the code under test.
+std::vector<float> PrefixRows(const std::vector<float>& w, int64_t full_cols, int64_t rows, int64_t cols);
 // n token ids over a 40-token vocabulary that a tiny model learns: a noisy cycle,
 // token t+1 = (t * 7 + 3) % 36 + 4 nine times in ten.
 std::vector<int32_t> LearnableStream(size_t n, uint64_t seed);

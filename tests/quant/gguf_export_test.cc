@@ -30,10 +30,8 @@ class GgufExport : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
-    std::vector<std::string> lines;
-    std::istringstream in(testing::SyntheticText(2000, 3));
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    TrainTokenizer(lines, {.vocab_size = 400, .threads = 1}, *dir_ / "t.model");
+    TrainTokenizer(testing::Lines(testing::SyntheticText(2000, 3)), {.vocab_size = 400, .threads = 1},
+                   *dir_ / "t.model");
   }
   static void TearDownTestSuite() { delete dir_; }
 
@@ -66,12 +64,6 @@ std::vector<float> TensorF32(const std::string& path, const GgufFile& f, const s
   return {};
 }
 
-std::vector<float> Prefix(const std::vector<float>& w, int64_t full_cols, int64_t rows, int64_t cols) {
-  std::vector<float> out;
-  for (int64_t r = 0; r < rows; ++r) out.insert(out.end(), w.begin() + r * full_cols, w.begin() + r * full_cols + cols);
-  return out;
-}
-
 // The inverse of InterleaveRopeHalves, written out separately.
 std::vector<float> Deinterleave(const std::vector<float>& w, int64_t heads, int64_t hd, int64_t cols) {
   std::vector<float> out(w.size());
@@ -89,17 +81,19 @@ TEST_F(GgufExport, TensorsAreTheEntrysSlicesWithRopeHalvesInterleaved) {
   ExportGguf({.palette = model, .subnet = "half", .type = "f32", .out = out});
   const GgufFile f = ReadGguf(out);
   const ModelFile m = ModelFile::Open(model);
-  EXPECT_EQ(Prefix(m.ReadWeight("embed"), 64, 400, 32), TensorF32(out, f, "token_embd.weight"));
-  EXPECT_EQ(Prefix(m.ReadWeight("layers.1.wq"), 64, 32, 32),
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("embed"), 64, 400, 32), TensorF32(out, f, "token_embd.weight"));
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("layers.1.wq"), 64, 32, 32),
             Deinterleave(TensorF32(out, f, "blk.1.attn_q.weight"), 2, 16, 32));
-  EXPECT_EQ(Prefix(m.ReadWeight("layers.1.wk"), 64, 16, 32),
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("layers.1.wk"), 64, 16, 32),
             Deinterleave(TensorF32(out, f, "blk.1.attn_k.weight"), 1, 16, 32));
-  EXPECT_NE(Prefix(m.ReadWeight("layers.1.wk"), 64, 16, 32), TensorF32(out, f, "blk.1.attn_k.weight"));
-  EXPECT_EQ(Prefix(m.ReadWeight("layers.1.wv"), 64, 16, 32), TensorF32(out, f, "blk.1.attn_v.weight"));
-  EXPECT_EQ(Prefix(m.ReadWeight("layers.1.wo"), 64, 32, 32), TensorF32(out, f, "blk.1.attn_output.weight"));
-  EXPECT_EQ(Prefix(m.ReadWeight("layers.1.w_up"), 64, 96, 32), TensorF32(out, f, "blk.1.ffn_up.weight"));
-  EXPECT_EQ(Prefix(m.ReadWeight("layers.1.w_down"), 128, 32, 96), TensorF32(out, f, "blk.1.ffn_down.weight"));
-  EXPECT_EQ(Prefix(m.ReadWeight("final_norm"), 1, 32, 1), TensorF32(out, f, "output_norm.weight"));
+  EXPECT_NE(testing::PrefixRows(m.ReadWeight("layers.1.wk"), 64, 16, 32), TensorF32(out, f, "blk.1.attn_k.weight"));
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("layers.1.wv"), 64, 16, 32), TensorF32(out, f, "blk.1.attn_v.weight"));
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("layers.1.wo"), 64, 32, 32),
+            TensorF32(out, f, "blk.1.attn_output.weight"));
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("layers.1.w_up"), 64, 96, 32), TensorF32(out, f, "blk.1.ffn_up.weight"));
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("layers.1.w_down"), 128, 32, 96),
+            TensorF32(out, f, "blk.1.ffn_down.weight"));
+  EXPECT_EQ(testing::PrefixRows(m.ReadWeight("final_norm"), 1, 32, 1), TensorF32(out, f, "output_norm.weight"));
   for (const GgufTensorInfo& t : f.tensors) {
     if (t.name == "blk.0.ffn_gate.weight") {
       EXPECT_EQ(t.ne, (std::vector<uint64_t>{32, 64}));

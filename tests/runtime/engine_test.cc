@@ -23,15 +23,6 @@ constexpr const char* kSliced =
 
 const std::vector<int> kTokens = {1, 17, 5, 90, 33, 2, 64, 8};
 
-// W[:rows, :cols] of a row-major (.., full_cols) matrix (or the first `rows` of a vector: cols 1).
-std::vector<float> Prefix(const std::vector<float>& w, int64_t full_cols, int64_t rows, int64_t cols) {
-  std::vector<float> out;
-  for (int64_t r = 0; r < rows; ++r) {
-    out.insert(out.end(), w.begin() + r * full_cols, w.begin() + r * full_cols + cols);
-  }
-  return out;
-}
-
 // A model file whose weights are the maxnet file's, cut to `sliced`'s shapes by prefix.
 void WriteSlicedCopy(const std::string& maxnet_path, const std::string& path, const ModelConfig& sliced) {
   const ModelFile maxnet = ModelFile::Open(maxnet_path);
@@ -41,7 +32,7 @@ void WriteSlicedCopy(const std::string& maxnet_path, const std::string& path, co
     const WeightShape& f =
         *std::find_if(full.begin(), full.end(), [&](const WeightShape& x) { return x.name == s.name; });
     const int64_t full_cols = f.shape.size() == 2 ? f.shape[1] : 1, cols = s.shape.size() == 2 ? s.shape[1] : 1;
-    const std::vector<float> v = Prefix(maxnet.ReadWeight(s.name), full_cols, s.shape[0], cols);
+    const std::vector<float> v = testing::PrefixRows(maxnet.ReadWeight(s.name), full_cols, s.shape[0], cols);
     w.WriteWeight(s.name, s.shape, v.data());
   }
   w.AddPaletteEntry({MaxnetSpec(sliced), {}});

@@ -82,10 +82,8 @@ class HfImport : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
-    std::vector<std::string> lines;
-    std::istringstream in(testing::SyntheticText(2000, 4));
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    TrainTokenizer(lines, {.vocab_size = kVocab, .threads = 1}, *dir_ / "tokenizer.model");
+    TrainTokenizer(testing::Lines(testing::SyntheticText(2000, 4)), {.vocab_size = kVocab, .threads = 1},
+                   *dir_ / "tokenizer.model");
   }
   static void TearDownTestSuite() { delete dir_; }
 

@@ -11,16 +11,9 @@
 namespace elastiq {
 namespace {
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  return lines;
-}
-
 TEST(Tokenizer, TrainsAndRoundTripsExactly) {
   testing::ScratchDir dir;
-  TrainTokenizer(Lines(testing::SyntheticText(2000, 1)), {.vocab_size = 400, .threads = 1}, dir / "t.model");
+  TrainTokenizer(testing::Lines(testing::SyntheticText(2000, 1)), {.vocab_size = 400, .threads = 1}, dir / "t.model");
   Tokenizer t = Tokenizer::FromFile(dir / "t.model");
   EXPECT_EQ(t.vocab_size(), 400);
   for (const std::string& s :
@@ -40,7 +33,8 @@ TEST(Tokenizer, TrainsAndRoundTripsExactly) {
 TEST(Tokenizer, VocabularyLargerThanTheCorpusSupportsIsAClearError) {
   testing::ScratchDir dir;
   try {
-    TrainTokenizer(Lines(testing::SyntheticText(200, 2)), {.vocab_size = 50000, .threads = 1}, dir / "t.model");
+    TrainTokenizer(testing::Lines(testing::SyntheticText(200, 2)), {.vocab_size = 50000, .threads = 1},
+                   dir / "t.model");
     FAIL() << "expected an error";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("lower --vocab-size"), std::string::npos) << e.what();
