@@ -25,22 +25,16 @@ inline void DotPanelInt8(int32x4_t acc[4], const int8_t* w, const uint8_t* x) {
   auto load = [&](int quad) {
     for (int s = 0; s < 4; ++s) q[s] = vld1q_s8(w + quad * 64 + s * 16);
   };
-  load(0);
-  DotQuad<0>(acc, q, x_lo);
-  load(1);
-  DotQuad<1>(acc, q, x_lo);
-  load(2);
-  DotQuad<2>(acc, q, x_lo);
-  load(3);
-  DotQuad<3>(acc, q, x_lo);
-  load(4);
-  DotQuad<0>(acc, q, x_hi);
-  load(5);
-  DotQuad<1>(acc, q, x_hi);
-  load(6);
-  DotQuad<2>(acc, q, x_hi);
-  load(7);
-  DotQuad<3>(acc, q, x_hi);
+  // clang-format off
+  load(0); DotQuad<0>(acc, q, x_lo);
+  load(1); DotQuad<1>(acc, q, x_lo);
+  load(2); DotQuad<2>(acc, q, x_lo);
+  load(3); DotQuad<3>(acc, q, x_lo);
+  load(4); DotQuad<0>(acc, q, x_hi);
+  load(5); DotQuad<1>(acc, q, x_hi);
+  load(6); DotQuad<2>(acc, q, x_hi);
+  load(7); DotQuad<3>(acc, q, x_hi);
+  // clang-format on
 }
 
 // The 4 code planes of a ternary quad's 16 bytes: plane s holds rows 4s..4s+3 (codes 0..2).
@@ -55,22 +49,16 @@ inline void UnpackTernaryQuad(const uint8_t* w, int8x16_t planes[4]) {
 inline void DotPanelTernary(int32x4_t acc[4], const uint8_t* w, const int8_t* x) {
   const int8x16_t x_lo = vld1q_s8(x), x_hi = vld1q_s8(x + 16);
   int8x16_t q[4];
-  UnpackTernaryQuad(w + 0 * 16, q);
-  DotQuad<0>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 1 * 16, q);
-  DotQuad<1>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 2 * 16, q);
-  DotQuad<2>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 3 * 16, q);
-  DotQuad<3>(acc, q, x_lo);
-  UnpackTernaryQuad(w + 4 * 16, q);
-  DotQuad<0>(acc, q, x_hi);
-  UnpackTernaryQuad(w + 5 * 16, q);
-  DotQuad<1>(acc, q, x_hi);
-  UnpackTernaryQuad(w + 6 * 16, q);
-  DotQuad<2>(acc, q, x_hi);
-  UnpackTernaryQuad(w + 7 * 16, q);
-  DotQuad<3>(acc, q, x_hi);
+  // clang-format off
+  UnpackTernaryQuad(w + 0 * 16, q); DotQuad<0>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 1 * 16, q); DotQuad<1>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 2 * 16, q); DotQuad<2>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 3 * 16, q); DotQuad<3>(acc, q, x_lo);
+  UnpackTernaryQuad(w + 4 * 16, q); DotQuad<0>(acc, q, x_hi);
+  UnpackTernaryQuad(w + 5 * 16, q); DotQuad<1>(acc, q, x_hi);
+  UnpackTernaryQuad(w + 6 * 16, q); DotQuad<2>(acc, q, x_hi);
+  UnpackTernaryQuad(w + 7 * 16, q); DotQuad<3>(acc, q, x_hi);
+  // clang-format on
 }
 
 // The 16 row sums of a group plus a per-row offset.
