@@ -7,22 +7,27 @@
 #include <filesystem>
 #include <map>
 
+#include "quant/gguf_blocks.h"
 #include "src/core/error.h"
 #include "src/core/fp16.h"
 #include "src/format/gguf.h"
 #include "src/format/model_file.h"
+#include "src/format/quant_groups.h"
 #include "src/format/weight_layout.h"
+#include "src/kernels/packed_layout.h"
 #include "src/text/tokenizer.h"
 
 namespace elastiq {
 namespace {
 
 GgmlType ParseExportType(const std::string& type) {
-  if (type == "f32") return GgmlType::kF32;
-  if (type == "f16") return GgmlType::kF16;
-  if (type == "q8_0") return GgmlType::kQ8_0;
-  throw UserError("--type must be f32, f16 or q8_0, got \"" + type + "\"");
+  for (GgmlType t : {GgmlType::kF32, GgmlType::kF16, GgmlType::kQ8_0, GgmlType::kTQ2_0, GgmlType::kTQ1_0}) {
+    if (type == GgmlTypeName(t)) return t;
+  }
+  throw UserError("--type must be f32, f16, q8_0, tq2_0 or tq1_0, got \"" + type + "\"");
 }
+
+bool IsTernaryType(GgmlType type) { return type == GgmlType::kTQ1_0 || type == GgmlType::kTQ2_0; }
 
 // Cuts prefixes of maxnet weights, each read from the file when asked for.
 class WeightSlicer {
@@ -32,21 +37,59 @@ class WeightSlicer {
   }
   // W[:rows, :cols] of a (full_rows, full_cols) weight, row-major; vectors: cols = 1.
   std::vector<float> Prefix(const std::string& name, int64_t rows, int64_t cols) const {
-    const std::vector<float> w = file_.ReadWeight(name);
-    const int64_t full_cols = static_cast<int64_t>(w.size()) / full_rows_.at(name);
-    std::vector<float> out;
+    return PrefixOf(file_.ReadWeight(name), full_rows_.at(name), rows, cols);
+  }
+  // The same prefix of the file's packed ternary copy (the embedding: its int8 copy), unpacked.
+  ScaledRows TernaryPrefix(const std::string& name, int64_t rows, int64_t cols) const {
+    const std::string group = QuantTensorGroup("ternary", name);
+    const H5File& h5 = file_.h5();
+    const int64_t full_rows = full_rows_.at(name);
+    const PackedShape shape = MakePackedShape(h5.GetIntAttr(group, "rows"), h5.GetIntAttr(group, "cols"), name.c_str());
+    if (shape.rows != full_rows || shape.rows_padded != h5.GetIntAttr(group, "rows_padded")) {
+      throw UserError(file_.path() + ": " + group + " does not match the config (damaged file?)");
+    }
+    std::vector<int8_t> values;
+    if (name == "embed") {
+      std::vector<int8_t> packed(static_cast<size_t>(shape.int8_bytes()));
+      h5.ReadDataset(group + "/packed", DType::kI8, {shape.int8_bytes()}, packed.data());
+      values = UnpackInt8(shape, packed.data());
+    } else {
+      std::vector<uint8_t> packed(static_cast<size_t>(shape.ternary_bytes()));
+      h5.ReadDataset(group + "/packed", DType::kU8, {shape.ternary_bytes()}, packed.data());
+      values = UnpackTernary(shape, packed.data());
+    }
+    std::vector<float> scale(static_cast<size_t>(shape.rows));
+    h5.ReadDataset(group + "/scale", DType::kF32, {shape.rows}, scale.data());
+    return {rows, cols, PrefixOf(values, shape.rows, rows, cols), PrefixOf(scale, shape.rows, rows, 1)};
+  }
+
+ private:
+  template <typename T>
+  static std::vector<T> PrefixOf(const std::vector<T>& w, int64_t full_rows, int64_t rows, int64_t cols) {
+    const int64_t full_cols = static_cast<int64_t>(w.size()) / full_rows;
+    std::vector<T> out;
     out.reserve(static_cast<size_t>(rows * cols));
     for (int64_t r = 0; r < rows; ++r)
       out.insert(out.end(), w.begin() + r * full_cols, w.begin() + r * full_cols + cols);
     return out;
   }
-
- private:
   const ModelFile& file_;
   std::map<std::string, int64_t> full_rows_;
 };
 
-std::vector<uint8_t> Encode(const std::vector<float>& values, GgmlType type, const std::string& name, int64_t cols) {
+struct EncodedTensor {
+  GgmlType type;
+  std::vector<uint8_t> bytes;
+  bool fallback = false;  // a ternary matrix written as q8_0
+};
+
+std::string NotWholeBlocks(const std::string& tensor, int64_t cols, GgmlType type, const char* what_to_do) {
+  const GgmlTypeTraits* t = FindGgmlType(static_cast<uint32_t>(type));
+  return tensor + ": rows of " + std::to_string(cols) + " values are not a multiple of " + std::to_string(t->block) +
+         ", which " + t->name + " needs; " + what_to_do;
+}
+
+EncodedTensor EncodeFloats(const std::vector<float>& values, GgmlType type, const std::string& tensor, int64_t cols) {
   std::vector<uint8_t> out;
   if (type == GgmlType::kF32) {
     out.resize(values.size() * 4);
@@ -58,37 +101,79 @@ std::vector<uint8_t> Encode(const std::vector<float>& values, GgmlType type, con
       std::memcpy(out.data() + 2 * i, &h, 2);
     }
   } else {
-    if (cols % static_cast<int64_t>(kQ8_0Block) != 0) {
-      throw UserError(name + ": rows of " + std::to_string(cols) +
-                      " values are not a multiple of 32, which q8_0 needs; export with --type f16 or f32");
-    }
+    if (cols % static_cast<int64_t>(kQ8_0Block) != 0)
+      throw UserError(NotWholeBlocks(tensor, cols, type, "export with --type f16 or f32"));
     out = QuantizeQ8_0(values);
   }
-  return out;
+  return {type, std::move(out)};
 }
 
+// Encodes the entry's slices of the file's matrices in the export's type.
+class MatrixEncoder {
+ public:
+  MatrixEncoder(const ModelFile& file, GgmlType type, bool fallback_q8_0)
+      : slicer_(file), type_(type), fallback_q8_0_(fallback_q8_0) {}
+
+  // W[:rows, :cols] of `weight` as `tensor`; rope_heads > 0: Q/K rows reordered for llama.cpp.
+  EncodedTensor Matrix(const std::string& tensor, const std::string& weight, int64_t rows, int64_t cols,
+                       int64_t rope_heads, int64_t head_dim) {
+    if (!IsTernaryType(type_)) {
+      std::vector<float> v = slicer_.Prefix(weight, rows, cols);
+      if (rope_heads > 0) v = InterleaveRopeHalves(v, rope_heads, head_dim, cols);
+      return EncodeFloats(v, type_, tensor, cols);
+    }
+    ScaledRows m = slicer_.TernaryPrefix(weight, rows, cols);
+    if (rope_heads > 0) {
+      m.q = InterleaveRopeHalves(m.q, rope_heads, head_dim, cols);
+      m.scale = InterleaveRopeHalves(m.scale, rope_heads, head_dim, 1);
+    }
+    if (cols % static_cast<int64_t>(kTernaryBlock) == 0) {
+      return {type_, type_ == GgmlType::kTQ2_0 ? EncodeTq2_0(m) : EncodeTq1_0(m)};
+    }
+    if (!fallback_q8_0_) {
+      throw UserError(NotWholeBlocks(tensor, cols, type_, "add --fallback q8_0 to write such tensors as q8_0"));
+    }
+    return {GgmlType::kQ8_0, EncodeQ8_0(m), true};
+  }
+  // The tied embedding: floats in the float types, the int8 copy as q8_0 in the ternary ones.
+  EncodedTensor Embedding(int64_t vocab, int64_t d) {
+    const char* tensor = "token_embd.weight";
+    if (!IsTernaryType(type_)) return EncodeFloats(slicer_.Prefix("embed", vocab, d), type_, tensor, d);
+    if (d % static_cast<int64_t>(kQ8_0Block) != 0) throw UserError(NotWholeBlocks(tensor, d, GgmlType::kQ8_0, ""));
+    return {GgmlType::kQ8_0, EncodeQ8_0(slicer_.TernaryPrefix("embed", vocab, d))};
+  }
+  // Norms stay f32 in every type.
+  EncodedTensor Vector(const std::string& tensor, const std::string& weight, int64_t size) {
+    return EncodeFloats(slicer_.Prefix(weight, size, 1), GgmlType::kF32, tensor, 1);
+  }
+
+ private:
+  WeightSlicer slicer_;
+  GgmlType type_;
+  bool fallback_q8_0_;
+};
+
 // The tensors of the llama blocks `blocks` (each use of a shared block) from kept layer `layer`
-// (its FFN width `ffn`) of the entry: read and encoded once, written once per block.
-void AddBlocks(GgufWriter& w, const WeightSlicer& weights, const ModelConfig& c, const SubnetSpec& spec, int layer,
-               int ffn, const std::vector<int>& blocks, GgmlType type) {
+// (its FFN width `ffn`) of the entry: read and encoded once, written once per block. Returns the
+// number of fallback tensors written.
+int AddBlocks(GgufWriter& w, MatrixEncoder& encoder, const ModelConfig& c, const SubnetSpec& spec, int layer, int ffn,
+              const std::vector<int>& blocks) {
   const int64_t d = spec.d_model, hd = c.head_dim(), heads = spec.n_heads(c), kv_heads = spec.n_kv_heads;
   const std::string first = "blk." + std::to_string(blocks.front()) + ".";  // names the tensor in errors
-  struct Encoded {
+  struct Named {
     std::string name;
     std::vector<uint64_t> ne;
-    GgmlType type;
-    std::vector<uint8_t> bytes;
+    EncodedTensor tensor;
   };
-  std::vector<Encoded> tensors;
+  std::vector<Named> tensors;
   const auto matrix = [&](const std::string& name, const char* weight, int64_t rows, int64_t cols, int64_t rope_heads) {
-    std::vector<float> v = weights.Prefix(LayerWeightName(layer, weight), rows, cols);
-    if (rope_heads > 0) v = InterleaveRopeHalves(v, rope_heads, hd, cols);
-    tensors.push_back(
-        {name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, type, Encode(v, type, first + name, cols)});
+    tensors.push_back({name,
+                       {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
+                       encoder.Matrix(first + name, LayerWeightName(layer, weight), rows, cols, rope_heads, hd)});
   };
   const auto norm = [&](const std::string& name, const char* weight) {
-    const std::vector<float> v = weights.Prefix(LayerWeightName(layer, weight), d, 1);
-    tensors.push_back({name, {static_cast<uint64_t>(d)}, GgmlType::kF32, Encode(v, GgmlType::kF32, first + name, 1)});
+    tensors.push_back(
+        {name, {static_cast<uint64_t>(d)}, encoder.Vector(first + name, LayerWeightName(layer, weight), d)});
   };
   norm("attn_norm.weight", "attn_norm");
   matrix("attn_q.weight", "wq", heads * hd, d, heads);
@@ -99,9 +184,14 @@ void AddBlocks(GgufWriter& w, const WeightSlicer& weights, const ModelConfig& c,
   matrix("ffn_gate.weight", "w_gate", ffn, d, 0);
   matrix("ffn_up.weight", "w_up", ffn, d, 0);
   matrix("ffn_down.weight", "w_down", d, ffn, 0);
+  int fallbacks = 0;
   for (int block : blocks) {
-    for (const Encoded& t : tensors) w.AddTensor("blk." + std::to_string(block) + "." + t.name, t.ne, t.type, t.bytes);
+    for (const Named& t : tensors) {
+      w.AddTensor("blk." + std::to_string(block) + "." + t.name, t.ne, t.tensor.type, t.tensor.bytes);
+      fallbacks += t.tensor.fallback;
+    }
   }
+  return fallbacks;
 }
 
 void AddTokenizer(GgufWriter& w, const Tokenizer& tokenizer) {
@@ -152,65 +242,37 @@ void AddModelMetadata(GgufWriter& w, const ModelConfig& c, const SubnetSpec& spe
 
 }  // namespace
 
-std::vector<float> InterleaveRopeHalves(const std::vector<float>& w, int64_t heads, int64_t head_dim, int64_t cols) {
-  ELASTIQ_ASSERT(static_cast<int64_t>(w.size()) == heads * head_dim * cols && head_dim % 2 == 0);
-  std::vector<float> out(w.size());
-  const int64_t half = head_dim / 2;
-  for (int64_t h = 0; h < heads; ++h) {
-    for (int64_t i = 0; i < half; ++i) {
-      const float* first = w.data() + (h * head_dim + i) * cols;
-      const float* second = w.data() + (h * head_dim + half + i) * cols;
-      std::copy(first, first + cols, out.data() + (h * head_dim + 2 * i) * cols);
-      std::copy(second, second + cols, out.data() + (h * head_dim + 2 * i + 1) * cols);
-    }
-  }
-  return out;
-}
-
-std::vector<uint8_t> QuantizeQ8_0(const std::vector<float>& values) {
-  ELASTIQ_ASSERT(values.size() % kQ8_0Block == 0);
-  std::vector<uint8_t> out;
-  out.reserve(values.size() / kQ8_0Block * (2 + kQ8_0Block));
-  for (size_t b = 0; b < values.size(); b += kQ8_0Block) {
-    float amax = 0;
-    for (size_t i = 0; i < kQ8_0Block; ++i) amax = std::max(amax, std::fabs(values[b + i]));
-    const float d = amax / 127.0f, inverse = d != 0 ? 1.0f / d : 0.0f;
-    const uint16_t d16 = F32ToF16(d);
-    out.push_back(static_cast<uint8_t>(d16 & 0xff));
-    out.push_back(static_cast<uint8_t>(d16 >> 8));
-    for (size_t i = 0; i < kQ8_0Block; ++i) {
-      out.push_back(static_cast<uint8_t>(static_cast<int8_t>(std::lround(values[b + i] * inverse))));
-    }
-  }
-  return out;
-}
-
 GgufExportSummary ExportGguf(const GgufExportOptions& o) {
   const GgmlType type = ParseExportType(o.type);
+  if (!o.fallback.empty() && o.fallback != "q8_0")
+    throw UserError("--fallback must be q8_0, got \"" + o.fallback + "\"");
   const ModelFile file = ModelFile::Open(o.palette);
   const ModelConfig& c = file.config();
   if (c.is_encoder()) throw UserError(o.palette + ": an encoder (classifier); GGUF's llama architecture is a decoder");
+  if (IsTernaryType(type) && !file.h5().Exists(QuantFormatGroup("ternary"))) {
+    throw UserError(o.palette + ": holds no ternary weights, which --type " + o.type +
+                    " carries; run elastiq quantize --format ternary on it first");
+  }
   const SubnetSpec& spec = file.EntryOrLargest(o.subnet).spec;
   const Tokenizer tokenizer = EmbeddedTokenizer(file);
   const int blocks = static_cast<int>(spec.layers.size()) * c.repeat;
   GgufWriter w;
   AddModelMetadata(w, c, spec, blocks);
   AddTokenizer(w, tokenizer);
-  WeightSlicer weights(file);
-  const std::vector<float> embed = weights.Prefix("embed", c.vocab_size, spec.d_model);
-  w.AddTensor("token_embd.weight", {static_cast<uint64_t>(spec.d_model), static_cast<uint64_t>(c.vocab_size)}, type,
-              Encode(embed, type, "token_embd.weight", spec.d_model));
+  MatrixEncoder encoder(file, type, o.fallback == "q8_0");
+  EncodedTensor embed = encoder.Embedding(c.vocab_size, spec.d_model);
+  w.AddTensor("token_embd.weight", {static_cast<uint64_t>(spec.d_model), static_cast<uint64_t>(c.vocab_size)},
+              embed.type, std::move(embed.bytes));
+  int fallbacks = 0;
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     std::vector<int> uses;  // the llama blocks this kept layer becomes, one per repeat
     for (int r = 0; r < c.repeat; ++r) uses.push_back(static_cast<int>(i) * c.repeat + r);
-    AddBlocks(w, weights, c, spec, spec.layers[i], spec.ffn_dim[i], uses, type);
+    fallbacks += AddBlocks(w, encoder, c, spec, spec.layers[i], spec.ffn_dim[i], uses);
   }
-  const std::vector<float> final_norm = weights.Prefix("final_norm", spec.d_model, 1);
-  w.AddTensor("output_norm.weight", {static_cast<uint64_t>(spec.d_model)}, GgmlType::kF32,
-              Encode(final_norm, GgmlType::kF32, "output_norm.weight", 1));
+  EncodedTensor final_norm = encoder.Vector("output_norm.weight", "final_norm", spec.d_model);
+  w.AddTensor("output_norm.weight", {static_cast<uint64_t>(spec.d_model)}, GgmlType::kF32, std::move(final_norm.bytes));
   w.Write(o.out);
-  GgufExportSummary s{spec.name, blocks, CountParams(c, spec).total(), std::filesystem::file_size(o.out)};
-  return s;
+  return {spec.name, blocks, CountParams(c, spec).total(), std::filesystem::file_size(o.out), fallbacks};
 }
 
 }  // namespace elastiq

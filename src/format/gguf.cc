@@ -202,39 +202,47 @@ GgufTensorInfo ReadTensorInfo(Cursor& c) {
     t.ne.push_back(n);
   }
   const uint32_t type = c.Get<uint32_t>("a tensor type");
-  if (type != 0 && type != 1 && type != 8)
-    c.Fail(t.name + ": tensor type " + std::to_string(type) + " is not one this reader knows (f32, f16, q8_0)");
-  t.type = static_cast<GgmlType>(type);
-  if (t.type == GgmlType::kQ8_0 && t.ne[0] % kQ8_0Block != 0) c.Fail(t.name + ": q8_0 rows must be a multiple of 32");
+  const GgmlTypeTraits* traits = FindGgmlType(type);
+  if (traits == nullptr) {
+    c.Fail(t.name + ": tensor type " + std::to_string(type) +
+           " is not one this reader knows (f32, f16, q8_0, tq1_0, tq2_0)");
+  }
+  t.type = traits->type;
+  if (t.ne[0] % traits->block != 0) {
+    c.Fail(t.name + ": " + traits->name + " rows must be a multiple of " + std::to_string(traits->block));
+  }
   t.offset = c.Get<uint64_t>("a tensor offset");
   return t;
 }
 
 }  // namespace
 
-const char* GgmlTypeName(GgmlType type) {
-  switch (type) {
-    case GgmlType::kF32:
-      return "f32";
-    case GgmlType::kF16:
-      return "f16";
-    case GgmlType::kQ8_0:
-      return "q8_0";
+namespace {
+constexpr GgmlTypeTraits kGgmlTypes[] = {
+    {GgmlType::kF32, "f32", 1, 4},
+    {GgmlType::kF16, "f16", 1, 2},
+    {GgmlType::kQ8_0, "q8_0", kQ8_0Block, 2 + kQ8_0Block},
+    {GgmlType::kTQ1_0, "tq1_0", kTernaryBlock, (kTernaryBlock - 16) / 5 + 16 / 4 + 2},
+    {GgmlType::kTQ2_0, "tq2_0", kTernaryBlock, kTernaryBlock / 4 + 2},
+};
+}  // namespace
+
+const GgmlTypeTraits* FindGgmlType(uint32_t type) {
+  for (const GgmlTypeTraits& t : kGgmlTypes) {
+    if (static_cast<uint32_t>(t.type) == type) return &t;
   }
-  return "?";
+  return nullptr;
+}
+
+const char* GgmlTypeName(GgmlType type) {
+  const GgmlTypeTraits* t = FindGgmlType(static_cast<uint32_t>(type));
+  return t != nullptr ? t->name : "?";
 }
 
 uint64_t GgmlTypeBytes(GgmlType type, uint64_t elements) {
-  switch (type) {
-    case GgmlType::kF32:
-      return elements * 4;
-    case GgmlType::kF16:
-      return elements * 2;
-    case GgmlType::kQ8_0:
-      ELASTIQ_ASSERT(elements % kQ8_0Block == 0, "q8_0 needs whole blocks of 32");
-      return elements / kQ8_0Block * (2 + kQ8_0Block);  // fp16 scale + 32 int8
-  }
-  return 0;
+  const GgmlTypeTraits* t = FindGgmlType(static_cast<uint32_t>(type));
+  ELASTIQ_ASSERT(t != nullptr && elements % t->block == 0, "GGUF tensor data must be whole blocks");
+  return elements / t->block * t->block_bytes;
 }
 
 uint64_t GgufTensorInfo::bytes() const {

@@ -29,13 +29,23 @@ enum class GgufValueType : uint32_t {
   kF64 = 12,
 };
 
-// The tensor types this project writes (ggml's numbering).
-enum class GgmlType : uint32_t { kF32 = 0, kF16 = 1, kQ8_0 = 8 };
+// The tensor types this project writes (ggml's numbering). Quantized types come in blocks: q8_0
+// 32 values in 34 bytes (fp16 scale, 32 int8); tq1_0 256 ternary values in 54 bytes (base-3
+// packed, fp16 scale); tq2_0 256 in 66 bytes (2-bit codes, fp16 scale).
+enum class GgmlType : uint32_t { kF32 = 0, kF16 = 1, kQ8_0 = 8, kTQ1_0 = 34, kTQ2_0 = 35 };
+struct GgmlTypeTraits {
+  GgmlType type;
+  const char* name;
+  uint64_t block;        // values per block
+  uint64_t block_bytes;  // bytes per block
+};
+// nullptr for a type number this project does not know.
+const GgmlTypeTraits* FindGgmlType(uint32_t type);
 const char* GgmlTypeName(GgmlType type);
-// Bytes of `elements` values of `type` (q8_0: blocks of 32 values in 34 bytes); `elements` must be
-// a whole number of blocks.
+// Bytes of `elements` values of `type`; `elements` must be a whole number of blocks.
 uint64_t GgmlTypeBytes(GgmlType type, uint64_t elements);
 inline constexpr uint64_t kQ8_0Block = 32;
+inline constexpr uint64_t kTernaryBlock = 256;  // tq1_0 and tq2_0 (ggml's QK_K)
 
 // One metadata entry. Scalars hold their value in `value`; arrays have type kArray, `item_type`
 // their element type and `value` a JSON array.

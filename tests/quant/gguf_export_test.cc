@@ -11,12 +11,17 @@
 #include <filesystem>
 #include <sstream>
 
+#include "quant/gguf_blocks.h"
+#include "quant/quantize_file.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/fp16.h"
 #include "src/format/gguf.h"
+#include "src/format/quant_groups.h"
 #include "src/format/random_model.h"
+#include "src/kernels/packed_layout.h"
 #include "src/text/tokenizer.h"
+#include "tests/common/ggml_decode.h"
 #include "tests/common/test_util.h"
 
 namespace elastiq {
@@ -138,7 +143,7 @@ TEST_F(GgufExport, MetadataDescribesTheEntryAndItsVocabulary) {
 
 TEST(GgufExportMath, InterleaveAndQ8_0ByHand) {
   // One head of width 4, one column: rows a0 a1 | b0 b1 become a0 b0 a1 b1.
-  EXPECT_EQ(InterleaveRopeHalves({1, 2, 3, 4}, 1, 4, 1), (std::vector<float>{1, 3, 2, 4}));
+  EXPECT_EQ(InterleaveRopeHalves<float>({1, 2, 3, 4}, 1, 4, 1), (std::vector<float>{1, 3, 2, 4}));
   std::vector<float> block(32, 0.0f);
   block[0] = 12.7f;
   block[1] = -6.35f;
@@ -179,6 +184,104 @@ TEST_F(GgufExport, Q8_0MatricesDequantizeToTheSlice) {
   FAIL() << "no blk.0.ffn_down.weight";
 }
 
+// A d_model-256 model (whole tq blocks) with the entry "narrow" (d_model 128: not), quantized to ternary.
+std::string TernaryModel(const testing::ScratchDir& dir) {
+  const std::string fp32 = dir / "t256.h5", ternary = dir / "t256-ternary.h5";
+  if (std::filesystem::exists(ternary)) return ternary;
+  const ModelConfig c = ParseModelConfig(
+      R"({"vocab_size":400,"d_model":256,"n_layers":1,"n_heads":4,"n_kv_heads":2,"ffn_dim":512,"max_seq_len":32})",
+      "t");
+  WriteRandomModel(fp32, c, 5, ReadFileBytes(dir / "t.model"), {{SubnetSpec{"narrow", {0}, 128, {256}, 1, 0}, {}}});
+  QuantizeModelFile(fp32, "ternary", ternary);
+  return ternary;
+}
+
+// The file's packed ternary copy (the embedding: its int8 copy) of `weight` as values, each row's
+// scale rounded to fp16 as GGUF stores it, sliced to W[:rows, :cols].
+std::vector<float> TernaryValues(const std::string& path, const std::string& weight, int64_t rows, int64_t cols) {
+  const H5File h5 = H5File::OpenReadOnly(path);
+  const std::string group = QuantTensorGroup("ternary", weight);
+  const PackedShape s = MakePackedShape(h5.GetIntAttr(group, "rows"), h5.GetIntAttr(group, "cols"), "test");
+  const std::vector<float> scale = h5.Read<float>(group + "/scale", DType::kF32);
+  std::vector<int8_t> q;
+  if (weight == "embed") {
+    q = UnpackInt8(s, h5.Read<int8_t>(group + "/packed", DType::kI8).data());
+  } else {
+    q = UnpackTernary(s, h5.Read<uint8_t>(group + "/packed", DType::kU8).data());
+  }
+  std::vector<float> values(q.size());
+  for (size_t i = 0; i < q.size(); ++i) values[i] = F16ToF32(F32ToF16(scale[i / s.cols])) * q[i];
+  return testing::PrefixRows(values, s.cols, rows, cols);
+}
+
+// A tensor of the GGUF decoded the way ggml decodes it.
+std::vector<float> Decoded(const std::string& path, const GgufFile& f, const std::string& name, GgmlType* type) {
+  const std::string bytes = ReadFileBytes(path);
+  for (const GgufTensorInfo& t : f.tensors) {
+    if (t.name != name) continue;
+    *type = t.type;
+    uint64_t elements = 1;
+    for (uint64_t n : t.ne) elements *= n;
+    return testing::DecodeGgml(t.type, reinterpret_cast<const uint8_t*>(bytes.data() + f.data_offset + t.offset),
+                               elements);
+  }
+  ADD_FAILURE() << "no tensor " << name;
+  return {};
+}
+
+// Every matrix of the entry decodes to the file's ternary values (Q/K after undoing the RoPE
+// interleave), in `want_type` where rows are whole tq blocks and q8_0 elsewhere.
+void ExpectTernaryExport(const std::string& model, const std::string& out, int64_t d, int64_t ffn, GgmlType want_type) {
+  const GgufFile f = ReadGguf(out);
+  struct Matrix {
+    const char* tensor;
+    const char* weight;
+    int64_t rows, cols, rope_heads;
+  };
+  const int64_t hd = 64, heads = d / hd, kv = heads / 2;
+  const Matrix matrices[] = {{"blk.0.attn_q.weight", "layers.0.wq", heads * hd, d, heads},
+                             {"blk.0.attn_k.weight", "layers.0.wk", kv * hd, d, kv},
+                             {"blk.0.attn_v.weight", "layers.0.wv", kv * hd, d, 0},
+                             {"blk.0.attn_output.weight", "layers.0.wo", d, heads * hd, 0},
+                             {"blk.0.ffn_gate.weight", "layers.0.w_gate", ffn, d, 0},
+                             {"blk.0.ffn_up.weight", "layers.0.w_up", ffn, d, 0},
+                             {"blk.0.ffn_down.weight", "layers.0.w_down", d, ffn, 0},
+                             {"token_embd.weight", "embed", 400, d, 0}};
+  for (const Matrix& m : matrices) {
+    GgmlType type;
+    std::vector<float> got = Decoded(out, f, m.tensor, &type);
+    if (m.rope_heads > 0) got = Deinterleave(got, m.rope_heads, hd, m.cols);
+    const bool embedding = std::string(m.weight) == "embed";
+    EXPECT_EQ(type, embedding || m.cols % 256 != 0 ? GgmlType::kQ8_0 : want_type) << m.tensor;
+    ASSERT_EQ(got, TernaryValues(model, m.weight, m.rows, m.cols)) << m.tensor;
+  }
+}
+
+TEST_F(GgufExport, TernaryTypesCarryTheTernaryCopyExactly) {
+  const std::string model = TernaryModel(*dir_);
+  for (const char* type : {"tq2_0", "tq1_0"}) {
+    const std::string out = *dir_ / (std::string(type) + ".gguf");
+    const GgufExportSummary s = ExportGguf({.palette = model, .type = type, .out = out});
+    EXPECT_EQ(s.fallback_tensors, 0);
+    ExpectTernaryExport(model, out, 256, 512, std::string(type) == "tq2_0" ? GgmlType::kTQ2_0 : GgmlType::kTQ1_0);
+  }
+}
+
+TEST_F(GgufExport, RowsThatAreNotWholeTernaryBlocksNeedTheFallback) {
+  const std::string model = TernaryModel(*dir_), out = *dir_ / "narrow.gguf";
+  const std::string error = testing::UserErrorMessage(
+      [&] { ExportGguf({.palette = model, .subnet = "narrow", .type = "tq2_0", .out = out}); });
+  EXPECT_NE(error.find("blk.0.attn_q.weight: rows of 128 values are not a multiple of 256, which tq2_0 needs; add "
+                       "--fallback q8_0"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  const GgufExportSummary s =
+      ExportGguf({.palette = model, .subnet = "narrow", .type = "tq2_0", .fallback = "q8_0", .out = out});
+  EXPECT_EQ(s.fallback_tensors, 6);  // all but ffn_down, whose rows are the 256 FFN neurons
+  ExpectTernaryExport(model, out, 128, 256, GgmlType::kTQ2_0);
+}
+
 TEST_F(GgufExport, BadRequestsAreOneClearErrorAndWriteNothing) {
   const std::string model = Model(1), out = *dir_ / "never.gguf";
   const auto error_of = [&](GgufExportOptions o) {
@@ -186,7 +289,11 @@ TEST_F(GgufExport, BadRequestsAreOneClearErrorAndWriteNothing) {
     return testing::UserErrorMessage([&] { ExportGguf(o); });
   };
   EXPECT_NE(error_of({.palette = model, .subnet = "p33"}).find("no palette entry \"p33\""), std::string::npos);
-  EXPECT_NE(error_of({.palette = model, .type = "tq2_0"}).find("--type must be f32, f16 or q8_0"), std::string::npos);
+  EXPECT_NE(error_of({.palette = model, .type = "q4_0"}).find("--type must be f32, f16, q8_0, tq2_0 or tq1_0"),
+            std::string::npos);
+  EXPECT_NE(error_of({.palette = model, .type = "tq2_0"}).find("holds no ternary weights"), std::string::npos);
+  EXPECT_NE(error_of({.palette = model, .type = "tq2_0", .fallback = "f16"}).find("--fallback must be q8_0"),
+            std::string::npos);
   // A 48-wide entry cannot be q8_0 (rows of 48 values).
   const ModelConfig c = ParseModelConfig(
       R"({"vocab_size":400,"d_model":48,"n_layers":1,"n_heads":3,"n_kv_heads":1,"ffn_dim":64,"max_seq_len":16})", "n");
