@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "quant/quantize_file.h"
+#include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/palette_plan.h"
 #include "src/core/parse_number.h"
@@ -62,8 +63,15 @@ int HandOffTraining(const std::string& command, const Args& args, const std::str
   return RunTrainingHelper(HelperArgs(command, args, {"--train-ids", ids[0], "--val-ids", ids[1]}));
 }
 
+// Writes the top-1 ids, whitespace-separated, ten to a line.
+void WritePredictions(const std::string& path, const std::vector<int32_t>& top1) {
+  std::string text;
+  for (size_t i = 0; i < top1.size(); ++i) text += std::to_string(top1[i]) + (i % 10 == 9 ? "\n" : " ");
+  WriteFileAtomically(path, text + "\n");
+}
+
 int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std::string& eval_ids,
-                        const std::string& train_ids) {
+                        const std::string& train_ids, const std::string& predictions) {
   auto store = WeightStore::Open(o.model);
   const PaletteEntry entry{ResolveSubnet(store->file(), o.shape_from, o.subnet)};
   const ModelConfig& c = store->config();
@@ -84,6 +92,8 @@ int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std:
     TokenStream eval = ReadTokenStream(eval_ids), train = ReadTokenStream(train_ids);
     RuntimeEvalResult r = EvaluateLmWithEngine(engine, eval.ids, c.max_seq_len, o.max_tokens);
     AddDecoderResult(out, r.loss, r.perplexity, r.count, train, eval);
+    out["top1_accuracy"] = r.top1_accuracy;
+    if (!predictions.empty()) WritePredictions(predictions, r.top1);
   }
   PrintEvalReport(out, o.json);
   return 0;
@@ -129,9 +139,13 @@ int RunPaletteFrontEnd(const Args& args) {
 int RunEvalFrontEnd(const Args& args) {
   EvalOptions o;
   std::string kv_cache = "f32";  // the reference measurement; the LibTorch helper does not take the flag
+  std::string predictions;       // runtime decoders only
   po::options_description d("eval options");
   AddEvalOptions(d, o);
   AddKvCacheOption(d, kv_cache);
+  d.add_options()("predictions", po::value(&predictions),
+                  "runtime, decoders: write the top-1 next-token id of every scored position to this file "
+                  "(whitespace-separated; for comparisons with other implementations)");
   po::variables_map vm;
   if (!ParseCommandLine(kEvalUsage, d, args, vm)) return 0;
   if (o.engine != "torch" && o.engine != "runtime")
@@ -140,17 +154,20 @@ int RunEvalFrontEnd(const Args& args) {
   if (o.engine == "torch" && !vm["kv-cache"].defaulted()) {
     throw UserError("--kv-cache is for --engine runtime (LibTorch evaluates whole windows without a KV cache)");
   }
+  if (!predictions.empty() && o.engine == "torch") throw UserError("--predictions is for --engine runtime");
   CheckSplitName(o.split);
   ParseWeightFormat(o.format);
   const ModelFile model = ModelFile::Open(o.model);
   ResolveSubnet(model, o.shape_from, o.subnet);  // a missing entry or a config mismatch fails here
+  if (!predictions.empty() && model.config().is_encoder())
+    throw UserError("--predictions is for decoders (next-token ids); " + o.model + " is an encoder");
   const std::vector<std::string> ids =
       TokenizeForModel(o.data, EmbeddedTokenizer(model), model.config(), o.model, {o.split, "train"});
   const std::string& eval_ids = ids[0];
   const std::string& train_ids = ids[1];
   if (o.engine == "torch")
     return RunTrainingHelper(HelperArgs("eval", args, {"--eval-ids", eval_ids, "--train-ids", train_ids}));
-  return EvaluateWithRuntime(o, kv_cache_format, eval_ids, train_ids);
+  return EvaluateWithRuntime(o, kv_cache_format, eval_ids, train_ids, predictions);
 }
 
 int RunQatFrontEnd(const QatOptions& o, const Args& args) {

@@ -24,18 +24,25 @@ RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t
   double nll = 0.0;
   int64_t tokens = 0;
   std::vector<int> input(static_cast<size_t>(seq_len));
+  RuntimeEvalResult r;
+  int64_t hits = 0;
   for (int64_t w = 0; w < windows; ++w) {
     const int32_t* window = ids.data() + w * seq_len;
     std::copy_n(window, seq_len, input.begin());
     engine.Reset();
     std::span<const float> logits = engine.Feed(input, /*all_logits=*/true);
     const int64_t vocab = static_cast<int64_t>(logits.size()) / seq_len;
-    for (int t = 0; t < seq_len; ++t) nll += CrossEntropy(logits.data() + t * vocab, vocab, window[t + 1]);
+    for (int t = 0; t < seq_len; ++t) {
+      const float* row = logits.data() + t * vocab;
+      nll += CrossEntropy(row, vocab, window[t + 1]);
+      r.top1.push_back(static_cast<int32_t>(std::max_element(row, row + vocab) - row));
+      hits += r.top1.back() == window[t + 1];
+    }
     tokens += seq_len;
   }
   engine.Reset();
-  RuntimeEvalResult r;
   r.count = tokens;
+  r.top1_accuracy = tokens > 0 ? static_cast<double>(hits) / static_cast<double>(tokens) : 0.0;
   r.loss = nll / static_cast<double>(tokens);
   r.perplexity = std::exp(r.loss);
   return r;

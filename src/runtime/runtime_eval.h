@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "src/runtime/engine.h"
 #include "src/text/token_ids.h"
@@ -15,6 +16,10 @@ struct RuntimeEvalResult {
   double perplexity = 0.0;  // decoders
   double accuracy = 0.0;    // encoders
   int64_t count = 0;        // tokens or examples scored
+  // Decoders: the top-1 next-token id at every scored position, in order, and how often it is the
+  // actual next token.
+  std::vector<int32_t> top1;
+  double top1_accuracy = 0.0;
 };
 
 RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len,

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "src/core/atomic_file.h"
 #include "src/format/gguf.h"
@@ -226,7 +227,7 @@ void InitTokenizedRandomModel(const testing::ScratchDir& dir) {
       0);
   testing::WriteText(
       dir / "tiny.json",
-      R"({"name":"rt","vocab_size":400,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":64})");
+      R"({"name":"rt","vocab_size":400,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":256,"max_seq_len":64})");
   testing::CommandResult r = RunCommand(Elastiq("init --config " + (dir / "tiny.json") + " --random --tokenizer " +
                                                 (dir / "tok.model") + " --out " + (dir / "m.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -243,11 +244,18 @@ TEST(CliGguf, ExportedFilesReadTheSameInAnIndependentParser) {
           : std::string(home ? home : "") + "/.cache/elastiq/npm/node_modules/@huggingface/gguf";
   testing::ScratchDir dir;
   InitTokenizedRandomModel(dir);
-  for (const char* type : {"f32", "f16", "q8_0"}) {
-    const std::string out = dir / (std::string(type) + ".gguf");
+  ASSERT_EQ(
+      RunCommand(Elastiq("quantize --in " + (dir / "m.h5") + " --format ternary --out " + (dir / "mq.h5"))).exit_code,
+      0);
+  for (const std::string type : {"f32", "f16", "q8_0", "tq2_0", "tq1_0"}) {
+    const std::string out = dir / (type + ".gguf");
+    // The ternary types: ffn_down (rows of 256 FFN neurons) in the type, the 32-wide rest as q8_0.
+    const bool ternary = type.starts_with("tq");
+    const std::string from = ternary ? (dir / "mq.h5") + " --fallback q8_0" : dir / "m.h5";
     testing::CommandResult r =
-        RunCommand(Elastiq("export gguf --palette " + (dir / "m.h5") + " --type " + type + " --out " + out));
+        RunCommand(Elastiq("export gguf --palette " + from + " --type " + type + " --out " + out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find("24 matrices as q8_0") != std::string::npos, ternary) << r.out;  // 6 per block, 4 blocks
     EXPECT_NE(r.out.find("4 blocks"), std::string::npos) << r.out;  // 2 stored blocks, each used twice
     r = RunCommand(Elastiq("inspect --json " + out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -282,6 +290,7 @@ TEST(CliGguf, ExportedFilesReadTheSameInAnIndependentParser) {
       for (const auto& n : t["shape"]) shape.push_back(std::stoull(n.get<std::string>()));
       EXPECT_EQ(shape, o.ne) << o.name;
       EXPECT_EQ(t["dtype"], static_cast<uint32_t>(o.type)) << o.name;
+      if (ternary && o.name.ends_with("ffn_down.weight")) EXPECT_EQ(GgmlTypeName(o.type), type);
       EXPECT_EQ(std::stoull(t["offset"].get<std::string>()), o.offset) << o.name;
     }
     EXPECT_EQ(std::stoull(theirs["tensorDataOffset"].get<std::string>()), ours.data_offset);
@@ -290,8 +299,12 @@ TEST(CliGguf, ExportedFilesReadTheSameInAnIndependentParser) {
   }
   ExpectUserError("export gguf --palette " + (dir / "m.h5") + " --subnet p33 --out " + (dir / "x.gguf"),
                   "no palette entry \"p33\"");
+  ExpectUserError("export gguf --palette " + (dir / "m.h5") + " --type q4_k --out " + (dir / "x.gguf"),
+                  "--type must be f32, f16, q8_0, tq2_0 or tq1_0");
   ExpectUserError("export gguf --palette " + (dir / "m.h5") + " --type tq2_0 --out " + (dir / "x.gguf"),
-                  "--type must be f32, f16 or q8_0");
+                  "holds no ternary weights");
+  ExpectUserError("export gguf --palette " + (dir / "mq.h5") + " --type tq1_0 --out " + (dir / "x.gguf"),
+                  "blk.0.attn_q.weight: rows of 32 values are not a multiple of 256, which tq1_0 needs");
   EXPECT_FALSE(std::filesystem::exists(dir / "x.gguf"));
 }
 
@@ -365,6 +378,17 @@ TEST(CliRuntime, InitRunBenchEval) {
   // Random weights (N(0, 0.02)) predict close to uniform: perplexity near the vocabulary size.
   EXPECT_NEAR(j["perplexity"].get<double>(), 400.0, 40.0);
   EXPECT_EQ(j["kv_cache"], "f32");  // eval's reference default
+  // --predictions: one top-1 id per scored token.
+  r = RunCommand(Elastiq("eval --engine runtime --json --model " + (dir / "m.h5") + " --data " + (dir / "data") +
+                         " --max-tokens 64 --predictions " + (dir / "top1.txt")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream predictions(ReadFileBytes(dir / "top1.txt"));
+  int64_t predicted = 0;
+  for (int id; predictions >> id; ++predicted) ASSERT_TRUE(id >= 0 && id < 400) << id;
+  EXPECT_EQ(predicted, nlohmann::json::parse(r.out)["tokens"].get<int64_t>());
+  EXPECT_GE(nlohmann::json::parse(r.out)["top1_accuracy"].get<double>(), 0.0);
+  ExpectUserError("eval --engine torch --predictions x.txt --model " + (dir / "m.h5") + " --data " + (dir / "data"),
+                  "--predictions is for --engine runtime");
   r = RunCommand(
       Elastiq("eval --engine runtime --json --kv-cache f16 --model " + (dir / "m.h5") + " --data " + (dir / "data")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
