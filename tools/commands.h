@@ -33,6 +33,7 @@ int RunEvalHelper(const Args& args);
 int RunGenerateHelper(const Args& args);
 int RunQatHelper(const Args& args);
 int RunBenchHelper(const Args& args);
+int RunConvertTorchBinHelper(const Args& args);
 
 // Finds `args[0]` (or `args[0] args[1]`) in `commands` and runs it; prints help for "help".
 int Dispatch(const std::string& program, const std::vector<Command>& commands, const Args& args);

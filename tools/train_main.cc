@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
       {"generate", "LibTorch reference sampling (called by `elastiq generate`)", RunGenerateHelper},
       {"qat", "quantization-aware training (called by `elastiq quantize --qat-steps`)", RunQatHelper},
       {"bench", "LibTorch fp32 decode speed of a subnet (called by `elastiq bench`)", RunBenchHelper},
+      {"convert-torch-bin", "pytorch_model.bin as safetensors (called by `elastiq import hf`)",
+       RunConvertTorchBinHelper},
   };
   return Dispatch("elastiq-train", commands, Args(argv + 1, argv + argc));
 }

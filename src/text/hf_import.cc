@@ -69,19 +69,21 @@ std::map<std::string, std::string> HfWeightNames(const ModelConfig& c) {
 // Every tensor's shard: one model.safetensors, or the shards a model.safetensors.index.json maps.
 class HfWeights {
  public:
-  explicit HfWeights(const std::string& dir) {
+  HfWeights(const std::string& dir, const std::string& converted_bin) {
     const std::string single = dir + "/model.safetensors", index = dir + "/model.safetensors.index.json";
-    if (fs::exists(single)) {
-      shards_.push_back(std::make_unique<SafetensorsFile>(SafetensorsFile::Open(single)));
+    if (!converted_bin.empty() || fs::exists(single)) {
+      shards_.push_back(
+          std::make_unique<SafetensorsFile>(SafetensorsFile::Open(converted_bin.empty() ? single : converted_bin)));
       for (const auto& [name, t] : shards_.back()->tensors()) where_[name] = shards_.back().get();
-      description_ = "model.safetensors";
+      description_ = converted_bin.empty() ? "model.safetensors" : "pytorch_model.bin (read by LibTorch)";
       return;
     }
     if (!fs::exists(index)) {
-      throw UserError(dir + ": no model.safetensors or model.safetensors.index.json" +
-                      (fs::exists(dir + "/pytorch_model.bin")
-                           ? std::string(" (pytorch_model.bin is not read yet: save the model as safetensors)")
-                           : std::string()));
+      throw UserError(
+          dir + ": no model.safetensors, model.safetensors.index.json or pytorch_model.bin" +
+          (fs::exists(dir + "/pytorch_model.bin.index.json")
+               ? std::string(" (sharded pytorch_model-*.bin files are not read: save the model as safetensors)")
+               : std::string()));
     }
     const nlohmann::json map = ReadJsonFile(index).value("weight_map", nlohmann::json::object());
     std::map<std::string, SafetensorsFile*> opened;
@@ -177,13 +179,18 @@ ModelConfig ParseHfConfig(const nlohmann::json& j, const std::string& source, co
   return c;
 }
 
-HfImportSummary ImportHfCheckpoint(const std::string& dir, const std::string& out) {
+bool HasOnlyTorchBin(const std::string& dir) {
+  return !fs::exists(dir + "/model.safetensors") && !fs::exists(dir + "/model.safetensors.index.json") &&
+         fs::exists(dir + "/pytorch_model.bin");
+}
+
+HfImportSummary ImportHfCheckpoint(const std::string& dir, const std::string& out, const std::string& converted_bin) {
   const std::string config_path = dir + "/config.json";
   std::string name = fs::path(dir).lexically_normal().filename().string();
   if (name.empty() || name == ".") name = fs::path(dir).lexically_normal().parent_path().filename().string();
   const ModelConfig c = ParseHfConfig(ReadJsonFile(config_path), config_path, name.empty() ? "hf" : name);
   const std::string tokenizer = TokenizerBytesOf(dir, c);
-  const HfWeights weights(dir);
+  const HfWeights weights(dir, converted_bin);
   const std::map<std::string, std::string> names = HfWeightNames(c);
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const WeightShape& s : MaxnetWeightShapes(c)) shapes[s.name] = s.shape;

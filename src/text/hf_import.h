@@ -1,6 +1,7 @@
 // `elastiq import hf`: a Hugging Face checkpoint folder of a Llama-family model (LlamaForCausalLM,
 // MobileLLM) becomes an ordinary elastiq teacher file: config.json mapped field by field, weights
-// from model.safetensors or a sharded model.safetensors.index.json (F32, F16 or BF16), and
+// from model.safetensors or a sharded model.safetensors.index.json (F32, F16 or BF16) or, converted
+// by the LibTorch helper, from pytorch_model.bin, and
 // tokenizer.model (SentencePiece) embedded as elastiq's own tokenizers are. The weight layout needs
 // no conversion: elastiq, like Hugging Face's modeling_llama, rotates the two halves of each head
 // (rotate_half RoPE) and keeps a KV head's query heads next to each other. Whatever the model file
@@ -26,7 +27,13 @@ struct HfImportSummary {
   int tensors = 0;
 };
 
-// Writes `out` (kind checkpoint) atomically; nothing is written on any error.
-HfImportSummary ImportHfCheckpoint(const std::string& dir, const std::string& out);
+// Whether the folder's weights are only a pytorch_model.bin (torch.save), which needs LibTorch to
+// read: the front end has elastiq-train convert it to safetensors first.
+bool HasOnlyTorchBin(const std::string& dir);
+
+// Writes `out` (kind checkpoint) atomically; nothing is written on any error. `converted_bin`: the
+// safetensors conversion of the folder's pytorch_model.bin, read in place of the folder's weights.
+HfImportSummary ImportHfCheckpoint(const std::string& dir, const std::string& out,
+                                   const std::string& converted_bin = "");
 
 }  // namespace elastiq

@@ -14,6 +14,7 @@
 #include "src/format/h5_file.h"
 #include "src/format/model_file.h"
 #include "src/format/random_model.h"
+#include "src/format/safetensors.h"
 #include "src/format/weight_layout.h"
 #include "tests/common/test_util.h"
 
@@ -231,6 +232,70 @@ void InitTokenizedRandomModel(const testing::ScratchDir& dir) {
   testing::CommandResult r = RunCommand(Elastiq("init --config " + (dir / "tiny.json") + " --random --tokenizer " +
                                                 (dir / "tok.model") + " --out " + (dir / "m.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+// import hf from a folder whose weights are only pytorch_model.bin (torch.save format, an
+// OrderedDict as model.state_dict() saves, written by tests/common/write_torch_save.py): read through
+// elastiq-train's LibTorch loader, the teacher holds exactly what the same weights as
+// model.safetensors give. Without the helper: one clear line.
+TEST(CliImport, PytorchModelBinImportsLikeSafetensors) {
+  testing::ScratchDir dir;
+  InitTokenizedRandomModel(dir);  // for its 400-piece tokenizer
+  const nlohmann::json config = {{"model_type", "llama"},      {"hidden_size", 32},
+                                 {"num_hidden_layers", 1},     {"num_attention_heads", 2},
+                                 {"num_key_value_heads", 1},   {"intermediate_size", 64},
+                                 {"vocab_size", 400},          {"rms_norm_eps", 1e-5},
+                                 {"rope_theta", 10000.0},      {"max_position_embeddings", 64},
+                                 {"tie_word_embeddings", true}};
+  std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>> weights;
+  nlohmann::json spec = nlohmann::json::object();
+  const auto add = [&](const std::string& name, std::vector<int64_t> shape) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::vector<float> v(static_cast<size_t>(n));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i + name.size())) * 0.1f;
+    weights[name] = {shape, v};
+    spec[name] = {{"dtype", "F32"}, {"shape", shape}, {"values", v}};
+  };
+  add("model.embed_tokens.weight", {400, 32});
+  add("model.norm.weight", {32});
+  for (const char* norm : {"input_layernorm", "post_attention_layernorm"})
+    add("model.layers.0." + std::string(norm) + ".weight", {32});
+  add("model.layers.0.self_attn.q_proj.weight", {32, 32});
+  add("model.layers.0.self_attn.k_proj.weight", {16, 32});
+  add("model.layers.0.self_attn.v_proj.weight", {16, 32});
+  add("model.layers.0.self_attn.o_proj.weight", {32, 32});
+  add("model.layers.0.mlp.gate_proj.weight", {64, 32});
+  add("model.layers.0.mlp.up_proj.weight", {64, 32});
+  add("model.layers.0.mlp.down_proj.weight", {32, 64});
+  for (const char* folder : {"st", "bin"}) {
+    std::filesystem::create_directories(dir / folder);
+    WriteFileAtomically(dir / (std::string(folder) + "/config.json"), config.dump());
+    std::filesystem::copy_file(dir / "tok.model", dir / (std::string(folder) + "/tokenizer.model"));
+  }
+  WriteSafetensors(dir / "st/model.safetensors", weights, SafetensorsDType::kF32);
+  WriteFileAtomically(dir / "spec.json", spec.dump());
+  ASSERT_EQ(RunCommand("python3 " + std::string(ELASTIQ_SOURCE_DIR) + "/tests/common/write_torch_save.py " +
+                       (dir / "bin/pytorch_model.bin") + " " + (dir / "spec.json") + " --ordered")
+                .exit_code,
+            0);
+  if (!testing::HasTrainingHelper()) {
+    ExpectUserError("import hf --dir " + (dir / "bin") + " --out " + (dir / "b.h5"), "needs elastiq-train");
+    return;
+  }
+  ASSERT_EQ(RunCommand(Elastiq("import hf --dir " + (dir / "st") + " --out " + (dir / "s.h5"))).exit_code, 0);
+  const testing::CommandResult r = RunCommand(Elastiq("import hf --dir " + (dir / "bin") + " --out " + (dir / "b.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pytorch_model.bin (read by LibTorch)"), std::string::npos) << r.out;
+  const ModelFile a = ModelFile::Open(dir / "s.h5"), b = ModelFile::Open(dir / "b.h5");
+  for (const WeightShape& w : MaxnetWeightShapes(a.config()))
+    EXPECT_EQ(a.ReadWeight(w.name), b.ReadWeight(w.name)) << w.name;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << "left behind: " << entry.path();
+  // A pytorch_model.bin that is not a torch.save archive: one clear line, nothing written.
+  testing::WriteText(dir / "bin/pytorch_model.bin", "not a zip");
+  ExpectUserError("import hf --dir " + (dir / "bin") + " --out " + (dir / "c.h5"), "not a torch.save archive");
+  EXPECT_FALSE(std::filesystem::exists(dir / "c.h5"));
 }
 
 // export gguf through the command line, read back by inspect, by our reader and by @huggingface/gguf
