@@ -2,9 +2,11 @@
 // outside this repository from its public source, linked here by the script) on token ids, the way
 // elastiq's runtime is run on the same ids, so the two can be compared number for number.
 //   llamacpp_check MODEL.gguf greedy IDS N      greedy continuation of the comma-separated IDS, N ids
-//   llamacpp_check MODEL.gguf nll IDS_FILE SEQ  mean next-token NLL and perplexity over the
+//   llamacpp_check MODEL.gguf nll IDS_FILE SEQ [TOP1_FILE]
+//                                               mean next-token NLL and perplexity over the
 //                                               whitespace-separated ids, in non-overlapping windows of
-//                                               SEQ tokens (elastiq eval's windows)
+//                                               SEQ tokens (elastiq eval's windows); TOP1_FILE gets the
+//                                               top-1 id of every scored position (eval --predictions)
 // Not built by CMake: the script compiles it against llama.cpp's headers and libraries.
 #include <cmath>
 #include <cstdio>
@@ -62,7 +64,7 @@ int Greedy(llama_model* model, std::vector<llama_token> ids, int n) {
   return 0;
 }
 
-int Nll(llama_model* model, const std::vector<llama_token>& ids, int seq) {
+int Nll(llama_model* model, const std::vector<llama_token>& ids, int seq, std::FILE* top1) {
   const int vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
   llama_context* ctx = NewContext(model, seq);
   double nll = 0.0;
@@ -86,6 +88,7 @@ int Nll(llama_model* model, const std::vector<llama_token>& ids, int seq) {
     for (int t = 0; t < seq; ++t) {
       const float* logits = llama_get_logits_ith(ctx, t);
       nll += CrossEntropy(logits, vocab, ids[w * seq + t + 1]);
+      if (top1) std::fprintf(top1, "%d\n", Argmax(logits, vocab));
       ++tokens;
     }
     llama_batch_free(batch);
@@ -98,8 +101,8 @@ int Nll(llama_model* model, const std::vector<llama_token>& ids, int seq) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: %s MODEL.gguf greedy IDS N | nll IDS_FILE SEQ\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: %s MODEL.gguf greedy IDS N | nll IDS_FILE SEQ [TOP1_FILE]\n", argv[0]);
     return 2;
   }
   llama_backend_init();
@@ -115,7 +118,9 @@ int main(int argc, char** argv) {
     std::ifstream in(argv[3]);
     std::stringstream text;
     text << in.rdbuf();
-    rc = Nll(model, ParseIds(text.str()), std::atoi(argv[4]));
+    std::FILE* top1 = argc == 6 ? std::fopen(argv[5], "w") : nullptr;
+    rc = Nll(model, ParseIds(text.str()), std::atoi(argv[4]), top1);
+    if (top1) std::fclose(top1);
   }
   llama_model_free(model);
   llama_backend_free();
