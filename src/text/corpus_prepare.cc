@@ -1,4 +1,4 @@
-// Data preparation: load, de-duplicate ids, split by hash, write splits and manifest.
+// Data preparation: load, de-duplicate ids, split by hash, check classes, write splits and manifest.
 #include "src/text/corpus_prepare.h"
 
 #include <algorithm>
@@ -13,6 +13,141 @@
 #include "src/text/data_dir.h"
 
 namespace elastiq {
+namespace {
+
+// The sources behind the names: "all" is every plain-text corpus.
+std::vector<std::string> ExpandCorpora(const std::vector<std::string>& corpora) {
+  std::vector<std::string> sources;
+  for (const std::string& c : corpora) {
+    if (c != "all") {
+      sources.push_back(c);
+      continue;
+    }
+    for (const NamedCorpus& n : NamedCorpora()) {
+      if (!n.labelled) sources.push_back(n.name);
+    }
+  }
+  return sources;
+}
+
+void CheckOptions(const PrepareOptions& o) {
+  if (!o.corpora.empty() && !o.labelled.empty()) {
+    throw UserError(
+        "--labelled cannot be combined with --corpus; prepare labelled examples and plain text into separate folders");
+  }
+  if (o.corpora.empty() && o.labelled.empty()) {
+    throw UserError("give --corpus NAME|PATH... (plain text) or --labelled FILE... (labelled examples)");
+  }
+  if (o.out_dir.empty()) throw UserError("--out: give the folder to write the prepared data to");
+}
+
+struct Inputs {
+  std::string flag;  // --corpus or --labelled, for messages
+  std::vector<std::string> sources;
+  std::vector<Document> docs;
+  bool labelled = false;
+};
+
+std::vector<Document> LoadSource(const std::string& source, const PrepareOptions& o, SkippedRows& skipped,
+                                 int& labelled_corpora) {
+  if (!o.labelled.empty()) return LoadUserLabelled(source, o.columns, skipped);
+  if (const NamedCorpus* named = FindNamedCorpus(source)) {
+    labelled_corpora += named->labelled;
+    return LoadNamedCorpus(*named, o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir);
+  }
+  return LoadUserText(source, skipped);
+}
+
+// Every source read and checked: none empty, labelled corpora not mixed with text, ids unique.
+Inputs LoadInputs(const PrepareOptions& o, SkippedRows& skipped) {
+  Inputs in;
+  in.flag = o.labelled.empty() ? "--corpus" : "--labelled";
+  in.sources = o.labelled.empty() ? ExpandCorpora(o.corpora) : o.labelled;
+  int labelled_corpora = 0;
+  for (const std::string& s : in.sources) {
+    std::vector<Document> loaded = LoadSource(s, o, skipped, labelled_corpora);
+    if (loaded.empty()) {
+      const std::string what = o.labelled.empty() ? "text (empty corpus)" : "labelled examples";
+      const std::string why = skipped.total() > 0 ? " (rows skipped so far: " + skipped.Summary() + ")" : "";
+      throw UserError(s + ": holds no " + what + why + "; check the path or files");
+    }
+    in.docs.insert(in.docs.end(), loaded.begin(), loaded.end());
+  }
+  if (labelled_corpora > 0 && labelled_corpora != static_cast<int>(in.sources.size())) {
+    throw UserError(
+        "--corpus: a labelled corpus (spam) cannot be mixed with plain text; prepare it into its own folder");
+  }
+  in.labelled = !o.labelled.empty() || labelled_corpora > 0;
+  std::set<std::string> seen;
+  for (const Document& d : in.docs) {
+    if (!seen.insert(d.id).second) throw UserError(in.flag + ": " + d.id + " is listed twice; name each source once");
+  }
+  return in;
+}
+
+SplitStats CountSplit(const std::string& name, const std::vector<Document>& part) {
+  SplitStats stats{name};
+  for (const Document& d : part) {
+    stats.documents++;
+    stats.bytes += static_cast<int64_t>(d.text.size());
+    bool in_word = false;
+    for (char ch : d.text) {
+      bool space = ch == ' ' || ch == '\n' || ch == '\t';
+      if (!space && !in_word) stats.words++;
+      in_word = !space;
+    }
+  }
+  return stats;
+}
+
+// The sorted classes of labelled examples; UserError unless there are two or more and every one
+// has examples in the train split.
+std::vector<std::string> CheckClasses(const std::vector<Document>& docs, const std::vector<std::string>& split) {
+  std::map<std::string, int64_t> examples;
+  std::map<std::string, std::string> first_id;
+  std::set<std::string> in_train;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (examples[docs[i].label]++ == 0) first_id[docs[i].label] = docs[i].id;
+    if (split[i] == "train") in_train.insert(docs[i].label);
+  }
+  if (examples.size() < 2) {
+    throw UserError("labelled data: every example has the label \"" + docs[0].label +
+                    "\"; a classifier needs examples of at least two classes (check --label-column)");
+  }
+  std::vector<std::string> classes;
+  for (const auto& [name, count] : examples) {
+    if (!in_train.count(name)) {
+      throw UserError("labelled data: class \"" + name + "\" has " + std::to_string(count) + " example(s) (first " +
+                      first_id[name] +
+                      "), none in the train split; add more examples of it, or lower --val-permille/--test-permille");
+    }
+    classes.push_back(name);
+  }
+  return classes;
+}
+
+nlohmann::json Manifest(const PrepareOptions& o, const std::vector<std::string>& sources, const PrepareResult& r) {
+  nlohmann::json manifest = {{"kind", r.labelled ? "labelled" : "text"}, {"sources", sources}};
+  if (r.labelled) manifest["classes"] = r.classes;
+  if (!o.labelled.empty()) manifest["columns"] = {{"text", o.columns.text}, {"label", o.columns.label}};
+  manifest["skipped_rows"] = r.skipped.counts;
+  for (const SplitStats& s : r.stats) {
+    manifest["splits"][s.split] = {{"documents", s.documents}, {"words", s.words}, {"bytes", s.bytes}};
+  }
+  return manifest;
+}
+
+// Written only once every input is read and checked; manifest.json last, so a folder with a
+// manifest is complete.
+void WriteDataDir(const std::string& out, const nlohmann::json& manifest,
+                  const std::vector<std::vector<Document>>& parts, bool labelled) {
+  std::filesystem::create_directories(out);
+  DataDir dir{out, manifest};
+  for (size_t k = 0; k < parts.size(); ++k) WriteSplit(dir.SplitPath(SplitNames()[k]), parts[k], labelled);
+  WriteFileAtomically((std::filesystem::path(out) / "manifest.json").string(), manifest.dump(2) + "\n");
+}
+
+}  // namespace
 
 std::vector<std::string> AssignSplits(const std::vector<Document>& docs, int val_permille, int test_permille) {
   std::vector<std::string> split(docs.size(), "train");
@@ -45,75 +180,23 @@ std::string FormatStats(const SplitStats& s) {
 }
 
 PrepareResult PrepareData(const PrepareOptions& options) {
-  if (options.corpora.empty()) throw UserError("--corpus: name at least one corpus or path");
-  if (options.out_dir.empty()) throw UserError("--out: give the folder to write the prepared data to");
-  const std::string cache = options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
-  std::vector<std::string> sources;
-  for (const std::string& c : options.corpora) {
-    if (c == "all") {
-      for (const NamedCorpus& n : NamedCorpora()) {
-        if (!n.labelled) sources.push_back(n.name);
-      }
-    } else {
-      sources.push_back(c);
-    }
-  }
-  std::vector<Document> docs;
-  int labelled_sources = 0;
-  for (const std::string& s : sources) {
-    std::vector<Document> loaded;
-    if (const NamedCorpus* named = FindNamedCorpus(s)) {
-      loaded = LoadNamedCorpus(*named, cache);
-      labelled_sources += named->labelled;
-    } else {
-      loaded = LoadUserText(s);
-    }
-    if (loaded.empty()) throw UserError(s + ": holds no text (empty corpus); check the path or files");
-    docs.insert(docs.end(), loaded.begin(), loaded.end());
-  }
-  if (labelled_sources > 0 && labelled_sources != static_cast<int>(sources.size())) {
-    throw UserError(
-        "--corpus: a labelled corpus (spam) cannot be mixed with plain text; prepare it into its own folder");
-  }
-  std::set<std::string> seen;
-  for (const Document& d : docs) {
-    if (!seen.insert(d.id).second) throw UserError("--corpus: " + d.id + " is listed twice; name each source once");
-  }
-  const bool labelled = labelled_sources > 0;
-  std::vector<std::string> split = AssignSplits(docs, options.val_permille, options.test_permille);
-
+  CheckOptions(options);
   PrepareResult result;
-  result.labelled = labelled;
-  nlohmann::json manifest = {{"kind", labelled ? "labelled" : "text"}, {"sources", sources}};
-  if (labelled) {
-    std::set<std::string> classes;
-    for (const Document& d : docs) classes.insert(d.label);
-    manifest["classes"] = std::vector<std::string>(classes.begin(), classes.end());
-  }
-  std::filesystem::create_directories(options.out_dir);
-  DataDir dir{options.out_dir, manifest};
+  result.skipped.strict = options.strict;
+  const Inputs in = LoadInputs(options, result.skipped);
+  const std::vector<std::string> split = AssignSplits(in.docs, options.val_permille, options.test_permille);
+  std::vector<std::vector<Document>> parts;
   for (const std::string& name : SplitNames()) {
-    std::vector<Document> part;
-    SplitStats stats{name};
-    for (size_t i = 0; i < docs.size(); ++i) {
-      if (split[i] != name) continue;
-      part.push_back(docs[i]);
-      stats.documents++;
-      stats.bytes += static_cast<int64_t>(docs[i].text.size());
-      bool in_word = false;
-      for (char ch : docs[i].text) {
-        bool space = ch == ' ' || ch == '\n' || ch == '\t';
-        if (!space && !in_word) stats.words++;
-        in_word = !space;
-      }
+    parts.emplace_back();
+    for (size_t i = 0; i < in.docs.size(); ++i) {
+      if (split[i] == name) parts.back().push_back(in.docs[i]);
     }
-    WriteSplit(dir.SplitPath(name), part, labelled);
-    manifest["splits"][name] = {{"documents", stats.documents}, {"words", stats.words}, {"bytes", stats.bytes}};
-    result.stats.push_back(stats);
+    result.stats.push_back(CountSplit(name, parts.back()));
   }
-  if (result.stats[0].documents == 0)
-    throw UserError("--corpus: no documents landed in the train split (empty corpus?)");
-  WriteFileAtomically((std::filesystem::path(options.out_dir) / "manifest.json").string(), manifest.dump(2) + "\n");
+  if (result.stats[0].documents == 0) throw UserError(in.flag + ": no documents landed in the train split (too few?)");
+  result.labelled = in.labelled;
+  if (in.labelled) result.classes = CheckClasses(in.docs, split);
+  WriteDataDir(options.out_dir, Manifest(options, in.sources, result), parts, in.labelled);
   return result;
 }
 

@@ -106,6 +106,47 @@ std::vector<Document> LoadSpam(const fs::path& dir) {
   return docs;
 }
 
+// `path` itself, or every file under the folder `path` (sorted, hidden files skipped).
+std::vector<fs::path> UserFiles(const std::string& path, const std::string& what_to_pass) {
+  if (!fs::exists(path)) throw UserError(path + ": no such file or folder; " + what_to_pass);
+  if (!fs::is_directory(path)) return {fs::path(path)};
+  std::vector<fs::path> files;
+  for (const fs::path& p : SortedFiles(path, "")) {
+    if (p.filename().string().front() != '.') files.push_back(p);
+  }
+  return files;
+}
+
+// A text file cut into documents of about 64 KiB at line ends; binary files are skipped.
+void AppendTextChunks(const std::string& path, std::vector<Document>& docs) {
+  constexpr size_t kDocumentBytes = 64 * 1024;
+  std::string bytes = ReadFileBytes(path);
+  if (bytes.find('\0') != std::string::npos) return;  // binary file
+  std::string chunk;
+  int part = 0;
+  auto flush = [&] {
+    if (chunk.find_first_not_of(" \n\t") != std::string::npos) {
+      docs.push_back({path + "#" + std::to_string(part++), chunk, ""});
+    }
+    chunk.clear();
+  };
+  for (const std::string& line : BreakIntoLines(bytes)) {
+    chunk += (chunk.empty() ? "" : "\n") + line;
+    if (chunk.size() >= kDocumentBytes) flush();
+  }
+  flush();
+}
+
+void AppendJsonlDocuments(const std::string& path, SkippedRows& skipped, std::vector<Document>& docs) {
+  for (const TableRow& row : ReadJsonlTexts(path)) {
+    if (!row.problem.empty()) {
+      skipped.Add(path, row);
+    } else {
+      docs.push_back({path + "#" + std::to_string(row.line), JoinLines(BreakIntoLines(row.text)), ""});
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<NamedCorpus>& NamedCorpora() {
@@ -144,36 +185,33 @@ std::vector<Document> LoadNamedCorpus(const NamedCorpus& corpus, const std::stri
   return {};
 }
 
-std::vector<Document> LoadUserText(const std::string& path) {
-  if (!fs::exists(path))
-    throw UserError(path +
-                    ": no such file or folder; pass a corpus name (brown, sotu, moby-dick, spam, all) or a path");
-  std::vector<fs::path> files;
-  if (fs::is_directory(path)) {
-    for (const fs::path& p : SortedFiles(path, "")) {
-      if (p.filename().string().front() != '.') files.push_back(p);
+std::vector<Document> LoadUserText(const std::string& path, SkippedRows& skipped) {
+  std::vector<Document> docs;
+  for (const fs::path& p : UserFiles(path, "pass a corpus name (brown, sotu, moby-dick, spam, all) or a path")) {
+    if (IsJsonlFile(p.string())) {
+      AppendJsonlDocuments(p.string(), skipped, docs);
+    } else {
+      AppendTextChunks(p.string(), docs);
     }
-  } else {
-    files.push_back(path);
   }
-  constexpr size_t kDocumentBytes = 64 * 1024;
+  return docs;
+}
+
+std::vector<Document> LoadUserLabelled(const std::string& path, const TableColumns& columns, SkippedRows& skipped) {
+  std::vector<fs::path> files = UserFiles(path, "pass a .tsv, .csv or .jsonl file or a folder of them to --labelled");
+  if (fs::is_directory(path)) {
+    std::erase_if(files, [](const fs::path& p) { return !IsTableFile(p.string()); });
+    if (files.empty()) throw UserError(path + ": holds no .tsv, .csv or .jsonl files; --labelled reads only those");
+  }
   std::vector<Document> docs;
   for (const fs::path& p : files) {
-    std::string bytes = ReadFileBytes(p.string());
-    if (bytes.find('\0') != std::string::npos) continue;  // binary file
-    std::string chunk;
-    int part = 0;
-    auto flush = [&] {
-      if (chunk.find_first_not_of(" \n\t") != std::string::npos) {
-        docs.push_back({p.string() + "#" + std::to_string(part++), chunk, ""});
+    for (const TableRow& row : ReadLabelledRows(p.string(), columns)) {
+      if (!row.problem.empty()) {
+        skipped.Add(p.string(), row);
+      } else {
+        docs.push_back({p.string() + "#" + std::to_string(row.line), row.text, row.label});
       }
-      chunk.clear();
-    };
-    for (const std::string& line : BreakIntoLines(bytes)) {
-      chunk += (chunk.empty() ? "" : "\n") + line;
-      if (chunk.size() >= kDocumentBytes) flush();
     }
-    flush();
   }
   return docs;
 }

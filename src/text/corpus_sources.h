@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "src/text/table_rows.h"
+
 namespace elastiq {
 
 struct Document {
@@ -29,7 +31,11 @@ std::string DefaultCacheDir();
 // Installs (once) and reads a named corpus; UserError when npm is missing or fails.
 std::vector<Document> LoadNamedCorpus(const NamedCorpus& corpus, const std::string& cache_dir);
 // A text file, or every text file under a folder (sorted, hidden and binary files skipped); files
-// are cut into documents of about 64 KiB at line ends so even one file can be split.
-std::vector<Document> LoadUserText(const std::string& path);
+// are cut into documents of about 64 KiB at line ends so even one file can be split. A .jsonl file
+// is one document per line, its "text" field (id "FILE#LINE"); lines without one go to `skipped`.
+std::vector<Document> LoadUserText(const std::string& path, SkippedRows& skipped);
+// The labelled examples of a .tsv, .csv or .jsonl file, or of every such file under a folder
+// (sorted, hidden files skipped), ids "FILE#LINE"; rows that are not examples go to `skipped`.
+std::vector<Document> LoadUserLabelled(const std::string& path, const TableColumns& columns, SkippedRows& skipped);
 
 }  // namespace elastiq

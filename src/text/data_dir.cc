@@ -92,6 +92,8 @@ void WriteSplit(const std::string& path, const std::vector<Document>& docs, bool
   std::string out;
   for (const Document& d : docs) {
     if (labelled) {
+      ELASTIQ_ASSERT(d.text.find('\n') == std::string::npos && d.label.find_first_of("\t\n") == std::string::npos,
+                     "labelled example " + d.id + " is not flattened to one line");
       out += d.label + "\t" + d.text + "\n";
     } else {
       out += d.text + "\n\n";

@@ -1,5 +1,6 @@
 // A prepared data folder (written by `elastiq data prepare`):
-//   manifest.json                  kind ("text" | "labelled"), sources, classes, per-split stats
+//   manifest.json                  kind ("text" | "labelled"), sources, classes, per-split stats,
+//                                  skipped_rows (reason -> count), columns (--labelled input)
 //   {train,val,test}.txt           text: documents separated by one empty line, no empty lines inside
 //   {train,val,test}.tsv           labelled: "label<TAB>text" per line, text on one line
 //   tokens-<tokenizer hash>/       token-id files made on demand (src/text/tokenize_data.h)

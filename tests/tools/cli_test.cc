@@ -103,6 +103,35 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes", "sizes");
 }
 
+TEST(Cli, DataPrepareLabelled) {
+  testing::ScratchDir dir;
+  std::string csv = "text,label\n";
+  for (int i = 0; i < 40; ++i)
+    csv += "\"example " + std::to_string(i) + ", quoted\"," + (i % 2 ? "ham" : "spam") + "\n";
+  testing::WriteText(dir / "a.csv", csv + ",ham\n");
+  testing::CommandResult r =
+      RunCommand(Elastiq("data prepare --labelled " + (dir / "a.csv") + " --out " + (dir / "d")));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("prepared labelled data in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("classes: ham, spam"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("skipped 1 bad row: empty text: 1 (first at " + (dir / "a.csv:42") + ")"), std::string::npos)
+      << r.out;
+  ExpectUserError("data prepare --strict --labelled " + (dir / "a.csv") + " --out " + (dir / "s"),
+                  dir / "a.csv:42: empty text;");
+  EXPECT_FALSE(std::filesystem::exists(dir / "s"));
+  ExpectUserError("data prepare --labelled " + (dir / "a.csv") + " --text-column body --out " + (dir / "s"),
+                  "no column \"body\" in the header row (it has \"text\", \"label\")");
+  ExpectUserError("data prepare --labelled " + (dir / "a.csv") + " --corpus spam --out " + (dir / "s"),
+                  "--labelled cannot be combined with --corpus");
+  ExpectUserError("data prepare --out " + (dir / "s"), "give --corpus");
+  ExpectUserError("data prepare --corpus " + (dir / "a.csv") + " --label-column y --out " + (dir / "s"),
+                  "name the columns of --labelled files");
+  testing::CommandResult help = RunCommand(Elastiq("data prepare --help"));
+  for (const char* flag : {"--labelled", "--text-column", "--label-column", "--strict"}) {
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+  }
+}
+
 class CliEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
