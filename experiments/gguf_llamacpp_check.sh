@@ -32,9 +32,13 @@ CHECK="$DIR/llamacpp_check"
 g++ -O2 -std=c++17 experiments/llamacpp_check.cc -I"$SRC/include" -I"$SRC/ggml/include" -L"$LB/bin" \
   -Wl,-rpath,"$(cd "$LB/bin" && pwd)" -lllama -lggml -lggml-base -o "$CHECK"
 
-# The test split's token ids (elastiq eval tokenizes and caches them), as text.
+# The test split's token ids (elastiq eval tokenizes and caches them), as text. The data folder is
+# linked afresh so that its token cache holds only this model's tokenizer's ids.
+rm -rf "$DIR/data" && mkdir -p "$DIR/data"
+for f in "$DATA"/*; do [ -f "$f" ] && ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$DIR/data/"; done
+DATA="$DIR/data"
 $E eval --engine runtime --model "$PALETTE" --data "$DATA" --split test --max-tokens 64 --json >/dev/null
-ids_file=$(ls -t "$DATA"/tokens/test-*.h5 | head -1)  # the cache elastiq eval just used
+ids_file=$(ls "$DATA"/tokens/test-*.h5)
 h5dump -d /ids -y -w 0 -o "$DIR/test_ids.txt" "$ids_file" >/dev/null
 python3 -c "import re, sys; print(' '.join(re.findall(r'\d+', open(sys.argv[1]).read())[:int(sys.argv[2])]))" \
   "$DIR/test_ids.txt" $((TOKENS + 1)) >"$DIR/test_ids_head.txt"
