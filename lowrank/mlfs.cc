@@ -21,6 +21,7 @@
 #include "src/format/training_shape.h"
 #include "src/format/weight_layout.h"
 #include "supernet/adamw.h"
+#include "supernet/compute_meter.h"
 #include "supernet/distillation.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
@@ -186,6 +187,7 @@ void WriteSupernet(const MlfsOptions& o, const ModelConfig& config, const std::s
   s.optimizer->Save(h5, "/train_state/adamw");
   const int64_t width = std::max(1, o.subnets_per_step), steps = static_cast<int64_t>(history.size()) / width;
   h5.SetAttr("/train_state", "step", steps);
+  SaveComputeMeter(h5);
   h5.SetAttr("/train_state", "options", OptionsJson(o).dump());
   h5.WriteDataset("/train_state/loss_history", DType::kF32, {steps, width}, history.data());
   writer.Commit();
@@ -225,6 +227,7 @@ std::vector<float> ResumeState(const MlfsOptions& o, const ModelConfig& config, 
   if (s.optimizer->steps_taken() != expected_optimizer_steps) {
     throw UserError("--resume: " + o.out + " has an inconsistent training state (other --stage0-steps, or corrupted)");
   }
+  ResumeComputeMeter(file.h5());
   return file.h5().Read<float>("/train_state/loss_history", DType::kF32);
 }
 
@@ -391,7 +394,9 @@ void MlfsRun::EvaluatePalette(int64_t steps_done) {
                  {"non_embedding_params", CountParams(config, e.spec).non_embedding()},
                  {"val_loss", r.loss},
                  {std::string("val_") + ValidationMetricName(config), ValidationMetric(config, r)},
-                 {"train_steps", steps_done}};
+                 {"train_steps", steps_done},
+                 {"train_flops", TrainingFlops()},
+                 {"train_seconds", TrainingSeconds()}};
     (&e == &palette[0] ? summary.val_metric_maxnet : summary.val_metric_smallest) = ValidationMetric(config, r);
   }
   std::printf("  step %lld: validation %s maxnet %.4g, smallest %.4g\n", static_cast<long long>(steps_done),
@@ -465,6 +470,7 @@ int MlfsStage(const MlfsOptions& o, int64_t step) {
 }
 
 MlfsSummary RunMlfs(const MlfsOptions& o) {
+  ResetComputeMeter();
   MlfsRun run(o);
   run.PrintPlan();
   if (o.resume) run.RestorePaletteMetrics();

@@ -17,6 +17,7 @@
 #include "src/format/model_file.h"
 #include "src/format/weight_layout.h"
 #include "supernet/adamw.h"
+#include "supernet/compute_meter.h"
 #include "supernet/distillation.h"
 #include "supernet/evaluate.h"
 #include "supernet/model_io.h"
@@ -51,6 +52,7 @@ std::string SubnetLosses(const std::vector<std::string>& names, const std::vecto
 
 QatSummary RunQat(const QatOptions& o) {
   CheckOptions(o);
+  ResetComputeMeter();
   const ModelFile palette = ModelFile::Open(o.in);
   const ModelConfig& config = palette.config();
   const SimFormat format = ParseSimFormat(o.format);
@@ -100,6 +102,7 @@ QatSummary RunQat(const QatOptions& o) {
     for (auto& p : params)
       p.second.copy_(ReadTensor(checkpoint.h5(), std::string(kState) + "/weights/" + p.first, p.second.sizes()));
     optimizer.Load(checkpoint.h5(), std::string(kState) + "/adamw");
+    ResumeComputeMeter(checkpoint.h5());
     history = checkpoint.h5().Read<float>(std::string(kState) + "/loss_history", DType::kF32);
     if (static_cast<int64_t>(history.size()) != optimizer.steps_taken() * width) {
       throw UserError("--resume: " + o.out + " was trained with other --subnets (or is corrupted); use the same list");
@@ -125,6 +128,7 @@ QatSummary RunQat(const QatOptions& o) {
       for (auto& p : params) WriteTensor(h5, std::string(kState) + "/weights/" + p.first, p.second);
       optimizer.Save(h5, std::string(kState) + "/adamw");
       h5.SetAttr(kState, "step", steps_done);
+      SaveComputeMeter(h5);
       h5.WriteDataset(std::string(kState) + "/loss_history", DType::kF32, {static_cast<int64_t>(history.size())},
                       history.data());
     };

@@ -12,6 +12,7 @@
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
 #include "supernet/adamw.h"
+#include "supernet/compute_meter.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
 #include "supernet/training_data.h"
@@ -35,16 +36,19 @@ nlohmann::json OptionsJson(const PretrainOptions& o) {
           {"init_from", o.init_from}};
 }
 
-void WriteCheckpoint(const PretrainOptions& o, const ModelConfig& config, const std::string& tokenizer_bytes,
-                     const SubnetSpec& spec, SuperTransformer& model, const AdamW& optimizer,
-                     const std::vector<float>& history, const nlohmann::json& metrics) {
-  ModelFileWriter writer(o.out, config, kKindCheckpoint, tokenizer_bytes);
+void WriteCheckpoint(const PretrainOptions& o, const TrainingSetup& setup, SuperTransformer& model,
+                     const AdamW& optimizer, const std::vector<float>& history, const nlohmann::json& metrics) {
+  const SubnetSpec& spec = setup.shape.spec;
+  ModelFileWriter writer(o.out, setup.shape.config, kKindCheckpoint, setup.tokenizer_bytes);
   WriteWeights(model, writer);
   writer.AddPaletteEntry({spec, metrics});
   H5File& h5 = writer.h5();
   optimizer.Save(h5, "/train_state/adamw");
   h5.SetAttr("/train_state", "step", static_cast<int64_t>(history.size()));
-  h5.SetAttr("/train_state", "options", OptionsJson(o).dump());
+  SaveComputeMeter(h5);
+  nlohmann::json options = OptionsJson(o);
+  if (setup.options.is_object()) options.update(setup.options);
+  h5.SetAttr("/train_state", "options", options.dump());
   h5.WriteDataset("/train_state/loss_history", DType::kF32, {static_cast<int64_t>(history.size())}, history.data());
   writer.Commit();
 }
@@ -62,9 +66,21 @@ void LoadInitialWeights(SuperTransformer& model, const ModelConfig& config, cons
 }  // namespace
 
 PretrainSummary RunPretrain(const PretrainOptions& o) {
-  const TrainingShape shape = ResolveTrainingShape(o.config, o.shape_from, o.subnet);
-  const ModelConfig& config = shape.config;
-  const SubnetSpec& spec = shape.spec;
+  ResetComputeMeter();
+  TrainingSetup setup{ResolveTrainingShape(o.config, o.shape_from, o.subnet), ReadFileBytes(o.tokenizer),
+                      o.config.empty() ? o.shape_from : o.config};
+  setup.title = "pretrain " + setup.shape.config.name +
+                (o.shape_from.empty() ? "" : " subnet " + setup.shape.spec.name) + " (init " +
+                (o.init_from.empty() ? "random" : o.init_from) + ")";
+  if (!o.init_from.empty()) {
+    setup.init = [&](SuperTransformer& model) { LoadInitialWeights(model, setup.shape.config, o.init_from); };
+  }
+  return RunTraining(o, setup);
+}
+
+PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup) {
+  const ModelConfig& config = setup.shape.config;
+  const SubnetSpec& spec = setup.shape.spec;
   const Precision precision = ResolvePrecision(o.precision);
   ConfigureTorchProcess(o.threads);
   if (o.steps <= 0) throw UserError("--steps must be positive");
@@ -74,16 +90,14 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the config's max_seq_len " +
                     std::to_string(config.max_seq_len));
   }
-  const std::string tokenizer_bytes = ReadFileBytes(o.tokenizer);
-  TrainingData data =
-      LoadTrainingData(o.train_ids, o.val_ids, config, o.config.empty() ? o.shape_from : o.config, o.data);
+  TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, setup.config_source, o.data);
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.steps / 10);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
   const int64_t warmup = o.warmup > 0 ? o.warmup : std::max<int64_t>(1, o.steps / 20);
 
   SuperTransformer model(config);
   model->ResetParameters(o.seed);
-  if (!o.init_from.empty() && !o.resume) LoadInitialWeights(model, config, o.init_from);
+  if (setup.init && !o.resume) setup.init(model);
   std::vector<std::pair<std::string, torch::Tensor>> params;
   for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
   AdamW optimizer(params, {.weight_decay = o.weight_decay});
@@ -100,17 +114,16 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
       throw UserError("--resume: " + o.out + " holds no training state to resume from");
     LoadWeightsInto(model, file);
     optimizer.Load(file.h5(), "/train_state/adamw");
+    ResumeComputeMeter(file.h5());
     history = file.h5().Read<float>("/train_state/loss_history", DType::kF32);
     if (static_cast<int64_t>(history.size()) != optimizer.steps_taken()) {
       throw UserError("--resume: " + o.out + " has an inconsistent training state (corrupted?)");
     }
     std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size(), static_cast<long long>(o.steps));
   }
-  std::printf(
-      "pretrain %s%s%s: %s, %lld parameters (init %s), precision %s, %d threads, batch %d x %d\n", config.name.c_str(),
-      o.shape_from.empty() ? "" : " subnet ", o.shape_from.empty() ? "" : spec.name.c_str(), ModelKindName(config.kind),
-      static_cast<long long>(CountParams(config, spec).total()), o.init_from.empty() ? "random" : o.init_from.c_str(),
-      PrecisionName(precision), torch::get_num_threads(), o.batch_size, seq_len);
+  std::printf("%s: %s, %lld parameters, precision %s, %d threads, batch %d x %d\n", setup.title.c_str(),
+              ModelKindName(config.kind), static_cast<long long>(CountParams(config, spec).total()),
+              PrecisionName(precision), torch::get_num_threads(), o.batch_size, seq_len);
 
   PretrainSummary summary;
   nlohmann::json metrics = {{"params", CountParams(config, spec).total()},
@@ -122,7 +135,7 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     {
       AutocastScope autocast(precision);
       TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
-      loss = TaskLoss(ForwardBatch(model, spec, batch), batch);
+      loss = setup.step_loss ? setup.step_loss(model, spec, batch) : TaskLoss(ForwardBatch(model, spec, batch), batch);
     }
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
@@ -144,7 +157,9 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
     if ((step + 1) % checkpoint_every == 0 || last) {
       metrics["train_steps"] = step + 1;
       metrics["train_tokens"] = (step + 1) * int64_t{o.batch_size} * seq_len;
-      WriteCheckpoint(o, config, tokenizer_bytes, spec, model, optimizer, history, metrics);
+      metrics["train_flops"] = TrainingFlops();
+      metrics["train_seconds"] = TrainingSeconds();
+      WriteCheckpoint(o, setup, model, optimizer, history, metrics);
     }
     std::fflush(stdout);
     if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {
@@ -155,6 +170,8 @@ PretrainSummary RunPretrain(const PretrainOptions& o) {
   summary.steps = static_cast<int64_t>(history.size());
   summary.loss_history = history;
   summary.tokens_per_second = progress.TokensPerSecond();
+  summary.flops = TrainingFlops();
+  summary.seconds = TrainingSeconds();
   return summary;
 }
 

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "supernet/compute_meter.h"
+
 namespace elastiq {
 
 std::string FormatDuration(double seconds) {
@@ -32,9 +34,10 @@ void ProgressMeter::Step(int64_t step, double loss, double lr, int64_t every, co
   if (!Due(step, every)) return;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double per_step = elapsed / static_cast<double>(step - first_);
-  std::printf("step %lld/%lld  loss %.4f%s  lr %.2e  %.0f tok/s  elapsed %s  eta %s\n", static_cast<long long>(step),
-              static_cast<long long>(total_), loss_sum_ / loss_count_, detail.c_str(), lr, TokensPerSecond(),
-              FormatDuration(elapsed).c_str(), FormatDuration(per_step * static_cast<double>(total_ - step)).c_str());
+  std::printf("step %lld/%lld  loss %.4f%s  lr %.2e  %.0f tok/s  %.3g FLOPs  elapsed %s  eta %s\n",
+              static_cast<long long>(step), static_cast<long long>(total_), loss_sum_ / loss_count_, detail.c_str(), lr,
+              TokensPerSecond(), TrainingFlops(), FormatDuration(elapsed).c_str(),
+              FormatDuration(per_step * static_cast<double>(total_ - step)).c_str());
   std::fflush(stdout);
   loss_sum_ = 0.0;
   loss_count_ = 0;

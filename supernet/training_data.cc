@@ -3,6 +3,7 @@
 
 #include "src/core/error.h"
 #include "supernet/batches.h"
+#include "supernet/compute_meter.h"
 
 namespace elastiq {
 
@@ -48,6 +49,7 @@ TaskBatch SampleTaskBatch(const TrainingData& data, const ModelConfig& config, i
 
 torch::Tensor ForwardBatch(SuperTransformer& model, const SubnetSpec& spec, const TaskBatch& batch,
                            std::vector<torch::Tensor>* hidden) {
+  CountForward(model->config(), spec, batch.inputs.size(0), batch.inputs.size(1), torch::GradMode::is_enabled());
   return model->forward(batch.inputs, spec, {.key_padding = batch.padding, .hidden = hidden});
 }
 

@@ -30,7 +30,8 @@ struct TaskBatch {
 };
 TaskBatch SampleTaskBatch(const TrainingData& data, const ModelConfig& config, int batch, int seq_len, uint64_t seed,
                           int64_t step);
-// Runs `spec` on the batch; `hidden` as in ForwardOptions. Returns logits.
+// Runs `spec` on the batch; `hidden` as in ForwardOptions. Returns logits. Counted by the compute
+// meter (supernet/compute_meter.h).
 torch::Tensor ForwardBatch(SuperTransformer& model, const SubnetSpec& spec, const TaskBatch& batch,
                            std::vector<torch::Tensor>* hidden = nullptr);
 // Mean cross-entropy against the batch's targets.

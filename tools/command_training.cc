@@ -124,6 +124,14 @@ int RunMlfsFrontEnd(const Args& args) {
   return HandOffTraining("mlfs", args, o.data, EmbeddedTokenizer(teacher), teacher.config(), o.teacher);
 }
 
+int RunDistillFrontEnd(const Args& args) {
+  DistillOptions o;
+  if (!ParseOptions("distill options", kDistillUsage, args, o, AddDistillOptions)) return 0;
+  const ModelFile teacher = ModelFile::Open(o.teacher);
+  teacher.RequireKind({kKindCheckpoint}, "distill --teacher");
+  return HandOffTraining("distill", args, o.data, EmbeddedTokenizer(teacher), teacher.config(), o.teacher);
+}
+
 int RunPaletteFrontEnd(const Args& args) {
   PaletteOptions o;
   if (!ParseOptions("palette options", kPaletteUsage, args, o, AddPaletteOptions)) return 0;

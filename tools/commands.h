@@ -12,6 +12,7 @@ int RunTokenizerTrain(const Args& args);
 int RunInspect(const Args& args);
 int RunPretrainFrontEnd(const Args& args);
 int RunMlfsFrontEnd(const Args& args);
+int RunDistillFrontEnd(const Args& args);
 int RunPaletteFrontEnd(const Args& args);
 int RunEvalFrontEnd(const Args& args);
 int RunGenerateFrontEnd(const Args& args);
@@ -28,6 +29,7 @@ int RunImportHf(const Args& args);
 // elastiq-train
 int RunPretrainHelper(const Args& args);
 int RunMlfsHelper(const Args& args);
+int RunDistillHelper(const Args& args);
 int RunPaletteHelper(const Args& args);
 int RunEvalHelper(const Args& args);
 int RunGenerateHelper(const Args& args);

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
       {"pretrain", "pretrain a teacher super-transformer from a JSON config (LibTorch)", RunPretrainFrontEnd},
       {"mlfs", "MLFS: low-rank fine-tune a teacher, then train every subnet of a search space at once (LibTorch)",
        RunMlfsFrontEnd},
+      {"distill", "train one subnet shape from a frozen teacher: rewired slice + knowledge distillation (LibTorch)",
+       RunDistillFrontEnd},
       {"palette", "search an MLFS supernet for the best subnet at each size; write a palette file (LibTorch)",
        RunPaletteFrontEnd},
       {"eval", "perplexity (decoder) or accuracy (encoder) of a palette entry (--engine torch|runtime)",

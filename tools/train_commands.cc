@@ -12,7 +12,9 @@
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
 #include "src/text/baselines.h"
+#include "supernet/compute_meter.h"
 #include "supernet/decode_bench.h"
+#include "supernet/distill.h"
 #include "supernet/evaluate.h"
 #include "supernet/generate.h"
 #include "supernet/model_io.h"
@@ -30,8 +32,20 @@ int RunPretrainHelper(const Args& args) {
   if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions, AddTrainLoopInternalOptions))
     return 0;
   PretrainSummary s = RunPretrain(o);
-  std::printf("pretrained %lld steps at %.0f tokens/s; validation %s %.4g; wrote %s\n", static_cast<long long>(s.steps),
-              s.tokens_per_second, ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
+  std::printf("pretrained %lld steps at %.0f tokens/s (%.3g FLOPs, %.0f s); validation %s %.4g; wrote %s\n",
+              static_cast<long long>(s.steps), s.tokens_per_second, s.flops, s.seconds,
+              ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
+  return 0;
+}
+
+int RunDistillHelper(const Args& args) {
+  DistillOptions o;
+  if (!ParseOptions("distill options", kDistillUsage, args, o, AddDistillOptions, AddTrainLoopInternalOptions))
+    return 0;
+  PretrainSummary s = RunDistill(o);
+  std::printf("distilled %lld steps at %.0f tokens/s (%.3g FLOPs, %.0f s); validation %s %.4g; wrote %s\n",
+              static_cast<long long>(s.steps), s.tokens_per_second, s.flops, s.seconds,
+              ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
   return 0;
 }
 
@@ -40,7 +54,8 @@ int RunMlfsHelper(const Args& args) {
   if (!ParseOptions("mlfs options", kMlfsUsage, args, o, AddMlfsOptions, AddTrainLoopInternalOptions)) return 0;
   MlfsSummary s = RunMlfs(o);
   if (s.stopped_early) return 0;
-  std::printf("mlfs: %lld steps; validation %s maxnet %.4g, smallest %.4g; wrote %s\n", static_cast<long long>(s.steps),
+  std::printf("mlfs: %lld steps (%.3g FLOPs, %.0f s); validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
+              static_cast<long long>(s.steps), TrainingFlops(), TrainingSeconds(),
               ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric_maxnet, s.val_metric_smallest,
               o.out.c_str());
   return 0;
@@ -95,9 +110,10 @@ int RunQatHelper(const Args& args) {
   QatSummary s = RunQat(o);
   if (s.stopped_early) return 0;
   std::printf(
-      "qat: %lld steps; wrote %s (%s copy from the QAT weights; evaluate with elastiq eval --model %s --format %s "
-      "--subnet NAME)\n",
-      static_cast<long long>(s.steps), o.out.c_str(), o.format.c_str(), o.out.c_str(), o.format.c_str());
+      "qat: %lld steps (%.3g FLOPs, %.0f s); wrote %s (%s copy from the QAT weights; evaluate with elastiq eval "
+      "--model %s --format %s --subnet NAME)\n",
+      static_cast<long long>(s.steps), TrainingFlops(), TrainingSeconds(), o.out.c_str(), o.format.c_str(),
+      o.out.c_str(), o.format.c_str());
   return 0;
 }
 

@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       {"pretrain", "pretraining loop (called by `elastiq pretrain`)", RunPretrainHelper},
       {"mlfs", "MLFS supernet training (called by `elastiq mlfs`)", RunMlfsHelper},
+      {"distill", "prune-and-distill training (called by `elastiq distill`)", RunDistillHelper},
       {"palette", "palette search (called by `elastiq palette`)", RunPaletteHelper},
       {"eval", "LibTorch evaluation (called by `elastiq eval`)", RunEvalHelper},
       {"generate", "LibTorch reference sampling (called by `elastiq generate`)", RunGenerateHelper},

@@ -20,6 +20,26 @@ void AddPretrainOptions(po::options_description& d, PretrainOptions& o) {
   AddTrainLoopOptions(d, o);
 }
 
+void AddDistillOptions(po::options_description& d, DistillOptions& o) {
+  // clang-format off
+  d.add_options()
+      ("teacher", po::value(&o.teacher)->required(), "frozen teacher model file (its config and tokenizer are the student's)")
+      ("shape-from", po::value(&o.shape_from), "the student's shape: a palette entry of this file (the teacher's config)")
+      ("subnet", po::value(&o.subnet), "with --shape-from: the entry (default: the largest)")
+      ("spec", po::value(&o.spec), "the student's shape as a subnet spec JSON file instead of --shape-from")
+      ("init", po::value(&o.init)->default_value(o.init), "slice: start from the importance-rewired teacher's slice | random")
+      ("kd-weight", po::value(&o.kd_weight)->default_value(o.kd_weight), "weight of KL(teacher || student) at --temperature (times T^2)")
+      ("task-weight", po::value(&o.task_weight)->default_value(o.task_weight), "weight of the cross-entropy on the data's targets")
+      ("temperature", po::value(&o.temperature)->default_value(o.temperature), "distillation temperature T")
+      ("hidden-weight", po::value(&o.hidden_weight)->default_value(o.hidden_weight), "weight of the MSE between the last block's outputs (student vs the teacher's same channels)")
+      ("rewire-batches", po::value(&o.rewire_batches)->default_value(o.rewire_batches), "calibration batches for the rewiring of --init slice (0: no rewiring)")
+      ("data", po::value(&o.data)->required(), "prepared data folder (elastiq data prepare)")
+      ("out", po::value(&o.out)->required(), "student model file (.h5); checkpoints overwrite it atomically")
+      ("steps", po::value(&o.steps)->default_value(o.steps), "optimizer steps");
+  // clang-format on
+  AddTrainLoopOptions(d, o);
+}
+
 void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o) {
   // clang-format off
   d.add_options()

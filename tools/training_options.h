@@ -10,6 +10,7 @@
 #include "lowrank/palette_options.h"
 #include "quant/qat_options.h"
 #include "src/runtime/sampler.h"
+#include "supernet/distill_options.h"
 #include "supernet/pretrain_options.h"
 #include "tools/cli.h"
 
@@ -54,6 +55,7 @@ struct DecodeBenchOptions {
 };
 
 void AddPretrainOptions(po::options_description& d, PretrainOptions& o);
+void AddDistillOptions(po::options_description& d, DistillOptions& o);
 // Shared by pretrain and mlfs; the internal ones carry the tokenized data from front end to helper.
 void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o);
 void AddTrainLoopInternalOptions(po::options_description& d, TrainLoopOptions& o);
@@ -78,6 +80,9 @@ inline constexpr const char* kPretrainUsage =
     "elastiq pretrain --config FILE.json --data DIR --tokenizer FILE.model --out FILE.h5 [options]\n"
     "       elastiq pretrain --shape-from P.h5 --subnet NAME [--init-from W.h5] --data DIR --tokenizer FILE.model "
     "--out FILE.h5 [options]";
+inline constexpr const char* kDistillUsage =
+    "elastiq distill --teacher T.h5 (--shape-from P.h5 [--subnet NAME] | --spec FILE.json) --data DIR --steps N "
+    "--out S.h5 [--init slice|random] [--kd-weight A --task-weight B --temperature T] [--hidden-weight H]";
 inline constexpr const char* kMlfsUsage =
     "elastiq mlfs --teacher T.h5 --data DIR --out S.h5 [--space FILE.json] [--stage0-steps N --stage1-steps N "
     "--stage2-steps N] [--subnets-per-step K] [--gamma G] [--resume]";
