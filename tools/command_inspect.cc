@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "src/core/training_flops.h"
 #include "src/format/gguf.h"
 #include "src/format/model_file.h"
 #include "tools/commands.h"
@@ -100,6 +101,8 @@ int RunInspect(const Args& args) {
                        {"spec", nlohmann::json::parse(SubnetSpecToJson(e.spec))},
                        {"params", p.total()},
                        {"non_embedding_params", p.non_embedding()},
+                       // The compute meter's forward FLOPs of one max_seq_len sequence (src/core/training_flops.h).
+                       {"forward_flops_per_sequence", ForwardFlops(m.config(), e.spec, 1, m.config().max_seq_len)},
                        {"metrics", e.metrics}});
   }
   nlohmann::json out = {{"file", path},

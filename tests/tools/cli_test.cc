@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "src/core/atomic_file.h"
+#include "src/core/training_flops.h"
 #include "src/format/gguf.h"
 #include "src/format/h5_file.h"
 #include "src/format/model_file.h"
@@ -184,6 +185,11 @@ TEST_F(CliEndToEnd, PretrainEvalGenerateInspect) {
   EXPECT_EQ(j["format_version"], 1);
   EXPECT_EQ(j["palette"][0]["name"], "maxnet");
   EXPECT_EQ(j["config"]["d_model"], 32);
+  // The compute meter: the formula's FLOPs of one sequence, and the pretraining's total in the entry.
+  const ModelConfig c = ModelFile::Open(*dir_ / "m.h5").config();
+  EXPECT_DOUBLE_EQ(j["palette"][0]["forward_flops_per_sequence"].get<double>(),
+                   ForwardFlops(c, MaxnetSpec(c), 1, c.max_seq_len));
+  EXPECT_GT(j["palette"][0]["metrics"]["train_flops"].get<double>(), 0.0);
 }
 
 TEST_F(CliEndToEnd, MlfsTrainsAndResumesASupernet) {
