@@ -97,6 +97,7 @@ QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& form
     f.SetAttr(group, "format", format);
     if (!source.qat_subnets.empty()) f.SetAttr(group, "qat_subnets", nlohmann::json(source.qat_subnets).dump());
     if (source.extra) source.extra(f);
+    f.CloseOrFail();
   }
   atomic.Commit();
   return summary;

@@ -1,6 +1,9 @@
 // Command dispatch and top-level help shared by both executables; UserError -> one line, exit 2.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <new>
+#include <system_error>
 
 #include "src/core/error.h"
 #include "tools/commands.h"
@@ -29,6 +32,13 @@ const Command* Find(const std::vector<Command>& commands, const Args& args, size
     }
   }
   return nullptr;
+}
+
+// One line on stderr after whatever stdout holds; the exit code of bad input.
+int ReportError(const std::string& program, const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s: error: %s\n", program.c_str(), message.c_str());
+  return kExitUserError;
 }
 
 }  // namespace
@@ -64,9 +74,16 @@ int Dispatch(const std::string& program, const std::vector<Command>& commands, c
     if (help) command_args = {"--help"};
     return c->run(command_args);
   } catch (const UserError& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
-    return kExitUserError;
+    return ReportError(program, e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A full disk, a read-only folder, a path under a file: what the system said, about which path.
+    std::string what = e.what();  // "filesystem error: cannot copy file: Input/output error [from] [to]"
+    if (what.rfind("filesystem error: ", 0) == 0) what = what.substr(18);
+    return ReportError(program, what + " (disk full, read-only, or a path through a file?)");
+  } catch (const std::system_error& e) {
+    return ReportError(program, std::string(e.what()) + " (out of threads or another system resource?)");
+  } catch (const std::bad_alloc&) {
+    return ReportError(program, "out of memory: the model or data needs more than this machine can give");
   }
 }
 

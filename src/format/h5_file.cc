@@ -11,6 +11,10 @@ namespace {
 
 void SilenceHdf5() {
   static bool done = [] {
+    // No library shutdown at exit: a file whose writes failed (a full disk) stays open inside HDF5
+    // after H5Fclose fails, and HDF5 1.10's exit handler crashes closing it again. Every file is
+    // closed by its H5File before exit; nothing is left for the handler to do.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -141,6 +145,14 @@ H5File::~H5File() { Close(); }
 void H5File::Close() {
   if (id_ >= 0) H5Fclose(id_);
   id_ = -1;
+}
+
+void H5File::CloseOrFail() {
+  if (id_ < 0) return;
+  const bool flushed = H5Fflush(id_, H5F_SCOPE_LOCAL) >= 0;
+  const bool closed = H5Fclose(id_) >= 0;
+  id_ = -1;
+  if (!flushed || !closed) Fail("cannot finish writing the file (disk full or failing?); nothing was replaced");
 }
 
 void H5File::Fail(const std::string& what) const { throw UserError(display_name_ + ": " + what); }

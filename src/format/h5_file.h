@@ -39,6 +39,9 @@ class H5File {
 
   const std::string& name() const { return display_name_; }
   void Close();
+  // Flushes and closes, UserError when HDF5 cannot (a full disk, a failing device): writers call it
+  // before renaming their temporary file into place, so a damaged file never takes the final name.
+  void CloseOrFail();
 
   bool Exists(const std::string& object) const;
   void CreateGroup(const std::string& group);  // creates missing parents

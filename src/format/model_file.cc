@@ -36,7 +36,7 @@ void ModelFileWriter::AddPaletteEntry(const PaletteEntry& entry) {
 }
 
 void ModelFileWriter::Commit() {
-  file_.Close();
+  file_.CloseOrFail();
   atomic_.Commit();
 }
 

@@ -30,6 +30,7 @@ void WriteTokenStream(const std::string& path, const TokenStream& stream) {
     f.SetAttr("/", "kind", std::string("token_stream"));
     f.SetAttr("/", "vocab_size", int64_t{stream.vocab_size});
     f.WriteDataset("/ids", DType::kI32, {static_cast<int64_t>(stream.ids.size())}, stream.ids.data());
+    f.CloseOrFail();
   }
   atomic.Commit();
 }
@@ -57,6 +58,7 @@ void WriteLabelledTokens(const std::string& path, const LabelledTokens& d) {
     f.WriteDataset("/ids", DType::kI32, {static_cast<int64_t>(d.ids.size())}, d.ids.data());
     f.WriteDataset("/offsets", DType::kI64, {static_cast<int64_t>(d.offsets.size())}, d.offsets.data());
     f.WriteDataset("/labels", DType::kI32, {static_cast<int64_t>(d.labels.size())}, d.labels.data());
+    f.CloseOrFail();
   }
   atomic.Commit();
 }

@@ -333,6 +333,26 @@ TEST(CliImport, PytorchModelBinImportsLikeSafetensors) {
   EXPECT_FALSE(std::filesystem::exists(dir / "c.h5"));
 }
 
+// A full disk, simulated by a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored: writes past 20 KB fail
+// as on a full filesystem): writers end with one line and exit 2, the previous output intact, no
+// temporary file left, and no crash in HDF5 on the way out.
+TEST(CliDiskFull, WritersFailCleanlyAndKeepThePreviousOutput) {
+  testing::ScratchDir dir;
+  InitTokenizedRandomModel(dir);  // dir/m.h5, with a tokenizer
+  const std::string config = std::string(ELASTIQ_SOURCE_DIR) + "/experiments/configs/tiny-decoder.json";
+  testing::WriteText(dir / "out.h5", "the previous output");
+  for (const std::string args : {"init --config " + config + " --random --out " + (dir / "out.h5"),
+                                 "quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "out.h5"),
+                                 "export gguf --palette " + (dir / "m.h5") + " --type f32 --out " + (dir / "out.h5")}) {
+    const testing::CommandResult r = RunCommand("bash -c \"trap '' XFSZ; ulimit -f 20; " + Elastiq(args) + "\"");
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(ReadFileBytes(dir / "out.h5"), "the previous output") << args;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << args << " left " << entry.path();
+  }
+}
+
 // export gguf through the command line, read back by inspect, by our reader and by @huggingface/gguf
 // (a parser no one here wrote: scripts/test.sh installs it under ~/.cache/elastiq/npm) for every
 // type: the same keys, value types and values, tensor names, shapes, types and offsets.
