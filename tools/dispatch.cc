@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "src/core/error.h"
+#include "src/core/printable_text.h"
 #include "tools/commands.h"
 
 namespace elastiq {
@@ -65,7 +66,7 @@ int Dispatch(const std::string& program, const std::vector<Command>& commands, c
     return c->run(command_args);
   } catch (const UserError& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
+    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), PrintableText(e.what()).c_str());
     return kExitUserError;
   }
 }
