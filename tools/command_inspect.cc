@@ -5,6 +5,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "src/core/json_fields.h"
+#include "src/core/printable_text.h"
 #include "src/core/training_flops.h"
 #include "src/format/gguf.h"
 #include "src/format/model_file.h"
@@ -21,10 +23,10 @@ bool IsGguf(const std::string& path) {
 
 // A metadata value for people: arrays as their length and first items.
 std::string ShortValue(const GgufKv& kv) {
-  if (kv.type != GgufValueType::kArray) return kv.value.dump();
+  if (kv.type != GgufValueType::kArray) return DumpJson(kv.value);
   nlohmann::json head = nlohmann::json::array();
   for (size_t i = 0; i < kv.value.size() && i < 5; ++i) head.push_back(kv.value[i]);
-  return "[" + std::to_string(kv.value.size()) + " items] " + head.dump() + (kv.value.size() > 5 ? " ..." : "");
+  return "[" + std::to_string(kv.value.size()) + " items] " + DumpJson(head) + (kv.value.size() > 5 ? " ..." : "");
 }
 
 int InspectGguf(const std::string& path, bool json) {
@@ -39,39 +41,42 @@ int InspectGguf(const std::string& path, bool json) {
                          {"bytes", t.bytes()},
                          {"offset", f.data_offset + t.offset}});
     }
-    std::cout << nlohmann::json{{"file", path},         {"format", "gguf"},
-                                {"version", f.version}, {"alignment", f.alignment},
-                                {"metadata", metadata}, {"tensors", tensors}}
-                     .dump(2)
+    std::cout << DumpJson({{"file", path},
+                           {"format", "gguf"},
+                           {"version", f.version},
+                           {"alignment", f.alignment},
+                           {"metadata", metadata},
+                           {"tensors", tensors}},
+                          2)
               << "\n";
     return 0;
   }
-  std::printf("%s: GGUF v%u, %zu metadata keys, %zu tensors, alignment %llu\n", path.c_str(), f.version,
+  std::printf("%s: GGUF v%u, %zu metadata keys, %zu tensors, alignment %llu\n", PrintableText(path).c_str(), f.version,
               f.metadata.size(), f.tensors.size(), static_cast<unsigned long long>(f.alignment));
-  for (const GgufKv& kv : f.metadata) std::printf("  %-44s %s\n", kv.key.c_str(), ShortValue(kv).c_str());
+  for (const GgufKv& kv : f.metadata)
+    std::printf("  %-44s %s\n", PrintableText(kv.key).c_str(), ShortValue(kv).c_str());
   for (const GgufTensorInfo& t : f.tensors) {
     std::string shape;
     for (uint64_t n : t.ne) shape += (shape.empty() ? "" : "x") + std::to_string(n);
-    std::printf("  %-32s %-5s %-14s %10llu bytes @ %llu\n", t.name.c_str(), GgmlTypeName(t.type), shape.c_str(),
-                static_cast<unsigned long long>(t.bytes()), static_cast<unsigned long long>(f.data_offset + t.offset));
+    std::printf("  %-32s %-5s %-14s %10llu bytes @ %llu\n", PrintableText(t.name).c_str(), GgmlTypeName(t.type),
+                shape.c_str(), static_cast<unsigned long long>(t.bytes()),
+                static_cast<unsigned long long>(f.data_offset + t.offset));
   }
   return 0;
 }
 
-void CollectTensors(const H5File& f, const std::string& group, nlohmann::json& out) {
-  for (const std::string& name : f.ListGroup(group)) {
-    const std::string path = (group == "/" ? "" : group) + "/" + name;
-    if (f.IsDataset(path)) {
-      DatasetInfo info = f.Info(path);
-      out.push_back({{"name", path},
-                     {"dtype", DTypeName(info.dtype)},
-                     {"shape", info.shape},
-                     {"bytes", info.bytes},
-                     {"offset", info.file_offset}});
-    } else {
-      CollectTensors(f, path, out);
-    }
+// Every dataset in the file, each once (the walk stops at link cycles).
+nlohmann::json CollectTensors(const H5File& f) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const std::string& path : f.ListDatasets()) {
+    DatasetInfo info = f.Info(path);
+    out.push_back({{"name", path},
+                   {"dtype", DTypeName(info.dtype)},
+                   {"shape", info.shape},
+                   {"bytes", info.bytes},
+                   {"offset", info.file_offset}});
   }
+  return out;
 }
 
 }  // namespace
@@ -87,8 +92,7 @@ int RunInspect(const Args& args) {
   if (!ParseCommandLine("elastiq inspect FILE.h5|FILE.gguf [--json]", d, args, vm, "file")) return 0;
   if (IsGguf(path)) return InspectGguf(path, json);
   ModelFile m = ModelFile::Open(path);
-  nlohmann::json tensors = nlohmann::json::array();
-  CollectTensors(m.h5(), "/", tensors);
+  const nlohmann::json tensors = CollectTensors(m.h5());
   int64_t weight_bytes = 0, total_bytes = 0;
   for (const auto& t : tensors) {
     total_bytes += t["bytes"].get<int64_t>();
@@ -114,17 +118,18 @@ int RunInspect(const Args& args) {
                         {"tensors", tensors},
                         {"palette", palette}};
   if (json) {
-    std::cout << out.dump(2) << "\n";
+    std::cout << DumpJson(out, 2) << "\n";
     return 0;
   }
-  std::printf("%s: elastiq format v%d, kind %s\n", path.c_str(), m.format_version(), m.kind().c_str());
+  std::printf("%s: elastiq format v%d, kind %s\n", PrintableText(path).c_str(), m.format_version(),
+              PrintableText(m.kind()).c_str());
   std::printf("config: %s\n", ModelConfigToJson(m.config()).c_str());
   std::printf("tensors: %zu datasets, %.2f MB of weights, %.2f MB in all\n", tensors.size(), weight_bytes / 1e6,
               total_bytes / 1e6);
   for (const auto& t : tensors) {
     std::string shape;
     for (const auto& s : t["shape"]) shape += (shape.empty() ? "" : "x") + std::to_string(s.get<int64_t>());
-    std::printf("  %-44s %-7s %-12s %10lld bytes @ %lld\n", t["name"].get<std::string>().c_str(),
+    std::printf("  %-44s %-7s %-12s %10lld bytes @ %lld\n", PrintableText(t["name"].get<std::string>()).c_str(),
                 t["dtype"].get<std::string>().c_str(), shape.c_str(), static_cast<long long>(t["bytes"].get<int64_t>()),
                 static_cast<long long>(t["offset"].get<int64_t>()));
   }
@@ -132,7 +137,7 @@ int RunInspect(const Args& args) {
   for (const auto& e : palette) {
     std::printf("  %-16s %10lld params (%lld non-embedding)  metrics %s\n", e["name"].get<std::string>().c_str(),
                 static_cast<long long>(e["params"].get<int64_t>()),
-                static_cast<long long>(e["non_embedding_params"].get<int64_t>()), e["metrics"].dump().c_str());
+                static_cast<long long>(e["non_embedding_params"].get<int64_t>()), DumpJson(e["metrics"]).c_str());
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include "quant/quantize_file.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 #include "src/core/palette_plan.h"
 #include "src/format/random_model.h"
 #include "src/kernels/packed_layout.h"
@@ -194,7 +195,7 @@ int RunBench(const Args& args) {
     if (!torch.is_null()) AddTorchComparison(report, torch);
   }
   if (o.json) {
-    std::cout << report.dump() << "\n";
+    std::cout << DumpJson(report) << "\n";
   } else {
     PrintBenchReport(report);
   }

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "src/core/error.h"
+#include "src/core/printable_text.h"
 #include "tools/commands.h"
 
 namespace elastiq {
@@ -37,7 +38,7 @@ const Command* Find(const std::vector<Command>& commands, const Args& args, size
 // One line on stderr after whatever stdout holds; the exit code of bad input.
 int ReportError(const std::string& program, const std::string& message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "%s: error: %s\n", program.c_str(), message.c_str());
+  std::fprintf(stderr, "%s: error: %s\n", program.c_str(), PrintableText(message).c_str());
   return kExitUserError;
 }
 

@@ -6,13 +6,14 @@
 #include <iostream>
 
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 #include "src/text/baselines.h"
 
 namespace elastiq {
 
 void PrintEvalReport(const nlohmann::json& r, bool as_json) {
   if (as_json) {
-    std::cout << r.dump() << "\n";
+    std::cout << DumpJson(r) << "\n";
     return;
   }
   const std::string head = r["model"].get<std::string>() + " [" + r["subnet"].get<std::string>() + ", " +

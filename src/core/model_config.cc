@@ -5,35 +5,12 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 
 namespace elastiq {
 namespace {
 
 using nlohmann::json;
-
-int GetInt(const json& j, const char* key, const std::string& source, bool required, int fallback) {
-  if (!j.contains(key)) {
-    if (required) throw UserError(source + ": missing field \"" + key + "\" (an integer)");
-    return fallback;
-  }
-  if (!j[key].is_number_integer()) {
-    throw UserError(source + ": field \"" + key + "\" must be an integer, got " + j[key].dump());
-  }
-  // Read wide and range-checked: get<int>() would keep the low 32 bits of 2^32 + 64 (64).
-  const bool too_large = j[key].is_number_unsigned()
-                             ? j[key].get<uint64_t>() > uint64_t{INT32_MAX}
-                             : j[key].get<int64_t>() > INT32_MAX || j[key].get<int64_t>() < INT32_MIN;
-  if (too_large) throw UserError(source + ": field \"" + key + "\" is out of range, got " + j[key].dump());
-  return j[key].get<int>();
-}
-
-double GetDouble(const json& j, const char* key, const std::string& source, double fallback) {
-  if (!j.contains(key)) return fallback;
-  if (!j[key].is_number()) {
-    throw UserError(source + ": field \"" + key + "\" must be a number, got " + j[key].dump());
-  }
-  return j[key].get<double>();
-}
 
 void RequirePositive(int value, const char* field, const std::string& source) {
   if (value <= 0) {
@@ -77,31 +54,28 @@ void ValidateModelConfig(const ModelConfig& c, const std::string& source) {
 }
 
 ModelConfig ParseModelConfig(const std::string& json_text, const std::string& source) {
-  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    throw UserError(source + ": not a JSON object; a model config looks like experiments/configs/tiny.json");
-  }
+  const json j = ParseJsonObject(json_text, source, "; a model config looks like experiments/configs/tiny.json");
   ModelConfig c;
-  c.name = j.value("name", std::string());
-  std::string kind = j.value("kind", std::string("decoder"));
+  c.name = OptionalString(j, "name", source, "");
+  const std::string kind = OptionalString(j, "kind", source, "decoder");
   if (kind == "decoder") {
     c.kind = ModelKind::kDecoder;
   } else if (kind == "encoder") {
     c.kind = ModelKind::kEncoder;
   } else {
-    throw UserError(source + ": field \"kind\" must be \"decoder\" or \"encoder\", got \"" + kind + "\"");
+    throw UserError(source + ": field \"kind\" must be \"decoder\" or \"encoder\", got " + DumpJson(kind));
   }
-  c.vocab_size = GetInt(j, "vocab_size", source, true, 0);
-  c.d_model = GetInt(j, "d_model", source, true, 0);
-  c.n_layers = GetInt(j, "n_layers", source, true, 0);
-  c.repeat = GetInt(j, "repeat", source, false, 1);
-  c.n_heads = GetInt(j, "n_heads", source, true, 0);
-  c.n_kv_heads = GetInt(j, "n_kv_heads", source, false, c.n_heads);
-  c.ffn_dim = GetInt(j, "ffn_dim", source, true, 0);
-  c.max_seq_len = GetInt(j, "max_seq_len", source, true, 0);
-  c.n_classes = GetInt(j, "n_classes", source, false, 0);
-  c.rope_theta = GetDouble(j, "rope_theta", source, 10000.0);
-  c.norm_eps = GetDouble(j, "norm_eps", source, 1e-5);
+  c.vocab_size = RequireInt(j, "vocab_size", source);
+  c.d_model = RequireInt(j, "d_model", source);
+  c.n_layers = RequireInt(j, "n_layers", source);
+  c.repeat = OptionalInt(j, "repeat", source, 1);
+  c.n_heads = RequireInt(j, "n_heads", source);
+  c.n_kv_heads = OptionalInt(j, "n_kv_heads", source, c.n_heads);
+  c.ffn_dim = RequireInt(j, "ffn_dim", source);
+  c.max_seq_len = RequireInt(j, "max_seq_len", source);
+  c.n_classes = OptionalInt(j, "n_classes", source, 0);
+  c.rope_theta = OptionalDouble(j, "rope_theta", source, 10000.0);
+  c.norm_eps = OptionalDouble(j, "norm_eps", source, 1e-5);
   ValidateModelConfig(c, source);
   return c;
 }

@@ -9,6 +9,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/hashing.h"
+#include "src/core/json_fields.h"
 
 namespace elastiq {
 namespace {
@@ -25,18 +26,10 @@ std::vector<int> Quarters(int full, int first_quarter) {
   return out;
 }
 
+// A non-empty list of integers, sorted and deduplicated.
 std::vector<int> IntList(const json& j, const char* key, const std::string& source) {
-  const json& v = j[key];
-  if (!v.is_array() || v.empty()) {
-    throw UserError(source + ": field \"" + key + "\" must be a non-empty array of integers, got " + v.dump());
-  }
-  std::vector<int> out;
-  for (const json& e : v) {
-    if (!e.is_number_integer()) {
-      throw UserError(source + ": field \"" + key + "\" must hold integers, got " + e.dump());
-    }
-    out.push_back(e.get<int>());
-  }
+  std::vector<int> out = RequireIntList(j, key, source);
+  if (out.empty()) throw UserError(source + ": field \"" + key + "\" must be a non-empty array of integers, got []");
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -104,12 +97,10 @@ void ValidateSubnetSpace(const SubnetSpace& s, const ModelConfig& c, const std::
 }
 
 SubnetSpace ParseSubnetSpace(const std::string& json_text, const ModelConfig& c, const std::string& source) {
-  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    throw UserError(source +
-                    ": not a JSON object; a search space looks like "
-                    "{\"d_model\": [64, 128], \"ffn_dim\": [192, 384], \"n_kv_heads\": [1, 2], \"depth\": [4, 6]}");
-  }
+  const json j =
+      ParseJsonObject(json_text, source,
+                      "; a search space looks like "
+                      "{\"d_model\": [64, 128], \"ffn_dim\": [192, 384], \"n_kv_heads\": [1, 2], \"depth\": [4, 6]}");
   for (auto it = j.begin(); it != j.end(); ++it) {
     static const char* kKnown[] = {"d_model", "ffn_dim", "n_kv_heads", "n_heads", "depth", "depth_policy"};
     if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return it.key() == k; })) {
@@ -138,8 +129,7 @@ SubnetSpace ParseSubnetSpace(const std::string& json_text, const ModelConfig& c,
     }
   }
   if (j.contains("depth_policy")) {
-    if (!j["depth_policy"].is_string()) throw UserError(source + ": field \"depth_policy\" must be a string");
-    s.depth_policy = ParseDepthPolicy(j["depth_policy"].get<std::string>(), source + " field \"depth_policy\"");
+    s.depth_policy = ParseDepthPolicy(RequireString(j, "depth_policy", source), source + " field \"depth_policy\"");
   }
   ValidateSubnetSpace(s, c, source);
   return s;

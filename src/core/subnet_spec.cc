@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 
 namespace elastiq {
 
@@ -63,20 +64,15 @@ std::string SubnetSpecToJson(const SubnetSpec& s) {
 }
 
 SubnetSpec ParseSubnetSpec(const std::string& json_text, const std::string& source) {
-  json j = json::parse(json_text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw UserError(source + ": subnet spec is not a JSON object");
-  try {
-    SubnetSpec s;
-    s.name = j.at("name").get<std::string>();
-    s.layers = j.at("layers").get<std::vector<int>>();
-    s.d_model = j.at("d_model").get<int>();
-    s.ffn_dim = j.at("ffn_dim").get<std::vector<int>>();
-    s.n_kv_heads = j.at("n_kv_heads").get<int>();
-    s.rank = j.value("rank", 0);
-    return s;
-  } catch (const json::exception& e) {
-    throw UserError(source + ": subnet spec field missing or of the wrong type (" + e.what() + ")");
-  }
+  const json j = ParseJsonObject(json_text, source, " (a subnet spec)");
+  SubnetSpec s;
+  s.name = RequireString(j, "name", source);
+  s.layers = RequireIntList(j, "layers", source);
+  s.d_model = RequireInt(j, "d_model", source);
+  s.ffn_dim = RequireIntList(j, "ffn_dim", source);
+  s.n_kv_heads = RequireInt(j, "n_kv_heads", source);
+  s.rank = OptionalInt(j, "rank", source, 0);
+  return s;
 }
 
 ParamCount CountParams(const ModelConfig& c, const SubnetSpec& s) {

@@ -3,6 +3,8 @@
 #include "src/format/h5_file.h"
 
 #include <filesystem>
+#include <functional>
+#include <set>
 
 #include "src/core/error.h"
 
@@ -207,6 +209,61 @@ std::vector<std::string> H5File::ListGroup(const std::string& group) const {
     names.push_back(name);
   }
   return names;
+}
+
+namespace {
+
+// What the walk needs of the object a hard link names: an identity (an address before HDF5 1.12,
+// a token since) and whether it is a group or a dataset.
+struct ObjectId {
+  std::string key;
+  H5O_type_t type = H5O_TYPE_UNKNOWN;
+};
+
+bool GetObjectId(hid_t file, const std::string& path, ObjectId* out) {
+#if H5_VERSION_GE(1, 12, 0)
+  H5O_info2_t info;
+  if (H5Oget_info_by_name3(file, path.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return false;
+  out->key.assign(reinterpret_cast<const char*>(&info.token), sizeof(info.token));
+#else
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(file, path.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return false;
+  out->key = std::to_string(info.addr);
+#endif
+  out->type = info.type;
+  return true;
+}
+
+bool IsHardLink(hid_t file, const std::string& path) {
+  H5L_info_t link;
+  return H5Lget_info(file, path.c_str(), &link, H5P_DEFAULT) >= 0 && link.type == H5L_TYPE_HARD;
+}
+
+}  // namespace
+
+std::vector<std::string> H5File::ListDatasets() const {
+  std::set<std::string> seen;
+  std::vector<std::string> datasets;
+  ObjectId root;
+  if (!GetObjectId(id_, "/", &root)) Fail("cannot read the root group (corrupted file?)");
+  seen.insert(root.key);
+  std::function<void(const std::string&, int)> walk = [&](const std::string& group, int depth) {
+    if (depth > kMaxWalkDepth) {
+      Fail(group + ": groups nest more than " + std::to_string(kMaxWalkDepth) + " levels deep (corrupted file?)");
+    }
+    for (const std::string& name : ListGroup(group)) {
+      const std::string path = (group == "/" ? "" : group) + "/" + name;
+      ObjectId object;
+      if (!IsHardLink(id_, path) || !GetObjectId(id_, path, &object) || !seen.insert(object.key).second) continue;
+      if (seen.size() > static_cast<size_t>(kMaxWalkObjects)) {
+        Fail("holds more than " + std::to_string(kMaxWalkObjects) + " objects (corrupted file?)");
+      }
+      if (object.type == H5O_TYPE_DATASET) datasets.push_back(path);
+      if (object.type == H5O_TYPE_GROUP) walk(path, depth + 1);
+    }
+  };
+  walk("/", 1);
+  return datasets;
 }
 
 void H5File::WriteDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape, const void* data) {

@@ -49,6 +49,12 @@ class H5File {
   bool IsDataset(const std::string& object) const;
   // Names of a group's members; empty for a missing object or a dataset.
   std::vector<std::string> ListGroup(const std::string& group) const;
+  // Full paths of every dataset below the root, depth first in name order. Only hard links are
+  // followed and each object is visited once, so a link cycle or a second link to a group ends
+  // there; more than kMaxWalkDepth levels or kMaxWalkObjects objects is a UserError.
+  static constexpr int kMaxWalkDepth = 32;
+  static constexpr int kMaxWalkObjects = 1 << 20;
+  std::vector<std::string> ListDatasets() const;
 
   void WriteDataset(const std::string& name, DType dtype, const std::vector<int64_t>& shape, const void* data);
   DatasetInfo Info(const std::string& name) const;

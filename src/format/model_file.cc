@@ -2,9 +2,17 @@
 #include "src/format/model_file.h"
 
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 #include "src/format/weight_layout.h"
 
 namespace elastiq {
+namespace {
+
+UserError DuplicateEntry(const std::string& path, const std::string& name) {
+  return UserError(path + ": two palette entries are named \"" + name + "\"; entry names must be unique");
+}
+
+}  // namespace
 
 ModelFileWriter::ModelFileWriter(const std::string& path, const ModelConfig& config, const std::string& kind,
                                  const std::string& tokenizer_bytes)
@@ -30,6 +38,7 @@ void ModelFileWriter::WriteWeight(const std::string& name, const std::vector<int
 void ModelFileWriter::AddPaletteEntry(const PaletteEntry& entry) {
   ValidateSubnetSpec(entry.spec, config_, file_.name());
   const std::string group = "/palette/" + entry.spec.name;
+  if (file_.Exists(group)) throw DuplicateEntry(file_.name(), entry.spec.name);
   file_.CreateGroup(group);
   file_.SetAttr(group, "spec", SubnetSpecToJson(entry.spec));
   file_.SetAttr(group, "metrics", entry.metrics.dump());
@@ -69,9 +78,11 @@ ModelFile ModelFile::Open(const std::string& path) {
                       "; palette entries run on the merged /weights and must have rank 0 (an adapter-rank "
                       "prefix exists only while training)");
     }
-    if (f.HasAttr(group, "metrics")) {
-      e.metrics = nlohmann::json::parse(f.GetStringAttr(group, "metrics"), nullptr, false);
-      if (e.metrics.is_discarded()) throw UserError(path + ": " + group + " metrics are not valid JSON");
+    // An entry written with no metrics ({} in C++ is a JSON null) stores "null": no metrics.
+    const std::string metrics = f.HasAttr(group, "metrics") ? f.GetStringAttr(group, "metrics") : "null";
+    e.metrics = ParseJsonObject(metrics == "null" ? "{}" : metrics, path + " " + group + " metrics");
+    for (const PaletteEntry& seen : m.palette_) {
+      if (seen.spec.name == name) throw DuplicateEntry(path, name);
     }
     m.palette_.push_back(std::move(e));
   }

@@ -7,10 +7,41 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 
 namespace elastiq {
 
-std::vector<std::string> DataDir::class_names() const { return manifest.value("classes", std::vector<std::string>{}); }
+namespace {
+
+// Type-checks every manifest field (elastiq reads kind and classes; the rest are statistics).
+void CheckManifest(const DataDir& d, const std::string& source) {
+  const std::string kind = RequireString(d.manifest, "kind", source);
+  if (kind != "text" && kind != "labelled") {
+    throw UserError(source + ": field \"kind\" must be \"text\" or \"labelled\", got " + DumpJson(kind) +
+                    "; re-run `elastiq data prepare`");
+  }
+  d.class_names();
+  OptionalStringList(d.manifest, "sources", source);
+  const nlohmann::json splits = OptionalObject(d.manifest, "splits", source);
+  for (const auto& [name, stats] : splits.items()) {
+    const nlohmann::json split = OptionalObject(splits, name, source + " splits");
+    for (const char* key : {"documents", "words", "bytes"}) OptionalInt64(split, key, source + " splits." + name, 0);
+  }
+  const nlohmann::json skipped = OptionalObject(d.manifest, "skipped_rows", source);
+  for (const auto& [reason, count] : skipped.items()) OptionalInt64(skipped, reason, source + " skipped_rows", 0);
+  const nlohmann::json columns = OptionalObject(d.manifest, "columns", source);
+  for (const char* key : {"text", "label"}) OptionalString(columns, key, source + " columns", "");
+}
+
+}  // namespace
+
+std::string DataDir::manifest_path() const { return (std::filesystem::path(path) / "manifest.json").string(); }
+
+bool DataDir::labelled() const { return OptionalString(manifest, "kind", manifest_path(), "") == "labelled"; }
+
+std::vector<std::string> DataDir::class_names() const {
+  return OptionalStringList(manifest, "classes", manifest_path());
+}
 
 std::string DataDir::SplitPath(const std::string& split) const {
   return (std::filesystem::path(path) / (split + (labelled() ? ".tsv" : ".txt"))).string();
@@ -31,10 +62,8 @@ DataDir OpenDataDir(const std::string& path) {
   if (!std::filesystem::exists(manifest)) {
     throw UserError(path + ": has no manifest.json, so it is not a prepared data folder; run `elastiq data prepare`");
   }
-  DataDir d{path, nlohmann::json::parse(ReadFileBytes(manifest), nullptr, false)};
-  if (d.manifest.is_discarded() || !d.manifest.is_object() || !d.manifest.contains("kind")) {
-    throw UserError(manifest + ": not a valid manifest; re-run `elastiq data prepare`");
-  }
+  DataDir d{path, ParseJsonObject(ReadFileBytes(manifest), manifest, "; re-run `elastiq data prepare`")};
+  CheckManifest(d, manifest);
   for (const std::string& s : SplitNames()) {
     if (!std::filesystem::exists(d.SplitPath(s))) {
       throw UserError(d.SplitPath(s) + ": missing; re-run `elastiq data prepare`");

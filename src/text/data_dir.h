@@ -22,7 +22,8 @@ inline const std::vector<std::string>& SplitNames() {
 struct DataDir {
   std::string path;
   nlohmann::json manifest;
-  bool labelled() const { return manifest.value("kind", "") == "labelled"; }
+  std::string manifest_path() const;
+  bool labelled() const;
   std::vector<std::string> class_names() const;
   std::string SplitPath(const std::string& split) const;  // .txt or .tsv
 };

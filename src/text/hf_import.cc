@@ -10,6 +10,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 #include "src/format/model_file.h"
 #include "src/format/safetensors.h"
 #include "src/format/weight_layout.h"
@@ -23,16 +24,13 @@ namespace {
 
 nlohmann::json ReadJsonFile(const std::string& path) {
   if (!fs::exists(path)) throw UserError(path + ": missing");
-  nlohmann::json j = nlohmann::json::parse(ReadFileBytes(path), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw UserError(path + ": not a JSON object");
-  return j;
+  return ParseJsonObject(ReadFileBytes(path), path);
 }
 
 int RequiredInt(const nlohmann::json& j, const char* key, const std::string& source) {
-  if (!j.contains(key) || !j[key].is_number_integer()) throw UserError(source + ": \"" + key + "\" must be an integer");
-  const int64_t v = j[key].get<int64_t>();
-  if (v <= 0 || v > (int64_t{1} << 30)) throw UserError(source + ": \"" + key + "\" is out of range");
-  return static_cast<int>(v);
+  const int v = RequireInt(j, key, source);
+  if (v <= 0 || v > (1 << 30)) throw UserError(source + ": \"" + key + "\" is out of range");
+  return v;
 }
 
 // A field whose presence (true, non-null, or other than `ok`) the model file cannot represent.
@@ -45,9 +43,9 @@ bool Truthy(const nlohmann::json& j, const char* key) {
 }
 
 // The tied-embedding flag of either family: MobileLLM says share_embedding, Llama tie_word_embeddings.
-bool TiedEmbeddings(const nlohmann::json& j, bool mobilellm) {
-  if (mobilellm && j.value("share_embedding", false)) return true;
-  return j.value("tie_word_embeddings", false);
+bool TiedEmbeddings(const nlohmann::json& j, bool mobilellm, const std::string& source) {
+  if (mobilellm && OptionalBool(j, "share_embedding", source, false)) return true;
+  return OptionalBool(j, "tie_word_embeddings", source, false);
 }
 
 // Hugging Face tensor name -> elastiq weight name, for the maxnet's stored blocks.
@@ -85,7 +83,7 @@ class HfWeights {
                ? std::string(" (sharded pytorch_model-*.bin files are not read: save the model as safetensors)")
                : std::string()));
     }
-    const nlohmann::json map = ReadJsonFile(index).value("weight_map", nlohmann::json::object());
+    const nlohmann::json map = OptionalObject(ReadJsonFile(index), "weight_map", index);
     std::map<std::string, SafetensorsFile*> opened;
     for (const auto& [name, file] : map.items()) {
       if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos) {
@@ -147,7 +145,7 @@ bool IsRedundant(const std::string& name, const std::vector<float>& values, cons
 }  // namespace
 
 ModelConfig ParseHfConfig(const nlohmann::json& j, const std::string& source, const std::string& name) {
-  const std::string type = j.value("model_type", std::string());
+  const std::string type = OptionalString(j, "model_type", source, "");
   const bool mobilellm = type == "mobilellm";
   Refuse(type != "llama" && !mobilellm, source, "model_type \"" + type + "\" (llama and mobilellm are)");
   Refuse(Truthy(j, "attention_bias"), source, "attention_bias");
@@ -155,9 +153,9 @@ ModelConfig ParseHfConfig(const nlohmann::json& j, const std::string& source, co
   Refuse(Truthy(j, "rope_scaling"), source, "rope_scaling");
   Refuse(Truthy(j, "sliding_window"), source, "sliding_window");
   Refuse(Truthy(j, "layer_sharing"), source, "MobileLLM layer_sharing");
-  Refuse(j.value("hidden_act", std::string("silu")) != "silu", source,
-         "hidden_act \"" + j.value("hidden_act", std::string()) + "\" (silu is)");
-  Refuse(!TiedEmbeddings(j, mobilellm), source, "an untied LM head (tie_word_embeddings false)");
+  const std::string act = OptionalString(j, "hidden_act", source, "silu");
+  Refuse(act != "silu", source, "hidden_act \"" + act + "\" (silu is)");
+  Refuse(!TiedEmbeddings(j, mobilellm, source), source, "an untied LM head (tie_word_embeddings false)");
   ModelConfig c;
   c.name = name;
   c.d_model = RequiredInt(j, "hidden_size", source);
@@ -167,14 +165,15 @@ ModelConfig ParseHfConfig(const nlohmann::json& j, const std::string& source, co
   c.ffn_dim = RequiredInt(j, "intermediate_size", source);
   c.vocab_size = RequiredInt(j, "vocab_size", source);
   c.max_seq_len = RequiredInt(j, "max_position_embeddings", source);
-  c.norm_eps = j.value("rms_norm_eps", 1e-6);
-  c.rope_theta = j.value("rope_theta", 10000.0);
+  c.norm_eps = OptionalDouble(j, "rms_norm_eps", source, 1e-6);
+  c.rope_theta = OptionalDouble(j, "rope_theta", source, 10000.0);
   if (j.contains("head_dim") && !j["head_dim"].is_null()) {
-    Refuse(!j["head_dim"].is_number_integer() || c.n_heads * j["head_dim"].get<int64_t>() != c.d_model, source,
+    Refuse(int64_t{c.n_heads} * RequireInt(j, "head_dim", source) != c.d_model, source,
            "a head_dim other than hidden_size / num_attention_heads");
   }
-  Refuse(j.value("bos_token_id", kBosId) != kBosId || j.value("eos_token_id", kEosId) != kEosId, source,
-         "bos/eos token ids other than 1 and 2");
+  Refuse(OptionalInt(j, "bos_token_id", source, kBosId) != kBosId ||
+             OptionalInt(j, "eos_token_id", source, kEosId) != kEosId,
+         source, "bos/eos token ids other than 1 and 2");
   ValidateModelConfig(c, source);
   return c;
 }

@@ -6,6 +6,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/core/json_fields.h"
 #include "src/format/h5_file.h"
 
 namespace elastiq {
@@ -70,9 +71,8 @@ LabelledTokens ReadLabelledTokens(const std::string& path) {
   }
   LabelledTokens d;
   d.vocab_size = static_cast<int>(f.GetIntAttr("/", "vocab_size"));
-  auto names = nlohmann::json::parse(f.GetStringAttr("/", "class_names"), nullptr, false);
-  if (!names.is_array()) throw UserError(path + ": class_names is not a JSON list");
-  d.class_names = names.get<std::vector<std::string>>();
+  const auto names = nlohmann::json::parse(f.GetStringAttr("/", "class_names"), nullptr, false);
+  d.class_names = StringListValue(names, path + ": class_names");
   d.ids = f.Read<int32_t>("/ids", DType::kI32);
   d.offsets = f.Read<int64_t>("/offsets", DType::kI64);
   d.labels = f.Read<int32_t>("/labels", DType::kI32);

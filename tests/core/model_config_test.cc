@@ -58,6 +58,16 @@ TEST(ModelConfig, RejectsInconsistentSizesNamingTheField) {
   EXPECT_NE(ErrorOf(With("n_layers", "-4294967294")).find("\"n_layers\" is out of range"), std::string::npos);
 }
 
+TEST(ModelConfig, FieldsOfTheWrongJsonTypeAreUserErrorsNamingTheField) {
+  EXPECT_EQ(ErrorOf(With("name", "5")), "cfg.json: field \"name\" must be a string, got 5");
+  EXPECT_EQ(ErrorOf(With("kind", "3")), "cfg.json: field \"kind\" must be a string, got 3");
+  EXPECT_EQ(ErrorOf(With("d_model", "\"x\"")), "cfg.json: field \"d_model\" must be an integer, got \"x\"");
+  EXPECT_EQ(ErrorOf(With("rope_theta", "\"a\"")), "cfg.json: field \"rope_theta\" must be a number, got \"a\"");
+  EXPECT_EQ(ErrorOf(With("norm_eps", "[1]")), "cfg.json: field \"norm_eps\" must be a number, got [1]");
+  EXPECT_EQ(ErrorOf(With("n_kv_heads", "{}")), "cfg.json: field \"n_kv_heads\" must be an integer, got {}");
+  EXPECT_EQ(ErrorOf(With("repeat", "null")), "cfg.json: field \"repeat\" must be an integer, got null");
+}
+
 TEST(ModelConfig, ShippedConfigsLoadWithExpectedSizes) {
   ModelConfig m125 = LoadModelConfig(testing::ConfigPath("mobilellm-125m.json"));
   EXPECT_EQ(m125.d_model, 576);

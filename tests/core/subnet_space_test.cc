@@ -70,7 +70,9 @@ TEST(SubnetSpace, SpacesThatDoNotNestNameTheField) {
   ExpectSpaceError(R"({"n_heads":[3]})", "\"n_heads\" has 3, not a multiple of the teacher's 2 query heads");
   ExpectSpaceError(R"({"depth":[7]})", "\"depth\" has 7, outside 1..6");
   ExpectSpaceError(R"({"depth":[]})", "\"depth\" must be a non-empty array");
-  ExpectSpaceError(R"({"depth":[2.5]})", "\"depth\" must hold integers");
+  ExpectSpaceError(R"({"depth":[2.5]})", "\"depth\" item must be an integer, got 2.5");
+  ExpectSpaceError(R"({"depth":"4"})", "\"depth\" must be an array of integers, got \"4\"");
+  ExpectSpaceError(R"({"depth_policy":3})", "\"depth_policy\" must be a string, got 3");
   ExpectSpaceError(R"({"widths":[2]})", "unknown field \"widths\"");
   ExpectSpaceError(R"({"depth_policy":"random"})", "depth policy must be");
   ExpectSpaceError(R"([1,2])", "not a JSON object");

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "src/core/error.h"
+#include "tests/common/test_util.h"
 
 namespace elastiq {
 namespace {
@@ -63,6 +66,25 @@ TEST(SubnetSpec, JsonRoundTripAndSmallerCounts) {
   EXPECT_EQ(s.n_heads(c), 2);
   EXPECT_LT(CountParams(c, s).total(), CountParams(c, MaxnetSpec(c)).total());
   EXPECT_FALSE(IsMaxnet(s, c));
+}
+
+TEST(SubnetSpec, FieldsOfTheWrongJsonTypeAreUserErrorsNamingTheField) {
+  const std::string good = SubnetSpecToJson({"small", {0, 2}, 16, {32, 48}, 1, 0});
+  auto error_with = [&](const std::string& field, const nlohmann::json& value) {
+    nlohmann::json j = nlohmann::json::parse(good);
+    j[field] = value;
+    return testing::UserErrorMessage([&] { ParseSubnetSpec(j.dump(), "m.h5 /palette/small"); });
+  };
+  EXPECT_EQ(error_with("name", 5), "m.h5 /palette/small: field \"name\" must be a string, got 5");
+  EXPECT_EQ(error_with("layers", {{"a", 1}}),
+            "m.h5 /palette/small: field \"layers\" must be an array of integers, got {\"a\":1}");
+  EXPECT_EQ(error_with("ffn_dim", {32, "48"}),
+            "m.h5 /palette/small: field \"ffn_dim\" item must be an integer, got \"48\"");
+  EXPECT_EQ(error_with("d_model", "16"), "m.h5 /palette/small: field \"d_model\" must be an integer, got \"16\"");
+  EXPECT_EQ(error_with("rank", 1.5), "m.h5 /palette/small: field \"rank\" must be an integer, got 1.5");
+  EXPECT_EQ(error_with("n_kv_heads", 4294967297LL),
+            "m.h5 /palette/small: field \"n_kv_heads\" is out of range, got 4294967297");
+  EXPECT_EQ(testing::UserErrorMessage([] { ParseSubnetSpec("[]", "s"); }), "s: not a JSON object (a subnet spec)");
 }
 
 }  // namespace

@@ -105,5 +105,43 @@ TEST(H5File, MisuseIsAUserErrorNamingFileAndObject) {
   EXPECT_NE(testing::UserErrorMessage([&] { f.GetIntAttr("/", "text"); }).find("text"), std::string::npos);
 }
 
+// /a/x and /b/y, then (through the C API, as a hand-made file could) a hard link from /a back to
+// /a, a second hard link to /b, and a soft link to /a.
+void WriteFileWithLinkCycle(const std::string& path) {
+  {
+    H5File f = H5File::Create(path, "t.h5");
+    const float v = 1.0f;
+    f.WriteDataset("/a/x", DType::kF32, {1}, &v);
+    f.WriteDataset("/b/y", DType::kF32, {1}, &v);
+  }
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  EXPECT_GE(H5Lcreate_hard(file, "/a", file, "/a/loop", H5P_DEFAULT, H5P_DEFAULT), 0);
+  EXPECT_GE(H5Lcreate_hard(file, "/b", file, "/z_again", H5P_DEFAULT, H5P_DEFAULT), 0);
+  EXPECT_GE(H5Lcreate_soft("/a", file, "/a/soft", H5P_DEFAULT, H5P_DEFAULT), 0);
+  H5Fclose(file);
+}
+
+TEST(H5File, ListDatasetsVisitsEachObjectOnceThroughLinkCycles) {
+  testing::ScratchDir dir;
+  WriteFileWithLinkCycle(dir / "cycle.h5");
+  const H5File f = H5File::OpenReadOnly(dir / "cycle.h5");
+  EXPECT_EQ(f.ListDatasets(), (std::vector<std::string>{"/a/x", "/b/y"}));
+}
+
+TEST(H5File, ListDatasetsRefusesGroupsNestedImplausiblyDeep) {
+  testing::ScratchDir dir;
+  {
+    H5File f = H5File::Create(dir / "deep.h5", "deep.h5");
+    std::string group;
+    for (int i = 0; i <= H5File::kMaxWalkDepth; ++i) group += "/g";
+    f.CreateGroup(group);
+  }
+  const H5File f = H5File::OpenReadOnly(dir / "deep.h5");
+  const std::string err = testing::UserErrorMessage([&] { f.ListDatasets(); });
+  EXPECT_NE(err.find("deep.h5: /g/g"), std::string::npos) << err;
+  EXPECT_NE(err.find("nest more than 32 levels deep"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace elastiq

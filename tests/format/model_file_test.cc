@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/weight_layout.h"
 #include "tests/common/test_util.h"
@@ -155,6 +156,69 @@ TEST(ModelFile, AnEntryWhoseSpecNamesAnotherEntryIsRefused) {
   }
   EXPECT_NE(ErrorOpening(dir / "m.h5").find("/palette/copy holds a spec named \"half\""), std::string::npos)
       << ErrorOpening(dir / "m.h5");
+}
+
+TEST(ModelFile, StoredJsonOfTheWrongTypeIsAUserErrorNamingFileAndField) {
+  testing::ScratchDir dir;
+  WriteRandomModel(dir / "m.h5", Config());
+  auto error_after = [&](const std::string& object, const std::string& key, const std::string& value) {
+    std::filesystem::copy_file(dir / "m.h5", dir / "bad.h5", std::filesystem::copy_options::overwrite_existing);
+    {
+      H5File f = H5File::OpenReadWrite(dir / "bad.h5", "bad.h5");
+      f.SetAttr(object, key, value);
+    }
+    return ErrorOpening(dir / "bad.h5");
+  };
+  nlohmann::json config = nlohmann::json::parse(ModelConfigToJson(Config()));
+  config["name"] = 5;
+  EXPECT_EQ(error_after("/", "config", config.dump()),
+            dir / "bad.h5 (config attribute): field \"name\" must be a string, got 5");
+  nlohmann::json spec = nlohmann::json::parse(SubnetSpecToJson({"half", {0}, 32, {64}, 1, 0}));
+  spec["layers"] = {{"a", 1}};
+  EXPECT_EQ(error_after("/palette/half", "spec", spec.dump()),
+            dir / "bad.h5 /palette/half: field \"layers\" must be an array of integers, got {\"a\":1}");
+  EXPECT_EQ(error_after("/palette/half", "metrics", "[1, 2]"), dir / "bad.h5 /palette/half metrics: not a JSON object");
+}
+
+TEST(ModelFile, WriterRefusesASecondEntryOfTheSameName) {
+  testing::ScratchDir dir;
+  const ModelConfig c = Config();
+  ModelFileWriter w(dir / "m.h5", c, kKindPalette, "");
+  w.AddPaletteEntry({MaxnetSpec(c, "big"), {{"val_perplexity", 9.0}}});
+  EXPECT_EQ(testing::UserErrorMessage([&] {
+              w.AddPaletteEntry({{"big", {0}, 32, {64}, 1, 0}, {}});
+            }),
+            dir / "m.h5: two palette entries are named \"big\"; entry names must be unique");
+}
+
+// Replaces every occurrence of `from` in the file's bytes by `to` (same length).
+void PatchBytes(const std::string& path, const std::string& from, const std::string& to) {
+  std::string bytes = ReadFileBytes(path);
+  for (size_t at = bytes.find(from); at != std::string::npos; at = bytes.find(from, at))
+    bytes.replace(at, to.size(), to);
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST(ModelFile, ReaderRefusesAPaletteWithTwoEntriesOfTheSameName) {
+  testing::ScratchDir dir;
+  const ModelConfig c = Config();
+  {
+    ModelFileWriter w(dir / "m.h5", c, kKindPalette, "");
+    for (const WeightShape& s : MaxnetWeightShapes(c)) {
+      int64_t n = 1;
+      for (int64_t d : s.shape) n *= d;
+      const std::vector<float> zeros(static_cast<size_t>(n), 0.0f);
+      w.WriteWeight(s.name, s.shape, zeros.data());
+    }
+    w.AddPaletteEntry({MaxnetSpec(c, "twin_1"), {}});
+    w.AddPaletteEntry({{"twin_2", {0}, 32, {64}, 1, 0}, {}});
+    w.Commit();
+  }
+  // A hand-edited file: HDF5 keeps link names unique, but bytes changed in place (the link name in
+  // the group's name heap and the spec) give a palette that lists "twin_1" twice.
+  PatchBytes(dir / "m.h5", "twin_2", "twin_1");
+  EXPECT_EQ(ErrorOpening(dir / "m.h5"),
+            dir / "m.h5: two palette entries are named \"twin_1\"; entry names must be unique");
 }
 
 TEST(ModelFile, UncommittedWriterLeavesNoFile) {

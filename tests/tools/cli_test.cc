@@ -104,6 +104,74 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   ExpectUserError("palette --supernet " + (dir / "supernet.h5") + " --data x --out y --sizes", "sizes");
 }
 
+// Rewrites one attribute of a copy of `from` (a model file) as a hand-edited file would.
+std::string CopyWithAttr(const std::string& from, const std::string& to, const std::string& object,
+                         const std::string& key, const std::string& value) {
+  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+  H5File f = H5File::OpenReadWrite(to, to);
+  f.SetAttr(object, key, value);
+  return to;
+}
+
+TEST(Cli, StoredJsonOfTheWrongTypeIsAOneLineError) {
+  testing::ScratchDir dir;
+  WriteZeroModel(dir / "m.h5", kKindPalette);
+  const ModelConfig c = ModelFile::Open(dir / "m.h5").config();
+  for (const auto& [field, value] : {std::pair{"name", nlohmann::json(5)},
+                                     {"d_model", nlohmann::json("x")},
+                                     {"rope_theta", nlohmann::json("a")},
+                                     {"kind", nlohmann::json::array()}}) {
+    nlohmann::json config = nlohmann::json::parse(ModelConfigToJson(c));
+    config[field] = value;
+    const std::string bad = CopyWithAttr(dir / "m.h5", dir / "bad.h5", "/", "config", config.dump());
+    for (const char* command : {"inspect ", "run --prompt-ids 1 --max-tokens 1 --palette "}) {
+      ExpectUserError(command + bad, "bad.h5 (config attribute): field \"" + std::string(field) + "\" must be");
+    }
+  }
+  const std::string spec = CopyWithAttr(dir / "m.h5", dir / "spec.h5", "/palette/maxnet", "spec", R"({"name":[]})");
+  ExpectUserError("inspect " + spec, "spec.h5 /palette/maxnet: field \"name\" must be a string, got []");
+  testing::WriteText(dir / "data/manifest.json", R"({"kind":"labelled","classes":"spam"})");
+  for (const char* split : {"train", "val", "test"}) testing::WriteText(dir / "data/" + split + ".tsv", "spam\thi\n");
+  ExpectUserError("tokenizer train --data " + (dir / "data") + " --out " + (dir / "t.model"),
+                  "manifest.json: field \"classes\" must be an array of strings, got \"spam\"");
+  testing::WriteText(dir / "data/manifest.json", R"({"kind":3})");
+  ExpectUserError("tokenizer train --data " + (dir / "data") + " --out " + (dir / "t.model"),
+                  "manifest.json: field \"kind\" must be a string, got 3");
+}
+
+TEST(Cli, InspectPrintsNamesThatAreNotUtf8Safely) {
+  testing::ScratchDir dir;
+  WriteZeroModel(dir / "m.h5", kKindPalette);
+  {
+    H5File f = H5File::OpenReadWrite(dir / "m.h5", "m.h5");
+    const float v = 1.0f;
+    f.WriteDataset("/extra/w\xff\xfe\n", DType::kF32, {1}, &v);
+    f.SetAttr("/", "kind", std::string("palette\xc3"));
+  }
+  testing::CommandResult r = RunCommand(Elastiq("inspect --json " + (dir / "m.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kind"], "palette\xEF\xBF\xBD");
+  EXPECT_EQ(j["tensors"][0]["name"], "/extra/w\xEF\xBF\xBD\xEF\xBF\xBD\n");
+  r = RunCommand(Elastiq("inspect " + (dir / "m.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("kind palette\\xC3\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/extra/w\\xFF\\xFE\\x0A "), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectEndsOnAHardLinkCycle) {
+  testing::ScratchDir dir;
+  WriteZeroModel(dir / "m.h5", kKindPalette);
+  const size_t datasets = H5File::OpenReadOnly(dir / "m.h5").ListDatasets().size();
+  hid_t file = H5Fopen((dir / "m.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  EXPECT_GE(H5Lcreate_hard(file, "/weights", file, "/weights/loop", H5P_DEFAULT, H5P_DEFAULT), 0);
+  H5Fclose(file);
+  const testing::CommandResult r = RunCommand("timeout 60 " + Elastiq("inspect --json " + (dir / "m.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tensors"].size(), datasets);
+}
+
 TEST(Cli, DataPrepareLabelled) {
   testing::ScratchDir dir;
   std::string csv = "text,label\n";
