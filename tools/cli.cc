@@ -1,9 +1,11 @@
 // Boost.Program_options wrappers and fork/exec of the training helper.
 #include "tools/cli.h"
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -92,9 +94,14 @@ int RunTrainingHelperStreaming(const Args& args, const std::function<void(const 
   int fds[2] = {-1, -1};
   if (on_line && pipe(fds) != 0) throw UserError("cannot create a pipe to the training helper");
   std::fflush(stdout);
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw UserError("cannot start the training helper (fork failed)");
   if (pid == 0) {
+    // The helper dies with the front end (a killed `elastiq` must not leave it training and writing
+    // checkpoints); if the front end is already gone, stop now.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // not SIGTERM: a caller may have it ignored or blocked
+    if (getppid() != parent) _exit(kExitUserError);
     if (on_line) {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);

@@ -8,6 +8,7 @@
 #include "quant/qat.h"
 #include "quant/simulated_quant.h"
 #include "src/core/error.h"
+#include "src/core/output_lock.h"
 #include "src/core/parse_number.h"
 #include "src/format/model_file.h"
 #include "src/format/training_shape.h"
@@ -31,6 +32,7 @@ int RunPretrainHelper(const Args& args) {
   PretrainOptions o;
   if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions, AddTrainLoopInternalOptions))
     return 0;
+  const OutputLock lock(o.out);  // one writer per output
   PretrainSummary s = RunPretrain(o);
   std::printf("pretrained %lld steps at %.0f tokens/s (%.3g FLOPs, %.0f s); validation %s %.4g; wrote %s\n",
               static_cast<long long>(s.steps), s.tokens_per_second, s.flops, s.seconds,
@@ -42,6 +44,7 @@ int RunDistillHelper(const Args& args) {
   DistillOptions o;
   if (!ParseOptions("distill options", kDistillUsage, args, o, AddDistillOptions, AddTrainLoopInternalOptions))
     return 0;
+  const OutputLock lock(o.out);  // one writer per output
   PretrainSummary s = RunDistill(o);
   std::printf("distilled %lld steps at %.0f tokens/s (%.3g FLOPs, %.0f s); validation %s %.4g; wrote %s\n",
               static_cast<long long>(s.steps), s.tokens_per_second, s.flops, s.seconds,
@@ -52,6 +55,7 @@ int RunDistillHelper(const Args& args) {
 int RunMlfsHelper(const Args& args) {
   MlfsOptions o;
   if (!ParseOptions("mlfs options", kMlfsUsage, args, o, AddMlfsOptions, AddTrainLoopInternalOptions)) return 0;
+  const OutputLock lock(o.out);  // one writer per output
   MlfsSummary s = RunMlfs(o);
   if (s.stopped_early) return 0;
   std::printf("mlfs: %lld steps (%.3g FLOPs, %.0f s); validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
@@ -107,6 +111,7 @@ int RunQatHelper(const Args& args) {
   QatOptions o;
   if (!ParseOptions("quantize options", kQuantizeUsage, args, o, AddQuantizeOptions, AddTrainLoopInternalOptions))
     return 0;
+  const OutputLock lock(o.out);  // one writer per output
   QatSummary s = RunQat(o);
   if (s.stopped_early) return 0;
   std::printf(

@@ -2,6 +2,7 @@
 // for bad input, and (when the LibTorch side is built) the whole prepare -> tokenizer -> pretrain
 // -> eval -> generate -> inspect path on a small synthetic corpus.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "src/core/atomic_file.h"
+#include "src/core/output_lock.h"
 #include "src/core/training_flops.h"
 #include "src/format/gguf.h"
 #include "src/format/h5_file.h"
@@ -258,6 +260,35 @@ TEST_F(CliEndToEnd, PretrainEvalGenerateInspect) {
   EXPECT_DOUBLE_EQ(j["palette"][0]["forward_flops_per_sequence"].get<double>(),
                    ForwardFlops(c, MaxnetSpec(c), 1, c.max_seq_len));
   EXPECT_GT(j["palette"][0]["metrics"]["train_flops"].get<double>(), 0.0);
+}
+
+// One writer per output: a run refuses an output another live process holds; and the training
+// helper dies with a front end killed by SIGKILL instead of training on and writing checkpoints.
+TEST_F(CliEndToEnd, OutputsHaveOneWriterAndTheHelperDiesWithTheFrontEnd) {
+  const std::string out = *dir_ / "orphan.h5";
+  {
+    const OutputLock held(out);
+    const testing::CommandResult r = RunCommand(Pretrain("--steps 5 --out " + out));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("another elastiq process (pid " + std::to_string(getpid()) + ")"), std::string::npos) << r.err;
+  }
+  // A long run in the background; once the helper logs steps, SIGKILL the front end.
+  const std::string log = *dir_ / "orphan.log", pid_file = *dir_ / "orphan.pid";
+  ASSERT_EQ(
+      RunCommand("(" + Pretrain("--steps 1000000 --out " + out) + " >" + log + " 2>&1 & echo $! >" + pid_file + ")")
+          .exit_code,
+      0);
+  // "[e]" keeps pgrep from matching the shell that runs it (whose command line holds the pattern).
+  const auto helper_running = [&] {
+    return RunCommand("pgrep -f '[e]lastiq-train pretrain.*" + out + "'").exit_code == 0;
+  };
+  const auto logged = [&] { return std::filesystem::exists(log) ? ReadFileBytes(log) : std::string(); };
+  for (int i = 0; i < 600 && logged().find("step 5/") == std::string::npos; ++i) usleep(100000);
+  ASSERT_TRUE(helper_running()) << logged();
+  ASSERT_EQ(RunCommand("kill -9 $(cat " + pid_file + ")").exit_code, 0);
+  for (int i = 0; i < 100 && helper_running(); ++i) usleep(100000);
+  EXPECT_FALSE(helper_running()) << "the helper outlived its front end";
+  EXPECT_NO_THROW(OutputLock again(out)) << "the output is still locked";
 }
 
 TEST_F(CliEndToEnd, MlfsTrainsAndResumesASupernet) {
