@@ -28,15 +28,23 @@
 
 namespace elastiq {
 
+namespace {
+
+// The last line of pretrain and distill: steps, speed, the compute meter's total, validation.
+void PrintTrainingSummary(const char* verb, const PretrainSummary& s, const std::string& out) {
+  std::printf("%s %lld steps at %.0f tokens/s (%.3g FLOPs, %.0f s); validation %s %.4g; wrote %s\n", verb,
+              static_cast<long long>(s.steps), s.tokens_per_second, s.flops, s.seconds,
+              ValidationMetricName(ModelFile::Open(out).config()), s.val_metric, out.c_str());
+}
+
+}  // namespace
+
 int RunPretrainHelper(const Args& args) {
   PretrainOptions o;
   if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions, AddTrainLoopInternalOptions))
     return 0;
   const OutputLock lock(o.out);  // one writer per output
-  PretrainSummary s = RunPretrain(o);
-  std::printf("pretrained %lld steps at %.0f tokens/s (%.3g FLOPs, %.0f s); validation %s %.4g; wrote %s\n",
-              static_cast<long long>(s.steps), s.tokens_per_second, s.flops, s.seconds,
-              ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
+  PrintTrainingSummary("pretrained", RunPretrain(o), o.out);
   return 0;
 }
 
@@ -45,10 +53,7 @@ int RunDistillHelper(const Args& args) {
   if (!ParseOptions("distill options", kDistillUsage, args, o, AddDistillOptions, AddTrainLoopInternalOptions))
     return 0;
   const OutputLock lock(o.out);  // one writer per output
-  PretrainSummary s = RunDistill(o);
-  std::printf("distilled %lld steps at %.0f tokens/s (%.3g FLOPs, %.0f s); validation %s %.4g; wrote %s\n",
-              static_cast<long long>(s.steps), s.tokens_per_second, s.flops, s.seconds,
-              ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric, o.out.c_str());
+  PrintTrainingSummary("distilled", RunDistill(o), o.out);
   return 0;
 }
 
