@@ -374,13 +374,9 @@ void MlfsRun::EndStage0() {
   state.adapters->MergeInto(state.model);
   if (o.rewire_batches > 0) {
     state.model->SetWeightHook(nullptr);
-    RewireByImportance(
-        state.model,
-        [&](SuperTransformer& m, int64_t b) {
-          TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed ^ kRewiringSeedMix, b);
-          return TaskLoss(ForwardBatch(m, maxnet, batch), batch);
-        },
-        o.rewire_batches);
+    RewireByImportance(state.model,
+                       MaxnetTaskCalibration(data, config, o.batch_size, seq_len, o.seed ^ kRewiringSeedMix),
+                       o.rewire_batches);
     state.model->SetWeightHook(state.adapters.get());
   }
   if (o.train_base && distill_steps > 0) state.StartTrainingBase();

@@ -81,20 +81,14 @@ PretrainSummary RunDistill(const DistillOptions& o) {
   // The teacher: the file's weights, rewired by importance for --init slice (function-preserving, and
   // the channel order the student's slice and the hidden-state loss share); frozen.
   SuperTransformer teacher = LoadSuperTransformer(teacher_file);
-  if (o.init == "slice" && o.rewire_batches > 0) {
-    TrainingData calibration =
-        LoadTrainingData(o.train_ids, o.val_ids, setup.shape.config, setup.config_source, o.data);
-    const int seq_len = o.seq_len > 0 ? o.seq_len : setup.shape.config.max_seq_len;
-    RewireByImportance(
-        teacher,
-        [&](SuperTransformer& m, int64_t b) {
-          TaskBatch batch =
-              SampleTaskBatch(calibration, setup.shape.config, o.batch_size, seq_len, o.seed ^ kRewiringSeedMix, b);
-          return TaskLoss(ForwardBatch(m, MaxnetSpec(m->config()), batch), batch);
-        },
-        o.rewire_batches);
-  }
-  FreezeModel(teacher);
+  setup.prepare = [&](const TrainingData& data, int seq_len) {
+    if (o.init == "slice" && o.rewire_batches > 0) {
+      RewireByImportance(
+          teacher, MaxnetTaskCalibration(data, setup.shape.config, o.batch_size, seq_len, o.seed ^ kRewiringSeedMix),
+          o.rewire_batches);
+    }
+    FreezeModel(teacher);
+  };
   if (o.init == "slice") {
     setup.init = [&](SuperTransformer& student) {
       torch::NoGradGuard no_grad;

@@ -91,6 +91,7 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
                     std::to_string(config.max_seq_len));
   }
   TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, setup.config_source, o.data);
+  if (setup.prepare) setup.prepare(data, seq_len);
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.steps / 10);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
   const int64_t warmup = o.warmup > 0 ? o.warmup : std::max<int64_t>(1, o.steps / 20);

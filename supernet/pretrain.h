@@ -33,7 +33,9 @@ struct TrainingSetup {
   std::string tokenizer_bytes;
   std::string config_source;  // names the model in errors about the data
   std::string title;          // the run's first progress line, e.g. "pretrain tiny-decoder (init random)"
-  // After ResetParameters(seed), unless resuming: e.g. load or rewire weights.
+  // Once the data is loaded, resumed runs included (e.g. distill's teacher rewiring on calibration batches).
+  std::function<void(const TrainingData& data, int seq_len)> prepare;
+  // After ResetParameters(seed), unless resuming: e.g. load weights.
   std::function<void(SuperTransformer&)> init;
   // The loss of one batch (empty: the task loss of the shape's forward pass).
   std::function<torch::Tensor(SuperTransformer&, const SubnetSpec&, const TaskBatch&)> step_loss;

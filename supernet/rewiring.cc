@@ -110,4 +110,12 @@ ChannelOrder RewireByImportance(SuperTransformer& model, const CalibrationLoss& 
   return order;
 }
 
+CalibrationLoss MaxnetTaskCalibration(const TrainingData& data, const ModelConfig& config, int batch_size, int seq_len,
+                                      uint64_t seed) {
+  return [&data, config, batch_size, seq_len, seed](SuperTransformer& m, int64_t b) {
+    TaskBatch batch = SampleTaskBatch(data, config, batch_size, seq_len, seed, b);
+    return TaskLoss(ForwardBatch(m, MaxnetSpec(config), batch), batch);
+  };
+}
+
 }  // namespace elastiq

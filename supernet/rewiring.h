@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "supernet/super_transformer.h"
+#include "supernet/training_data.h"
 
 namespace elastiq {
 
@@ -23,6 +24,11 @@ struct ChannelOrder {
 
 // The loss of calibration batch `batch` (a pure function of it), e.g. the maxnet's task loss.
 using CalibrationLoss = std::function<torch::Tensor(SuperTransformer& model, int64_t batch)>;
+
+// The maxnet's task loss on calibration batch b: SampleTaskBatch(data, config, batch_size, seq_len,
+// seed, b) (MLFS after stage 0, distill's --init slice; each passes a seed apart from its training batches').
+CalibrationLoss MaxnetTaskCalibration(const TrainingData& data, const ModelConfig& config, int batch_size, int seq_len,
+                                      uint64_t seed);
 
 // Sums |w * g| per unit, g the gradient accumulated over `batches` batches. Leaves no gradients behind
 // and restores each parameter's requires_grad.
