@@ -12,7 +12,8 @@
 # warm-up + cosine schedule; (a) runs MLFS with every stage scaled by f. Cheapest budgets first, so
 # a partial run already compares every route. Every step resumes from its checkpoint (mlfs_lib.sh).
 # Usage: experiments/compression_routes.sh [OUT_DIR]   (ELASTIQ_QUICKSTART_DIR: the data and
-#        tokenizer, default runs/quickstart; THREADS: per run, default 1 so a run survives a busy core)
+#        tokenizer, default runs/quickstart; THREADS: per run, default 1 so a run survives a busy core;
+#        FRACTIONS: the budgets this invocation runs, so two lanes can share the outputs folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/routes}
@@ -24,7 +25,7 @@ MLFS_FLAGS=(--rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3)
 STAGES=(100 1200 600)                                  # the palette's MLFS at f = 1 (16 x 128 tokens per step)
 BATCH=32                                               # x 128 tokens: the per-size routes' batch
 SIZES=(p67 p50 p25)
-FRACTIONS=(0.125 0.25 0.5 1)
+FRACTIONS=(${FRACTIONS:-0.125 0.25 0.5 1})                # FRACTIONS="0.5" in a second lane: budgets split over cores
 EVAL_TOKENS=65536
 REWIRE=4                                               # distill's calibration batches (its rewiring)
 mkdir -p "$R"
