@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "quant/quantize_file.h"
 #include "src/core/atomic_file.h"
@@ -13,7 +14,9 @@
 #include "src/kernels/packed_layout.h"
 #include "src/runtime/bandwidth.h"
 #include "src/runtime/decode_speed.h"
+#include "src/runtime/device_profile.h"
 #include "src/runtime/engine.h"
+#include "src/runtime/latency_model.h"
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
 #include "tools/runtime_options.h"
@@ -91,6 +94,21 @@ nlohmann::json BenchReport(const BenchOptions& o, const Engine& engine, const Mo
           {"repeats", d.repeats}};
 }
 
+// The latency model's prediction for what bench ran: the prompt in one call, decode steps at the
+// mean context they ran at.
+void AddPrediction(nlohmann::json& report, const BenchOptions& o, const DeviceProfile& profile, const Engine& engine,
+                   const ModelConfig& config) {
+  const DecodeBenchOptions& d = o.decode;
+  const LatencyQuery query{engine.format(), engine.kv_cache_format(), d.prompt_tokens + (d.decode_tokens + 1) / 2,
+                           d.prompt_tokens, 0};
+  const LatencyPrediction p = PredictLatency(profile, config, engine.spec(), query);
+  report["predicted_decode_ms_per_token"] = 1e3 * p.decode_seconds;
+  report["predicted_prefill_tokens_per_s"] = d.prompt_tokens / p.prefill_seconds;
+  report["predicted_working_set_bytes"] = p.working_set_bytes;
+  report["predicted_cold"] = p.cold;
+  report["device"] = o.device;
+}
+
 void AddTorchComparison(nlohmann::json& report, const nlohmann::json& torch) {
   report["torch_fp32_prefill_tokens_per_s"] = torch["prefill_tokens_per_s"];
   report["torch_fp32_decode_tokens_per_s"] = torch["decode_tokens_per_s"];
@@ -115,6 +133,14 @@ void PrintBenchReport(const nlohmann::json& r) {
               r["bandwidth_bytes_per_s"].get<double>() / 1e9);
   std::printf("  bandwidth roofline: %.1f tokens/s; reached %.0f%%\n", r["roofline_tokens_per_s"].get<double>(),
               100.0 * r["roofline_fraction"].get<double>());
+  if (r.contains("predicted_decode_ms_per_token")) {
+    const double predicted = r["predicted_decode_ms_per_token"], measured = 1e3 / decode;
+    std::printf(
+        "  predicted (%s): decode %.3f ms/token (measured %+.1f%%), prefill %.1f tokens/s (measured %+.1f%%)\n",
+        r["device"].get<std::string>().c_str(), predicted, 100.0 * (measured / predicted - 1.0),
+        r["predicted_prefill_tokens_per_s"].get<double>(),
+        100.0 * (r["prefill_tokens_per_s"].get<double>() / r["predicted_prefill_tokens_per_s"].get<double>() - 1.0));
+  }
   if (r.contains("decode_speedup_vs_torch_fp32")) {
     std::printf(
         "  LibTorch fp32 eager, same subnet and threads (KV-cached): prefill %.1f tokens/s, decode %.1f tokens/s; "
@@ -186,10 +212,16 @@ int RunBench(const Args& args) {
                  .context = bench.prompt_tokens + bench.decode_tokens,
                  .format = weight_format,
                  .kv_cache = kv_cache_format});
+  std::optional<DeviceProfile> profile;
+  if (!o.device.empty()) {
+    profile = LoadDeviceProfile(o.device);
+    RequireProfileMatches(*profile, o.device, engine.isa_name(), engine.threads());
+  }
   const std::vector<int> prompt = RandomPromptIds(store->config().vocab_size, bench.prompt_tokens);
   const DecodeSpeed speed = MeasureDecodeSpeed(engine, prompt, bench.decode_tokens, bench.repeats);
   ThreadPool pool(bench.threads);
   nlohmann::json report = BenchReport(o, engine, store->config(), entry.spec, speed, MeasureReadBandwidth(pool));
+  if (profile) AddPrediction(report, o, *profile, engine, store->config());
   if (!o.no_torch) {
     const nlohmann::json torch = TorchSideBySide(bench, entry.spec.name, pool.size());
     if (!torch.is_null()) AddTorchComparison(report, torch);

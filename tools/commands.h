@@ -25,6 +25,8 @@ int RunQatFrontEnd(const QatOptions& o, const Args& args);
 int RunBench(const Args& args);
 int RunExportGguf(const Args& args);
 int RunImportHf(const Args& args);
+int RunDeviceProbe(const Args& args);
+int RunDeviceCompare(const Args& args);
 
 // elastiq-train
 int RunPretrainHelper(const Args& args);

@@ -28,6 +28,7 @@ void AddBenchOptions(po::options_description& d, BenchOptions& o) {
   // clang-format off
   d.add_options()
       ("format", po::value(&o.format)->default_value(o.format), "fp32 | w8a8 | ternary")
+      ("device", po::value(&o.device), "device profile of this machine (elastiq device probe): print the predicted time beside the measured")
       ("no-torch", po::bool_switch(&o.no_torch), "skip the LibTorch fp32 run of the same subnet (run by default where elastiq-train is built)")
       ("json", po::bool_switch(&o.json), "print one JSON object");
   // clang-format on

@@ -37,6 +37,7 @@ void AddInitOptions(po::options_description& d, InitOptions& o);
 struct BenchOptions {
   DecodeBenchOptions decode;  // shared with the LibTorch side (elastiq-train bench)
   std::string format = "fp32", kv_cache = kGenerationKvCache;
+  std::string device;  // a profile of this machine: predicted beside measured
   bool json = false, no_torch = false;
 };
 inline constexpr const char* kBenchUsage =

@@ -94,6 +94,23 @@ std::vector<int> RequireIntList(const json& j, const std::string& key, const std
   return out;
 }
 
+double RequireDouble(const json& j, const std::string& key, const std::string& source) {
+  const json& v = Require(j, key, source, "a number");
+  if (!v.is_number()) WrongType(v, FieldName(key, source), "a number");
+  return v.get<double>();
+}
+
+std::vector<double> RequireNumberList(const json& j, const std::string& key, const std::string& source) {
+  const json& v = Require(j, key, source, "an array of numbers");
+  if (!v.is_array()) WrongType(v, FieldName(key, source), "an array of numbers");
+  std::vector<double> out;
+  for (const json& e : v) {
+    if (!e.is_number()) WrongType(e, FieldName(key, source) + " item", "a number");
+    out.push_back(e.get<double>());
+  }
+  return out;
+}
+
 std::vector<std::string> StringListValue(const json& v, const std::string& what) {
   if (!v.is_array()) WrongType(v, what, "an array of strings");
   std::vector<std::string> out;

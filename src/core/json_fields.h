@@ -21,6 +21,9 @@ std::string RequireString(const nlohmann::json& j, const std::string& key, const
 std::string OptionalString(const nlohmann::json& j, const std::string& key, const std::string& source,
                            const std::string& fallback);
 std::vector<int> RequireIntList(const nlohmann::json& j, const std::string& key, const std::string& source);
+double RequireDouble(const nlohmann::json& j, const std::string& key, const std::string& source);
+// Finite numbers only (NaN and infinities cannot come from JSON; huge values are refused by callers).
+std::vector<double> RequireNumberList(const nlohmann::json& j, const std::string& key, const std::string& source);
 std::vector<std::string> OptionalStringList(const nlohmann::json& j, const std::string& key, const std::string& source);
 // The field as an object; an empty object when it is missing.
 nlohmann::json OptionalObject(const nlohmann::json& j, const std::string& key, const std::string& source);

@@ -90,7 +90,8 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
   rope_sin_.reserve(rope_cos_.capacity());
   const size_t virtual_layers = layers_.size() * static_cast<size_t>(config_.repeat);
   kv_ = KvCache(options.kv_cache, static_cast<int64_t>(virtual_layers), context_, kv_width_);
-  scores_.resize(static_cast<size_t>(pool_->size()) * static_cast<size_t>(config_.group_size() * context_));
+  attention_ = {hd, config_.group_size(), spec_.n_kv_heads, context_};
+  scores_.resize(static_cast<size_t>(AttentionScratchFloats(attention_, pool_->size())));
 }
 
 Engine::~Engine() = default;
@@ -256,7 +257,8 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
         ApplyRope(k_.data() + t * kv_width_, spec_.n_kv_heads, hd, cos, sin);
       }
       kv_.Store(ctx_.kernels, virtual_layer, position_, T, k_.data(), v_.data());
-      Attention(virtual_layer, T, causal);
+      AttendCached(*pool_, ctx_.kernels, kv_, virtual_layer, attention_, position_, T, causal, q_.data(), attn_.data(),
+                   scores_.data());
       ApplyLinear(ctx_, L.wo, attn_.data(), T, h_.data());
       for (int64_t j = 0; j < T * d_; ++j) x_[static_cast<size_t>(j)] += h_[static_cast<size_t>(j)];
       RmsNormRows(x_.data(), L.ffn_norm, T, d_, config_.norm_eps, h_.data());
@@ -268,26 +270,6 @@ void Engine::Forward(std::span<const int> tokens, bool causal) {
     }
   }
   position_ += static_cast<int>(T);
-}
-
-// One work item per (token, KV group): the group's G query heads go through the cache together.
-void Engine::Attention(int virtual_layer, int64_t T, bool causal) {
-  const int64_t hd = config_.head_dim(), G = config_.group_size(), groups = spec_.n_heads(config_) / G;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const int64_t keys_total = position_ + T;
-  pool_->RunOnAll([&](int thread) {
-    float* scores = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(G * context_);
-    for (int64_t item = thread; item < T * groups; item += pool_->size()) {
-      const int64_t t = item / groups, g = item % groups;
-      const int64_t keys = causal ? position_ + t + 1 : keys_total;
-      const int64_t head_offset = t * q_width_ + g * G * hd;  // the group's first query head
-      kv_.Scores(ctx_.kernels, virtual_layer, g * hd, q_.data() + head_offset, G, hd, keys, scores, context_);
-      for (int64_t h = 0; h < G; ++h) ctx_.kernels.softmax_f32(scores + h * context_, keys, scale);  // p_hj
-      float* out = attn_.data() + head_offset;
-      std::fill_n(out, G * hd, 0.0f);
-      kv_.AccumulateValues(ctx_.kernels, virtual_layer, g * hd, scores, context_, G, keys, out, hd);
-    }
-  });
 }
 
 }  // namespace elastiq

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/core/subnet_spec.h"
+#include "src/runtime/attention.h"
 #include "src/runtime/kv_cache.h"
 #include "src/runtime/linear.h"
 #include "src/runtime/weight_store.h"
@@ -55,7 +56,6 @@ class Engine {
  private:
   struct Layer;
   void Forward(std::span<const int> tokens, bool causal);
-  void Attention(int virtual_layer, int64_t tokens, bool causal);
   Linear MakeLinear(const std::string& weight, int64_t rows, int64_t cols, WeightFormat format);
   void EmbedToken(int id, float* out) const;
   const float* Vector(const std::string& weight, int64_t used);  // fp32 norm weights, first `used`
@@ -78,6 +78,7 @@ class Engine {
   std::vector<double> inv_freq_;            // (head_dim / 2,)
   std::vector<float> rope_cos_, rope_sin_;  // (positions so far, head_dim / 2), grown on demand
   KvCache kv_;                              // (virtual layers, context, kv_width)
+  AttentionShape attention_;
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, logits_, scores_;
   int64_t scratch_tokens_ = 0;
 };

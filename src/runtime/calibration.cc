@@ -1,0 +1,238 @@
+// The probe's measurements. Every timing is a median of batches of calls, each batch long enough
+// (kBatchSeconds) for the clock; synthetic weights are small normal floats (no denormals).
+#include "src/runtime/calibration.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <memory>
+#include <numeric>
+
+#include "src/core/median.h"
+#include "src/kernels/packed_layout.h"
+#include "src/runtime/attention.h"
+#include "src/runtime/bandwidth.h"
+#include "src/runtime/memory_probe.h"
+
+namespace elastiq {
+namespace {
+
+constexpr double kBatchSeconds = 0.004;
+constexpr int kBatches = 5;
+constexpr int64_t kMiB = int64_t{1} << 20;
+
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// Median seconds per call of `call(i)` (i counts calls, so callers can rotate through copies).
+template <typename Call>
+double TimePerCall(Call call) {
+  int64_t i = 0;
+  const double t0 = Now();
+  call(i++);  // warm-up, and a first estimate of the batch size
+  const int64_t per_batch = std::max<int64_t>(1, static_cast<int64_t>(kBatchSeconds / std::max(1e-9, Now() - t0)));
+  std::vector<double> samples;
+  for (int b = 0; b < kBatches; ++b) {
+    const double start = Now();
+    for (int64_t n = 0; n < per_batch; ++n) call(i++);
+    samples.push_back((Now() - start) / static_cast<double>(per_batch));
+  }
+  return Median(samples);
+}
+
+// Bytes of weights (with scales and row sums) one rows x cols matrix of `format` takes, 64-aligned parts.
+int64_t Align(int64_t n) { return (n + 63) / 64 * 64; }
+int64_t MatrixBytes(WeightFormat format, int64_t rows, int64_t cols) {
+  const PackedShape s = MakePackedShape(rows, cols, "probe matrix");
+  switch (format) {
+    case WeightFormat::kF32:
+      return Align(rows * cols * 4);
+    case WeightFormat::kW8A8:
+      return Align(s.int8_bytes()) + Align(rows * 4) + Align(s.panels() * s.rows_padded * 4);
+    case WeightFormat::kTernary:
+      return Align(s.ternary_bytes()) + Align(rows * 4);
+  }
+  return 0;
+}
+
+// A rows x cols layer of `format` over the bytes at `base` (MatrixBytes of them).
+Linear MatrixAt(WeightFormat format, int64_t rows, int64_t cols, std::byte* base) {
+  Linear l;
+  l.format = format;
+  l.f32 = {reinterpret_cast<const float*>(base), cols, rows, cols};
+  if (format == WeightFormat::kF32) return l;
+  const PackedShape s = MakePackedShape(rows, cols, "probe matrix");
+  const int64_t packed = format == WeightFormat::kW8A8 ? s.int8_bytes() : s.ternary_bytes();
+  l.packed = base;
+  l.rows_padded = s.rows_padded;
+  l.scale = reinterpret_cast<const float*>(base + Align(packed));
+  if (format == WeightFormat::kW8A8)
+    l.rowsum = reinterpret_cast<const int32_t*>(base + Align(packed) + Align(rows * 4));
+  return l;
+}
+
+// Memory the cold timings rotate through: well past what the caches hold.
+struct Arena {
+  explicit Arena(int64_t bytes) : size(bytes), data(new float[static_cast<size_t>(bytes / 4)]) {
+    for (int64_t i = 0; i < bytes / 4; ++i) data[static_cast<size_t>(i)] = 0.01f * static_cast<float>(i % 7 - 3);
+  }
+  std::byte* bytes() { return reinterpret_cast<std::byte*>(data.get()); }
+  int64_t size;
+  std::unique_ptr<float[]> data;
+};
+
+class Prober {
+ public:
+  explicit Prober(const ProbeOptions& o) : options_(o), pool_(o.threads) { ctx_ = {&pool_, MakeKernelTable(o.isa)}; }
+
+  DeviceProfile Run() {
+    DeviceProfile p = Identify();
+    MeasureMemory(p);
+    Arena arena(std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 1024 * kMiB));
+    for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
+      p.linear.push_back(LinearGrid(f, 1, &arena));
+      p.linear.push_back(LinearGrid(f, 1, nullptr));
+      for (int tokens : kProbePrefillTokens) p.linear.push_back(LinearGrid(f, tokens, nullptr));
+    }
+    for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) p.attention.push_back(AttentionGrid(kv, arena));
+    Progress("fixed costs");
+    p.dispatch_seconds = TimePerCall([&](int64_t) { pool_.RunOnAll([](int) {}); });
+    p.elementwise_seconds_per_float = ElementwiseSecondsPerFloat();
+    Progress("done");
+    return p;
+  }
+
+ private:
+  DeviceProfile Identify() {
+    DeviceProfile p;
+    p.elastiq_version = ELASTIQ_VERSION;
+    char created[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    p.created = created;
+    p.machine = ThisMachine();
+    p.isa = IsaName(options_.isa);
+    p.threads = pool_.size();
+    p.l1d_bytes = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    p.l2_bytes = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    p.l3_bytes = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    return p;
+  }
+
+  void MeasureMemory(DeviceProfile& p) {
+    const MemoryProbe m = ProbeMemory();
+    p.mem_total = m.mem_total;
+    p.mem_available = m.mem_available;
+    p.cgroup_limit = m.cgroup_limit;
+    Progress("memory bandwidth");
+    p.bandwidth_bytes_per_s = MeasureReadBandwidth(pool_);
+    for (int64_t bytes = kMiB / 4; bytes <= 256 * kMiB; bytes *= 2) {
+      p.sweep_bytes.push_back(bytes);
+      p.sweep_bytes_per_s.push_back(MeasureReadBandwidth(pool_, bytes, 3));
+    }
+    p.cache_bytes = CacheBytesFromSweep(p.sweep_bytes, p.sweep_bytes_per_s, p.bandwidth_bytes_per_s);
+  }
+
+  // Seconds per ApplyLinear over the width grid; cold: each call reads the next copy in `arena`.
+  LinearTable LinearGrid(WeightFormat format, int tokens, Arena* arena) {
+    LinearTable t{format, tokens, arena != nullptr, {}, {}, {}};
+    t.rows.assign(std::begin(kProbeWidths), std::end(kProbeWidths));
+    t.cols = t.rows;
+    Progress(std::string("linear ") + WeightFormatName(format) + (arena ? " cold" : "") + ", " +
+             std::to_string(tokens) + (tokens == 1 ? " token" : " tokens"));
+    const int64_t widest = t.cols.back();
+    std::vector<float> x(static_cast<size_t>(tokens * widest)), y(static_cast<size_t>(tokens * widest));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.1f * static_cast<float>(i));
+    Arena own(arena ? 0 : MatrixBytes(format, widest, widest));
+    for (int64_t rows : t.rows) {
+      for (int64_t cols : t.cols) {
+        const int64_t bytes = MatrixBytes(format, rows, cols);
+        Arena& a = arena ? *arena : own;
+        const int64_t copies = std::max<int64_t>(1, a.size / bytes);
+        t.seconds.push_back(TimePerCall([&](int64_t i) {
+          const Linear l = MatrixAt(format, rows, cols, a.bytes() + (i % copies) * bytes);
+          ApplyLinear(ctx_, l, x.data(), tokens, y.data());
+        }));
+      }
+    }
+    return t;
+  }
+
+  // One attention work item (the calling thread alone) per group size and key count; cold: items
+  // rotate over the layers of a cache larger than the caches.
+  AttentionTable AttentionGrid(KvCacheFormat kv_format, const Arena& arena) {
+    AttentionTable t{kv_format, kProbeHeadDim, {}, {}, {}};
+    t.group_sizes.assign(std::begin(kProbeGroupSizes), std::end(kProbeGroupSizes));
+    t.keys.assign(std::begin(kProbeKeys), std::end(kProbeKeys));
+    Progress(std::string("attention, ") + KvCacheFormatName(kv_format) + " KV cache");
+    const int64_t hd = kProbeHeadDim, context = t.keys.back(), width = hd * t.group_sizes.back();
+    const int64_t layer_bytes = KvCacheBytes(kv_format, 1, context, width);
+    const int layers = static_cast<int>(std::max<int64_t>(2, arena.size / layer_bytes));
+    KvCache kv(kv_format, layers, context, width);
+    std::vector<float> rows(static_cast<size_t>(context * width));
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::cos(0.01f * static_cast<float>(i));
+    for (int l = 0; l < layers; ++l) kv.Store(ctx_.kernels, l, 0, context, rows.data(), rows.data());
+    const int64_t G_max = t.group_sizes.back();
+    std::vector<float> q(static_cast<size_t>(G_max * hd), 0.05f), out(q.size()),
+        scores(static_cast<size_t>(G_max * context));
+    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    for (int64_t G : t.group_sizes) {
+      for (int64_t keys : t.keys) {
+        t.seconds.push_back(TimePerCall([&](int64_t i) {
+          const int layer = static_cast<int>(i % layers);
+          kv.Scores(ctx_.kernels, layer, 0, q.data(), G, hd, keys, scores.data(), context);
+          for (int64_t h = 0; h < G; ++h) ctx_.kernels.softmax_f32(scores.data() + h * context, keys, scale);
+          std::fill(out.begin(), out.end(), 0.0f);
+          kv.AccumulateValues(ctx_.kernels, layer, 0, scores.data(), context, G, keys, out.data(), hd);
+        }));
+      }
+    }
+    return t;
+  }
+
+  // An RMSNorm pass (sum of squares, then scale) plus a residual add over 4096 floats.
+  double ElementwiseSecondsPerFloat() {
+    constexpr int64_t n = 4096;
+    std::vector<float> x(n, 0.5f), w(n, 1.0f), h(n);
+    const double seconds = TimePerCall([&](int64_t) {
+      float ss = 0.0f;
+      for (int64_t i = 0; i < n; ++i) ss += x[static_cast<size_t>(i)] * x[static_cast<size_t>(i)];
+      const float inv = 1.0f / std::sqrt(ss / n + 1e-5f);
+      for (int64_t i = 0; i < n; ++i)
+        h[static_cast<size_t>(i)] = x[static_cast<size_t>(i)] * inv * w[static_cast<size_t>(i)];
+      for (int64_t i = 0; i < n; ++i)
+        x[static_cast<size_t>(i)] = 0.5f * (x[static_cast<size_t>(i)] + h[static_cast<size_t>(i)]);
+    });
+    return seconds / (3 * n);
+  }
+
+  void Progress(const std::string& what) {
+    ++step_;
+    if (options_.progress) options_.progress(what, static_cast<double>(step_) / kSteps);
+  }
+
+  static constexpr int kSteps = 2 + 3 * (2 + static_cast<int>(std::size(kProbePrefillTokens))) + 2 + 1;
+  ProbeOptions options_;
+  ThreadPool pool_;
+  ExecContext ctx_;
+  int step_ = 0;
+};
+
+}  // namespace
+
+int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::vector<double>& bytes_per_s,
+                            double memory_bytes_per_s) {
+  if (bytes_per_s.empty()) return 0;
+  const double fastest = *std::max_element(bytes_per_s.begin(), bytes_per_s.end());
+  const double threshold = std::sqrt(fastest * memory_bytes_per_s);
+  int64_t cache = 0;
+  for (size_t i = 0; i < sweep_bytes.size() && i < bytes_per_s.size(); ++i)
+    if (bytes_per_s[i] >= threshold) cache = sweep_bytes[i];
+  return cache;
+}
+
+DeviceProfile ProbeDevice(const ProbeOptions& options) { return Prober(options).Run(); }
+
+}  // namespace elastiq

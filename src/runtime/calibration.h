@@ -1,0 +1,39 @@
+// Measuring a device profile (`elastiq device probe`): the read-bandwidth sweep that finds how much the
+// caches hold, and timings of the runtime's own code paths on synthetic data (ApplyLinear per format over
+// a grid of shapes, one attention work item per context length, a parallel region, an RMSNorm pass).
+// docs/METHODS.md, Device profiles.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "src/kernels/isa.h"
+#include "src/runtime/device_profile.h"
+
+namespace elastiq {
+
+struct ProbeOptions {
+  Isa isa = Isa::kScalar;
+  int threads = 1;
+  // Called with what is being measured and the share of the probe done (0..1).
+  std::function<void(const std::string&, double)> progress;
+};
+
+// The grids. Rows and columns step by 1.5x and 2x from 64 to 4096, so the widths of MobileLLM-class
+// models and their halves (288-1536) are measured or near a measured point: kernel speed is not smooth
+// in the shape (Eigen's fp32 GEMM runs 3x slower at 768 input columns than at 512 or 1024 here).
+// Rates are extrapolated past the ends (latency_model.h). Prefill is timed at 16 and 128 tokens per call.
+inline constexpr int64_t kProbeWidths[] = {64, 128, 256, 384, 512, 768, 1024, 1536, 2048, 4096};
+inline constexpr int kProbePrefillTokens[] = {16, 128};
+inline constexpr int64_t kProbeKeys[] = {16, 128, 1024, 4096};
+inline constexpr int64_t kProbeGroupSizes[] = {1, 4};
+inline constexpr int64_t kProbeHeadDim = 64;
+
+DeviceProfile ProbeDevice(const ProbeOptions& options);
+
+// The largest working set of `sweep_bytes` read at least sqrt(fastest x memory) bytes/s: halfway, on
+// a log scale, between the caches' speed and memory's. 0 when none is.
+int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::vector<double>& bytes_per_s,
+                            double memory_bytes_per_s);
+
+}  // namespace elastiq

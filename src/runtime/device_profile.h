@@ -1,0 +1,91 @@
+// A device profile (`elastiq device probe`): what one machine is, in one runtime configuration (ISA and
+// thread count), and how long the runtime's kernels take there: the tables the latency model
+// (src/runtime/latency_model.h) interpolates. Written as JSON; a profile made on another device is
+// just a file handed in. docs/METHODS.md, Device profiles, describes every field.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "src/runtime/kv_cache.h"
+#include "src/runtime/linear.h"
+
+namespace elastiq {
+
+inline constexpr int kDeviceProfileVersion = 1;
+
+// Seconds of one application of a rows x cols linear layer to `tokens` activation rows, on a grid.
+// `cold`: the weights come from memory (each timed call reads a different copy, the copies together
+// far larger than the caches), as decoding a model larger than the caches does; otherwise the same
+// copy is read again (cache-resident).
+struct LinearTable {
+  WeightFormat format = WeightFormat::kF32;
+  int tokens = 1;
+  bool cold = false;
+  std::vector<int64_t> rows, cols;
+  std::vector<double> seconds;  // rows.size() x cols.size(), row-major
+  double at(size_t r, size_t c) const { return seconds[r * cols.size() + c]; }
+};
+
+// Seconds of one attention work item: one KV head's cached keys and values for `group_size` query
+// heads of head_dim, over `keys` positions (scores, softmax, values), cache rows cold.
+struct AttentionTable {
+  KvCacheFormat kv_cache = KvCacheFormat::kF32;
+  int64_t head_dim = 64;
+  std::vector<int64_t> group_sizes, keys;
+  std::vector<double> seconds;  // group_sizes.size() x keys.size(), row-major
+  double at(size_t g, size_t k) const { return seconds[g * keys.size() + k]; }
+};
+
+struct MachineIdentity {
+  std::string cpu;   // /proc/cpuinfo model name (or the aarch64 implementer/part)
+  std::string arch;  // uname machine
+  std::string hostname;
+  int logical_cores = 0;
+  int64_t mem_total = -1;
+  bool operator==(const MachineIdentity& o) const {
+    return cpu == o.cpu && arch == o.arch && logical_cores == o.logical_cores && mem_total == o.mem_total;
+  }
+};
+MachineIdentity ThisMachine();
+std::string DescribeMachine(const MachineIdentity& m);  // "AMD EPYC, x86_64, 2 cores, 23.4 GiB"
+
+struct DeviceProfile {
+  int version = kDeviceProfileVersion;
+  std::string elastiq_version;  // of the probe that measured it
+  std::string created;          // UTC, ISO 8601
+  MachineIdentity machine;
+  std::string isa;                                       // the kernels timed
+  int threads = 1;                                       // the runtime's thread count the tables hold
+  int64_t l1d_bytes = -1, l2_bytes = -1, l3_bytes = -1;  // as the OS reports them (-1 unknown)
+  int64_t cache_bytes = 0;  // measured: the largest working set read faster than memory (see calibration.h)
+  int64_t mem_total = -1, mem_available = -1, cgroup_limit = -1;
+  double bandwidth_bytes_per_s = 0.0;  // reading a buffer far larger than the caches
+  std::vector<int64_t> sweep_bytes;    // the read-bandwidth sweep behind cache_bytes
+  std::vector<double> sweep_bytes_per_s;
+  std::vector<LinearTable> linear;
+  std::vector<AttentionTable> attention;
+  double dispatch_seconds = 0.0;               // one parallel region that does nothing
+  double elementwise_seconds_per_float = 0.0;  // RMSNorm-like passes over a vector
+
+  const LinearTable& Linear(WeightFormat format, int tokens, bool cold) const;  // UserError if absent
+  const AttentionTable& Attention(KvCacheFormat kv_cache) const;
+  // Prefill token counts the tables hold for `format` (tokens > 1), ascending.
+  std::vector<int> PrefillTokens(WeightFormat format) const;
+};
+
+nlohmann::json DeviceProfileToJson(const DeviceProfile& p);
+// UserError naming `source` and the field for anything missing, mistyped, non-positive or out of order,
+// and for a profile version this build does not read.
+DeviceProfile DeviceProfileFromJson(const nlohmann::json& j, const std::string& source);
+DeviceProfile LoadDeviceProfile(const std::string& path);
+void SaveDeviceProfile(const DeviceProfile& p, const std::string& path);  // write-then-rename
+
+// Planning with a profile works anywhere; running against it (run --max-latency-ms) needs the machine,
+// ISA, version and thread count it was measured with. UserError saying what differs and how to
+// make a profile here.
+void RequireProfileMatches(const DeviceProfile& p, const std::string& path, const std::string& isa, int threads);
+
+}  // namespace elastiq

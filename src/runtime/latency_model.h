@@ -1,0 +1,57 @@
+// Predicted decode and prefill time of any subnet on a device profile (src/runtime/device_profile.h),
+// from the profile's measured tables and the shapes the engine runs (src/runtime/engine.cc), with no
+// constants of its own. docs/METHODS.md, Latency model, has the formula:
+//   decode step = sum over virtual layers of
+//                   lin(q + 2kv rows, d) + lin(d, q) + lin(2f, d) + lin(d, f)        (fused as the engine runs them)
+//                   + dispatch + ceil(kv_heads / threads) x item(G, keys) x head_dim / 64
+//                   + (6d + q + 3kv + 2f) x elementwise
+//               + lin_head(vocab, d) + (3d + vocab) x elementwise
+// where lin comes from the cold tables when the step's working set (weights + KV cache read) is
+// larger than the profile's measured cache, else from the warm ones. Prefill runs the same sum per
+// chunk of tokens with the prefill tables (per-token time interpolated in log tokens), attention
+// items summed over the chunk's causal key counts and shared by the threads, and the head on the
+// last token only.
+#pragma once
+
+#include <cstdint>
+
+#include "src/core/model_config.h"
+#include "src/core/subnet_spec.h"
+#include "src/runtime/device_profile.h"
+
+namespace elastiq {
+
+struct LatencyQuery {
+  WeightFormat format = WeightFormat::kF32;
+  KvCacheFormat kv_cache = KvCacheFormat::kF16;
+  int keys = 1;           // decode: positions in the cache after the step (the context reached)
+  int prompt_tokens = 0;  // prefill: the prompt, fed from position 0
+  int prefill_chunk = 0;  // tokens per call; <= 0: the whole prompt in one call
+};
+
+struct LatencyPrediction {
+  double decode_seconds = 0.0;                                             // one decode step
+  double decode_linear = 0.0, decode_attention = 0.0, decode_fixed = 0.0;  // its parts
+  double prefill_seconds = 0.0;                                            // the whole prompt
+  int64_t working_set_bytes = 0;                                           // read per decode step: weights + KV cache
+  bool cold = false;  // working set beyond the profile's measured cache
+  double prefill_seconds_per_token(int prompt_tokens) const {
+    return prompt_tokens > 0 ? prefill_seconds / prompt_tokens : 0.0;
+  }
+};
+
+// UserError for a query the profile cannot answer (a format or KV cache it has no tables for).
+LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
+                                 const LatencyQuery& query);
+
+// The table lookups (exposed for tests). Linear: the rate (seconds per weight per token) interpolated
+// bilinearly in (log rows, log cols) over the grid made monotone (a larger shape never faster), held
+// at the edge rate outside it; tokens > 1 interpolates the per-token time in log tokens between the
+// 1-token warm table and the prefill tables, held past the last.
+double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t rows, int64_t cols, int tokens,
+                     bool cold);
+// One attention work item: linear in keys between grid points (extended past the last by its last
+// slope, held below the first), linear in group size, scaled by head_dim over the table's.
+double AttentionItemSeconds(const AttentionTable& table, int64_t group_size, int64_t head_dim, int64_t keys);
+
+}  // namespace elastiq

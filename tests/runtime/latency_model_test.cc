@@ -1,0 +1,221 @@
+// The latency model on synthetic device profiles: interpolation at and between grid points,
+// monotonicity in rows, layers and context (also over noisy tables), the profile's JSON round trip
+// and its checks, and which profiles a run accepts.
+#include "src/runtime/latency_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "src/core/atomic_file.h"
+#include "src/core/error.h"
+#include "src/runtime/calibration.h"
+#include "tests/common/test_util.h"
+
+namespace elastiq {
+namespace {
+
+// Time of one linear call: a fixed 1 us plus `per_weight` seconds per weight and token.
+LinearTable Table(WeightFormat format, int tokens, bool cold, double per_weight) {
+  LinearTable t{format, tokens, cold, {64, 256, 1024, 4096}, {64, 256, 1024, 4096}, {}};
+  for (int64_t r : t.rows)
+    for (int64_t c : t.cols) t.seconds.push_back(1e-6 + per_weight * static_cast<double>(r * c * tokens));
+  return t;
+}
+
+DeviceProfile Synthetic() {
+  DeviceProfile p;
+  p.elastiq_version = ELASTIQ_VERSION;
+  p.machine = ThisMachine();
+  p.isa = "avx2";
+  p.threads = 2;
+  p.cache_bytes = 1 << 20;
+  p.bandwidth_bytes_per_s = 20e9;
+  p.dispatch_seconds = 1e-6;
+  p.elementwise_seconds_per_float = 1e-10;
+  const double per_byte[] = {4.0, 1.0, 0.25};  // fp32, w8a8, ternary
+  int i = 0;
+  for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
+    const double warm = per_byte[i++] * 1e-11;
+    p.linear.push_back(Table(f, 1, true, 4 * warm));
+    p.linear.push_back(Table(f, 1, false, warm));
+    p.linear.push_back(Table(f, 16, false, 0.5 * warm));
+    p.linear.push_back(Table(f, 128, false, 0.25 * warm));
+  }
+  for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) {
+    AttentionTable t{kv, 64, {1, 4}, {16, 128, 1024, 4096}, {}};
+    for (int64_t g : t.group_sizes)
+      for (int64_t k : t.keys) t.seconds.push_back(1e-7 + 1e-9 * static_cast<double>(k * (g + 1)));
+    p.attention.push_back(t);
+  }
+  return p;
+}
+
+ModelConfig Config() {
+  return ParseModelConfig(
+      R"({"name":"lat","vocab_size":2048,"d_model":256,"n_layers":8,"n_heads":8,"n_kv_heads":4,"ffn_dim":768,"max_seq_len":2048})",
+      "lat");
+}
+
+SubnetSpec Spec(int layers, int64_t d, int64_t ffn, int kv_heads) {
+  SubnetSpec s;
+  s.name = "s";
+  s.d_model = d;
+  s.n_kv_heads = kv_heads;
+  for (int l = 0; l < layers; ++l) {
+    s.layers.push_back(l);
+    s.ffn_dim.push_back(ffn);
+  }
+  return s;
+}
+
+double Decode(const DeviceProfile& p, const SubnetSpec& s, int keys, WeightFormat f = WeightFormat::kF32) {
+  return PredictLatency(p, Config(), s, {f, KvCacheFormat::kF16, keys, 0, 0}).decode_seconds;
+}
+
+TEST(LatencyModel, LinearTimesAreTheTableAtGridPointsAndLogInterpolatedBetween) {
+  const DeviceProfile p = Synthetic();
+  const LinearTable& t = p.Linear(WeightFormat::kW8A8, 1, true);
+  EXPECT_DOUBLE_EQ(LinearSeconds(p, WeightFormat::kW8A8, 256, 1024, 1, true), t.at(1, 2));
+  EXPECT_DOUBLE_EQ(LinearSeconds(p, WeightFormat::kW8A8, 4096, 64, 1, true), t.at(3, 0));
+  // 512 rows: halfway between 256 and 1024 on a log scale, so the geometric mean of their times.
+  EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 512, 1024, 1, true), std::sqrt(t.at(1, 2) * t.at(2, 2)), 1e-15);
+  // Past the grid: the edge's rate per weight (twice the rows, twice the time).
+  EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 8192, 1024, 1, true), 2 * t.at(3, 2), 1e-15);
+  EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 32, 1024, 1, true), 0.5 * t.at(0, 2), 1e-15);
+  // Tokens: the measured per-token time at 16 and 128, log-interpolated between, held past 128.
+  const double at16 = p.Linear(WeightFormat::kW8A8, 16, false).at(2, 2);
+  const double at128 = p.Linear(WeightFormat::kW8A8, 128, false).at(2, 2);
+  EXPECT_DOUBLE_EQ(LinearSeconds(p, WeightFormat::kW8A8, 1024, 1024, 16, false), at16);
+  EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 1024, 1024, 512, false), 4 * at128, 1e-15);
+  const double w = std::log(64.0 / 16) / std::log(128.0 / 16);
+  EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 1024, 1024, 64, false),
+              64 * ((1 - w) * at16 / 16 + w * at128 / 128), 1e-15);
+}
+
+TEST(LatencyModel, AttentionItemsInterpolateInKeysAndGroupSize) {
+  const DeviceProfile p = Synthetic();
+  const AttentionTable& t = p.Attention(KvCacheFormat::kF16);
+  EXPECT_DOUBLE_EQ(AttentionItemSeconds(t, 4, 64, 1024), t.at(1, 2));
+  EXPECT_NEAR(AttentionItemSeconds(t, 1, 64, 576), (t.at(0, 1) + t.at(0, 2)) / 2, 1e-18);  // linear in keys
+  EXPECT_NEAR(AttentionItemSeconds(t, 1, 64, 8192), 1e-7 + 1e-9 * 8192 * 2, 1e-15);        // last slope
+  EXPECT_DOUBLE_EQ(AttentionItemSeconds(t, 1, 64, 4), t.at(0, 0));                         // held below
+  EXPECT_NEAR(AttentionItemSeconds(t, 2, 64, 1024), t.at(0, 2) + (t.at(1, 2) - t.at(0, 2)) / 3, 1e-15);
+  EXPECT_NEAR(AttentionItemSeconds(t, 4, 128, 1024), 2 * t.at(1, 2), 1e-15);  // scaled by head_dim
+}
+
+// Equal up to the rounding of exp(log(t)).
+constexpr double kUlps = 1 + 1e-12;
+
+// More rows, more layers, more KV heads or a longer context are never predicted faster, also when
+// the measured tables are noisy (not monotone themselves).
+void ExpectMonotone(const DeviceProfile& p) {
+  for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
+    for (int keys : {1, 100, 2048}) {
+      EXPECT_LE(Decode(p, Spec(4, 128, 384, 2), keys, f), Decode(p, Spec(5, 128, 384, 2), keys, f));
+      EXPECT_LE(Decode(p, Spec(4, 128, 384, 2), keys, f), Decode(p, Spec(4, 160, 384, 2), keys, f));
+      EXPECT_LE(Decode(p, Spec(4, 128, 384, 2), keys, f), Decode(p, Spec(4, 128, 416, 2), keys, f));
+      EXPECT_LE(Decode(p, Spec(4, 128, 384, 2), keys, f), Decode(p, Spec(4, 128, 384, 4), keys, f));
+    }
+    for (int keys = 1; keys < 2048; keys += 97)
+      EXPECT_LE(Decode(p, Spec(8, 256, 768, 4), keys, f), Decode(p, Spec(8, 256, 768, 4), keys + 97, f));
+    for (int64_t rows = 16; rows < 8192; rows += 16)
+      EXPECT_LE(LinearSeconds(p, f, rows, 256, 1, true), LinearSeconds(p, f, rows + 16, 256, 1, true) * kUlps);
+    for (int prompt : {16, 64, 256})
+      EXPECT_LT(
+          PredictLatency(p, Config(), Spec(8, 256, 768, 4), {f, KvCacheFormat::kF16, 1, prompt, 0}).prefill_seconds,
+          PredictLatency(p, Config(), Spec(8, 256, 768, 4), {f, KvCacheFormat::kF16, 1, prompt + 1, 0})
+              .prefill_seconds);
+  }
+}
+
+TEST(LatencyModel, NeverPredictsALargerSubnetOrLongerContextFaster) {
+  DeviceProfile p = Synthetic();
+  ExpectMonotone(p);
+  for (LinearTable& t : p.linear) t.seconds[5] *= 0.2;  // a dip in the middle of every table
+  for (AttentionTable& t : p.attention) t.seconds[2] *= 0.1;
+  ExpectMonotone(p);
+}
+
+TEST(LatencyModel, TheWorkingSetPicksTheColdOrWarmTables) {
+  DeviceProfile p = Synthetic();
+  const SubnetSpec s = Spec(8, 256, 768, 4);
+  p.cache_bytes = int64_t{1} << 40;
+  const LatencyPrediction warm = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
+  p.cache_bytes = 0;
+  const LatencyPrediction cold = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
+  EXPECT_FALSE(warm.cold);
+  EXPECT_TRUE(cold.cold);
+  EXPECT_LT(warm.decode_seconds, cold.decode_seconds);
+  // Weights of 8 layers (fp32) + the head + 8 layers x 64 keys x 2 (k, v) x 4 KV heads x 32 x 2 bytes.
+  const int64_t d = 256, q = 256, kv = 128, f = 768;
+  EXPECT_EQ(cold.working_set_bytes,
+            2048 * d * 4 + 8 * 4 * (d * (q + 2 * kv) + d * q + 2 * f * d + d * f) + 8 * 64 * 2 * kv * 2);
+  EXPECT_NEAR(cold.decode_seconds, cold.decode_linear + cold.decode_attention + cold.decode_fixed, 1e-15);
+}
+
+TEST(DeviceProfile, RoundTripsThroughJson) {
+  testing::ScratchDir dir;
+  const DeviceProfile p = Synthetic();
+  SaveDeviceProfile(p, dir / "d.json");
+  const DeviceProfile back = LoadDeviceProfile(dir / "d.json");
+  EXPECT_EQ(DeviceProfileToJson(back), DeviceProfileToJson(p));
+  EXPECT_DOUBLE_EQ(Decode(back, Spec(8, 256, 768, 4), 100), Decode(p, Spec(8, 256, 768, 4), 100));
+}
+
+TEST(DeviceProfile, BadFilesNameTheFieldAndWhatToDo) {
+  testing::ScratchDir dir;
+  const nlohmann::json good = DeviceProfileToJson(Synthetic());
+  auto error_for = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = good;
+    edit(j);
+    try {
+      DeviceProfileFromJson(j, "d.json");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(error_for([](auto& j) { j["version"] = 99; }).find("version 99"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["kind"] = "x"; }).find("elastiq device probe"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["threads"] = "two"; }).find("\"threads\""), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["linear"][0]["seconds"].erase(0); }).find("seconds"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["linear"][1]["seconds"][0] = -1; }).find("positive"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["linear"][2]["rows"] = {64, 32}; }).find("increasing"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["linear"][0]["format"] = "int4"; }).find("linear[0]"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j.erase("attention"); }).find("\"attention\""), std::string::npos);
+  EXPECT_EQ(error_for([](auto&) {}), "accepted");
+  WriteFileAtomically(dir / "bad.json", "{not json");
+  EXPECT_THROW(LoadDeviceProfile(dir / "bad.json"), UserError);
+  EXPECT_THROW(LoadDeviceProfile(dir / "missing.json"), UserError);
+}
+
+TEST(DeviceProfile, AnotherMachineIsaOrVersionPlansButDoesNotRun) {
+  DeviceProfile p = Synthetic();
+  EXPECT_NO_THROW(RequireProfileMatches(p, "d.json", "avx2", 2));
+  EXPECT_THROW(RequireProfileMatches(p, "d.json", "avx2", 1), UserError);
+  p.isa = "neon";
+  try {
+    RequireProfileMatches(p, "d.json", "avx2", 2);
+    FAIL() << "another ISA accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("neon"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("elastiq device probe"), std::string::npos) << e.what();
+  }
+  p.isa = "avx2";
+  p.elastiq_version = "0.0.1";
+  EXPECT_THROW(RequireProfileMatches(p, "d.json", "avx2", 2), UserError);
+  p.machine.cpu = "Cortex-A78";
+  EXPECT_THROW(RequireProfileMatches(p, "d.json", "avx2", 2), UserError);
+  EXPECT_GT(Decode(p, Spec(8, 256, 768, 4), 100), 0.0);  // planning still works
+}
+
+TEST(DeviceProfile, CacheSizeIsWhereTheSweepDropsHalfwayToMemorySpeed) {
+  // 40 GB/s in cache, 10 from memory: the threshold is 20 GB/s.
+  EXPECT_EQ(CacheBytesFromSweep({1 << 20, 4 << 20, 16 << 20, 64 << 20}, {40e9, 35e9, 15e9, 11e9}, 10e9), 4 << 20);
+  EXPECT_EQ(CacheBytesFromSweep({1 << 20}, {5e9}, 10e9), 0);  // never faster than memory: no cache
+  EXPECT_EQ(CacheBytesFromSweep({}, {}, 10e9), 0);
+}
+
+}  // namespace
+}  // namespace elastiq

@@ -1,0 +1,150 @@
+// `elastiq device probe` (measure this machine into a device profile) and `elastiq device compare`
+// (a palette's predicted latency and memory on two devices).
+#include <cstdio>
+#include <iostream>
+
+#include "src/core/error.h"
+#include "src/core/json_fields.h"
+#include "src/runtime/calibration.h"
+#include "src/runtime/footprint.h"
+#include "src/runtime/latency_model.h"
+#include "src/runtime/memory_probe.h"
+#include "src/runtime/thread_pool.h"
+#include "src/runtime/weight_store.h"
+#include "tools/commands.h"
+
+namespace elastiq {
+namespace {
+
+struct ProbeCommandOptions {
+  std::string out, isa;
+  int threads = 0;
+};
+
+void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
+  // clang-format off
+  d.add_options()
+      ("out", po::value(&o.out)->required(), "device profile to write (JSON)")
+      ("isa", po::value(&o.isa), "kernels to time: scalar | avx2 | avx512 | neon (default: what the runtime picks)")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "runtime threads to time (0: one per core)");
+  // clang-format on
+}
+
+Isa ProbeIsa(const std::string& name) {
+  if (name.empty()) return SelectIsa();
+  const std::optional<Isa> isa = IsaFromName(name);
+  if (!isa) throw UserError("--isa must be scalar, avx2, avx512 or neon, got \"" + name + "\"");
+  if (!IsaSupported(*isa)) throw UserError(std::string("--isa ") + name + ": this CPU cannot run it");
+  return *isa;
+}
+
+void PrintProfile(const DeviceProfile& p, const std::string& path) {
+  std::printf("wrote %s: %s, %s kernels at %d threads\n", path.c_str(), DescribeMachine(p.machine).c_str(),
+              p.isa.c_str(), p.threads);
+  std::printf("  memory bandwidth %.2f GB/s; caches hold about %s (measured; the OS says L2 %s, L3 %s)\n",
+              p.bandwidth_bytes_per_s / 1e9, FormatBytes(p.cache_bytes).c_str(),
+              p.l2_bytes > 0 ? FormatBytes(p.l2_bytes).c_str() : "?",
+              p.l3_bytes > 0 ? FormatBytes(p.l3_bytes).c_str() : "?");
+  std::printf("  fp32 GEMV 1024x1024 from memory: %.1f us; parallel region %.2f us\n",
+              1e6 * LinearSeconds(p, WeightFormat::kF32, 1024, 1024, 1, true), 1e6 * p.dispatch_seconds);
+}
+
+// --- compare ---
+
+struct CompareOptions {
+  std::vector<std::string> profiles;
+  std::string palette, format = "fp32", kv_cache = "f16";
+  int context = 0;
+  bool json = false;
+};
+
+void AddCompareOptions(po::options_description& d, CompareOptions& o) {
+  // clang-format off
+  d.add_options()
+      ("profiles", po::value(&o.profiles)->multitoken()->required(), "device profiles to compare (two or more; also given bare)")
+      ("palette", po::value(&o.palette)->required(), "palette file")
+      ("format", po::value(&o.format)->default_value(o.format), "weights: fp32 | w8a8 | ternary")
+      ("kv-cache", po::value(&o.kv_cache)->default_value(o.kv_cache), "KV cache: f32 | f16")
+      ("context", po::value(&o.context)->default_value(o.context),
+       "tokens in the context: decode latency at its end, KV cache for all of it (0: the model's max_seq_len)")
+      ("json", po::bool_switch(&o.json), "print JSON");
+  // clang-format on
+}
+
+}  // namespace
+
+int RunDeviceProbe(const Args& args) {
+  ProbeCommandOptions o;
+  if (!ParseOptions("device probe options", "elastiq device probe --out device.json [--isa NAME] [--threads N]", args,
+                    o, AddProbeOptions))
+    return 0;
+  CheckThreadCount(o.threads);
+  ProbeOptions probe{ProbeIsa(o.isa), ThreadPool::ResolveSize(o.threads), {}};
+  probe.progress = [](const std::string& what, double done) {
+    std::fprintf(stderr, "\rprobe: %3.0f%% %-40s", 100.0 * done, what.c_str());
+    if (done >= 1.0) std::fprintf(stderr, "\n");
+  };
+  const DeviceProfile p = ProbeDevice(probe);
+  SaveDeviceProfile(p, o.out);
+  PrintProfile(p, o.out);
+  return 0;
+}
+
+int RunDeviceCompare(const Args& args) {
+  CompareOptions o;
+  constexpr const char* kUsage =
+      "elastiq device compare a.json b.json --palette P.h5 [--format F] [--context N] [--json]";
+  po::options_description d("device compare options");
+  AddCompareOptions(d, o);
+  po::variables_map vm;
+  if (!ParseCommandLine(kUsage, d, args, vm, "profiles")) return 0;
+  std::vector<DeviceProfile> devices;
+  for (const std::string& path : o.profiles) devices.push_back(LoadDeviceProfile(path));
+  const WeightFormat format = ParseWeightFormat(o.format);
+  const KvCacheFormat kv_cache = ParseKvCacheFormat(o.kv_cache);
+  const ModelFile file = ModelFile::Open(o.palette);
+  RequireWeightFormat(file, format);
+  const ModelConfig& c = file.config();
+  if (o.context < 0 || o.context > c.max_seq_len)
+    throw UserError("--context must be between 1 and the model's max_seq_len (" + std::to_string(c.max_seq_len) + ")");
+  const int context = o.context > 0 ? o.context : c.max_seq_len;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const PaletteEntry& e : file.palette()) {
+    nlohmann::json row = {{"entry", e.spec.name}, {"devices", nlohmann::json::array()}};
+    for (size_t i = 0; i < devices.size(); ++i) {
+      const DeviceProfile& p = devices[i];
+      const LatencyPrediction l = PredictLatency(p, c, e.spec, {format, kv_cache, context, 0, 0});
+      const Footprint f = EstimateFootprint(c, e.spec, format, kv_cache, context, p.threads, 64);
+      row["devices"].push_back({{"profile", o.profiles[i]},
+                                {"decode_ms", 1e3 * l.decode_seconds},
+                                {"footprint_bytes", f.total()},
+                                {"fits_memory", p.mem_total < 0 || f.total() <= p.mem_total}});
+    }
+    rows.push_back(row);
+  }
+  if (o.json) {
+    std::cout << DumpJson({{"palette", o.palette}, {"format", o.format}, {"context", context}, {"entries", rows}}, 1)
+              << "\n";
+    return 0;
+  }
+  std::printf("%s, %s weights, KV cache %s, decode at %d tokens of context\n", o.palette.c_str(), o.format.c_str(),
+              o.kv_cache.c_str(), context);
+  for (size_t i = 0; i < devices.size(); ++i)
+    std::printf("  device %zu: %s (%s, %s, %d threads)\n", i + 1, o.profiles[i].c_str(),
+                DescribeMachine(devices[i].machine).c_str(), devices[i].isa.c_str(), devices[i].threads);
+  std::printf("%-10s", "entry");
+  for (size_t i = 0; i < devices.size(); ++i)
+    std::printf("  %12s %12s", ("ms/token " + std::to_string(i + 1)).c_str(),
+                ("memory " + std::to_string(i + 1)).c_str());
+  std::printf("\n");
+  for (const nlohmann::json& row : rows) {
+    std::printf("%-10s", row["entry"].get<std::string>().c_str());
+    for (const nlohmann::json& d : row["devices"])
+      std::printf("  %12.2f %12s", d["decode_ms"].get<double>(),
+                  FormatBytes(d["footprint_bytes"].get<int64_t>()).c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+}  // namespace elastiq
