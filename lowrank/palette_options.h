@@ -1,9 +1,13 @@
-// Options of `elastiq palette` (plain struct, no LibTorch: shared by the front end and the helper).
+// Options of `elastiq palette` and the targets planned from them (plain structs, no LibTorch: shared by
+// the front end and the helper; the planning is tools/palette_targets.h).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "src/runtime/device_plan.h"
 
 namespace elastiq {
 
@@ -19,8 +23,28 @@ struct PaletteOptions {
   int batch_size = 8;
   std::string precision = "fp32";
   int threads = 0;
+  // For a device (--device): budgets instead of sizes, the format and context they hold for.
+  std::string device;               // device profile (elastiq device probe)
+  std::vector<double> latency_ms;   // decode per token
+  std::vector<std::string> memory;  // resident, with the KV cache ("64M")
+  std::string format = "fp32", kv_cache = "f16";
+  int context = 0;  // 0: the model's max_seq_len
   // Filled in by the front end:
   std::string val_ids;
+};
+
+// One entry to find: a requested size, or a budget on a device, with its candidate subnets.
+struct SearchTarget {
+  std::string name;
+  std::vector<SubnetSpec> candidates;  // largest first
+  nlohmann::json metrics;              // recorded with the winner (requested_size)
+  std::optional<DeviceBudget> budget;  // device targets
+};
+
+struct PalettePlan {
+  std::vector<SearchTarget> targets;
+  std::optional<DeviceProfile> device;
+  DevicePlanRequest request;  // device plans
 };
 
 }  // namespace elastiq

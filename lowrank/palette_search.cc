@@ -6,7 +6,7 @@
 #include <map>
 
 #include "src/core/error.h"
-#include "src/core/palette_plan.h"
+#include "src/core/json_fields.h"
 #include "src/format/weight_layout.h"
 #include "supernet/evaluate.h"
 #include "supernet/model_io.h"
@@ -16,7 +16,8 @@ namespace elastiq {
 namespace {
 
 // Copies /weights, the tokenizer and the search space of the supernet into the palette file.
-void WritePalette(const PaletteOptions& o, const ModelFile& supernet, const std::vector<PaletteEntry>& entries) {
+void WritePalette(const PaletteOptions& o, const PalettePlan& plan, const ModelFile& supernet,
+                  const std::vector<PaletteEntry>& entries) {
   const ModelConfig& c = supernet.config();
   ModelFileWriter writer(o.out, c, kKindPalette,
                          supernet.h5().Exists("/tokenizer") ? supernet.TokenizerBytes() : std::string());
@@ -26,18 +27,17 @@ void WritePalette(const PaletteOptions& o, const ModelFile& supernet, const std:
   if (supernet.h5().HasAttr("/", "subnet_space")) {
     writer.h5().SetAttr("/", "subnet_space", supernet.h5().GetStringAttr("/", "subnet_space"));
   }
+  if (plan.device) writer.h5().SetAttr("/", "device_profile", DumpJson(DeviceProfileToJson(*plan.device)));
   writer.Commit();
 }
 
 }  // namespace
 
-std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o) {
+std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o, const PalettePlan& plan) {
   if (o.candidates < 1 || o.finalists < 1) throw UserError("--candidates and --finalists must be >= 1");
   const ModelFile supernet = ModelFile::Open(o.supernet);
   supernet.RequireKind({kKindSupernet}, "palette --supernet");
   const ModelConfig& c = supernet.config();
-  const SubnetSpace space = supernet.StoredSubnetSpace();
-  const std::vector<PaletteTarget> targets = PlanPalette(space, c, o.sizes, o.candidates);
   ConfigureTorchProcess(o.threads);
   const Precision precision = ResolvePrecision(o.precision);
   const TrainingData data = LoadTrainingData(o.val_ids, o.val_ids, c, o.supernet, o.data);
@@ -53,7 +53,7 @@ std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o) {
     return it->second;
   };
   std::vector<PaletteEntry> entries;
-  for (const PaletteTarget& t : targets) {
+  for (const SearchTarget& t : plan.targets) {
     std::vector<std::pair<double, SubnetSpec>> scored;
     for (const SubnetSpec& s : t.candidates) scored.emplace_back(evaluate(s, o.proxy_tokens).loss, s);
     std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -67,22 +67,23 @@ std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o) {
         best_result = r;
       }
     }
-    PaletteEntry e{*best, nlohmann::json::object()};
-    e.metrics = {{"candidate", best->name},
-                 {"requested_size", t.size},
-                 {"params", CountParams(c, e.spec).total()},
-                 {"non_embedding_params", CountParams(c, e.spec).non_embedding()},
-                 {"bytes_fp32", 4 * CountParams(c, e.spec).total()},
-                 {"val_loss", best_result.loss},
-                 {std::string("val_") + ValidationMetricName(c), ValidationMetric(c, best_result)},
-                 {"val_tokens", best_result.count}};
+    PaletteEntry e{*best, t.metrics};
+    if (t.budget)
+      e.metrics.update(DeviceEntryMetrics(*t.budget, CostOn(*plan.device, c, *best, plan.request), plan.request));
+    e.metrics.update({{"candidate", best->name},
+                      {"params", CountParams(c, e.spec).total()},
+                      {"non_embedding_params", CountParams(c, e.spec).non_embedding()},
+                      {"bytes_fp32", 4 * CountParams(c, e.spec).total()},
+                      {"val_loss", best_result.loss},
+                      {std::string("val_") + ValidationMetricName(c), ValidationMetric(c, best_result)},
+                      {"val_tokens", best_result.count}});
     e.spec.name = t.name;
     std::printf("%-6s %-22s %10lld params  val %s %.4g\n", t.name.c_str(), best->name.c_str(),
                 static_cast<long long>(CountParams(c, e.spec).total()), ValidationMetricName(c),
                 ValidationMetric(c, best_result));
     entries.push_back(std::move(e));
   }
-  WritePalette(o, supernet, entries);
+  WritePalette(o, plan, supernet, entries);
   return entries;
 }
 

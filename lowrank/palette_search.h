@@ -11,6 +11,8 @@
 
 namespace elastiq {
 
-std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& options);
+// `plan`: the targets (tools/palette_targets.h); a device plan's entries record their budget and prediction,
+// and the file the device profile.
+std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& options, const PalettePlan& plan);
 
 }  // namespace elastiq

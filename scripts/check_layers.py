@@ -24,7 +24,8 @@ ALLOWED = {
 }
 # LibTorch-free files outside src/: they may include only src/ (and their own LibTorch-free neighbours).
 TORCH_FREE = {"quant/weight_quant.h", "quant/weight_quant.cc", "quant/quantize_file.h", "quant/quantize_file.cc",
-              "quant/gguf_export.h", "quant/gguf_export.cc", "quant/gguf_blocks.h", "quant/gguf_blocks.cc"}
+              "quant/gguf_export.h", "quant/gguf_export.cc", "quant/gguf_blocks.h", "quant/gguf_blocks.cc",
+              "lowrank/palette_options.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 

@@ -6,7 +6,6 @@
 #include "quant/quantize_file.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
-#include "src/core/palette_plan.h"
 #include "src/core/parse_number.h"
 #include "src/core/subnet_space.h"
 #include "src/format/model_file.h"
@@ -19,6 +18,7 @@
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
 #include "tools/eval_report.h"
+#include "tools/palette_targets.h"
 #include "tools/runtime_options.h"
 #include "tools/training_options.h"
 
@@ -134,12 +134,12 @@ int RunDistillFrontEnd(const Args& args) {
 
 int RunPaletteFrontEnd(const Args& args) {
   PaletteOptions o;
-  if (!ParseOptions("palette options", kPaletteUsage, args, o, AddPaletteOptions)) return 0;
+  const auto vm = ParseOptions("palette options", kPaletteUsage, args, o, AddPaletteOptions);
+  if (!vm) return 0;
   const ModelFile supernet = ModelFile::Open(o.supernet);
   supernet.RequireKind({kKindSupernet}, "palette --supernet");
   const ModelConfig& c = supernet.config();
-  const SubnetSpace space = supernet.StoredSubnetSpace();
-  PlanPalette(space, c, o.sizes, o.candidates);  // every size can be met?
+  PlanPaletteTargets(o, supernet, !(*vm)["sizes"].defaulted());  // every size or budget can be met?
   const std::vector<std::string> ids = TokenizeForModel(o.data, EmbeddedTokenizer(supernet), c, o.supernet, {"val"});
   return RunTrainingHelper(HelperArgs("palette", args, {"--val-ids", ids[0]}));
 }

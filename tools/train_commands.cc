@@ -24,6 +24,7 @@
 #include "supernet/training_data.h"
 #include "tools/commands.h"
 #include "tools/eval_report.h"
+#include "tools/palette_targets.h"
 #include "tools/training_options.h"
 
 namespace elastiq {
@@ -72,8 +73,10 @@ int RunMlfsHelper(const Args& args) {
 
 int RunPaletteHelper(const Args& args) {
   PaletteOptions o;
-  if (!ParseOptions("palette options", kPaletteUsage, args, o, AddPaletteOptions, AddPaletteInternalOptions)) return 0;
-  std::vector<PaletteEntry> entries = RunPaletteSearch(o);
+  const auto vm = ParseOptions("palette options", kPaletteUsage, args, o, AddPaletteOptions, AddPaletteInternalOptions);
+  if (!vm) return 0;
+  const PalettePlan plan = PlanPaletteTargets(o, ModelFile::Open(o.supernet), !(*vm)["sizes"].defaulted());
+  std::vector<PaletteEntry> entries = RunPaletteSearch(o, plan);
   std::printf("palette: %zu entries; wrote %s (elastiq eval --model %s --subnet NAME)\n", entries.size(), o.out.c_str(),
               o.out.c_str());
   return 0;

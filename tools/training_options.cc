@@ -111,7 +111,13 @@ void AddPaletteOptions(po::options_description& d, PaletteOptions& o) {
       ("eval-tokens", po::value(&o.eval_tokens)->default_value(o.eval_tokens), "validation tokens of the real evaluation")
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)");
+      ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)")
+      ("device", po::value(&o.device), "device profile (elastiq device probe): entries for budgets on that device instead of --sizes")
+      ("latency-ms", po::value(&o.latency_ms)->multitoken(), "with --device: decode budgets, milliseconds per token at the end of --context")
+      ("memory", po::value(&o.memory)->multitoken(), "with --device: memory budgets (64M 1G ...), weights + KV cache of --context + scratch; with --latency-ms, every pair")
+      ("format", po::value(&o.format)->default_value(o.format), "with --device: the format the entries will run in (fp32 | w8a8 | ternary)")
+      ("kv-cache", po::value(&o.kv_cache)->default_value(o.kv_cache), "with --device: KV cache format (f32 | f16)")
+      ("context", po::value(&o.context)->default_value(o.context), "with --device: tokens of context the budgets hold for (0: max_seq_len)");
   // clang-format on
 }
 

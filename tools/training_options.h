@@ -87,7 +87,8 @@ inline constexpr const char* kMlfsUsage =
     "elastiq mlfs --teacher T.h5 --data DIR --out S.h5 [--space FILE.json] [--stage0-steps N --stage1-steps N "
     "--stage2-steps N] [--subnets-per-step K] [--gamma G] [--resume]";
 inline constexpr const char* kPaletteUsage =
-    "elastiq palette --supernet S.h5 --data DIR --out P.h5 [--sizes 1 0.67 0.5 0.25]";
+    "elastiq palette --supernet S.h5 --data DIR --out P.h5 [--sizes 1 0.67 0.5 0.25 | --device D.json --format F "
+    "[--latency-ms 5 10] [--memory 64M 128M] [--context N]]";
 inline constexpr const char* kQuantizeUsage =
     "elastiq quantize --in P.h5 --format w8a8|ternary --out Q.h5 [--subnets a,b|all] [--qat-steps N --data DIR]";
 inline constexpr const char* kEvalUsage =

@@ -176,19 +176,19 @@ json DeviceProfileToJson(const DeviceProfile& p) {
   for (const LinearTable& t : p.linear) linear.push_back(LinearToJson(t));
   for (const AttentionTable& t : p.attention) attention.push_back(AttentionToJson(t));
   json j = {{"kind", "elastiq device profile"},
-          {"version", p.version},
-          {"elastiq_version", p.elastiq_version},
-          {"created", p.created},
-          {"machine", MachineToJson(p.machine)},
-          {"isa", p.isa},
-          {"threads", p.threads},
-          {"caches", {{"l1d", p.l1d_bytes}, {"l2", p.l2_bytes}, {"l3", p.l3_bytes}, {"measured", p.cache_bytes}}},
-          {"memory", {{"total", p.mem_total}, {"available", p.mem_available}, {"cgroup_limit", p.cgroup_limit}}},
-          {"bandwidth_bytes_per_s", p.bandwidth_bytes_per_s},
-          {"dispatch_seconds", p.dispatch_seconds},
-          {"elementwise_seconds_per_float", p.elementwise_seconds_per_float},
-          {"linear", linear},
-          {"attention", attention}};
+            {"version", p.version},
+            {"elastiq_version", p.elastiq_version},
+            {"created", p.created},
+            {"machine", MachineToJson(p.machine)},
+            {"isa", p.isa},
+            {"threads", p.threads},
+            {"caches", {{"l1d", p.l1d_bytes}, {"l2", p.l2_bytes}, {"l3", p.l3_bytes}, {"measured", p.cache_bytes}}},
+            {"memory", {{"total", p.mem_total}, {"available", p.mem_available}, {"cgroup_limit", p.cgroup_limit}}},
+            {"bandwidth_bytes_per_s", p.bandwidth_bytes_per_s},
+            {"dispatch_seconds", p.dispatch_seconds},
+            {"elementwise_seconds_per_float", p.elementwise_seconds_per_float},
+            {"linear", linear},
+            {"attention", attention}};
   if (!p.sweep_bytes.empty()) j["bandwidth_sweep"] = {{"bytes", p.sweep_bytes}, {"bytes_per_s", p.sweep_bytes_per_s}};
   return j;
 }

@@ -57,16 +57,12 @@ int64_t ResolveBudget(const SelectionRequest& r, const MemoryProbe& probe, std::
   return static_cast<int64_t>(static_cast<double>(spare) * r.fraction);
 }
 
-namespace {
-
 bool RunnableIn(const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
   if (format == WeightFormat::kF32) return true;
   const auto multiple = [](int64_t width) { return width % kPanel == 0; };
   return multiple(s.d_model) && multiple(int64_t{s.n_heads(c)} * c.head_dim()) &&
          std::all_of(s.ffn_dim.begin(), s.ffn_dim.end(), multiple);
 }
-
-}  // namespace
 
 int ResolveContext(const ModelConfig& c, int context) {
   if (context < 0)

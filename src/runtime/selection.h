@@ -46,6 +46,9 @@ struct SelectionRequest {
   int prefill_tokens = 0;  // <= 0: the context
 };
 
+// Quantized formats need input widths that are multiples of 32 (packed panels); fp32 runs anything.
+bool RunnableIn(const ModelConfig& config, const SubnetSpec& spec, WeightFormat format);
+
 // Every entry runnable in `format` with its quality and footprint, best quality first (`fits`
 // unset). Quantized formats need input widths that are multiples of 32 (packed panels); entries
 // that are not are left out. UserError when the file has no weights in `format` or no entry is left.

@@ -13,7 +13,9 @@
 #include "src/format/model_file.h"
 #include "supernet/model_io.h"
 #include "supernet/pretrain.h"
+#include "tests/common/synthetic_profile.h"
 #include "tests/common/tiny_training.h"
+#include "tools/palette_targets.h"
 
 namespace elastiq {
 namespace {
@@ -200,6 +202,11 @@ TEST_F(Mlfs, TrainBaseMovesW0FromTheFrozenStageZeroTeacherAndResumes) {
   EXPECT_TRUE(SameLosses(RunMlfs(killed).losses, uninterrupted.losses));
 }
 
+// The palette search over the targets the command line would plan.
+std::vector<PaletteEntry> Search(const PaletteOptions& p) {
+  return RunPaletteSearch(p, PlanPaletteTargets(p, ModelFile::Open(p.supernet), /*sizes_given=*/false));
+}
+
 TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   testing::ScratchDir out;
   RunMlfs(Options(out));
@@ -212,7 +219,7 @@ TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   p.proxy_tokens = 32;
   p.eval_tokens = 64;
   p.threads = 1;
-  std::vector<PaletteEntry> entries = RunPaletteSearch(p);
+  std::vector<PaletteEntry> entries = Search(p);
   ModelFile f = ModelFile::Open(p.out);
   EXPECT_EQ(f.kind(), kKindPalette);
   ASSERT_EQ(f.palette().size(), 3u);
@@ -228,7 +235,52 @@ TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   // The palette's weights are the supernet's.
   EXPECT_EQ(f.ReadWeight("layers.0.wq"), ModelFile::Open(p.supernet).ReadWeight("layers.0.wq"));
   p.supernet = *dir_ / "teacher.h5";
-  EXPECT_THROW(RunPaletteSearch(p), UserError);
+  EXPECT_THROW(Search(p), UserError);
+}
+
+TEST_F(Mlfs, DevicePaletteEntriesMeetTheirBudgetsOnTheProfile) {
+  testing::ScratchDir out;
+  RunMlfs(Options(out));
+  testing::ScratchDir profiles;
+  SaveDeviceProfile(testing::SyntheticProfile(1), profiles / "d.json");
+  PaletteOptions p;
+  p.supernet = out / "supernet.h5";
+  p.val_ids = *dir_ / "val.h5";
+  p.out = out / "palette.h5";
+  p.device = profiles / "d.json";
+  p.candidates = 3;
+  p.proxy_tokens = 32;
+  p.eval_tokens = 64;
+  p.threads = 1;
+  p.context = 16;
+  // Budgets between the smallest and the largest subnet's predicted decode time.
+  const ModelFile supernet = ModelFile::Open(p.supernet);
+  const ModelConfig& c = supernet.config();
+  const DevicePlanRequest request{WeightFormat::kF32, KvCacheFormat::kF16, 16, {}, {}, 3};
+  const DeviceProfile profile = LoadDeviceProfile(p.device);
+  const double largest = CostOn(profile, c, MaxnetSpec(c), request).decode_ms;
+  const double smallest = CostOn(profile, c, SmallestSubnet(supernet.StoredSubnetSpace(), c, false), request).decode_ms;
+  p.latency_ms = {largest, (largest + smallest) / 2, smallest};
+  Search(p);
+  const ModelFile f = ModelFile::Open(p.out);
+  ASSERT_EQ(f.palette().size(), 3u);
+  for (const PaletteEntry& e : f.palette()) {
+    EXPECT_LE(e.metrics["predicted_decode_ms"].get<double>(), e.metrics["budget_latency_ms"].get<double>() * (1 + 1e-9))
+        << e.spec.name;
+    EXPECT_EQ(e.spec.name.rfind("lat", 0), 0u) << e.spec.name;
+    EXPECT_EQ(e.metrics["context"], 16);
+  }
+  EXPECT_TRUE(f.h5().HasAttr("/", "device_profile"));
+  // A budget below the fastest subnet: one clear error naming what is achievable.
+  p.latency_ms = {smallest / 2};
+  try {
+    Search(p);
+    FAIL() << "an impossible budget was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("the fastest subnet decodes in"), std::string::npos) << e.what();
+  }
+  p.latency_ms = {largest};
+  EXPECT_THROW(RunPaletteSearch(p, PlanPaletteTargets(p, supernet, /*sizes_given=*/true)), UserError);
 }
 
 TEST_F(Mlfs, ZeroStepsWriteTheRewiredTeacherWithTheSameFunction) {

@@ -10,44 +10,15 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/runtime/calibration.h"
+#include "tests/common/synthetic_profile.h"
 #include "tests/common/test_util.h"
 
 namespace elastiq {
 namespace {
 
-// Time of one linear call: a fixed 1 us plus `per_weight` seconds per weight and token.
-LinearTable Table(WeightFormat format, int tokens, bool cold, double per_weight) {
-  LinearTable t{format, tokens, cold, {64, 256, 1024, 4096}, {64, 256, 1024, 4096}, {}};
-  for (int64_t r : t.rows)
-    for (int64_t c : t.cols) t.seconds.push_back(1e-6 + per_weight * static_cast<double>(r * c * tokens));
-  return t;
-}
-
 DeviceProfile Synthetic() {
-  DeviceProfile p;
-  p.elastiq_version = ELASTIQ_VERSION;
-  p.machine = ThisMachine();
+  DeviceProfile p = testing::SyntheticProfile();
   p.isa = "avx2";
-  p.threads = 2;
-  p.cache_bytes = 1 << 20;
-  p.bandwidth_bytes_per_s = 20e9;
-  p.dispatch_seconds = 1e-6;
-  p.elementwise_seconds_per_float = 1e-10;
-  const double per_byte[] = {4.0, 1.0, 0.25};  // fp32, w8a8, ternary
-  int i = 0;
-  for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
-    const double warm = per_byte[i++] * 1e-11;
-    p.linear.push_back(Table(f, 1, true, 4 * warm));
-    p.linear.push_back(Table(f, 1, false, warm));
-    p.linear.push_back(Table(f, 16, false, 0.5 * warm));
-    p.linear.push_back(Table(f, 128, false, 0.25 * warm));
-  }
-  for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) {
-    AttentionTable t{kv, 64, {1, 4}, {16, 128, 1024, 4096}, {}};
-    for (int64_t g : t.group_sizes)
-      for (int64_t k : t.keys) t.seconds.push_back(1e-7 + 1e-9 * static_cast<double>(k * (g + 1)));
-    p.attention.push_back(t);
-  }
   return p;
 }
 

@@ -1,0 +1,128 @@
+// Budgets -> candidate subnets, by the latency model and the footprint estimate.
+#include "src/runtime/device_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "src/core/error.h"
+#include "src/core/palette_plan.h"
+#include "src/runtime/memory_probe.h"
+#include "src/runtime/selection.h"
+
+namespace elastiq {
+namespace {
+
+// "10ms", "2.5ms"; "64M", "1.5G" (the --memory spelling).
+std::string Shown(double v, const char* unit) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g%s", v, unit);
+  return buf;
+}
+
+std::string ShownBytes(int64_t bytes) {
+  const char* units[] = {"", "K", "M", "G", "T"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (u < 4 && v >= 1024.0 && std::fmod(v * 100.0, 1024.0) == 0.0) {  // 1536M -> 1.5G
+    v /= 1024.0;
+    ++u;
+  }
+  return Shown(v, units[u]);
+}
+
+std::vector<DeviceBudget> Budgets(const DevicePlanRequest& r) {
+  for (double ms : r.latency_ms)
+    if (!(ms > 0.0 && std::isfinite(ms)))
+      throw UserError("--latency-ms must be positive milliseconds, got " + Shown(ms, ""));
+  for (int64_t bytes : r.memory_bytes)
+    if (bytes <= 0) throw UserError("--memory must be positive sizes, got " + std::to_string(bytes));
+  std::vector<DeviceBudget> out;
+  if (r.latency_ms.empty()) {
+    for (int64_t bytes : r.memory_bytes) out.push_back({0.0, bytes});
+  } else if (r.memory_bytes.empty()) {
+    for (double ms : r.latency_ms) out.push_back({ms, 0});
+  } else {
+    for (double ms : r.latency_ms)
+      for (int64_t bytes : r.memory_bytes) out.push_back({ms, bytes});
+  }
+  if (out.empty()) throw UserError("palette --device needs budgets: --latency-ms MS... and/or --memory SIZE...");
+  return out;
+}
+
+// The error for a budget no subnet meets: the smallest latency and memory any subnet reaches.
+UserError NothingMeets(const DeviceBudget& b, const std::vector<DeviceCost>& costs, const DevicePlanRequest& r) {
+  double fastest = INFINITY;
+  int64_t smallest = INT64_MAX;
+  for (const DeviceCost& c : costs) {
+    fastest = std::min(fastest, c.decode_ms);
+    smallest = std::min(smallest, c.footprint.total());
+  }
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "the fastest subnet decodes in %.3f ms per token and the smallest needs %s", fastest,
+                FormatBytes(smallest).c_str());
+  return UserError("no subnet of the search space meets the budget " + b.Name() + " on this device in " +
+                   WeightFormatName(r.format) + " at " + std::to_string(r.context) + " tokens of context: " + buf +
+                   "; raise the budget, shorten --context or use a smaller format");
+}
+
+}  // namespace
+
+std::string DeviceBudget::Name() const {
+  std::string name;
+  if (latency_ms > 0.0) name = "lat" + Shown(latency_ms, "ms");
+  if (memory_bytes > 0) name += (name.empty() ? "mem" : "_mem") + ShownBytes(memory_bytes);
+  return name;
+}
+
+bool DeviceCost::Meets(const DeviceBudget& b) const {
+  return (b.latency_ms <= 0.0 || decode_ms <= b.latency_ms) &&
+         (b.memory_bytes <= 0 || footprint.total() <= b.memory_bytes);
+}
+
+DeviceCost CostOn(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& s, const DevicePlanRequest& r) {
+  const LatencyPrediction l = PredictLatency(p, c, s, {r.format, r.kv_cache, r.context, 0, 0});
+  // Scratch for the run command's prefill chunks of 64 tokens.
+  return {1e3 * l.decode_seconds, EstimateFootprint(c, s, r.format, r.kv_cache, r.context, p.threads, 64)};
+}
+
+std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const ModelConfig& c, const DeviceProfile& p,
+                                            const DevicePlanRequest& r) {
+  if (r.context < 1 || r.context > c.max_seq_len)
+    throw UserError("--context must be between 1 and the model's max_seq_len (" + std::to_string(c.max_seq_len) + ")");
+  if (r.max_candidates < 1) throw UserError("--candidates must be >= 1");
+  const std::vector<DeviceBudget> budgets = Budgets(r);
+  std::vector<SubnetSpec> subnets;
+  for (SubnetSpec& s : EnumerateSubnets(space, c))
+    if (RunnableIn(c, s, r.format)) subnets.push_back(std::move(s));
+  std::stable_sort(subnets.begin(), subnets.end(), [&](const SubnetSpec& a, const SubnetSpec& b) {
+    return CountParams(c, a).total() > CountParams(c, b).total();
+  });
+  if (subnets.empty())
+    throw UserError(std::string("no subnet of the search space runs in ") + WeightFormatName(r.format) +
+                    " (quantized formats need widths that are multiples of 32)");
+  std::vector<DeviceCost> costs;
+  for (const SubnetSpec& s : subnets) costs.push_back(CostOn(p, c, s, r));
+  std::vector<DeviceTarget> targets;
+  for (const DeviceBudget& b : budgets) {
+    DeviceTarget t{b, {}};
+    for (size_t i = 0; i < subnets.size() && static_cast<int>(t.candidates.size()) < r.max_candidates; ++i)
+      if (costs[i].Meets(b)) t.candidates.push_back(subnets[i]);
+    if (t.candidates.empty()) throw NothingMeets(b, costs, r);
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+nlohmann::json DeviceEntryMetrics(const DeviceBudget& b, const DeviceCost& cost, const DevicePlanRequest& r) {
+  nlohmann::json m = {{"predicted_decode_ms", cost.decode_ms},
+                      {"footprint_bytes", cost.footprint.total()},
+                      {"format", WeightFormatName(r.format)},
+                      {"kv_cache", KvCacheFormatName(r.kv_cache)},
+                      {"context", r.context}};
+  if (b.latency_ms > 0.0) m["budget_latency_ms"] = b.latency_ms;
+  if (b.memory_bytes > 0) m["budget_memory_bytes"] = b.memory_bytes;
+  return m;
+}
+
+}  // namespace elastiq

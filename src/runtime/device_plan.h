@@ -1,0 +1,57 @@
+// Planning a palette for a device (`elastiq palette --device`): for each budget (decode latency per
+// token at the context's end and/or resident memory with the KV cache of the whole context), the
+// subnets of the search space that the latency model and the footprint say fit on the device's
+// profile, largest first; the palette search then scores them on validation data and keeps the
+// best. Budgets nothing meets are user errors naming the smallest achievable latency and memory.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "src/core/subnet_space.h"
+#include "src/runtime/device_profile.h"
+#include "src/runtime/footprint.h"
+#include "src/runtime/latency_model.h"
+
+namespace elastiq {
+
+struct DeviceBudget {
+  double latency_ms = 0.0;   // decode per token; <= 0: none
+  int64_t memory_bytes = 0;  // resident; <= 0: none
+  std::string Name() const;  // "lat10ms", "mem64M", "lat10ms_mem64M"
+};
+
+struct DevicePlanRequest {
+  WeightFormat format = WeightFormat::kF32;
+  KvCacheFormat kv_cache = KvCacheFormat::kF16;
+  int context = 0;                 // tokens; the latency is predicted at its end
+  std::vector<double> latency_ms;  // budgets; with memory too, every pair
+  std::vector<int64_t> memory_bytes;
+  int max_candidates = 8;
+};
+
+// What one subnet costs on the device.
+struct DeviceCost {
+  double decode_ms = 0.0;
+  Footprint footprint;
+  bool Meets(const DeviceBudget& b) const;
+};
+DeviceCost CostOn(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
+                  const DevicePlanRequest& request);
+
+struct DeviceTarget {
+  DeviceBudget budget;
+  std::vector<SubnetSpec> candidates;  // meeting the budget, most parameters first, at most max_candidates
+};
+
+// UserError for no budgets, a budget <= 0 or not finite, a context outside [1, max_seq_len], and a
+// budget no subnet runnable in the format meets.
+std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const ModelConfig& config,
+                                            const DeviceProfile& profile, const DevicePlanRequest& request);
+
+// The entry metrics a device palette records: budget, prediction, format, context.
+nlohmann::json DeviceEntryMetrics(const DeviceBudget& budget, const DeviceCost& cost, const DevicePlanRequest& request);
+
+}  // namespace elastiq
