@@ -19,6 +19,7 @@ namespace {
 struct ProbeCommandOptions {
   std::string out, isa;
   int threads = 0;
+  std::vector<int64_t> widths;
 };
 
 void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
@@ -26,7 +27,8 @@ void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
   d.add_options()
       ("out", po::value(&o.out)->required(), "device profile to write (JSON)")
       ("isa", po::value(&o.isa), "kernels to time: scalar | avx2 | avx512 | neon (default: what the runtime picks)")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "runtime threads to time (0: one per core)");
+      ("threads", po::value(&o.threads)->default_value(o.threads), "runtime threads to time (0: one per core)")
+      ("widths", po::value(&o.widths)->multitoken(), "rows and columns grid of the linear timings (default 64 to 4096 in 1.5x and 2x steps; multiples of 32)");
   // clang-format on
 }
 
@@ -79,7 +81,7 @@ int RunDeviceProbe(const Args& args) {
                     o, AddProbeOptions))
     return 0;
   CheckThreadCount(o.threads);
-  ProbeOptions probe{ProbeIsa(o.isa), ThreadPool::ResolveSize(o.threads), {}};
+  ProbeOptions probe{ProbeIsa(o.isa), ThreadPool::ResolveSize(o.threads), o.widths, {}};
   probe.progress = [](const std::string& what, double done) {
     std::fprintf(stderr, "\rprobe: %3.0f%% %-40s", 100.0 * done, what.c_str());
     if (done >= 1.0) std::fprintf(stderr, "\n");

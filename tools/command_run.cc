@@ -9,7 +9,9 @@
 
 #include "src/core/error.h"
 #include "src/core/parse_number.h"
+#include "src/runtime/device_profile.h"
 #include "src/runtime/generate.h"
+#include "src/runtime/latency_model.h"
 #include "src/runtime/memory_watch.h"
 #include "src/text/incremental_decoder.h"
 #include "src/text/special_tokens.h"
@@ -30,6 +32,11 @@ void CheckRunOptions(RunOptions& o, bool budget_given) {
   if (!o.budget.empty() && !o.subnet.empty()) throw UserError("give either --subnet or --memory-budget, not both");
   if (o.watch && !o.switch_at.empty()) throw UserError("give either --watch-memory or --switch-at, not both");
   if (o.watch && o.budget.empty() && o.subnet.empty()) o.budget = "auto";
+  if (o.max_latency_ms != 0.0 && o.device.empty())
+    throw UserError("--max-latency-ms needs --device D.json: a profile of this machine (elastiq device probe)");
+  if (o.max_latency_ms < 0.0) throw UserError("--max-latency-ms must be positive milliseconds");
+  if (o.max_latency_ms > 0.0 && !o.subnet.empty())
+    throw UserError("give either --subnet or --max-latency-ms, not both");
   if (o.watch && !o.budget.empty() && o.budget != "auto") {
     throw UserError(
         "--watch-memory follows what the process can spare: use --memory-budget auto (with --memory-fraction), not a "
@@ -78,8 +85,15 @@ std::string DescribeChoice(const Session& session, int64_t budget, const std::st
 
 void LogSwitch(const SwitchRecord& r) { std::fprintf(stderr, "elastiq: switch at %s\n", r.Describe().c_str()); }
 
-// The first entry: the best that fits --memory-budget (with the table of why), by name, or the largest.
+// The first entry: the best that fits --memory-budget (with the table of why), by name, the best within
+// --max-latency-ms, or the largest.
 void SelectFirstEntry(const RunOptions& o, WeightFormat format, const WeightStore& store, Session& session) {
+  if (o.budget.empty() && o.max_latency_ms > 0.0) {
+    std::fprintf(stderr, "%s",
+                 DescribeChoice(session, INT64_MAX, "entries within --max-latency-ms, best first").c_str());
+    LogSwitch(session.SelectByName(session.entries().front().name, "best within --max-latency-ms"));
+    return;
+  }
   if (o.budget.empty()) {
     LogSwitch(session.SelectByName(store.file().EntryOrLargest(o.subnet).spec.name));
     return;
@@ -123,6 +137,20 @@ void PrintPrompt(const Prompt& p) {
   }
 }
 
+// Predicted beside measured for the entry that ran last (its prompt prefill from position 0, in the
+// session's chunks; decode at the context reached).
+void PrintPrediction(const DeviceProfile& device, const WeightStore& store, const Session& session, const RunOptions& o,
+                     size_t prompt_tokens, double prefill_ms, const GenerateResult& g) {
+  const LatencyQuery q{session.engine().format(), session.engine().kv_cache_format(),
+                       static_cast<int>(session.tokens().size()), static_cast<int>(prompt_tokens), o.prefill_chunk};
+  const LatencyPrediction p = PredictLatency(device, store.config(), session.engine().spec(), q);
+  std::fprintf(stderr,
+               "predicted on %s: prompt %.1f ms (measured %.1f), decode %.3f ms/token at %d tokens (measured %.3f on "
+               "average%s; the first tokens also page the weights in)\n",
+               o.device.c_str(), 1e3 * p.prefill_seconds, prefill_ms, 1e3 * p.decode_seconds, q.keys,
+               1e3 * g.seconds / std::max(1, g.generated), g.switches > 0 ? ", over switches" : "");
+}
+
 void PrintRunSummary(const RunOptions& o, Session& session, size_t prompt_tokens, double prefill_ms,
                      const GenerateResult& g, int64_t rss_before_model) {
   std::fprintf(stderr,
@@ -147,11 +175,18 @@ int RunRun(const Args& args) {
   const KvCacheFormat kv_cache = ParseKvCacheFormat(o.kv_cache);
   CheckRunOptions(o, vm->count("memory-budget") > 0);
   auto store = WeightStore::Open(o.palette);
+  std::optional<DeviceProfile> device;
+  if (!o.device.empty()) {
+    device = LoadDeviceProfile(o.device);
+    RequireProfileMatches(*device, o.device, IsaName(SelectIsa()), ThreadPool::ResolveSize(o.threads));
+  }
   Session session(*store, {.format = format,
                            .kv_cache = kv_cache,
                            .threads = o.threads,
                            .context = o.context,
-                           .prefill_chunk = o.prefill_chunk});
+                           .prefill_chunk = o.prefill_chunk,
+                           .device = device ? &*device : nullptr,
+                           .max_latency_ms = o.max_latency_ms});
   const Prompt prompt = ReadPrompt(o, vm->count("prompt-ids") > 0, *store, session.context());
   const std::unique_ptr<SwitchAdvisor> advisor = MakeAdvisor(o, session);
   std::vector<SwitchAdvisor*> advisors;
@@ -168,6 +203,7 @@ int RunRun(const Args& args) {
       Generate(session, sampler, o.max_tokens, advisors, PrintingCallbacks(o, prompt.decoder.get()));
   std::cout << "\n";
   PrintRunSummary(o, session, prompt.ids.size(), prefill_ms, g, rss_before_model);
+  if (device) PrintPrediction(*device, *store, session, o, prompt.ids.size(), prefill_ms, g);
   return 0;
 }
 

@@ -46,6 +46,8 @@ void AddBenchOptions(po::options_description& d, BenchOptions& o);
 
 struct RunOptions {
   std::string palette, subnet, prompt, prompt_ids, format = "fp32", kv_cache = kGenerationKvCache, budget, switch_at;
+  std::string device;  // a profile of this machine
+  double max_latency_ms = 0.0;
   double fraction = kDefaultMemoryFraction;
   int max_tokens = 64, threads = 0, context = 0, prefill_chunk = 64, token_delay_ms = 0;
   bool watch = false;
@@ -54,7 +56,7 @@ struct RunOptions {
 };
 inline constexpr const char* kRunUsage =
     "elastiq run --palette FILE.h5 [--subnet NAME | --memory-budget auto|SIZE [--watch-memory]] --prompt TEXT "
-    "[--max-tokens N]";
+    "[--max-tokens N] [--device D.json [--max-latency-ms X]]";
 void AddRunOptions(po::options_description& d, RunOptions& o);
 
 }  // namespace elastiq

@@ -11,6 +11,7 @@
 #include <memory>
 #include <numeric>
 
+#include "src/core/error.h"
 #include "src/core/median.h"
 #include "src/kernels/packed_layout.h"
 #include "src/runtime/attention.h"
@@ -85,7 +86,13 @@ struct Arena {
 
 class Prober {
  public:
-  explicit Prober(const ProbeOptions& o) : options_(o), pool_(o.threads) { ctx_ = {&pool_, MakeKernelTable(o.isa)}; }
+  explicit Prober(const ProbeOptions& o) : options_(o), pool_(o.threads), widths_(o.widths) {
+    if (widths_.empty()) widths_.assign(std::begin(kProbeWidths), std::end(kProbeWidths));
+    for (size_t i = 0; i < widths_.size(); ++i)
+      if (widths_[i] < kPanel || widths_[i] % kPanel != 0 || (i > 0 && widths_[i] <= widths_[i - 1]))
+        throw UserError("--widths must be increasing multiples of 32");
+    ctx_ = {&pool_, MakeKernelTable(o.isa)};
+  }
 
   DeviceProfile Run() {
     DeviceProfile p = Identify();
@@ -138,7 +145,7 @@ class Prober {
   // Seconds per ApplyLinear over the width grid; cold: each call reads the next copy in `arena`.
   LinearTable LinearGrid(WeightFormat format, int tokens, Arena* arena) {
     LinearTable t{format, tokens, arena != nullptr, {}, {}, {}};
-    t.rows.assign(std::begin(kProbeWidths), std::end(kProbeWidths));
+    t.rows = widths_;
     t.cols = t.rows;
     Progress(std::string("linear ") + WeightFormatName(format) + (arena ? " cold" : "") + ", " +
              std::to_string(tokens) + (tokens == 1 ? " token" : " tokens"));
@@ -216,6 +223,7 @@ class Prober {
   static constexpr int kSteps = 2 + 3 * (2 + static_cast<int>(std::size(kProbePrefillTokens))) + 2 + 1;
   ProbeOptions options_;
   ThreadPool pool_;
+  std::vector<int64_t> widths_;
   ExecContext ctx_;
   int step_ = 0;
 };

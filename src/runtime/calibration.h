@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "src/kernels/isa.h"
 #include "src/runtime/device_profile.h"
@@ -15,6 +16,7 @@ namespace elastiq {
 struct ProbeOptions {
   Isa isa = Isa::kScalar;
   int threads = 1;
+  std::vector<int64_t> widths;  // the rows and columns grid; empty: kProbeWidths
   // Called with what is being measured and the share of the probe done (0..1).
   std::function<void(const std::string&, double)> progress;
 };
@@ -29,6 +31,7 @@ inline constexpr int64_t kProbeKeys[] = {16, 128, 1024, 4096};
 inline constexpr int64_t kProbeGroupSizes[] = {1, 4};
 inline constexpr int64_t kProbeHeadDim = 64;
 
+// UserError for widths that are not increasing multiples of 32 (the packed formats' panels).
 DeviceProfile ProbeDevice(const ProbeOptions& options);
 
 // The largest working set of `sweep_bytes` read at least sqrt(fastest x memory) bytes/s: halfway, on

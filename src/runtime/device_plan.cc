@@ -114,6 +114,29 @@ std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const Mode
   return targets;
 }
 
+void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& p, const ModelFile& file,
+                       WeightFormat format, KvCacheFormat kv_cache, int context, double max_latency_ms) {
+  if (max_latency_ms < 0 || !std::isfinite(max_latency_ms))
+    throw UserError("--max-latency-ms must be positive milliseconds");
+  const EntryChoice* fastest = nullptr;
+  for (EntryChoice& e : ranked) {
+    const LatencyPrediction l =
+        PredictLatency(p, file.config(), file.Entry(e.name).spec, {format, kv_cache, context, 0, 0});
+    e.predicted_decode_ms = 1e3 * l.decode_seconds;
+    if (!fastest || e.predicted_decode_ms < fastest->predicted_decode_ms) fastest = &e;
+  }
+  if (max_latency_ms <= 0 || ranked.empty()) return;
+  char shown[160];
+  std::snprintf(shown, sizeof shown, "%g ms per token; the fastest entry, \"%s\", is predicted at %.3f ms",
+                max_latency_ms, fastest->name.c_str(), fastest->predicted_decode_ms);
+  const std::string nothing = shown;
+  std::erase_if(ranked, [&](const EntryChoice& e) { return e.predicted_decode_ms > max_latency_ms; });
+  if (ranked.empty())
+    throw UserError(file.path() + ": no entry decodes within " + nothing + " in " + WeightFormatName(format) + " at " +
+                    std::to_string(context) +
+                    " tokens of context; raise the bound, shorten --context or use a smaller --format");
+}
+
 nlohmann::json DeviceEntryMetrics(const DeviceBudget& b, const DeviceCost& cost, const DevicePlanRequest& r) {
   nlohmann::json m = {{"predicted_decode_ms", cost.decode_ms},
                       {"footprint_bytes", cost.footprint.total()},

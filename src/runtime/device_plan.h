@@ -14,6 +14,7 @@
 #include "src/runtime/device_profile.h"
 #include "src/runtime/footprint.h"
 #include "src/runtime/latency_model.h"
+#include "src/runtime/selection.h"
 
 namespace elastiq {
 
@@ -50,6 +51,12 @@ struct DeviceTarget {
 // budget no subnet runnable in the format meets.
 std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const ModelConfig& config,
                                             const DeviceProfile& profile, const DevicePlanRequest& request);
+
+// Predicts every entry's decode latency at `context` on the profile (EntryChoice::predicted_decode_ms)
+// and, with max_latency_ms > 0, drops the entries above it; UserError naming the fastest entry when
+// none is left.
+void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& profile, const ModelFile& file,
+                       WeightFormat format, KvCacheFormat kv_cache, int context, double max_latency_ms);
 
 // The entry metrics a device palette records: budget, prediction, format, context.
 nlohmann::json DeviceEntryMetrics(const DeviceBudget& budget, const DeviceCost& cost, const DevicePlanRequest& request);

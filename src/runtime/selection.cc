@@ -2,6 +2,7 @@
 #include "src/runtime/selection.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 
 #include "src/core/error.h"
@@ -128,15 +129,19 @@ Selection SelectEntry(const ModelFile& file, const SelectionRequest& r, const Me
 }
 
 std::string DescribeSelection(const Selection& s) {
-  std::string out = "memory budget " + FormatBytes(s.budget) + " (" + s.budget_reason + ")\n";
+  std::string out = s.budget == INT64_MAX ? "no memory budget (" + s.budget_reason + ")\n"
+                                          : "memory budget " + FormatBytes(s.budget) + " (" + s.budget_reason + ")\n";
   for (size_t i = 0; i < s.ranked.size(); ++i) {
     const EntryChoice& e = s.ranked[i];
-    char line[256];
-    std::snprintf(line, sizeof line, "  %s %-14s footprint %10s (weights %s, KV %s, scratch %s)  %s %.4g%s\n",
+    char line[320];
+    char latency[48] = "";
+    if (e.predicted_decode_ms >= 0)
+      std::snprintf(latency, sizeof latency, "  predicted %.2f ms/token", e.predicted_decode_ms);
+    std::snprintf(line, sizeof line, "  %s %-14s footprint %10s (weights %s, KV %s, scratch %s)  %s %.4g%s%s\n",
                   static_cast<int>(i) == s.chosen ? "->" : "  ", e.name.c_str(),
                   FormatBytes(e.footprint.total()).c_str(), FormatBytes(e.footprint.weights).c_str(),
                   FormatBytes(e.footprint.kv_cache).c_str(), FormatBytes(e.footprint.scratch).c_str(),
-                  e.quality_metric.c_str(), e.quality, e.fits ? "" : "  (does not fit)");
+                  e.quality_metric.c_str(), e.quality, latency, e.fits ? "" : "  (does not fit)");
     out += line;
   }
   return out;

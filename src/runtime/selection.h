@@ -26,6 +26,7 @@ struct EntryChoice {
   std::string quality_metric;  // "val_perplexity", "val_accuracy" or "params"
   double quality = 0.0;        // the metric's value
   bool fits = false;
+  double predicted_decode_ms = -1.0;  // on a device profile at the context's end; -1 without one
 };
 
 struct Selection {

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "src/core/error.h"
+#include "src/runtime/device_plan.h"
 
 namespace elastiq {
 namespace {
@@ -42,6 +43,10 @@ Session::Session(const WeightStore& store, const SessionOptions& options)
   pool_ = std::make_unique<ThreadPool>(options.threads);
   entries_ = RankEntries(store.file(), options.format, options.kv_cache, context_, pool_->size(),
                          std::min(options_.prefill_chunk, context_));
+  if (options_.device) {
+    ApplyLatencyBound(entries_, *options_.device, store.file(), options_.format, options_.kv_cache, context_,
+                      options_.max_latency_ms);
+  }
 }
 
 Session::~Session() { FinishGiveBack(); }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "src/runtime/device_profile.h"
 #include "src/runtime/engine.h"
 #include "src/runtime/selection.h"
 
@@ -23,6 +24,10 @@ struct SessionOptions {
   int context = 0;                               // tokens; <= 0: the model's max_seq_len
   int prefill_chunk = 64;                        // tokens per forward pass when feeding many (bounds the scratch)
   bool give_back_pages = true;                   // release pages the active entry does not read (madvise)
+  // A profile of this machine: entries carry their predicted decode latency, and with max_latency_ms
+  // > 0 only entries predicted within it are kept (selection and switches never leave the bound).
+  const DeviceProfile* device = nullptr;
+  double max_latency_ms = 0.0;
 };
 
 // One change of entry, for the log: when, from where to where, why, and what it cost.

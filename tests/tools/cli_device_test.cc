@@ -1,0 +1,132 @@
+// The per-device path on the command line: `device probe` (a small grid), `bench --device`,
+// `run --device --max-latency-ms`, `device compare`, and the one-line errors for profiles that do not
+// describe the run, budgets nothing meets and bad flags.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "src/core/atomic_file.h"
+#include "src/runtime/device_profile.h"
+#include "tests/common/test_util.h"
+
+namespace elastiq {
+namespace {
+
+using testing::RunCommand;
+
+std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() + " " + args; }
+
+void ExpectUserError(const std::string& args, const std::string& needle) {
+  testing::CommandResult r = RunCommand(Elastiq(args));
+  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr: " << r.err;
+}
+
+class CliDevice : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::ScratchDir;
+    testing::CommandResult r = RunCommand(Elastiq("init --config " + testing::ConfigPath("overhead-tiny.json") +
+                                                  " --random --sizes 0.5 0.25 --out " + Model()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunCommand(Elastiq("device probe --widths 64 128 --threads 1 --out " + Profile()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("at 1 threads"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("probe: 100% done"), std::string::npos) << r.err;  // the progress line
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string Model() { return *dir_ / "m.h5"; }
+  static std::string Profile() { return *dir_ / "d.json"; }
+  static testing::ScratchDir* dir_;
+};
+testing::ScratchDir* CliDevice::dir_ = nullptr;
+
+TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
+  const DeviceProfile p = LoadDeviceProfile(Profile());
+  EXPECT_EQ(p.threads, 1);
+  EXPECT_EQ(p.machine, ThisMachine());
+  EXPECT_EQ(p.linear.size(), 12u);  // 3 formats x (cold, warm, 16 and 128 tokens)
+  EXPECT_EQ(p.Linear(WeightFormat::kTernary, 128, false).rows, (std::vector<int64_t>{64, 128}));
+  EXPECT_GT(p.bandwidth_bytes_per_s, 0.0);
+  ExpectUserError("device probe --widths 64 100 --out " + (*dir_ / "x.json"),
+                  "--widths must be increasing multiples of 32");
+  ExpectUserError("device probe --isa sse9 --out " + (*dir_ / "x.json"), "--isa must be scalar, avx2, avx512 or neon");
+  ExpectUserError("device probe --threads -1 --out " + (*dir_ / "x.json"), "--threads must be 0 (one per core) to");
+}
+
+TEST_F(CliDevice, BenchAndRunPrintPredictedBesideMeasured) {
+  testing::CommandResult r = RunCommand(Elastiq("bench --palette " + Model() +
+                                                " --threads 1 --no-torch --json --prompt-tokens 8 "
+                                                "--decode-tokens 4 --repeats 1 --device " +
+                                                Profile()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json b = nlohmann::json::parse(r.out);
+  EXPECT_GT(b["predicted_decode_ms_per_token"].get<double>(), 0.0);
+  EXPECT_GT(b["predicted_prefill_tokens_per_s"].get<double>(), 0.0);
+  r = RunCommand(Elastiq("run --palette " + Model() + " --prompt-ids 1,5 --max-tokens 4 --threads 1 --device " +
+                         Profile() + " --max-latency-ms 1000"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("predicted on"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("-> maxnet"), std::string::npos) << r.err;  // everything is within 1 s: the best
+  EXPECT_NE(r.err.find("ms/token"), std::string::npos) << r.err;
+}
+
+TEST_F(CliDevice, TheLatencyBoundPicksAmongTheEntriesWithinIt) {
+  // The bound between the maxnet's prediction and the next entry's: the maxnet is left out.
+  const DeviceProfile p = LoadDeviceProfile(Profile());
+  testing::CommandResult r = RunCommand(
+      Elastiq("device compare " + Profile() + " " + Profile() + " --palette " + Model() + " --context 64 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json table = nlohmann::json::parse(r.out);
+  ASSERT_EQ(table["entries"].size(), 3u);
+  std::map<std::string, double> ms;
+  for (const nlohmann::json& e : table["entries"]) {
+    ASSERT_EQ(e["devices"].size(), 2u);
+    EXPECT_EQ(e["devices"][0]["decode_ms"], e["devices"][1]["decode_ms"]);
+    ms[e["entry"]] = e["devices"][0]["decode_ms"];
+  }
+  ASSERT_GT(ms["maxnet"], ms["p50"]);
+  const double bound = (ms["maxnet"] + std::max(ms["p50"], ms["p25"])) / 2;
+  r = RunCommand(Elastiq("run --palette " + Model() +
+                         " --prompt-ids 1 --max-tokens 2 --threads 1 --context 64 "
+                         "--device " +
+                         Profile() + " --max-latency-ms " + std::to_string(bound)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("maxnet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("-> p"), std::string::npos) << r.err;
+  ExpectUserError("run --palette " + Model() + " --prompt-ids 1 --threads 1 --context 64 --device " + Profile() +
+                      " --max-latency-ms 0.000001",
+                  "no entry decodes within 1e-06 ms per token; the fastest entry");
+}
+
+TEST_F(CliDevice, ProfilesThatDoNotDescribeTheRunPlanButDoNotRun) {
+  nlohmann::json j = DeviceProfileToJson(LoadDeviceProfile(Profile()));
+  j["isa"] = "neon";
+  j["machine"]["cpu"] = "Cortex-A78";
+  const std::string phone = *dir_ / "phone.json";
+  WriteFileAtomically(phone, j.dump());
+  testing::CommandResult r = RunCommand(Elastiq("device compare " + Profile() + " " + phone + " --palette " + Model()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Cortex-A78"), std::string::npos) << r.out;
+  ExpectUserError("run --palette " + Model() + " --prompt-ids 1 --threads 1 --device " + phone + " --max-latency-ms 5",
+                  "it was measured on Cortex-A78");
+  ExpectUserError(
+      "run --palette " + Model() + " --prompt-ids 1 --threads 2 --device " + Profile() + " --max-latency-ms 5",
+      "it was measured at 1 threads, this run uses 2");
+  ExpectUserError("bench --palette " + Model() + " --threads 2 --no-torch --device " + Profile(),
+                  "measured at 1 threads");
+  ExpectUserError("run --palette " + Model() + " --prompt-ids 1 --max-latency-ms 5", "--max-latency-ms needs --device");
+  ExpectUserError("run --palette " + Model() + " --prompt-ids 1 --subnet p50 --max-latency-ms 5 --device " + Profile(),
+                  "give either --subnet or --max-latency-ms");
+  j["version"] = 7;
+  WriteFileAtomically(phone, j.dump());
+  ExpectUserError("device compare " + phone + " --palette " + Model(), "device profile version 7");
+  WriteFileAtomically(phone, "[1, 2]");
+  ExpectUserError("device compare " + phone + " --palette " + Model(), "not a JSON object");
+  ExpectUserError("device compare " + Profile() + " --palette " + Model() + " --context 9999",
+                  "--context must be between 1 and");
+}
+
+}  // namespace
+}  // namespace elastiq
