@@ -76,7 +76,8 @@ std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o, const Palett
                       {"bytes_fp32", 4 * CountParams(c, e.spec).total()},
                       {"val_loss", best_result.loss},
                       {std::string("val_") + ValidationMetricName(c), ValidationMetric(c, best_result)},
-                      {"val_tokens", best_result.count}});
+                      {"val_tokens", best_result.count},
+                      {"val_sample", best_result.sample}});
     e.spec.name = t.name;
     std::printf("%-6s %-22s %10lld params  val %s %.4g\n", t.name.c_str(), best->name.c_str(),
                 static_cast<long long>(CountParams(c, e.spec).total()), ValidationMetricName(c),

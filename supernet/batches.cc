@@ -26,12 +26,11 @@ torch::Tensor SampleLmWindows(const std::vector<int32_t>& ids, int batch, int se
   return out;
 }
 
-torch::Tensor EvalLmWindows(const std::vector<int32_t>& ids, int seq_len, int64_t max_tokens) {
-  const int64_t windows = EvalWindowCount(static_cast<int64_t>(ids.size()), seq_len, max_tokens);
-  torch::Tensor out = torch::empty({windows, seq_len + 1}, torch::kLong);
+torch::Tensor EvalLmWindows(const std::vector<int32_t>& ids, int seq_len, const ValidationSample& windows) {
+  torch::Tensor out = torch::empty({static_cast<int64_t>(windows.picks.size()), seq_len + 1}, torch::kLong);
   int64_t* dst = out.data_ptr<int64_t>();
-  for (int64_t w = 0; w < windows; ++w) {
-    for (int t = 0; t <= seq_len; ++t) *dst++ = ids[static_cast<size_t>(w * seq_len + t)];
+  for (int64_t start : windows.picks) {
+    for (int t = 0; t <= seq_len; ++t) *dst++ = ids[static_cast<size_t>(start + t)];
   }
   return out;
 }

@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "src/text/token_ids.h"
+#include "src/text/validation_sample.h"
 
 namespace elastiq {
 
 // (B, T + 1) int64 windows at random offsets of the token stream.
 torch::Tensor SampleLmWindows(const std::vector<int32_t>& ids, int batch, int seq_len, uint64_t seed, int64_t step);
-// Non-overlapping evaluation windows covering up to max_tokens targets: (N, T + 1) int64.
-torch::Tensor EvalLmWindows(const std::vector<int32_t>& ids, int seq_len, int64_t max_tokens);
+// The evaluation windows of a sample (src/text/validation_sample.h): (N, T + 1) int64.
+torch::Tensor EvalLmWindows(const std::vector<int32_t>& ids, int seq_len, const ValidationSample& windows);
 
 struct ClassBatch {
   torch::Tensor ids;      // (B, T) int64, padded with kPadId

@@ -8,10 +8,10 @@
 namespace elastiq {
 
 EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std::vector<int32_t>& ids, int seq_len,
-                      int batch, int64_t max_tokens, Precision precision) {
+                      int batch, const ValidationSample& sample, Precision precision) {
   torch::NoGradGuard no_grad;
   AutocastScope autocast(precision);
-  torch::Tensor windows = EvalLmWindows(ids, seq_len, max_tokens);
+  torch::Tensor windows = EvalLmWindows(ids, seq_len, sample);
   double nll = 0.0;
   int64_t tokens = 0;
   for (int64_t start = 0; start < windows.size(0); start += batch) {
@@ -25,22 +25,21 @@ EvalResult EvaluateLm(SuperTransformer& model, const SubnetSpec& spec, const std
   }
   EvalResult r;
   r.count = tokens;
+  r.sample = sample.how;
   r.loss = nll / static_cast<double>(tokens);
   r.perplexity = std::exp(r.loss);
   return r;
 }
 
 EvalResult EvaluateClassifier(SuperTransformer& model, const SubnetSpec& spec, const LabelledTokens& data, int max_len,
-                              int batch, int64_t max_examples, Precision precision) {
+                              int batch, const ValidationSample& sample, Precision precision) {
   torch::NoGradGuard no_grad;
   AutocastScope autocast(precision);
-  int64_t n = static_cast<int64_t>(data.size());
-  if (max_examples > 0) n = std::min(n, max_examples);
+  const int64_t n = static_cast<int64_t>(sample.picks.size());
   double loss = 0.0;
   int64_t correct = 0;
   for (int64_t start = 0; start < n; start += batch) {
-    std::vector<int64_t> idx;
-    for (int64_t i = start; i < std::min<int64_t>(n, start + batch); ++i) idx.push_back(i);
+    const std::vector<int64_t> idx(sample.picks.begin() + start, sample.picks.begin() + std::min(n, start + batch));
     ClassBatch b = MakeClassBatch(data, idx, max_len);
     torch::Tensor logits = model->forward(b.ids, spec, {.key_padding = b.padding});
     loss += torch::nn::functional::cross_entropy(
@@ -50,6 +49,7 @@ EvalResult EvaluateClassifier(SuperTransformer& model, const SubnetSpec& spec, c
   }
   EvalResult r;
   r.count = n;
+  r.sample = sample.how;
   r.loss = loss / static_cast<double>(n);
   r.accuracy = static_cast<double>(correct) / static_cast<double>(n);
   return r;

@@ -61,9 +61,11 @@ torch::Tensor TaskLoss(const torch::Tensor& logits, const TaskBatch& batch) {
 EvalResult EvaluateValidation(SuperTransformer& model, const SubnetSpec& spec, const TrainingData& data, int seq_len,
                               int batch, int64_t eval_tokens, Precision precision) {
   if (model->config().is_encoder()) {
-    return EvaluateClassifier(model, spec, data.val_set, seq_len, batch, eval_tokens / seq_len, precision);
+    return EvaluateClassifier(model, spec, data.val_set, seq_len, batch,
+                              SampleLabelledExamples(data.val_set.labels, eval_tokens / seq_len), precision);
   }
-  return EvaluateLm(model, spec, data.val.ids, seq_len, batch, eval_tokens, precision);
+  return EvaluateLm(model, spec, data.val.ids, seq_len, batch,
+                    SampleTextWindows(static_cast<int64_t>(data.val.ids.size()), seq_len, eval_tokens), precision);
 }
 
 const char* ValidationMetricName(const ModelConfig& config) { return config.is_encoder() ? "accuracy" : "perplexity"; }

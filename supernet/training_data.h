@@ -37,7 +37,9 @@ torch::Tensor ForwardBatch(SuperTransformer& model, const SubnetSpec& spec, cons
 // Mean cross-entropy against the batch's targets.
 torch::Tensor TaskLoss(const torch::Tensor& logits, const TaskBatch& batch);
 
-// Validation loss and perplexity (decoder) or accuracy (encoder) of `spec`.
+// Validation loss and perplexity (decoder) or accuracy (encoder) of `spec` on the validation sample
+// (src/text/validation_sample.h, the same for every subnet) of `eval_tokens` tokens in whole
+// windows of seq_len (decoder) or eval_tokens / seq_len examples (encoder).
 EvalResult EvaluateValidation(SuperTransformer& model, const SubnetSpec& spec, const TrainingData& data, int seq_len,
                               int batch, int64_t eval_tokens, Precision precision);
 const char* ValidationMetricName(const ModelConfig& config);  // "perplexity" | "accuracy"

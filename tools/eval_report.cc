@@ -19,14 +19,17 @@ void PrintEvalReport(const nlohmann::json& r, bool as_json) {
   const std::string head = r["model"].get<std::string>() + " [" + r["subnet"].get<std::string>() + ", " +
                            r.value("format", std::string("fp32")) + ", " + r["engine"].get<std::string>() + "] " +
                            r["split"].get<std::string>();
+  const std::string sample = r["sample"].get<std::string>();
   if (r.contains("accuracy")) {
-    std::printf("%s: accuracy %.4f over %lld examples (loss %.4f); majority-class baseline %.4f\n", head.c_str(),
+    std::printf("%s: accuracy %.4f over %lld examples%s (loss %.4f); majority-class baseline %.4f\n", head.c_str(),
                 r["accuracy"].get<double>(), static_cast<long long>(r["examples"].get<int64_t>()),
-                r["loss"].get<double>(), r["majority_baseline_accuracy"].get<double>());
+                sample == "all" ? "" : ", stratified by class", r["loss"].get<double>(),
+                r["majority_baseline_accuracy"].get<double>());
   } else {
-    std::printf("%s: perplexity %.3f over %lld tokens (loss %.4f nats/token); unigram baseline %.3f\n", head.c_str(),
+    std::printf("%s: perplexity %.3f over %lld tokens%s (loss %.4f nats/token); unigram baseline %.3f\n", head.c_str(),
                 r["perplexity"].get<double>(), static_cast<long long>(r["tokens"].get<int64_t>()),
-                r["loss"].get<double>(), r["unigram_baseline_perplexity"].get<double>());
+                sample == "all" ? "" : " spread over the split", r["loss"].get<double>(),
+                r["unigram_baseline_perplexity"].get<double>());
   }
 }
 
@@ -42,23 +45,36 @@ void RequireFiniteLoss(double loss, const nlohmann::json& report) {
 
 }  // namespace
 
-void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, int64_t tokens, const TokenStream& train,
-                      const TokenStream& eval) {
+void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, const ValidationSample& sample,
+                      int seq_len, const TokenStream& train, const TokenStream& eval) {
   RequireFiniteLoss(loss, report);
-  const std::vector<int32_t> scored(eval.ids.begin() + 1, eval.ids.begin() + 1 + tokens);
+  const std::vector<int32_t> scored = ScoredTargets(eval.ids, sample, seq_len);
   report.update({{"perplexity", perplexity},
                  {"loss", loss},
-                 {"tokens", tokens},
+                 {"tokens", static_cast<int64_t>(scored.size())},
+                 {"sample", sample.how},
                  {"unigram_baseline_perplexity", UnigramPerplexity(train.ids, scored, eval.vocab_size)}});
 }
 
-void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, int64_t examples,
+void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, const ValidationSample& sample,
                       const LabelledTokens& train, const LabelledTokens& eval) {
   RequireFiniteLoss(loss, report);
+  std::vector<int32_t> scored;
+  nlohmann::json per_class = nlohmann::json::object();
+  for (int64_t i : sample.picks) {
+    const int32_t label = eval.labels[static_cast<size_t>(i)];
+    scored.push_back(label);
+    const std::string name = label < static_cast<int32_t>(eval.class_names.size())
+                                 ? eval.class_names[static_cast<size_t>(label)]
+                                 : std::to_string(label);
+    per_class[name] = per_class.value(name, int64_t{0}) + 1;
+  }
   report.update({{"accuracy", accuracy},
                  {"loss", loss},
-                 {"examples", examples},
-                 {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, eval.labels)}});
+                 {"examples", static_cast<int64_t>(scored.size())},
+                 {"sample", sample.how},
+                 {"examples_per_class", per_class},
+                 {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, scored)}});
 }
 
 }  // namespace elastiq

@@ -5,18 +5,21 @@
 #include <nlohmann/json.hpp>
 
 #include "src/text/token_ids.h"
+#include "src/text/validation_sample.h"
 
 namespace elastiq {
 
-// `report` holds model, subnet, split, engine, and either perplexity/loss/tokens/
-// unigram_baseline_perplexity (decoders) or accuracy/loss/examples/majority_baseline_accuracy.
+// `report` holds model, subnet, split, engine, sample, and either perplexity/loss/tokens/
+// unigram_baseline_perplexity (decoders) or accuracy/loss/examples/examples_per_class/
+// majority_baseline_accuracy (encoders).
 void PrintEvalReport(const nlohmann::json& report, bool as_json);
 
-// Add one engine's measurement and its baseline (unigram perplexity over the scored tokens, or
-// majority-class accuracy) to `report`. Decoders score eval.ids[1 .. 1 + tokens).
-void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, int64_t tokens, const TokenStream& train,
-                      const TokenStream& eval);
-void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, int64_t examples,
+// Add one engine's measurement on `sample` (src/text/validation_sample.h), how it was drawn, and
+// its baseline on the same tokens or examples (unigram perplexity over the scored tokens, or
+// majority-class accuracy over the scored examples) to `report`.
+void AddDecoderResult(nlohmann::json& report, double loss, double perplexity, const ValidationSample& sample,
+                      int seq_len, const TokenStream& train, const TokenStream& eval);
+void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, const ValidationSample& sample,
                       const LabelledTokens& train, const LabelledTokens& eval);
 
 }  // namespace elastiq

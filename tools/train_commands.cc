@@ -104,12 +104,15 @@ int RunEvalHelper(const Args& args) {
                         {"params", CountParams(c, entry.spec).total()}};
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(o.eval_ids), train = ReadLabelledTokens(o.train_ids);
-    EvalResult r = EvaluateClassifier(net, entry.spec, eval, c.max_seq_len, o.batch_size, o.max_tokens, precision);
-    AddEncoderResult(out, r.loss, r.accuracy, r.count, train, eval);
+    const ValidationSample sample = SampleLabelledExamples(eval.labels, o.max_tokens);
+    EvalResult r = EvaluateClassifier(net, entry.spec, eval, c.max_seq_len, o.batch_size, sample, precision);
+    AddEncoderResult(out, r.loss, r.accuracy, sample, train, eval);
   } else {
     TokenStream eval = ReadTokenStream(o.eval_ids), train = ReadTokenStream(o.train_ids);
-    EvalResult r = EvaluateLm(net, entry.spec, eval.ids, c.max_seq_len, o.batch_size, o.max_tokens, precision);
-    AddDecoderResult(out, r.loss, r.perplexity, r.count, train, eval);
+    const ValidationSample sample =
+        SampleTextWindows(static_cast<int64_t>(eval.ids.size()), c.max_seq_len, o.max_tokens);
+    EvalResult r = EvaluateLm(net, entry.spec, eval.ids, c.max_seq_len, o.batch_size, sample, precision);
+    AddDecoderResult(out, r.loss, r.perplexity, sample, c.max_seq_len, train, eval);
   }
   PrintEvalReport(out, o.json);
   return 0;

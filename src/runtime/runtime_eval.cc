@@ -19,15 +19,14 @@ double CrossEntropy(const float* logits, int64_t n, int target) {
 }  // namespace
 
 RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len,
-                                       int64_t max_tokens) {
-  const int64_t windows = EvalWindowCount(static_cast<int64_t>(ids.size()), seq_len, max_tokens);
+                                       const ValidationSample& windows) {
   double nll = 0.0;
   int64_t tokens = 0;
   std::vector<int> input(static_cast<size_t>(seq_len));
   RuntimeEvalResult r;
   int64_t hits = 0;
-  for (int64_t w = 0; w < windows; ++w) {
-    const int32_t* window = ids.data() + w * seq_len;
+  for (int64_t start : windows.picks) {
+    const int32_t* window = ids.data() + start;
     std::copy_n(window, seq_len, input.begin());
     engine.Reset();
     std::span<const float> logits = engine.Feed(input, /*all_logits=*/true);
@@ -48,12 +47,12 @@ RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t
   return r;
 }
 
-RuntimeEvalResult EvaluateClassifierWithEngine(Engine& engine, const LabelledTokens& data, int64_t max_examples) {
-  int64_t n = static_cast<int64_t>(data.size());
-  if (max_examples > 0) n = std::min(n, max_examples);
+RuntimeEvalResult EvaluateClassifierWithEngine(Engine& engine, const LabelledTokens& data,
+                                               const ValidationSample& examples) {
+  const int64_t n = static_cast<int64_t>(examples.picks.size());
   double loss = 0.0;
   int64_t correct = 0;
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i : examples.picks) {
     const size_t b = static_cast<size_t>(data.offsets[static_cast<size_t>(i)]);
     const size_t e = static_cast<size_t>(data.offsets[static_cast<size_t>(i) + 1]);
     std::vector<int> tokens(data.ids.begin() + static_cast<std::ptrdiff_t>(b),

@@ -1,6 +1,6 @@
 // Quality measured with the runtime engine (`elastiq eval --engine runtime`): perplexity over the
 // same windows the LibTorch evaluation scores, or classification accuracy, so both engines can be
-// compared on the same file and split.
+// compared on the same file and split. Both score a validation sample (src/text/validation_sample.h).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "src/runtime/engine.h"
 #include "src/text/token_ids.h"
+#include "src/text/validation_sample.h"
 
 namespace elastiq {
 
@@ -23,7 +24,8 @@ struct RuntimeEvalResult {
 };
 
 RuntimeEvalResult EvaluateLmWithEngine(Engine& engine, const std::vector<int32_t>& ids, int seq_len,
-                                       int64_t max_tokens);
-RuntimeEvalResult EvaluateClassifierWithEngine(Engine& engine, const LabelledTokens& data, int64_t max_examples);
+                                       const ValidationSample& windows);
+RuntimeEvalResult EvaluateClassifierWithEngine(Engine& engine, const LabelledTokens& data,
+                                               const ValidationSample& examples);
 
 }  // namespace elastiq

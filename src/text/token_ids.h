@@ -33,9 +33,9 @@ LabelledTokens ReadLabelledTokens(const std::string& path);
 bool IsLabelledTokenFile(const std::string& path);
 
 // Perplexity evaluation scores non-overlapping windows of seq_len + 1 tokens (inputs, then the
-// targets shifted by one), window w starting at w * seq_len, both engines alike. The number of
-// windows for `num_ids` tokens, capped at max_tokens / seq_len (max_tokens <= 0: no cap);
-// UserError when not even one window fits.
+// targets shifted by one), each starting on the grid w * seq_len, both engines alike; which ones:
+// src/text/validation_sample.h. The number of windows for `num_ids` tokens, capped at
+// max_tokens / seq_len (max_tokens <= 0: no cap); UserError when not even one window fits.
 int64_t EvalWindowCount(int64_t num_ids, int seq_len, int64_t max_tokens);
 
 }  // namespace elastiq

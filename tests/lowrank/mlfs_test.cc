@@ -230,6 +230,8 @@ TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   for (const PaletteEntry& e : f.palette()) {
     EXPECT_LE(CountParams(c, e.spec).total(), e.metrics["requested_size"].get<double>() * full);
     EXPECT_GT(e.metrics["val_perplexity"].get<double>(), 1.0);
+    EXPECT_EQ(e.metrics["val_tokens"].get<int64_t>(), 64);  // whole windows spread over the 2000-token split
+    EXPECT_EQ(e.metrics["val_sample"], "spread");
   }
   EXPECT_GE(static_cast<double>(full) / CountParams(c, f.Entry("p25").spec).total(), 4.0);
   // The palette's weights are the supernet's.

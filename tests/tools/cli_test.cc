@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "src/format/random_model.h"
 #include "src/format/safetensors.h"
 #include "src/format/weight_layout.h"
+#include "src/text/token_ids.h"
 #include "tests/common/test_util.h"
 
 namespace elastiq {
@@ -597,6 +599,7 @@ TEST(CliRuntime, InitRunBenchEval) {
   // Random weights (N(0, 0.02)) predict close to uniform: perplexity near the vocabulary size.
   EXPECT_NEAR(j["perplexity"].get<double>(), 400.0, 40.0);
   EXPECT_EQ(j["kv_cache"], "f32");  // eval's reference default
+  EXPECT_EQ(j["sample"], "all");
   // --predictions: one top-1 id per scored token.
   r = RunCommand(Elastiq("eval --engine runtime --json --model " + (dir / "m.h5") + " --data " + (dir / "data") +
                          " --max-tokens 64 --predictions " + (dir / "top1.txt")));
@@ -605,6 +608,7 @@ TEST(CliRuntime, InitRunBenchEval) {
   int64_t predicted = 0;
   for (int id; predictions >> id; ++predicted) ASSERT_TRUE(id >= 0 && id < 400) << id;
   EXPECT_EQ(predicted, nlohmann::json::parse(r.out)["tokens"].get<int64_t>());
+  EXPECT_EQ(nlohmann::json::parse(r.out)["sample"], "spread");
   EXPECT_GE(nlohmann::json::parse(r.out)["top1_accuracy"].get<double>(), 0.0);
   ExpectUserError("eval --engine torch --predictions x.txt --model " + (dir / "m.h5") + " --data " + (dir / "data"),
                   "--predictions is for --engine runtime");
@@ -688,6 +692,81 @@ TEST(CliRuntime, InitRunBenchEval) {
   }
 }
 
+// A labelled split sorted by class: its first examples are all of one class, yet eval with a
+// budget scores every class in proportion (the validation sample), and says so.
+TEST(CliRuntime, EvalScoresEveryClassOfAClassSortedSplit) {
+  testing::ScratchDir dir;
+  std::string csv = "text,label\n";
+  for (const char* label : {"alpha", "beta", "gamma"}) {
+    for (int i = 0; i < 60; ++i) {
+      std::string text = testing::SyntheticText(1, static_cast<uint64_t>(csv.size()));
+      text.erase(std::remove(text.begin(), text.end(), '\n'), text.end());
+      csv += "\"" + text + " " + label + " " + std::to_string(i) + "\"," + label + "\n";
+    }
+  }
+  testing::WriteText(dir / "sorted.csv", csv);
+  testing::CommandResult r = RunCommand(
+      Elastiq("data prepare --labelled " + (dir / "sorted.csv") + " --val-permille 300 --out " + (dir / "data")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunCommand(
+      Elastiq("tokenizer train --data " + (dir / "data") + " --vocab-size 400 --out " + (dir / "tok.model")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  testing::WriteText(
+      dir / "enc.json",
+      R"({"name":"enc","kind":"encoder","n_classes":3,"vocab_size":400,"d_model":32,"n_layers":1,"n_heads":2,"n_kv_heads":1,"ffn_dim":64,"max_seq_len":32})");
+  r = RunCommand(Elastiq("init --config " + (dir / "enc.json") + " --random --tokenizer " + (dir / "tok.model") +
+                         " --out " + (dir / "m.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string eval = "eval --engine runtime --json --model " + (dir / "m.h5") + " --data " + (dir / "data");
+  r = RunCommand(Elastiq(eval));  // the whole split; tokenizes it into data/tokens
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json all = nlohmann::json::parse(r.out);
+  EXPECT_EQ(all["sample"], "all");
+  ASSERT_EQ(all["examples_per_class"].size(), 3u) << r.out;
+  const int64_t n = all["examples"].get<int64_t>();
+
+  // The split's head: one class only (what scoring the first examples saw), as long as the budget.
+  std::string val_ids;
+  for (const auto& f : std::filesystem::directory_iterator(dir / "data/tokens")) {
+    if (f.path().filename().string().rfind("val-", 0) == 0) val_ids = f.path().string();
+  }
+  ASSERT_FALSE(val_ids.empty());
+  const LabelledTokens val = ReadLabelledTokens(val_ids);
+  ASSERT_EQ(static_cast<int64_t>(val.size()), n);
+  const int64_t budget =
+      std::find_if(val.labels.begin(), val.labels.end(), [&](int32_t label) { return label != val.labels[0]; }) -
+      val.labels.begin();
+  ASSERT_GE(budget, 6) << "the split is not sorted by class";
+  ASSERT_LT(budget, n);
+
+  r = RunCommand(Elastiq(eval + " --max-tokens " + std::to_string(budget)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json some = nlohmann::json::parse(r.out);
+  EXPECT_EQ(some["sample"], "stratified");
+  EXPECT_EQ(some["examples"].get<int64_t>(), budget);
+  int64_t scored = 0;
+  for (const auto& [name, count] : all["examples_per_class"].items()) {
+    ASSERT_TRUE(some["examples_per_class"].contains(name)) << name << " not scored: " << r.out;
+    const double share = static_cast<double>(budget) * count.get<double>() / static_cast<double>(n);
+    EXPECT_LE(std::abs(some["examples_per_class"][name].get<double>() - share), 1.0) << name << ": " << r.out;
+    scored += some["examples_per_class"][name].get<int64_t>();
+  }
+  EXPECT_EQ(scored, budget);
+  r = RunCommand(Elastiq("eval --engine runtime --model " + (dir / "m.h5") + " --data " + (dir / "data") +
+                         " --max-tokens " + std::to_string(budget)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("over " + std::to_string(budget) + " examples, stratified by class"), std::string::npos)
+      << r.out;
+  if (!testing::HasTrainingHelper()) return;  // the LibTorch side is not built (ASan build)
+  r = RunCommand(Elastiq("eval --engine torch --json --model " + (dir / "m.h5") + " --data " + (dir / "data") +
+                         " --max-tokens " + std::to_string(budget)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json torch = nlohmann::json::parse(r.out);
+  EXPECT_EQ(torch["sample"], "stratified");
+  EXPECT_EQ(torch["examples_per_class"], some["examples_per_class"]);
+  EXPECT_NEAR(torch["loss"].get<double>(), some["loss"].get<double>(), 1e-4);  // the same examples
+}
+
 // Memory-aware run from the command line: a palette made by init --sizes, scripted switches, and
 // every bad input of --memory-budget / --watch-memory as a one-line error with exit code 2.
 TEST(CliRuntime, MemoryBudgetAndSwitching) {
@@ -739,6 +818,15 @@ TEST_F(CliEndToEnd, RuntimeAndLibTorchAgreeOnPerplexity) {
   };
   auto torch = eval("torch"), runtime = eval("runtime");
   EXPECT_EQ(torch["tokens"], runtime["tokens"]);
+  EXPECT_NEAR(torch["loss"].get<double>(), runtime["loss"].get<double>(), 1e-4);
+  // A budget: both engines score the same windows spread over the split.
+  torch = eval("torch --max-tokens 256");
+  runtime = eval("runtime --max-tokens 256");
+  EXPECT_EQ(torch["sample"], "spread");
+  EXPECT_EQ(runtime["sample"], "spread");
+  EXPECT_EQ(torch["tokens"], 256);
+  EXPECT_EQ(runtime["tokens"], 256);
+  EXPECT_EQ(torch["unigram_baseline_perplexity"], runtime["unigram_baseline_perplexity"]);
   EXPECT_NEAR(torch["loss"].get<double>(), runtime["loss"].get<double>(), 1e-4);
 }
 
