@@ -54,7 +54,7 @@ for entry in $($E inspect --json "$PALETTE" | python3 -c "import json,sys; print
     ours_greedy=$($E run --palette "$PALETTE" --subnet "$entry" --format $format --kv-cache f32 --prompt-ids "1,$prompt" \
       --max-tokens 32 --temperature 0 2>/dev/null | sed 's/.*|//' | tr -s ' ' ',' | sed 's/^,//; s/,$//')
     ours_ppl=$($E eval --engine runtime --format $format --model "$PALETTE" --subnet "$entry" --data "$DATA" --split test \
-      --max-tokens "$TOKENS" --json --predictions "$DIR/$entry-$format.top1" |
+      --max-tokens "$TOKENS" --head --json --predictions "$DIR/$entry-$format.top1" |
       python3 -c "import json,sys; print(json.load(sys.stdin)['perplexity'])")
     gguf="$DIR/$entry-$type.gguf"
     fallbacks=$($E export gguf --palette "$PALETTE" --subnet "$entry" --type "$type" $fallback --out "$gguf" |

@@ -86,13 +86,13 @@ int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std:
                         {"params", CountParams(c, entry.spec).total()}};
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(eval_ids), train = ReadLabelledTokens(train_ids);
-    const ValidationSample sample = SampleLabelledExamples(eval.labels, o.max_tokens);
+    const ValidationSample sample = EvalLabelledSample(o.head, eval.labels, o.max_tokens);
     RuntimeEvalResult r = EvaluateClassifierWithEngine(engine, eval, sample);
     AddEncoderResult(out, r.loss, r.accuracy, sample, train, eval);
   } else {
     TokenStream eval = ReadTokenStream(eval_ids), train = ReadTokenStream(train_ids);
     const ValidationSample sample =
-        SampleTextWindows(static_cast<int64_t>(eval.ids.size()), c.max_seq_len, o.max_tokens);
+        EvalTextSample(o.head, static_cast<int64_t>(eval.ids.size()), c.max_seq_len, o.max_tokens);
     RuntimeEvalResult r = EvaluateLmWithEngine(engine, eval.ids, c.max_seq_len, sample);
     AddDecoderResult(out, r.loss, r.perplexity, sample, c.max_seq_len, train, eval);
     out["top1_accuracy"] = r.top1_accuracy;

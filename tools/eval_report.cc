@@ -20,15 +20,16 @@ void PrintEvalReport(const nlohmann::json& r, bool as_json) {
                            r.value("format", std::string("fp32")) + ", " + r["engine"].get<std::string>() + "] " +
                            r["split"].get<std::string>();
   const std::string sample = r["sample"].get<std::string>();
+  const char* drawn = sample == "all" ? "" : sample == "head" ? ", the split's first" : nullptr;
   if (r.contains("accuracy")) {
     std::printf("%s: accuracy %.4f over %lld examples%s (loss %.4f); majority-class baseline %.4f\n", head.c_str(),
                 r["accuracy"].get<double>(), static_cast<long long>(r["examples"].get<int64_t>()),
-                sample == "all" ? "" : ", stratified by class", r["loss"].get<double>(),
+                drawn ? drawn : ", stratified by class", r["loss"].get<double>(),
                 r["majority_baseline_accuracy"].get<double>());
   } else {
     std::printf("%s: perplexity %.3f over %lld tokens%s (loss %.4f nats/token); unigram baseline %.3f\n", head.c_str(),
                 r["perplexity"].get<double>(), static_cast<long long>(r["tokens"].get<int64_t>()),
-                sample == "all" ? "" : " spread over the split", r["loss"].get<double>(),
+                drawn ? drawn : " spread over the split", r["loss"].get<double>(),
                 r["unigram_baseline_perplexity"].get<double>());
   }
 }
@@ -75,6 +76,15 @@ void AddEncoderResult(nlohmann::json& report, double loss, double accuracy, cons
                  {"sample", sample.how},
                  {"examples_per_class", per_class},
                  {"majority_baseline_accuracy", MajorityClassAccuracy(train.labels, scored)}});
+}
+
+ValidationSample EvalTextSample(bool head, int64_t num_ids, int seq_len, int64_t max_tokens) {
+  return head ? HeadTextWindows(num_ids, seq_len, max_tokens) : SampleTextWindows(num_ids, seq_len, max_tokens);
+}
+
+ValidationSample EvalLabelledSample(bool head, const std::vector<int32_t>& labels, int64_t max_examples) {
+  return head ? HeadExamples(static_cast<int64_t>(labels.size()), max_examples)
+              : SampleLabelledExamples(labels, max_examples);
 }
 
 }  // namespace elastiq

@@ -14,6 +14,11 @@ namespace elastiq {
 // majority_baseline_accuracy (encoders).
 void PrintEvalReport(const nlohmann::json& report, bool as_json);
 
+// The sample `eval` scores: spread over the split (text) or stratified by class (labelled), or with
+// `head` (eval --head) the split's first windows or examples.
+ValidationSample EvalTextSample(bool head, int64_t num_ids, int seq_len, int64_t max_tokens);
+ValidationSample EvalLabelledSample(bool head, const std::vector<int32_t>& labels, int64_t max_examples);
+
 // Add one engine's measurement on `sample` (src/text/validation_sample.h), how it was drawn, and
 // its baseline on the same tokens or examples (unigram perplexity over the scored tokens, or
 // majority-class accuracy over the scored examples) to `report`.

@@ -104,13 +104,13 @@ int RunEvalHelper(const Args& args) {
                         {"params", CountParams(c, entry.spec).total()}};
   if (c.is_encoder()) {
     LabelledTokens eval = ReadLabelledTokens(o.eval_ids), train = ReadLabelledTokens(o.train_ids);
-    const ValidationSample sample = SampleLabelledExamples(eval.labels, o.max_tokens);
+    const ValidationSample sample = EvalLabelledSample(o.head, eval.labels, o.max_tokens);
     EvalResult r = EvaluateClassifier(net, entry.spec, eval, c.max_seq_len, o.batch_size, sample, precision);
     AddEncoderResult(out, r.loss, r.accuracy, sample, train, eval);
   } else {
     TokenStream eval = ReadTokenStream(o.eval_ids), train = ReadTokenStream(o.train_ids);
     const ValidationSample sample =
-        SampleTextWindows(static_cast<int64_t>(eval.ids.size()), c.max_seq_len, o.max_tokens);
+        EvalTextSample(o.head, static_cast<int64_t>(eval.ids.size()), c.max_seq_len, o.max_tokens);
     EvalResult r = EvaluateLm(net, entry.spec, eval.ids, c.max_seq_len, o.batch_size, sample, precision);
     AddDecoderResult(out, r.loss, r.perplexity, sample, c.max_seq_len, train, eval);
   }

@@ -153,6 +153,7 @@ void AddEvalOptions(po::options_description& d, EvalOptions& o) {
       ("format", po::value(&o.format)->default_value(o.format), "weights: fp32 | w8a8 | ternary (torch: simulated quantization, the runtime's integers)")
       ("precision", po::value(&o.precision)->default_value(o.precision), "fp32 | bf16 | auto")
       ("max-tokens", po::value(&o.max_tokens)->default_value(o.max_tokens), "score at most N tokens / examples, spread over the split / stratified by class (0: all)")
+      ("head", po::bool_switch(&o.head), "score the split's first --max-tokens tokens / examples instead (for comparisons with tools that read a prefix)")
       ("batch-size", po::value(&o.batch_size)->default_value(o.batch_size), "sequences per batch")
       ("threads", po::value(&o.threads)->default_value(o.threads), "threads (0: one per core)")
       ("json", po::bool_switch(&o.json), "print one JSON object");

@@ -29,6 +29,7 @@ struct EvalOptions {
   int batch_size = 8;
   int threads = 0;
   bool json = false;
+  bool head = false;  // score the split's first windows / examples instead of the spread sample
   // internal (front end -> helper)
   std::string eval_ids, train_ids;
 };

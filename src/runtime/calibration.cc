@@ -97,11 +97,13 @@ class Prober {
   DeviceProfile Run() {
     DeviceProfile p = Identify();
     MeasureMemory(p);
-    Arena arena(std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 1024 * kMiB));
+    const int64_t widest = MatrixBytes(WeightFormat::kF32, widths_.back(), widths_.back());
+    Arena arena(std::max(widest, std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 1024 * kMiB)));
     for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
-      p.linear.push_back(LinearGrid(f, 1, &arena));
-      p.linear.push_back(LinearGrid(f, 1, nullptr));
-      for (int tokens : kProbePrefillTokens) p.linear.push_back(LinearGrid(f, tokens, nullptr));
+      p.linear.push_back(LinearGrid(f, 1, /*cold=*/true, arena));
+      p.linear.push_back(LinearGrid(f, 1, /*cold=*/false, arena));
+      // Prefill reads each layer's weights once per call, a different layer each time: cold.
+      for (int tokens : kProbePrefillTokens) p.linear.push_back(LinearGrid(f, tokens, /*cold=*/true, arena));
     }
     for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) p.attention.push_back(AttentionGrid(kv, arena));
     Progress("fixed costs");
@@ -142,24 +144,21 @@ class Prober {
     p.cache_bytes = CacheBytesFromSweep(p.sweep_bytes, p.sweep_bytes_per_s, p.bandwidth_bytes_per_s);
   }
 
-  // Seconds per ApplyLinear over the width grid; cold: each call reads the next copy in `arena`.
-  LinearTable LinearGrid(WeightFormat format, int tokens, Arena* arena) {
-    LinearTable t{format, tokens, arena != nullptr, {}, {}, {}};
-    t.rows = widths_;
-    t.cols = t.rows;
-    Progress(std::string("linear ") + WeightFormatName(format) + (arena ? " cold" : "") + ", " +
+  // Seconds per ApplyLinear over the width grid; cold: each call reads the next copy of the matrix
+  // in `arena` (larger than the caches), warm: the first copy again and again.
+  LinearTable LinearGrid(WeightFormat format, int tokens, bool cold, Arena& arena) {
+    LinearTable t{format, tokens, cold, widths_, widths_, {}};
+    Progress(std::string("linear ") + WeightFormatName(format) + (cold ? " cold" : " warm") + ", " +
              std::to_string(tokens) + (tokens == 1 ? " token" : " tokens"));
     const int64_t widest = t.cols.back();
     std::vector<float> x(static_cast<size_t>(tokens * widest)), y(static_cast<size_t>(tokens * widest));
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.1f * static_cast<float>(i));
-    Arena own(arena ? 0 : MatrixBytes(format, widest, widest));
     for (int64_t rows : t.rows) {
       for (int64_t cols : t.cols) {
         const int64_t bytes = MatrixBytes(format, rows, cols);
-        Arena& a = arena ? *arena : own;
-        const int64_t copies = std::max<int64_t>(1, a.size / bytes);
+        const int64_t copies = cold ? std::max<int64_t>(1, arena.size / bytes) : 1;
         t.seconds.push_back(TimePerCall([&](int64_t i) {
-          const Linear l = MatrixAt(format, rows, cols, a.bytes() + (i % copies) * bytes);
+          const Linear l = MatrixAt(format, rows, cols, arena.bytes() + (i % copies) * bytes);
           ApplyLinear(ctx_, l, x.data(), tokens, y.data());
         }));
       }

@@ -20,14 +20,16 @@ std::pair<size_t, double> LogPosition(const std::vector<int64_t>& axis, double v
   return {i, (std::log(v) - lo) / (hi - lo)};
 }
 
-// The table's times made monotone: running maxima along rows, then along columns.
+// The table's times made monotone: each point no slower than any larger shape (minima from the far
+// end, along columns, then rows). Noise on a shared machine makes single timings slower, never
+// faster, so a spike is pulled down to its larger neighbours instead of raising every larger shape.
 std::vector<double> MonotoneSeconds(const LinearTable& t) {
   std::vector<double> s = t.seconds;
   const size_t R = t.rows.size(), C = t.cols.size();
   for (size_t r = 0; r < R; ++r)
-    for (size_t c = 1; c < C; ++c) s[r * C + c] = std::max(s[r * C + c], s[r * C + c - 1]);
-  for (size_t r = 1; r < R; ++r)
-    for (size_t c = 0; c < C; ++c) s[r * C + c] = std::max(s[r * C + c], s[(r - 1) * C + c]);
+    for (size_t c = C - 1; c-- > 0;) s[r * C + c] = std::min(s[r * C + c], s[r * C + c + 1]);
+  for (size_t r = R - 1; r-- > 0;)
+    for (size_t c = 0; c < C; ++c) s[r * C + c] = std::min(s[r * C + c], s[(r + 1) * C + c]);
   return s;
 }
 
@@ -112,12 +114,12 @@ double AttentionSeconds(const DeviceProfile& p, const AttentionTable& table, con
 
 double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold) {
   if (tokens <= 1) return TableSeconds(p.Linear(format, 1, cold), rows, cols);
-  // Per-token time at the token counts measured (1 token: the warm decode table), interpolated in log tokens.
+  // Per-token time at the token counts measured (all cold), interpolated in log tokens.
   std::vector<int64_t> counts = {1};
-  std::vector<double> per_token = {TableSeconds(p.Linear(format, 1, false), rows, cols)};
+  std::vector<double> per_token = {TableSeconds(p.Linear(format, 1, true), rows, cols)};
   for (int n : p.PrefillTokens(format)) {
     counts.push_back(n);
-    per_token.push_back(TableSeconds(p.Linear(format, n, false), rows, cols) / n);
+    per_token.push_back(TableSeconds(p.Linear(format, n, true), rows, cols) / n);
   }
   auto [i, w] = LogPosition(counts, static_cast<double>(tokens));
   const double at = counts.size() == 1 ? per_token[0] : (1 - w) * per_token[i] + w * per_token[i + 1];
@@ -125,10 +127,10 @@ double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, 
 }
 
 double AttentionItemSeconds(const AttentionTable& t, int64_t group_size, int64_t head_dim, int64_t keys) {
-  // Per group size: the time at `keys`, the grid made monotone in keys.
+  // Per group size: the time at `keys`, the grid made monotone in keys (minima from the far end).
   auto at_group = [&](size_t g) {
     std::vector<double> s(t.keys.size());
-    for (size_t k = 0; k < t.keys.size(); ++k) s[k] = std::max(t.at(g, k), k ? s[k - 1] : 0.0);
+    for (size_t k = t.keys.size(); k-- > 0;) s[k] = std::min(t.at(g, k), k + 1 < s.size() ? s[k + 1] : INFINITY);
     if (t.keys.size() == 1 || keys <= t.keys.front()) return s.front();
     size_t k = 0;
     while (k + 2 < t.keys.size() && t.keys[k + 1] < keys) ++k;

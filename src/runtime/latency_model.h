@@ -45,9 +45,11 @@ LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig
                                  const LatencyQuery& query);
 
 // The table lookups (exposed for tests). Linear: the rate (seconds per weight per token) interpolated
-// bilinearly in (log rows, log cols) over the grid made monotone (a larger shape never faster), held
+// bilinearly in (log rows, log cols) over the grid made monotone (a larger shape never faster: each
+// point lowered to the fastest larger one, so a noise spike does not raise every larger shape), held
 // at the edge rate outside it; tokens > 1 interpolates the per-token time in log tokens between the
-// 1-token warm table and the prefill tables, held past the last.
+// 1-token cold table and the prefill tables (cold too: prefill reads each layer once per call), held
+// past the last.
 double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t rows, int64_t cols, int tokens,
                      bool cold);
 // One attention work item: linear in keys between grid points (extended past the last by its last

@@ -49,6 +49,22 @@ ValidationSample SampleTextWindows(int64_t num_ids, int seq_len, int64_t max_tok
   return s;
 }
 
+ValidationSample HeadTextWindows(int64_t num_ids, int seq_len, int64_t max_tokens) {
+  const int64_t total = (num_ids - 1) / seq_len;
+  const int64_t windows = EvalWindowCount(num_ids, seq_len, max_tokens);
+  ValidationSample s{windows == total ? "all" : "head", {}};
+  for (int64_t k = 0; k < windows; ++k) s.picks.push_back(k * seq_len);
+  return s;
+}
+
+ValidationSample HeadExamples(int64_t num_examples, int64_t max_examples) {
+  if (num_examples == 0) throw UserError("the evaluation split has no examples");
+  const int64_t n = max_examples <= 0 ? num_examples : std::min(num_examples, max_examples);
+  ValidationSample s{n == num_examples ? "all" : "head", {}};
+  for (int64_t i = 0; i < n; ++i) s.picks.push_back(i);
+  return s;
+}
+
 ValidationSample SampleLabelledExamples(const std::vector<int32_t>& labels, int64_t max_examples, uint64_t seed) {
   const int64_t n = static_cast<int64_t>(labels.size());
   if (n == 0) throw UserError("the evaluation split has no examples");

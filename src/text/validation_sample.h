@@ -32,6 +32,12 @@ ValidationSample SampleTextWindows(int64_t num_ids, int seq_len, int64_t max_tok
 // are none.
 ValidationSample SampleLabelledExamples(const std::vector<int32_t>& labels, int64_t max_examples,
                                         uint64_t seed = kValidationSampleSeed);
+// The split's first windows or examples within the same budgets ("head"; "all" when they cover the
+// split): for comparisons with tools that read a prefix of the split (`eval --head`), never for
+// choosing between subnets.
+ValidationSample HeadTextWindows(int64_t num_ids, int seq_len, int64_t max_tokens);
+ValidationSample HeadExamples(int64_t num_examples, int64_t max_examples);
+
 // The tokens the windows score as targets: ids[start + 1 .. start + seq_len] of each, in order.
 std::vector<int32_t> ScoredTargets(const std::vector<int32_t>& ids, const ValidationSample& windows, int seq_len);
 

@@ -31,8 +31,8 @@ DeviceProfile SyntheticProfile(int threads) {
     const double warm = bytes_per_weight[i++] * 1e-11;
     p.linear.push_back(Table(f, 1, true, 4 * warm));
     p.linear.push_back(Table(f, 1, false, warm));
-    p.linear.push_back(Table(f, 16, false, 0.5 * warm));
-    p.linear.push_back(Table(f, 128, false, 0.25 * warm));
+    p.linear.push_back(Table(f, 16, true, 0.5 * warm));
+    p.linear.push_back(Table(f, 128, true, 0.25 * warm));
   }
   for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) {
     AttentionTable t{kv, 64, {1, 4}, {16, 128, 1024, 4096}, {}};

@@ -33,6 +33,18 @@ class Mlfs : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
 
+  // A small palette search over the supernet in `out_dir`.
+  static PaletteOptions PaletteOptionsFor(const testing::ScratchDir& out_dir) {
+    PaletteOptions p;
+    p.supernet = out_dir / "supernet.h5";
+    p.val_ids = *dir_ / "val.h5";
+    p.out = out_dir / "palette.h5";
+    p.candidates = 3;
+    p.proxy_tokens = 32;
+    p.eval_tokens = 64;
+    p.threads = 1;
+    return p;
+  }
   static MlfsOptions Options(const testing::ScratchDir& out_dir) {
     MlfsOptions o;
     o.teacher = *dir_ / "teacher.h5";
@@ -210,15 +222,8 @@ std::vector<PaletteEntry> Search(const PaletteOptions& p) {
 TEST_F(Mlfs, PaletteSpansTheRequestedSizes) {
   testing::ScratchDir out;
   RunMlfs(Options(out));
-  PaletteOptions p;
-  p.supernet = out / "supernet.h5";
-  p.val_ids = *dir_ / "val.h5";
-  p.out = out / "palette.h5";
+  PaletteOptions p = PaletteOptionsFor(out);
   p.sizes = {1.0, 0.5, 0.25};
-  p.candidates = 3;
-  p.proxy_tokens = 32;
-  p.eval_tokens = 64;
-  p.threads = 1;
   std::vector<PaletteEntry> entries = Search(p);
   ModelFile f = ModelFile::Open(p.out);
   EXPECT_EQ(f.kind(), kKindPalette);
@@ -245,15 +250,8 @@ TEST_F(Mlfs, DevicePaletteEntriesMeetTheirBudgetsOnTheProfile) {
   RunMlfs(Options(out));
   testing::ScratchDir profiles;
   SaveDeviceProfile(testing::SyntheticProfile(1), profiles / "d.json");
-  PaletteOptions p;
-  p.supernet = out / "supernet.h5";
-  p.val_ids = *dir_ / "val.h5";
-  p.out = out / "palette.h5";
+  PaletteOptions p = PaletteOptionsFor(out);
   p.device = profiles / "d.json";
-  p.candidates = 3;
-  p.proxy_tokens = 32;
-  p.eval_tokens = 64;
-  p.threads = 1;
   p.context = 16;
   // Budgets between the smallest and the largest subnet's predicted decode time.
   const ModelFile supernet = ModelFile::Open(p.supernet);

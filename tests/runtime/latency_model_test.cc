@@ -55,8 +55,8 @@ TEST(LatencyModel, LinearTimesAreTheTableAtGridPointsAndLogInterpolatedBetween) 
   EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 8192, 1024, 1, true), 2 * t.at(3, 2), 1e-15);
   EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 32, 1024, 1, true), 0.5 * t.at(0, 2), 1e-15);
   // Tokens: the measured per-token time at 16 and 128, log-interpolated between, held past 128.
-  const double at16 = p.Linear(WeightFormat::kW8A8, 16, false).at(2, 2);
-  const double at128 = p.Linear(WeightFormat::kW8A8, 128, false).at(2, 2);
+  const double at16 = p.Linear(WeightFormat::kW8A8, 16, true).at(2, 2);
+  const double at128 = p.Linear(WeightFormat::kW8A8, 128, true).at(2, 2);
   EXPECT_DOUBLE_EQ(LinearSeconds(p, WeightFormat::kW8A8, 1024, 1024, 16, false), at16);
   EXPECT_NEAR(LinearSeconds(p, WeightFormat::kW8A8, 1024, 1024, 512, false), 4 * at128, 1e-15);
   const double w = std::log(64.0 / 16) / std::log(128.0 / 16);

@@ -47,7 +47,7 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
   EXPECT_EQ(p.threads, 1);
   EXPECT_EQ(p.machine, ThisMachine());
   EXPECT_EQ(p.linear.size(), 12u);  // 3 formats x (cold, warm, 16 and 128 tokens)
-  EXPECT_EQ(p.Linear(WeightFormat::kTernary, 128, false).rows, (std::vector<int64_t>{64, 128}));
+  EXPECT_EQ(p.Linear(WeightFormat::kTernary, 128, true).rows, (std::vector<int64_t>{64, 128}));
   EXPECT_GT(p.bandwidth_bytes_per_s, 0.0);
   ExpectUserError("device probe --widths 64 100 --out " + (*dir_ / "x.json"),
                   "--widths must be increasing multiples of 32");

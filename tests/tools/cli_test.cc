@@ -757,6 +757,12 @@ TEST(CliRuntime, EvalScoresEveryClassOfAClassSortedSplit) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("over " + std::to_string(budget) + " examples, stratified by class"), std::string::npos)
       << r.out;
+  // --head: the split's first examples, one class only (for comparisons with tools that read a prefix).
+  r = RunCommand(Elastiq(eval + " --head --max-tokens " + std::to_string(budget)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json head = nlohmann::json::parse(r.out);
+  EXPECT_EQ(head["sample"], "head");
+  EXPECT_EQ(head["examples_per_class"].size(), 1u) << r.out;
   if (!testing::HasTrainingHelper()) return;  // the LibTorch side is not built (ASan build)
   r = RunCommand(Elastiq("eval --engine torch --json --model " + (dir / "m.h5") + " --data " + (dir / "data") +
                          " --max-tokens " + std::to_string(budget)));

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Palettes per device (experiments/results/device_palettes.md):
+#  A. the latency model against real runs: a random-weight MobileLLM-125M palette of 7 entries (4x in
+#     parameters) in fp32, W8A8 and ternary, 1 and 2 threads, contexts 128 and 1024; each round probes
+#     the machine at both thread counts, then benches every case with --device (predicted beside
+#     measured, interleaved); ROUNDS rounds, medians;
+#  B. palettes for two device configurations (AVX-512 at 2 threads, AVX2 at 1 thread) from one trained
+#     supernet at the same latency budgets: which entries each gets, and each entry's measured decode
+#     time under its own configuration; and the device-free --sizes palette's best entry within each
+#     budget on the same profile, for quality at a budget.
+# Machines are shared and noisy: run it with nothing else busy (background training paused).
+# Usage: [ROUNDS=2] [SUPERNET=runs/routes/supernet-1.h5 DATA=runs/qs-short/data SIZES=runs/routes/palette-1.h5]
+#        experiments/device_palettes.sh [OUT_DIR]   (uses build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R=${1:-runs/device}
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
+ROUNDS=${ROUNDS:-2}
+SUPERNET=${SUPERNET:-runs/routes/supernet-1.h5}
+DATA=${DATA:-runs/qs-short/data}
+SIZES=${SIZES:-runs/routes/palette-1.h5}
+ENTRIES="maxnet p80 p65 p50 p40 p30 p25"
+mkdir -p "$R"
+bash experiments/random_palette.sh "$R/m125.h5" experiments/configs/mobilellm-125m.json --sizes 0.8 0.65 0.5 0.4 0.3 0.25
+
+# A. Predicted vs measured.
+raw=$R/accuracy.jsonl
+[ "${RESUME:-0}" = 1 ] || : >"$raw"
+for round in $(seq "$ROUNDS"); do
+  for threads in 1 2; do
+    profile=$R/profile-avx512-t$threads-r$round.json
+    $E device probe --threads "$threads" --out "$profile" 2>/dev/null
+    for context in 128 1024; do
+      for format in fp32 w8a8 ternary; do
+        for entry in $ENTRIES; do
+          $E bench --palette "$R/m125.h5" --subnet "$entry" --format "$format" --threads "$threads" --no-torch \
+            --prompt-tokens "$context" --decode-tokens 64 --repeats 5 --device "$profile" --json |
+            sed "s/^{/{\"round\":$round,\"context\":$context,/" >>"$raw"
+          echo "round $round, $threads threads, context $context, $format $entry: $(tail -1 "$raw" |
+            python3 -c 'import json,sys; r=json.load(sys.stdin); print("decode %.3f ms predicted %.3f" % (r["decode_ms_per_token"], r["predicted_decode_ms_per_token"]))')"
+        done
+      done
+    done
+  done
+done
+
+# B. Two device configurations, one supernet, the same budgets.
+fast=$R/profile-avx512-t2-r1.json
+slow=$R/profile-avx2-t1.json
+[ -e "$slow" ] || $E device probe --isa avx2 --threads 1 --out "$slow" 2>/dev/null
+budgets=$($E device compare "$fast" "$slow" --palette "$SIZES" --context 128 --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["entries"]
+slow = sorted(e["devices"][1]["decode_ms"] for e in t)
+fast = sorted(e["devices"][0]["decode_ms"] for e in t)
+# From just above the slow configuration'"'"'s smallest entry to the fast one'"'"'s largest: every budget is
+# reachable on both, and the two configurations disagree about what fits.
+lo, hi = slow[0] * 1.05, fast[-1] * 1.05
+print(" ".join("%.4g" % (lo * (hi / lo) ** (i / 3)) for i in range(4)))')
+echo "latency budgets (ms/token at 128 tokens): $budgets"
+for config in avx512-t2 avx2-t1; do
+  profile=$fast; [ $config = avx2-t1 ] && profile=$slow
+  [ -e "$R/palette-$config.h5" ] || $E palette --supernet "$SUPERNET" --data "$DATA" --device "$profile" --format fp32 \
+    --context 128 --latency-ms $budgets --out "$R/palette-$config.h5" | tee "$R/palette-$config.log"
+done
+: >"$R/budgets.jsonl"
+for config in avx512-t2 avx2-t1; do
+  isa=${config%-t*} threads=${config#*-t}
+  for entry in $($E inspect --json "$R/palette-$config.h5" | python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(sys.stdin)["palette"]))'); do
+    ELASTIQ_ISA=$isa $E bench --palette "$R/palette-$config.h5" --subnet "$entry" --threads "$threads" --no-torch \
+      --prompt-tokens 64 --decode-tokens 64 --repeats 5 --json | sed "s/^{/{\"config\":\"$config\",/" >>"$R/budgets.jsonl"
+  done
+done
+for config in avx512-t2 avx2-t1; do
+  profile=$fast; [ $config = avx2-t1 ] && profile=$slow
+  $E device compare "$profile" --palette "$SIZES" --context 128 --json >"$R/sizes-on-$config.json"
+done
+# Every entry of the three palettes on the same validation tokens (the runtime in fp32).
+: >"$R/evals.jsonl"
+for palette in "$SIZES" "$R/palette-avx512-t2.h5" "$R/palette-avx2-t1.h5"; do
+  for entry in $($E inspect --json "$palette" | python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(sys.stdin)["palette"]))'); do
+    $E eval --model "$palette" --subnet "$entry" --data "$DATA" --engine runtime --max-tokens 65536 --json >>"$R/evals.jsonl"
+  done
+done
+python3 experiments/device_palettes_report.py "$R" "$ROUNDS" "$budgets" "$SIZES"

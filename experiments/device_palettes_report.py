@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""experiments/device_palettes.sh's runs -> experiments/results/device_palettes.md (+ the raw JSON lines and a PNG).
+Usage: device_palettes_report.py RUN_DIR ROUNDS "BUDGETS" SIZES_PALETTE"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+run_dir, rounds, budgets, sizes_palette = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4]
+out = "experiments/results/device_palettes"
+ENTRIES = ["maxnet", "p80", "p65", "p50", "p40", "p30", "p25"]
+FORMATS = ["fp32", "w8a8", "ternary"]
+
+
+def lines(path):
+    return [json.loads(l) for l in open(path) if l.strip()]
+
+
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+
+
+def inspect(path):
+    return json.loads(sh(f"{os.environ.get('ELASTIQ_BIN_DIR', 'build/tools')}/elastiq inspect --json {path}"))
+
+
+# --- A: predicted vs measured ---
+acc = lines(f"{run_dir}/accuracy.jsonl")
+cases = defaultdict(list)
+for r in acc:
+    cases[(r["threads"], r["context"], r["format"], r["subnet"])].append(r)
+
+
+def err(rows, predicted, measured, invert=False):
+    """Median over rounds of predicted/measured - 1 (times: decode ms; prefill: tokens/s inverted to time)."""
+    e = [(r[measured] / r[predicted] if invert else r[predicted] / r[measured]) - 1 for r in rows]
+    return statistics.median(e)
+
+
+table, decode_errors, prefill_errors = [], [], []
+for threads in (1, 2):
+    for context in (128, 1024):
+        for fmt in FORMATS:
+            for entry in ENTRIES:
+                rows = cases.get((threads, context, fmt, entry))
+                if not rows:
+                    continue
+                d = err(rows, "predicted_decode_ms_per_token", "decode_ms_per_token")
+                p = err(rows, "predicted_prefill_tokens_per_s", "prefill_tokens_per_s", invert=True)
+                decode_errors.append(abs(d))
+                prefill_errors.append(abs(p))
+                med = lambda k: statistics.median(r[k] for r in rows)
+                table.append(
+                    f"| {threads} | {context} | {fmt} | {entry} | {rows[0]['params'] / 1e6:.1f}M | "
+                    f"{med('decode_ms_per_token'):.3f} | {med('predicted_decode_ms_per_token'):.3f} | {100 * d:+.1f}% | "
+                    f"{1e3 / med('prefill_tokens_per_s'):.3f} | {1e3 / med('predicted_prefill_tokens_per_s'):.3f} | "
+                    f"{100 * p:+.1f}% | {'cold' if rows[0]['predicted_cold'] else 'cache'} | "
+                    f"{med('bandwidth_bytes_per_s') / 1e9:.1f} |")
+
+
+def summary(name, errors):
+    if not errors:
+        return f"- {name}: no runs"
+    return (f"- {name}: median |error| **{100 * statistics.median(errors):.1f}%**, worst **{100 * max(errors):.1f}%**, "
+            f"{sum(e <= 0.10 for e in errors)}/{len(errors)} within 10%, {sum(e <= 0.20 for e in errors)}/{len(errors)} "
+            f"within 20%")
+
+
+by_group = defaultdict(lambda: ([], []))
+for key, rows in cases.items():
+    threads, context, fmt, _ = key
+    g = by_group[(fmt, threads)]
+    g[0].append(abs(err(rows, "predicted_decode_ms_per_token", "decode_ms_per_token")))
+    g[1].append(abs(err(rows, "predicted_prefill_tokens_per_s", "prefill_tokens_per_s", invert=True)))
+
+# --- B: two configurations, same budgets ---
+palettes = {c: inspect(f"{run_dir}/palette-{c}.h5")["palette"] for c in ("avx512-t2", "avx2-t1")}
+measured = {(r["config"], r["subnet"]): r for r in lines(f"{run_dir}/budgets.jsonl")}
+evals = {(r["model"], r["subnet"]): r for r in lines(f"{run_dir}/evals.jsonl")}
+sizes_on = {c: {e["entry"]: e["devices"][0]["decode_ms"] for e in json.load(open(f"{run_dir}/sizes-on-{c}.json"))["entries"]}
+            for c in palettes}
+sizes_entries = [e["name"] for e in inspect(sizes_palette)["palette"]]
+
+b_rows, q_rows, met, total, differ = [], [], 0, 0, 0
+for budget_index in range(len(budgets)):
+    specs = {}
+    for config, entries in palettes.items():
+        e = entries[budget_index]
+        m = e["metrics"]
+        run = measured[(config, e["name"])]
+        ok = run["decode_ms_per_token"] <= m["budget_latency_ms"]
+        met += ok
+        total += 1
+        specs[config] = m["candidate"]
+        ppl = evals[(f"{run_dir}/palette-{config}.h5", e["name"])]["perplexity"]
+        b_rows.append(f"| {m['budget_latency_ms']:.4g} | {config} | {m['candidate']} | {e['params'] / 1e6:.3f}M | "
+                      f"{m['predicted_decode_ms']:.4f} | {run['decode_ms_per_token']:.4f} | {'yes' if ok else '**no**'} | "
+                      f"{ppl:.2f} |")
+        within = [(evals[(sizes_palette, s)]["perplexity"], s) for s in sizes_entries
+                  if sizes_on[config][s] <= m["budget_latency_ms"]]
+        best = min(within) if within else None
+        q_rows.append(f"| {m['budget_latency_ms']:.4g} | {config} | {m['candidate']} | {ppl:.2f} | " +
+                      (f"{best[1]} | {best[0]:.2f} | {100 * (ppl / best[0] - 1):+.1f}% |" if best else
+                       "none of the --sizes entries is predicted within the budget | - | - |"))
+    differ += specs["avx512-t2"] != specs["avx2-t1"]
+
+commit = sh("git rev-parse --short HEAD")
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+md = [
+    "# Palettes per device: the latency model against real runs, and palettes made for a device",
+    "",
+    f"Machine: {cpu}, 2 cores (shared; background training paused during the runs), Debian 12. Commit {commit}, "
+    f"{sh('date -u +%Y-%m-%d')}. Command: `ROUNDS={rounds} experiments/device_palettes.sh {run_dir}` "
+    f"(report: `experiments/device_palettes_report.py`). Raw lines: `device_palettes_accuracy.jsonl`, "
+    "`device_palettes_budgets.jsonl`, `device_palettes_evals.jsonl`.",
+    "",
+    "## A. Predicted vs measured (random-weight MobileLLM-125M palette, 7 entries, 31-125M parameters)",
+    "",
+    f"Each of {rounds} rounds probes the machine (`elastiq device probe`, default grid) at 1 and at 2 threads, then runs "
+    "`elastiq bench --device PROFILE --prompt-tokens CONTEXT --decode-tokens 64 --repeats 5` for every entry, format "
+    "and context with that round's profile. Decode: ms per token over the 64 steps after the prompt (medians of 5); "
+    "prefill: ms per prompt token, the whole prompt in one call. Error: predicted / measured - 1, median over the rounds.",
+    "",
+    summary("decode, every case", decode_errors),
+    summary("prefill, every case", prefill_errors),
+    "",
+    "By format and threads (decode / prefill):",
+    "",
+]
+for (fmt, threads), (d, p) in sorted(by_group.items(), key=lambda kv: (FORMATS.index(kv[0][0]), kv[0][1])):
+    md.append(f"- {fmt}, {threads} thread(s): decode median {100 * statistics.median(d):.1f}% worst {100 * max(d):.1f}%; "
+              f"prefill median {100 * statistics.median(p):.1f}% worst {100 * max(p):.1f}%")
+md += ["", "![predicted vs measured](device_palettes.png)", "",
+       "| threads | context | format | entry | params | decode ms measured | predicted | error | prefill ms/token measured | predicted | error | tables | bandwidth GB/s (bench) |",
+       "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + table
+md += [
+    "",
+    "## B. One supernet, two device configurations, the same latency budgets",
+    "",
+    f"Supernet `{os.environ.get('SUPERNET', 'runs/routes/supernet-1.h5')}` (the compression-routes study's MLFS palette, "
+    "tiny decoder, 1.7M parameters). Profiles: AVX-512 at 2 threads (round 1 of A) and AVX2 at 1 thread "
+    "(`device probe --isa avx2 --threads 1`). Budgets (decode ms per token at 128 tokens of context), spread from just "
+    f"above the slow configuration's smallest `--sizes` entry to the fast one's largest: {', '.join(budgets)}. "
+    "`elastiq palette --device PROFILE --format fp32 --context 128 --latency-ms ...` for each; every entry then runs "
+    "under its own configuration (`ELASTIQ_ISA=avx2 ... --threads 1` or AVX-512 at 2 threads) in `bench --prompt-tokens 64 "
+    "--decode-tokens 64 --repeats 5` (decode at 64-127 tokens). Perplexity: `eval --engine runtime --max-tokens 65536` on "
+    "the validation split, the same tokens for every entry.",
+    "",
+    f"- Entries that differ between the two configurations: **{differ} of {len(budgets)}** budgets.",
+    f"- Entries that meet their budget when run: **{met} of {total}**.",
+    "",
+    "| budget ms | configuration | chosen subnet | params | predicted ms | measured ms | meets | val perplexity |",
+    "|---|---|---|---|---|---|---|---|",
+] + b_rows + [
+    "",
+    "Quality at a budget: the device entry against the best entry of the device-free `--sizes` palette "
+    f"(`{sizes_palette}`) predicted within the same budget on the same profile:",
+    "",
+    "| budget ms | configuration | device entry | perplexity | best --sizes entry within the budget | perplexity | device entry vs it |",
+    "|---|---|---|---|---|---|---|",
+] + q_rows
+open(f"{out}.md", "w").write("\n".join(md) + "\n")
+for name in ("accuracy", "budgets", "evals"):
+    shutil.copy(f"{run_dir}/{name}.jsonl", f"{out}_{name}.jsonl")
+
+with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as dat:
+    for fmt in FORMATS:
+        for key, rows in cases.items():
+            if key[2] == fmt:
+                dat.write(f"{statistics.median(r['decode_ms_per_token'] for r in rows)} "
+                          f"{statistics.median(r['predicted_decode_ms_per_token'] for r in rows)}\n")
+        dat.write("\n\n")
+script = f"""
+set terminal pngcairo size 800,700
+set output '{out}.png'
+set title 'Decode time per token: latency model vs measured (MobileLLM-125M shapes, 1-2 threads, 128/1024 context)'
+set xlabel 'measured ms/token'
+set ylabel 'predicted ms/token'
+set logscale xy
+set grid
+set key top left
+plot '{dat.name}' index 0 using 1:2 title 'fp32' pt 7, '' index 1 using 1:2 title 'W8A8' pt 5, '' index 2 using 1:2 title 'ternary' pt 9, x title 'exact' lt -1, 1.1*x title '+-10%' dt 2 lc rgb 'gray', 0.9*x notitle dt 2 lc rgb 'gray'
+"""
+subprocess.run(["gnuplot"], input=script, text=True, check=True)
+print("\n".join(md[:20]))
