@@ -58,7 +58,7 @@ for threads in (1, 2):
                     f"| {threads} | {context} | {fmt} | {entry} | {rows[0]['params'] / 1e6:.1f}M | "
                     f"{med('decode_ms_per_token'):.3f} | {med('predicted_decode_ms_per_token'):.3f} | {100 * d:+.1f}% | "
                     f"{1e3 / med('prefill_tokens_per_s'):.3f} | {1e3 / med('predicted_prefill_tokens_per_s'):.3f} | "
-                    f"{100 * p:+.1f}% | {'cold' if rows[0]['predicted_cold'] else 'cache'} | "
+                    f"{100 * p:+.1f}% | {rows[0]['predicted_cold_share']:.2f} | "
                     f"{med('bandwidth_bytes_per_s') / 1e9:.1f} |")
 
 
@@ -135,7 +135,7 @@ for (fmt, threads), (d, p) in sorted(by_group.items(), key=lambda kv: (FORMATS.i
     md.append(f"- {fmt}, {threads} thread(s): decode median {100 * statistics.median(d):.1f}% worst {100 * max(d):.1f}%; "
               f"prefill median {100 * statistics.median(p):.1f}% worst {100 * max(p):.1f}%")
 md += ["", "![predicted vs measured](device_palettes.png)", "",
-       "| threads | context | format | entry | params | decode ms measured | predicted | error | prefill ms/token measured | predicted | error | tables | bandwidth GB/s (bench) |",
+       "| threads | context | format | entry | params | decode ms measured | predicted | error | prefill ms/token measured | predicted | error | cold share | bandwidth GB/s (bench) |",
        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + table
 md += [
     "",

@@ -105,7 +105,7 @@ void AddPrediction(nlohmann::json& report, const BenchOptions& o, const DevicePr
   report["predicted_decode_ms_per_token"] = 1e3 * p.decode_seconds;
   report["predicted_prefill_tokens_per_s"] = d.prompt_tokens / p.prefill_seconds;
   report["predicted_working_set_bytes"] = p.working_set_bytes;
-  report["predicted_cold"] = p.cold;
+  report["predicted_cold_share"] = p.cold_share;
   report["device"] = o.device;
 }
 

@@ -112,6 +112,12 @@ double AttentionSeconds(const DeviceProfile& p, const AttentionTable& table, con
 
 }  // namespace
 
+double ColdShare(int64_t working_set_bytes, int64_t cache_bytes) {
+  if (cache_bytes <= 0) return 1.0;
+  const double octaves = std::log2(static_cast<double>(working_set_bytes) / static_cast<double>(cache_bytes));
+  return std::clamp(octaves + 0.5, 0.0, 1.0);
+}
+
 double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold) {
   if (tokens <= 1) return TableSeconds(p.Linear(format, 1, cold), rows, cols);
   // Per-token time at the token counts measured (all cold), interpolated in log tokens.
@@ -161,10 +167,14 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
         return static_cast<double>(WeightBytes(q.format, s.q + 2 * s.kv, s.d) + WeightBytes(q.format, s.d, s.q) +
                                    WeightBytes(q.format, 2 * f, s.d) + WeightBytes(q.format, s.d, f));
       }));
-  r.cold = r.working_set_bytes > p.cache_bytes;
-  const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, r.cold);
+  r.cold_share = ColdShare(r.working_set_bytes, p.cache_bytes);
+  const auto decode_linear = [&](bool cold) {
+    return LinearSeconds(p, s.head, s.vocab, s.d, 1, cold) +
+           OverLayers(s, [&](int64_t f) { return LayerLinearSeconds(p, s, q.format, f, 1, cold); });
+  };
+  r.decode_linear = (1 - r.cold_share) * decode_linear(false) + r.cold_share * decode_linear(true);
+  const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, /*cold=*/true);  // prefill: cold throughout
   const double token_floats = 3.0 * static_cast<double>(s.d) + static_cast<double>(s.vocab);
-  r.decode_linear = head + OverLayers(s, [&](int64_t f) { return LayerLinearSeconds(p, s, q.format, f, 1, r.cold); });
   r.decode_attention = static_cast<double>(s.virtual_layers) * AttentionSeconds(p, attention, s, q.keys - 1, 1);
   r.decode_fixed = p.elementwise_seconds_per_float *
                    (token_floats + OverLayers(s, [&](int64_t f) { return LayerElementwiseFloats(s, f); }));
@@ -174,7 +184,7 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
     const int T = std::min(chunk, q.prompt_tokens - start);
     r.prefill_seconds += head + p.elementwise_seconds_per_float * (token_floats + 2.0 * s.d * (T - 1));
     r.prefill_seconds += OverLayers(s, [&](int64_t f) {
-      return LayerLinearSeconds(p, s, q.format, f, T, r.cold) + AttentionSeconds(p, attention, s, start, T) +
+      return LayerLinearSeconds(p, s, q.format, f, T, /*cold=*/true) + AttentionSeconds(p, attention, s, start, T) +
              T * p.elementwise_seconds_per_float * LayerElementwiseFloats(s, f);
     });
   }

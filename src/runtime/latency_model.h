@@ -6,11 +6,11 @@
 //                   + dispatch + ceil(kv_heads / threads) x item(G, keys) x head_dim / 64
 //                   + (6d + q + 3kv + 2f) x elementwise
 //               + lin_head(vocab, d) + (3d + vocab) x elementwise
-// where lin comes from the cold tables when the step's working set (weights + KV cache read) is
-// larger than the profile's measured cache, else from the warm ones. Prefill runs the same sum per
-// chunk of tokens with the prefill tables (per-token time interpolated in log tokens), attention
-// items summed over the chunk's causal key counts and shared by the threads, and the head on the
-// last token only.
+// where lin blends the warm and cold tables by the step's working set (weights + KV cache read) against
+// the profile's measured cache: all warm up to half an octave below it, all cold from half an octave
+// above, linear in log size between (caches do not drop from all hits to none at one size). Prefill runs the same sum
+// per chunk of tokens with the prefill tables (per-token time interpolated in log tokens), attention items summed over
+// the chunk's causal key counts and shared by the threads, and the head on the last token only.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +34,7 @@ struct LatencyPrediction {
   double decode_linear = 0.0, decode_attention = 0.0, decode_fixed = 0.0;  // its parts
   double prefill_seconds = 0.0;                                            // the whole prompt
   int64_t working_set_bytes = 0;                                           // read per decode step: weights + KV cache
-  bool cold = false;  // working set beyond the profile's measured cache
+  double cold_share = 0.0;  // weight of the cold tables in the decode step (ColdShare)
   double prefill_seconds_per_token(int prompt_tokens) const {
     return prompt_tokens > 0 ? prefill_seconds / prompt_tokens : 0.0;
   }
@@ -52,6 +52,9 @@ LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig
 // past the last.
 double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t rows, int64_t cols, int tokens,
                      bool cold);
+// The cold tables' share for a working set: log2(working set / cache) + 1/2, clamped to [0, 1].
+double ColdShare(int64_t working_set_bytes, int64_t cache_bytes);
+
 // One attention work item: linear in keys between grid points (extended past the last by its last
 // slope, held below the first), linear in group size, scaled by head_dim over the table's.
 double AttentionItemSeconds(const AttentionTable& table, int64_t group_size, int64_t head_dim, int64_t keys);

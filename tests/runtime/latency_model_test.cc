@@ -115,14 +115,22 @@ TEST(LatencyModel, TheWorkingSetPicksTheColdOrWarmTables) {
   const LatencyPrediction warm = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
   p.cache_bytes = 0;
   const LatencyPrediction cold = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
-  EXPECT_FALSE(warm.cold);
-  EXPECT_TRUE(cold.cold);
+  EXPECT_EQ(warm.cold_share, 0.0);
+  EXPECT_EQ(cold.cold_share, 1.0);
   EXPECT_LT(warm.decode_seconds, cold.decode_seconds);
   // Weights of 8 layers (fp32) + the head + 8 layers x 64 keys x 2 (k, v) x 4 KV heads x 32 x 2 bytes.
   const int64_t d = 256, q = 256, kv = 128, f = 768;
   EXPECT_EQ(cold.working_set_bytes,
             2048 * d * 4 + 8 * 4 * (d * (q + 2 * kv) + d * q + 2 * f * d + d * f) + 8 * 64 * 2 * kv * 2);
   EXPECT_NEAR(cold.decode_seconds, cold.decode_linear + cold.decode_attention + cold.decode_fixed, 1e-15);
+}
+
+TEST(LatencyModel, TheColdShareRisesOverAnOctaveAroundTheCache) {
+  EXPECT_EQ(ColdShare(1 << 20, 4 << 20), 0.0);
+  EXPECT_NEAR(ColdShare(4 << 20, 4 << 20), 0.5, 1e-12);
+  EXPECT_NEAR(ColdShare(static_cast<int64_t>((4 << 20) * std::sqrt(2.0)), 4 << 20), 1.0, 1e-6);  // rounded bytes
+  EXPECT_EQ(ColdShare(64 << 20, 4 << 20), 1.0);
+  EXPECT_EQ(ColdShare(1, 0), 1.0);  // no cache measured
 }
 
 TEST(DeviceProfile, RoundTripsThroughJson) {
