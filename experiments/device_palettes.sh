@@ -9,7 +9,7 @@
 #     time under its own configuration; and the device-free --sizes palette's best entry within each
 #     budget on the same profile, for quality at a budget.
 # Machines are shared and noisy: run it with nothing else busy (background training paused).
-# Usage: [ROUNDS=2] [SUPERNET=runs/routes/supernet-1.h5 DATA=runs/qs-short/data SIZES=runs/routes/palette-1.h5]
+# Usage: [ROUNDS=2] [SKIP_A=1] [SUPERNET=runs/routes/supernet-1.h5 DATA=runs/qs-short/data SIZES=runs/routes/palette-1.h5]
 #        experiments/device_palettes.sh [OUT_DIR]   (uses build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +23,10 @@ ENTRIES="maxnet p80 p65 p50 p40 p30 p25"
 mkdir -p "$R"
 bash experiments/random_palette.sh "$R/m125.h5" experiments/configs/mobilellm-125m.json --sizes 0.8 0.65 0.5 0.4 0.3 0.25
 
-# A. Predicted vs measured.
+# A. Predicted vs measured (SKIP_A=1: keep the last run's, e.g. to redo B alone).
 raw=$R/accuracy.jsonl
-[ "${RESUME:-0}" = 1 ] || : >"$raw"
-for round in $(seq "$ROUNDS"); do
+[ "${SKIP_A:-0}" = 1 ] || : >"$raw"
+for round in $( [ "${SKIP_A:-0}" = 1 ] || seq "$ROUNDS"); do
   for threads in 1 2; do
     profile=$R/profile-avx512-t$threads-r$round.json
     $E device probe --threads "$threads" --out "$profile" 2>/dev/null
@@ -51,11 +51,11 @@ slow=$R/profile-avx2-t1.json
 budgets=$($E device compare "$fast" "$slow" --palette "$SIZES" --context 128 --json | python3 -c '
 import json, sys
 t = json.load(sys.stdin)["entries"]
-slow = sorted(e["devices"][1]["decode_ms"] for e in t)
-fast = sorted(e["devices"][0]["decode_ms"] for e in t)
-# From just above the slow configuration'"'"'s smallest entry to the fast one'"'"'s largest: every budget is
-# reachable on both, and the two configurations disagree about what fits.
-lo, hi = slow[0] * 1.05, fast[-1] * 1.05
+a = sorted(e["devices"][0]["decode_ms"] for e in t)
+b = sorted(e["devices"][1]["decode_ms"] for e in t)
+# From just above the smallest entry on the configuration where it is slower to just above the largest
+# entry on the one where it is slower: every budget is reachable on both.
+lo, hi = max(a[0], b[0]) * 1.05, max(a[-1], b[-1]) * 1.05
 print(" ".join("%.4g" % (lo * (hi / lo) ** (i / 3)) for i in range(4)))')
 echo "latency budgets (ms/token at 128 tokens): $budgets"
 for config in avx512-t2 avx2-t1; do

@@ -143,8 +143,9 @@ md += [
     "",
     f"Supernet `{os.environ.get('SUPERNET', 'runs/routes/supernet-1.h5')}` (the compression-routes study's MLFS palette, "
     "tiny decoder, 1.7M parameters). Profiles: AVX-512 at 2 threads (round 1 of A) and AVX2 at 1 thread "
-    "(`device probe --isa avx2 --threads 1`). Budgets (decode ms per token at 128 tokens of context), spread from just "
-    f"above the slow configuration's smallest `--sizes` entry to the fast one's largest: {', '.join(budgets)}. "
+    "(`device probe --isa avx2 --threads 1`). Budgets (decode ms per token at 128 tokens of context), spread "
+    "geometrically from just above the smallest `--sizes` entry to just above the largest, each on the configuration "
+    f"where it is predicted slower, so every budget is reachable on both: {', '.join(budgets)}. "
     "`elastiq palette --device PROFILE --format fp32 --context 128 --latency-ms ...` for each; every entry then runs "
     "under its own configuration (`ELASTIQ_ISA=avx2 ... --threads 1` or AVX-512 at 2 threads) in `bench --prompt-tokens 64 "
     "--decode-tokens 64 --repeats 5` (decode at 64-127 tokens). Perplexity: `eval --engine runtime --max-tokens 65536` on "
