@@ -6,7 +6,7 @@
 #include "src/core/error.h"
 #include "src/core/json_fields.h"
 #include "src/runtime/calibration.h"
-#include "src/runtime/footprint.h"
+#include "src/runtime/device_plan.h"
 #include "src/runtime/latency_model.h"
 #include "src/runtime/memory_probe.h"
 #include "src/runtime/thread_pool.h"
@@ -73,6 +73,28 @@ void AddCompareOptions(po::options_description& d, CompareOptions& o) {
   // clang-format on
 }
 
+// The table a user reads to decide what ships where: per entry, predicted ms/token and memory per device.
+void PrintComparison(const CompareOptions& o, const std::vector<DeviceProfile>& devices, int context,
+                     const nlohmann::json& rows) {
+  std::printf("%s, %s weights, KV cache %s, decode at %d tokens of context\n", o.palette.c_str(), o.format.c_str(),
+              o.kv_cache.c_str(), context);
+  for (size_t i = 0; i < devices.size(); ++i)
+    std::printf("  device %zu: %s (%s, %s, %d threads)\n", i + 1, o.profiles[i].c_str(),
+                DescribeMachine(devices[i].machine).c_str(), devices[i].isa.c_str(), devices[i].threads);
+  std::printf("%-10s", "entry");
+  for (size_t i = 0; i < devices.size(); ++i)
+    std::printf("  %12s %12s", ("ms/token " + std::to_string(i + 1)).c_str(),
+                ("memory " + std::to_string(i + 1)).c_str());
+  std::printf("\n");
+  for (const nlohmann::json& row : rows) {
+    std::printf("%-10s", row["entry"].get<std::string>().c_str());
+    for (const nlohmann::json& d : row["devices"])
+      std::printf("  %12.2f %12s", d["decode_ms"].get<double>(),
+                  FormatBytes(d["footprint_bytes"].get<int64_t>()).c_str());
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 int RunDeviceProbe(const Args& args) {
@@ -115,12 +137,11 @@ int RunDeviceCompare(const Args& args) {
     nlohmann::json row = {{"entry", e.spec.name}, {"devices", nlohmann::json::array()}};
     for (size_t i = 0; i < devices.size(); ++i) {
       const DeviceProfile& p = devices[i];
-      const LatencyPrediction l = PredictLatency(p, c, e.spec, {format, kv_cache, context, 0, 0});
-      const Footprint f = EstimateFootprint(c, e.spec, format, kv_cache, context, p.threads, 64);
+      const DeviceCost cost = CostOn(p, c, e.spec, {format, kv_cache, context, {}, {}, 1});
       row["devices"].push_back({{"profile", o.profiles[i]},
-                                {"decode_ms", 1e3 * l.decode_seconds},
-                                {"footprint_bytes", f.total()},
-                                {"fits_memory", p.mem_total < 0 || f.total() <= p.mem_total}});
+                                {"decode_ms", cost.decode_ms},
+                                {"footprint_bytes", cost.footprint.total()},
+                                {"fits_memory", p.mem_total < 0 || cost.footprint.total() <= p.mem_total}});
     }
     rows.push_back(row);
   }
@@ -129,23 +150,7 @@ int RunDeviceCompare(const Args& args) {
               << "\n";
     return 0;
   }
-  std::printf("%s, %s weights, KV cache %s, decode at %d tokens of context\n", o.palette.c_str(), o.format.c_str(),
-              o.kv_cache.c_str(), context);
-  for (size_t i = 0; i < devices.size(); ++i)
-    std::printf("  device %zu: %s (%s, %s, %d threads)\n", i + 1, o.profiles[i].c_str(),
-                DescribeMachine(devices[i].machine).c_str(), devices[i].isa.c_str(), devices[i].threads);
-  std::printf("%-10s", "entry");
-  for (size_t i = 0; i < devices.size(); ++i)
-    std::printf("  %12s %12s", ("ms/token " + std::to_string(i + 1)).c_str(),
-                ("memory " + std::to_string(i + 1)).c_str());
-  std::printf("\n");
-  for (const nlohmann::json& row : rows) {
-    std::printf("%-10s", row["entry"].get<std::string>().c_str());
-    for (const nlohmann::json& d : row["devices"])
-      std::printf("  %12.2f %12s", d["decode_ms"].get<double>(),
-                  FormatBytes(d["footprint_bytes"].get<int64_t>()).c_str());
-    std::printf("\n");
-  }
+  PrintComparison(o, devices, context, rows);
   return 0;
 }
 
