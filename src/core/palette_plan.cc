@@ -26,9 +26,6 @@ std::vector<SubnetSpec> EnumerateSubnets(const SubnetSpace& s, const ModelConfig
   return out;
 }
 
-namespace {
-
-// The space's subnets, largest first (the maxnet leads when it is in the space).
 std::vector<SubnetSpec> LargestFirst(const SubnetSpace& space, const ModelConfig& c) {
   std::vector<SubnetSpec> all = EnumerateSubnets(space, c);
   std::stable_sort(all.begin(), all.end(), [&](const SubnetSpec& a, const SubnetSpec& b) {
@@ -36,6 +33,8 @@ std::vector<SubnetSpec> LargestFirst(const SubnetSpace& space, const ModelConfig
   });
   return all;
 }
+
+namespace {
 
 // UserError naming `flag` unless size is a fraction in (0, 1]; else the parameters it allows.
 int64_t SizeBudget(double size, const ModelConfig& c, const char* flag) {

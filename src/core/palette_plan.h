@@ -14,6 +14,9 @@ namespace elastiq {
 // The maxnet first, then every (d_model, ffn_dim, n_kv_heads, depth) of the space not equal to it.
 std::vector<SubnetSpec> EnumerateSubnets(const SubnetSpace& space, const ModelConfig& config);
 
+// EnumerateSubnets ordered by parameters, most first (stable: the maxnet leads when it is in the space).
+std::vector<SubnetSpec> LargestFirst(const SubnetSpace& space, const ModelConfig& config);
+
 struct PaletteTarget {
   std::string name;                    // "p100", "p67", ... (percent of the maxnet's parameters)
   double size = 1.0;                   // requested fraction of the maxnet's parameters

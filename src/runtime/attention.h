@@ -18,6 +18,12 @@ struct AttentionShape {
   int64_t q_width() const { return kv_heads * group_size * head_dim; }
 };
 
+// One work item: the `heads` query heads q (heads x head_dim) that share the KV head whose columns
+// start at `col` attend to the first `keys` cached positions of `layer`; out (heads x head_dim) is
+// overwritten. `scores`: heads rows of `scores_stride` floats.
+void AttendItem(const KernelTable& kernels, const KvCache& kv, int layer, int64_t col, const float* q, int64_t heads,
+                int64_t head_dim, int64_t keys, float* scores, int64_t scores_stride, float* out);
+
 // Floats of score scratch AttendCached needs for `threads` threads.
 int64_t AttentionScratchFloats(const AttentionShape& shape, int threads);
 

@@ -183,15 +183,11 @@ class Prober {
     const int64_t G_max = t.group_sizes.back();
     std::vector<float> q(static_cast<size_t>(G_max * hd), 0.05f), out(q.size()),
         scores(static_cast<size_t>(G_max * context));
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
     for (int64_t G : t.group_sizes) {
       for (int64_t keys : t.keys) {
         t.seconds.push_back(TimePerCall([&](int64_t i) {
-          const int layer = static_cast<int>(i % layers);
-          kv.Scores(ctx_.kernels, layer, 0, q.data(), G, hd, keys, scores.data(), context);
-          for (int64_t h = 0; h < G; ++h) ctx_.kernels.softmax_f32(scores.data() + h * context, keys, scale);
-          std::fill(out.begin(), out.end(), 0.0f);
-          kv.AccumulateValues(ctx_.kernels, layer, 0, scores.data(), context, G, keys, out.data(), hd);
+          AttendItem(ctx_.kernels, kv, static_cast<int>(i % layers), 0, q.data(), G, hd, keys, scores.data(), context,
+                     out.data());
         }));
       }
     }

@@ -93,11 +93,8 @@ std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const Mode
   if (r.max_candidates < 1) throw UserError("--candidates must be >= 1");
   const std::vector<DeviceBudget> budgets = Budgets(r);
   std::vector<SubnetSpec> subnets;
-  for (SubnetSpec& s : EnumerateSubnets(space, c))
+  for (SubnetSpec& s : LargestFirst(space, c))
     if (RunnableIn(c, s, r.format)) subnets.push_back(std::move(s));
-  std::stable_sort(subnets.begin(), subnets.end(), [&](const SubnetSpec& a, const SubnetSpec& b) {
-    return CountParams(c, a).total() > CountParams(c, b).total();
-  });
   if (subnets.empty())
     throw UserError(std::string("no subnet of the search space runs in ") + WeightFormatName(r.format) +
                     " (quantized formats need widths that are multiples of 32)");
