@@ -22,6 +22,7 @@
 #include "src/format/weight_layout.h"
 #include "supernet/adamw.h"
 #include "supernet/compute_meter.h"
+#include "supernet/data_parallel.h"
 #include "supernet/distillation.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
@@ -45,6 +46,7 @@ void CheckOptions(const MlfsOptions& o) {
   if (o.base_lr_scale != 1.0 && !o.train_base)
     throw UserError("--base-lr-scale applies to the base weights: add --train-base");
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
+  CheckBatchDivides(o.batch_size, o.parallel.world_size);
   if (!o.sample_sizes.empty() && !o.sample_palette.empty()) {
     throw UserError("give --sample-sizes or --sample-palette, not both (both choose the random subnets)");
   }
@@ -276,6 +278,7 @@ struct MlfsRun {
   const int seq_len;
   const std::string tokenizer_bytes;
   const TrainingData data;
+  DataParallel dp;
   const int64_t total, distill_steps, eval_every, checkpoint_every;
   const int width;  // subnets per step
   MlfsState state;
@@ -288,6 +291,8 @@ struct MlfsRun {
   explicit MlfsRun(const MlfsOptions& options);
   void PrintPlan() const;
   void RestorePaletteMetrics();
+  void ShareRootState();
+  void ShareRootWeights();
   void EndStage0();
   void EvaluatePalette(int64_t steps_done);
   void Checkpoint() { WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette); }
@@ -328,6 +333,7 @@ MlfsRun::MlfsRun(const MlfsOptions& options)
       seq_len((ConfigureTorchProcess(o.threads), CheckedSeqLen(o, config))),
       tokenizer_bytes(teacher.h5().Exists("/tokenizer") ? teacher.TokenizerBytes() : ""),
       data(LoadTrainingData(o.train_ids, o.val_ids, config, o.teacher, o.data)),
+      dp(o.parallel, TrainingFingerprint(OptionsJson(o), config, tokenizer_bytes, data)),
       total(o.total_steps()),
       distill_steps(o.stage1_steps + o.stage2_steps),
       eval_every(o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, total / 10)),
@@ -336,11 +342,13 @@ MlfsRun::MlfsRun(const MlfsOptions& options)
       state(teacher, o),
       maxnet(MaxnetSpec(config)),
       smallest(SmallestSubnet(space, config, /*full_depth=*/false)) {
-  if (o.resume) {
+  SetComputeMeterRanks(dp.world_size());
+  if (o.resume && dp.writes()) {  // rank 0 reads the checkpoint and shares it
     history = ResumeState(o, config, state);
     std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size() / width,
                 static_cast<long long>(total));
   }
+  ShareRootState();
   const std::vector<SubnetSpec> shipped =
       o.sample_palette.empty() ? std::vector<SubnetSpec>{} : PaletteSubnets(o.sample_palette, config);
   stage1_pools = SamplingPoolsOf(o, space, config, shipped, true);
@@ -368,6 +376,29 @@ void MlfsRun::RestorePaletteMetrics() {
   summary.val_metric_smallest = palette[1].metrics.value(metric, 0.0);
 }
 
+// Every rank starts from rank 0's state: the same weights, and after --resume its step, structure
+// (--train-base past stage 0) and optimizer state.
+void MlfsRun::ShareRootState() {
+  if (dp.world_size() == 1) return;
+  torch::Tensor steps = torch::tensor({static_cast<int64_t>(history.size()) / width, state.optimizer->steps_taken()});
+  dp.Broadcast({steps});
+  const int64_t step = steps[0].item<int64_t>();
+  if (!dp.writes() && o.train_base && step > o.stage0_steps) {
+    state.StartTrainingBase();
+    state.RebuildOptimizer(o);
+  }
+  history.resize(static_cast<size_t>(step * width));
+  ShareRootWeights();
+  dp.Broadcast(state.optimizer->moments());
+  state.optimizer->set_steps_taken(steps[1].item<int64_t>());
+}
+
+void MlfsRun::ShareRootWeights() {
+  dp.Broadcast(state.model->parameters());
+  if (state.frozen_teacher) dp.Broadcast(state.frozen_teacher->parameters());
+  dp.Broadcast(state.Trainable());
+}
+
 // Stage 0 done: its adapters become part of W0 (the distillation teacher), the channels are
 // reordered by importance, and fresh adapters start the supernet training.
 void MlfsRun::EndStage0() {
@@ -381,6 +412,7 @@ void MlfsRun::EndStage0() {
   }
   if (o.train_base && distill_steps > 0) state.StartTrainingBase();
   state.Reset(o, o.seed + 1);
+  ShareRootWeights();  // the rewiring's sums may round differently on ranks with other thread counts
 }
 
 void MlfsRun::EvaluatePalette(int64_t steps_done) {
@@ -414,8 +446,8 @@ std::vector<float> MlfsRun::TrainStep(int64_t step, int stage, double lr) {
                                                      : SampleSandwich(space, config, width, stage == 1, o.seed, step,
                                                                       stage == 1 ? stage1_pools : stage2_pools);
   const std::vector<double> scales = GradientScales(config, subnets, o.rank, o.gamma, o.train_base && stage > 0);
-  const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
-  std::vector<float> losses(static_cast<size_t>(width), kNoLoss);
+  const TaskBatch batch = dp.Shard(SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step));
+  std::vector<double> losses(static_cast<size_t>(width), kNoLoss);
 
   std::vector<torch::Tensor> maxnet_hidden;
   torch::Tensor maxnet_logits, loss;
@@ -443,10 +475,12 @@ std::vector<float> MlfsRun::TrainStep(int64_t step, int stage, double lr) {
     (loss * scales[j]).backward();
     losses[j] = loss.item<float>();
   }
+  dp.AverageGradients(state.Trainable());
   torch::nn::utils::clip_grad_norm_(state.Trainable(), o.clip);
   state.optimizer->Step(lr);
   state.optimizer->ZeroGrad();
-  return losses;
+  losses = dp.Average(losses);
+  return std::vector<float>(losses.begin(), losses.end());
 }
 
 void MlfsRun::FinishSummary() {
@@ -469,11 +503,13 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
   ResetComputeMeter();
   MlfsRun run(o);
   run.PrintPlan();
-  if (o.resume) run.RestorePaletteMetrics();
+  if (o.resume && run.dp.writes()) run.RestorePaletteMetrics();
   if (run.total == 0) {  // no training: the rewired teacher as a supernet (the "sliced, untrained" baseline)
     run.EndStage0();
-    run.EvaluatePalette(0);
-    run.Checkpoint();
+    if (run.dp.writes()) {
+      run.EvaluatePalette(0);
+      run.Checkpoint();
+    }
   }
   const int64_t first = static_cast<int64_t>(run.history.size()) / run.width;
   ProgressMeter progress(run.total, first, int64_t{o.batch_size} * run.seq_len);
@@ -488,14 +524,18 @@ MlfsSummary RunMlfs(const MlfsOptions& o) {
     progress.Step(step + 1, losses[0], lr, o.log_every,
                   progress.Due(step + 1, o.log_every) ? means.TakeLine(stage) : "");
     const bool last = step + 1 == run.total;
-    if ((step + 1) % run.eval_every == 0 || last) run.EvaluatePalette(step + 1);
-    if ((step + 1) % run.checkpoint_every == 0 || last) run.Checkpoint();
+    if (run.dp.writes() && ((step + 1) % run.eval_every == 0 || last)) run.EvaluatePalette(step + 1);
+    if ((step + 1) % run.checkpoint_every == 0 || last) {
+      if (run.dp.writes()) run.Checkpoint();
+      run.dp.Barrier();  // the others wait for rank 0's checkpoint
+    }
     std::fflush(stdout);
     if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {
       run.summary.stopped_early = true;
       break;
     }
   }
+  run.dp.PrintReduceCost();
   run.FinishSummary();
   return run.summary;
 }

@@ -18,6 +18,7 @@
 #include "src/format/weight_layout.h"
 #include "supernet/adamw.h"
 #include "supernet/compute_meter.h"
+#include "supernet/data_parallel.h"
 #include "supernet/distillation.h"
 #include "supernet/evaluate.h"
 #include "supernet/model_io.h"
@@ -35,6 +36,26 @@ void CheckOptions(const QatOptions& o) {
   if (o.qat_steps <= 0) throw UserError("--qat-steps must be positive");
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
   if (!(o.temperature > 0)) throw UserError("--temperature must be positive");
+  CheckBatchDivides(o.batch_size, o.parallel.world_size);
+}
+
+// What every rank must agree on beyond the model and data.
+nlohmann::json AgreedOptions(const QatOptions& o) {
+  return {{"in", o.in},
+          {"format", o.format},
+          {"subnets", o.subnets},
+          {"qat_steps", o.qat_steps},
+          {"lr", o.lr},
+          {"min_lr_ratio", o.min_lr_ratio},
+          {"warmup", o.warmup},
+          {"batch_size", o.batch_size},
+          {"seq_len", o.seq_len},
+          {"seed", o.seed},
+          {"clip", o.clip},
+          {"temperature", o.temperature},
+          {"weight_decay", o.weight_decay},
+          {"precision", o.precision},
+          {"resume", o.resume}};
 }
 
 std::string SubnetLosses(const std::vector<std::string>& names, const std::vector<double>& sums, int64_t count) {
@@ -67,6 +88,8 @@ QatSummary RunQat(const QatOptions& o) {
   if (seq_len > config.max_seq_len)
     throw UserError("--seq-len exceeds the model's max_seq_len " + std::to_string(config.max_seq_len));
   const TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, o.in, o.data);
+  DataParallel dp(o.parallel, TrainingFingerprint(AgreedOptions(o), config, "", data));
+  SetComputeMeterRanks(dp.world_size());
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.qat_steps / 5);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
   const int64_t warmup = o.warmup > 0 ? o.warmup : std::max<int64_t>(1, o.qat_steps / 20);
@@ -93,7 +116,7 @@ QatSummary RunQat(const QatOptions& o) {
   }
   AdamW optimizer(params, {.weight_decay = o.weight_decay});
   std::vector<float> history;
-  if (o.resume) {
+  if (o.resume && dp.writes()) {  // rank 0 reads the checkpoint and shares it
     const ModelFile checkpoint = ModelFile::Open(o.out);
     if (!checkpoint.h5().Exists(kState)) throw UserError("--resume: " + o.out + " holds no QAT training state");
     const std::string diff = DescribeConfigDifference(checkpoint.config(), config);
@@ -110,6 +133,9 @@ QatSummary RunQat(const QatOptions& o) {
     std::printf("resuming %s at step %lld of %lld\n", o.out.c_str(), static_cast<long long>(optimizer.steps_taken()),
                 static_cast<long long>(o.qat_steps));
   }
+  std::vector<torch::Tensor> trained;
+  for (auto& p : params) trained.push_back(p.second);
+  history.resize(static_cast<size_t>(ShareRootState(dp, trained, optimizer, optimizer.steps_taken()) * width));
   std::printf("qat %s: %s, %zu subnets (", o.in.c_str(), o.format.c_str(), specs.size());
   for (size_t j = 0; j < specs.size(); ++j) std::printf("%s%s", j ? ", " : "", specs[j].name.c_str());
   std::printf("), %lld steps, batch %d x %d, lr %g\n", static_cast<long long>(o.qat_steps), o.batch_size, seq_len,
@@ -140,8 +166,8 @@ QatSummary RunQat(const QatOptions& o) {
   int64_t summed = 0;
   for (int64_t step = optimizer.steps_taken(); step < o.qat_steps; ++step) {
     const double lr = WarmupCosineLr(step, o.qat_steps, warmup, o.lr, o.lr * o.min_lr_ratio);
-    const TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
-    double total = 0.0;
+    const TaskBatch batch = dp.Shard(SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step));
+    std::vector<double> losses;
     for (size_t j = 0; j < specs.size(); ++j) {
       torch::Tensor target, loss;
       {
@@ -153,12 +179,17 @@ QatSummary RunQat(const QatOptions& o) {
         loss = DistillationKl(ForwardBatch(student, specs[j], batch), target, o.temperature);
       }
       loss.backward();
-      const float value = loss.item<float>();
-      history.push_back(value);
-      sums[j] += value;
-      total += value;
+      losses.push_back(loss.item<float>());
+    }
+    losses = dp.Average(losses);
+    double total = 0.0;
+    for (size_t j = 0; j < specs.size(); ++j) {
+      history.push_back(static_cast<float>(losses[j]));
+      sums[j] += losses[j];
+      total += losses[j];
     }
     summed++;
+    dp.AverageGradients(trained);
     torch::nn::utils::clip_grad_norm_(student->parameters(), o.clip);
     optimizer.Step(lr);
     optimizer.ZeroGrad();
@@ -170,7 +201,7 @@ QatSummary RunQat(const QatOptions& o) {
       summed = 0;
     }
     const bool last = step + 1 == o.qat_steps;
-    if ((step + 1) % eval_every == 0 || last) {
+    if (dp.writes() && ((step + 1) % eval_every == 0 || last)) {
       summary.val_metric.clear();
       std::printf("  step %lld: validation %s (fake-quantized)", static_cast<long long>(step + 1),
                   ValidationMetricName(config));
@@ -181,13 +212,17 @@ QatSummary RunQat(const QatOptions& o) {
       }
       std::printf("\n");
     }
-    if ((step + 1) % checkpoint_every == 0 || last) write_output(step + 1);
+    if ((step + 1) % checkpoint_every == 0 || last) {
+      if (dp.writes()) write_output(step + 1);
+      dp.Barrier();  // the others wait for rank 0's checkpoint
+    }
     std::fflush(stdout);
     if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {
       summary.stopped_early = true;
       break;
     }
   }
+  dp.PrintReduceCost();
   summary.steps = optimizer.steps_taken();
   for (size_t i = 0; i + static_cast<size_t>(width) <= history.size(); i += static_cast<size_t>(width)) {
     summary.losses.emplace_back(history.begin() + static_cast<std::ptrdiff_t>(i),

@@ -20,6 +20,12 @@ AdamW::AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, const Ad
   }
 }
 
+std::vector<torch::Tensor> AdamW::moments() const {
+  std::vector<torch::Tensor> out = m_;
+  out.insert(out.end(), v_.begin(), v_.end());
+  return out;
+}
+
 void AdamW::Step(double lr) {
   torch::NoGradGuard no_grad;
   ++steps_;

@@ -27,6 +27,9 @@ class AdamW {
   void Step(double lr);  // reads each parameter's .grad()
   void ZeroGrad();
   int64_t steps_taken() const { return steps_; }
+  // The state a data-parallel resume copies from rank 0: the moments (in place) and the step.
+  std::vector<torch::Tensor> moments() const;
+  void set_steps_taken(int64_t steps) { steps_ = steps; }
 
   // /<group>/step attribute, /<group>/m/<name>, /<group>/v/<name>.
   void Save(H5File& file, const std::string& group) const;

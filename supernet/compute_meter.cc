@@ -13,6 +13,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Meter {
   double flops = 0.0;
+  int ranks = 1;
   double earlier_seconds = 0.0;  // of the runs this one resumed
   Clock::time_point start = Clock::now();
 };
@@ -26,8 +27,11 @@ Meter& TheMeter() {
 
 void CountForward(const ModelConfig& config, const SubnetSpec& spec, int64_t sequences, int64_t seq_len,
                   bool with_backward) {
-  TheMeter().flops += ForwardFlops(config, spec, sequences, seq_len) * (with_backward ? kTrainingPassForwards : 1.0);
+  TheMeter().flops +=
+      ForwardFlops(config, spec, sequences, seq_len) * (with_backward ? kTrainingPassForwards : 1.0) * TheMeter().ranks;
 }
+
+void SetComputeMeterRanks(int ranks) { TheMeter().ranks = ranks; }
 
 double TrainingFlops() { return TheMeter().flops; }
 
@@ -39,7 +43,9 @@ double TrainingSeconds() {
 void ResetComputeMeter() { TheMeter() = Meter{}; }
 
 void ResumeComputeMeter(const H5File& h5) {
+  const int ranks = TheMeter().ranks;
   ResetComputeMeter();
+  TheMeter().ranks = ranks;
   if (h5.HasAttr("/train_state", "flops"))
     TheMeter().flops = static_cast<double>(h5.GetIntAttr("/train_state", "flops"));
   if (h5.HasAttr("/train_state", "milliseconds"))

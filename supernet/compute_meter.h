@@ -15,6 +15,9 @@ namespace elastiq {
 
 void CountForward(const ModelConfig& config, const SubnetSpec& spec, int64_t sequences, int64_t seq_len,
                   bool with_backward);
+// Data parallelism: each of `ranks` processes runs the same forward passes on its share of the
+// batch, so every counted pass stands for `ranks` of them (1: one process).
+void SetComputeMeterRanks(int ranks);
 double TrainingFlops();
 double TrainingSeconds();  // wall time of this run plus that of the runs it resumed
 // Starts the meter afresh (a new run) or from a checkpoint's /train_state attributes (--resume).

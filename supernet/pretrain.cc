@@ -13,6 +13,7 @@
 #include "src/format/training_shape.h"
 #include "supernet/adamw.h"
 #include "supernet/compute_meter.h"
+#include "supernet/data_parallel.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
 #include "supernet/training_data.h"
@@ -90,7 +91,12 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
     throw UserError("--seq-len " + std::to_string(seq_len) + " exceeds the config's max_seq_len " +
                     std::to_string(config.max_seq_len));
   }
+  CheckBatchDivides(o.batch_size, o.parallel.world_size);
   TrainingData data = LoadTrainingData(o.train_ids, o.val_ids, config, setup.config_source, o.data);
+  nlohmann::json agreed = OptionsJson(o);
+  agreed.update({{"setup", setup.options}, {"spec", SubnetSpecToJson(spec)}, {"resume", o.resume}, {"steps", o.steps}});
+  DataParallel dp(o.parallel, TrainingFingerprint(agreed, config, setup.tokenizer_bytes, data));
+  SetComputeMeterRanks(dp.world_size());  // set-up work (distill's rewiring) runs on every rank too
   if (setup.prepare) setup.prepare(data, seq_len);
   const int64_t eval_every = o.eval_every > 0 ? o.eval_every : std::max<int64_t>(1, o.steps / 10);
   const int64_t checkpoint_every = o.checkpoint_every > 0 ? o.checkpoint_every : eval_every;
@@ -104,7 +110,7 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
   AdamW optimizer(params, {.weight_decay = o.weight_decay});
   std::vector<float> history;
 
-  if (o.resume) {
+  if (o.resume && dp.writes()) {  // rank 0 reads the checkpoint and shares it
     ModelFile file = ModelFile::Open(o.out);
     std::string diff = DescribeConfigDifference(file.config(), config);
     if (!diff.empty()) {
@@ -122,9 +128,12 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
     }
     std::printf("resuming %s at step %zu of %lld\n", o.out.c_str(), history.size(), static_cast<long long>(o.steps));
   }
-  std::printf("%s: %s, %lld parameters, precision %s, %d threads, batch %d x %d\n", setup.title.c_str(),
+  history.resize(ShareRootState(dp, model->parameters(), optimizer, static_cast<int64_t>(history.size())));
+  std::printf("%s: %s, %lld parameters, precision %s, %d threads, batch %d x %d", setup.title.c_str(),
               ModelKindName(config.kind), static_cast<long long>(CountParams(config, spec).total()),
               PrecisionName(precision), torch::get_num_threads(), o.batch_size, seq_len);
+  if (dp.world_size() > 1) std::printf(" over %d ranks", dp.world_size());
+  std::printf("\n");
 
   PretrainSummary summary;
   nlohmann::json metrics = {{"params", CountParams(config, spec).total()},
@@ -135,18 +144,19 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
     torch::Tensor loss;
     {
       AutocastScope autocast(precision);
-      TaskBatch batch = SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step);
+      TaskBatch batch = dp.Shard(SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step));
       loss = setup.step_loss ? setup.step_loss(model, spec, batch) : TaskLoss(ForwardBatch(model, spec, batch), batch);
     }
     loss.backward();
+    dp.AverageGradients(model->parameters());
     torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
     optimizer.Step(lr);
     optimizer.ZeroGrad();
-    history.push_back(loss.item<float>());
+    history.push_back(static_cast<float>(dp.Average(loss.item<float>())));
     progress.Step(step + 1, history.back(), lr, o.log_every);
 
     const bool last = step + 1 == o.steps;
-    if ((step + 1) % eval_every == 0 || last) {
+    if (dp.writes() && ((step + 1) % eval_every == 0 || last)) {
       EvalResult r = EvaluateValidation(model, spec, data, seq_len, o.batch_size, o.eval_tokens, precision);
       summary.val_loss = r.loss;
       summary.val_metric = ValidationMetric(config, r);
@@ -160,7 +170,8 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
       metrics["train_tokens"] = (step + 1) * int64_t{o.batch_size} * seq_len;
       metrics["train_flops"] = TrainingFlops();
       metrics["train_seconds"] = TrainingSeconds();
-      WriteCheckpoint(o, setup, model, optimizer, history, metrics);
+      if (dp.writes()) WriteCheckpoint(o, setup, model, optimizer, history, metrics);
+      dp.Barrier();  // the others wait for rank 0's checkpoint
     }
     std::fflush(stdout);
     if (o.stop_after > 0 && step + 1 == o.stop_after && !last) {
@@ -168,6 +179,7 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
       break;
     }
   }
+  dp.PrintReduceCost();
   summary.steps = static_cast<int64_t>(history.size());
   summary.loss_history = history;
   summary.tokens_per_second = progress.TokensPerSecond();

@@ -8,6 +8,19 @@
 
 namespace elastiq {
 
+// Data parallelism (supernet/data_parallel.h): this process is rank `rank` of `world_size`, meeting
+// the others at rank 0's rendezvous `master` (HOST:PORT). Unset fields come from the environment
+// (WORLD_SIZE, RANK, MASTER_ADDR + MASTER_PORT, as torchrun and Slurm scripts set them) or mean one
+// process (ResolveParallelOptions in tools/training_options.h).
+struct ParallelOptions {
+  int world_size = 0;                        // 0: $WORLD_SIZE or 1
+  int rank = -1;                             // -1: $RANK or 0
+  std::string master;                        // empty: $MASTER_ADDR:$MASTER_PORT
+  int timeout_s = 300;                       // rendezvous and every collective
+  bool testing_skip_reduce = false;          // testing ($ELASTIQ_TESTING_SKIP_REDUCE=1): ranks keep their own gradients
+  bool writes() const { return rank <= 0; }  // rank 0 writes checkpoints and prints progress
+};
+
 struct TrainLoopOptions {
   int batch_size = 16;
   int seq_len = 0;  // 0: the model's max_seq_len
@@ -28,6 +41,7 @@ struct TrainLoopOptions {
   std::string train_ids, val_ids;
   // Testing: return after this many steps as if killed (0: never).
   int64_t stop_after = 0;
+  ParallelOptions parallel;
 };
 
 }  // namespace elastiq

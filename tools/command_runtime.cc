@@ -180,6 +180,8 @@ int RunQuantize(const Args& args) {
   QuantGroup(o.format);  // an unknown format name fails before any work
   if (o.qat_steps < 0) throw UserError("--qat-steps must be >= 0");
   if (o.qat_steps > 0) return RunQatFrontEnd(o, args);
+  ResolveParallelOptions(o.parallel);
+  RequireOneProcess(o.parallel, "quantize without --qat-steps");
   if (vm->count("data"))
     throw UserError("--data is for QAT; add --qat-steps N (or drop --data for post-training quantization)");
   SelectSubnets(ModelFile::Open(o.in), o.subnets);  // names must exist; the one packed copy serves every entry

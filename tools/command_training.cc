@@ -107,6 +107,7 @@ int EvaluateWithRuntime(const EvalOptions& o, KvCacheFormat kv_cache, const std:
 int RunPretrainFrontEnd(const Args& args) {
   PretrainOptions o;
   if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions)) return 0;
+  ResolveParallelOptions(o.parallel);
   const ModelConfig config = ResolveTrainingShape(o.config, o.shape_from, o.subnet).config;
   const std::string config_source = o.config.empty() ? o.shape_from : o.config;
   const Tokenizer tokenizer = Tokenizer::FromFile(o.tokenizer);
@@ -121,6 +122,7 @@ int RunPretrainFrontEnd(const Args& args) {
 int RunMlfsFrontEnd(const Args& args) {
   MlfsOptions o;
   if (!ParseOptions("mlfs options", kMlfsUsage, args, o, AddMlfsOptions)) return 0;
+  ResolveParallelOptions(o.parallel);
   const ModelFile teacher = ModelFile::Open(o.teacher);
   teacher.RequireKind({kKindCheckpoint}, "mlfs --teacher");
   if (!o.space.empty()) LoadSubnetSpace(o.space, teacher.config());  // nests inside the teacher?
@@ -130,6 +132,7 @@ int RunMlfsFrontEnd(const Args& args) {
 int RunDistillFrontEnd(const Args& args) {
   DistillOptions o;
   if (!ParseOptions("distill options", kDistillUsage, args, o, AddDistillOptions)) return 0;
+  ResolveParallelOptions(o.parallel);
   const ModelFile teacher = ModelFile::Open(o.teacher);
   teacher.RequireKind({kKindCheckpoint}, "distill --teacher");
   return HandOffTraining("distill", args, o.data, EmbeddedTokenizer(teacher), teacher.config(), o.teacher);
@@ -182,6 +185,8 @@ int RunEvalFrontEnd(const Args& args) {
 }
 
 int RunQatFrontEnd(const QatOptions& o, const Args& args) {
+  ParallelOptions parallel = o.parallel;
+  ResolveParallelOptions(parallel);  // a rank out of range fails before tokenizing
   if (o.data.empty()) throw UserError("--qat-steps needs --data DIR: QAT trains on data (elastiq data prepare)");
   const ModelFile model = ModelFile::Open(o.in);
   RequireNoQuantCopy(model, o.format);

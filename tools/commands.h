@@ -13,6 +13,7 @@ int RunInspect(const Args& args);
 int RunPretrainFrontEnd(const Args& args);
 int RunMlfsFrontEnd(const Args& args);
 int RunDistillFrontEnd(const Args& args);
+int RunLaunch(const Args& args);
 int RunPaletteFrontEnd(const Args& args);
 int RunEvalFrontEnd(const Args& args);
 int RunGenerateFrontEnd(const Args& args);

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
        RunMlfsFrontEnd},
       {"distill", "train one subnet shape from a frozen teacher: rewired slice + knowledge distillation (LibTorch)",
        RunDistillFrontEnd},
+      {"launch", "start this machine's ranks of a data-parallel pretrain, distill, mlfs or QAT (torch c10d, Gloo)",
+       RunLaunch},
       {"palette", "search an MLFS supernet for the best subnet at each size; write a palette file (LibTorch)",
        RunPaletteFrontEnd},
       {"eval", "perplexity (decoder) or accuracy (encoder) of a palette entry (--engine torch|runtime)",

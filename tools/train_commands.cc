@@ -1,6 +1,7 @@
 // The LibTorch side of pretrain / mlfs / palette / eval / generate / bench (run inside elastiq-train).
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "lowrank/mlfs.h"
@@ -38,14 +39,26 @@ void PrintTrainingSummary(const char* verb, const PretrainSummary& s, const std:
               ValidationMetricName(ModelFile::Open(out).config()), s.val_metric, out.c_str());
 }
 
+// Rank 0 (or the one process) holds the output's lock, writes it and prints progress; the other
+// ranks of a data-parallel run print only errors (stderr) and write nothing. Null on those ranks.
+std::unique_ptr<OutputLock> ClaimOutput(ParallelOptions& parallel, const std::string& out) {
+  ResolveParallelOptions(parallel);
+  if (parallel.writes()) return std::make_unique<OutputLock>(out);
+  std::fflush(stdout);
+  if (!std::freopen("/dev/null", "w", stdout))
+    throw UserError("cannot silence the output of rank " + std::to_string(parallel.rank));
+  return nullptr;
+}
+
 }  // namespace
 
 int RunPretrainHelper(const Args& args) {
   PretrainOptions o;
   if (!ParseOptions("pretrain options", kPretrainUsage, args, o, AddPretrainOptions, AddTrainLoopInternalOptions))
     return 0;
-  const OutputLock lock(o.out);  // one writer per output
-  PrintTrainingSummary("pretrained", RunPretrain(o), o.out);
+  const auto lock = ClaimOutput(o.parallel, o.out);  // one writer per output
+  const PretrainSummary s = RunPretrain(o);
+  if (lock) PrintTrainingSummary("pretrained", s, o.out);
   return 0;
 }
 
@@ -53,17 +66,18 @@ int RunDistillHelper(const Args& args) {
   DistillOptions o;
   if (!ParseOptions("distill options", kDistillUsage, args, o, AddDistillOptions, AddTrainLoopInternalOptions))
     return 0;
-  const OutputLock lock(o.out);  // one writer per output
-  PrintTrainingSummary("distilled", RunDistill(o), o.out);
+  const auto lock = ClaimOutput(o.parallel, o.out);  // one writer per output
+  const PretrainSummary s = RunDistill(o);
+  if (lock) PrintTrainingSummary("distilled", s, o.out);
   return 0;
 }
 
 int RunMlfsHelper(const Args& args) {
   MlfsOptions o;
   if (!ParseOptions("mlfs options", kMlfsUsage, args, o, AddMlfsOptions, AddTrainLoopInternalOptions)) return 0;
-  const OutputLock lock(o.out);  // one writer per output
+  const auto lock = ClaimOutput(o.parallel, o.out);  // one writer per output
   MlfsSummary s = RunMlfs(o);
-  if (s.stopped_early) return 0;
+  if (s.stopped_early || !lock) return 0;
   std::printf("mlfs: %lld steps (%.3g FLOPs, %.0f s); validation %s maxnet %.4g, smallest %.4g; wrote %s\n",
               static_cast<long long>(s.steps), TrainingFlops(), TrainingSeconds(),
               ValidationMetricName(ModelFile::Open(o.out).config()), s.val_metric_maxnet, s.val_metric_smallest,
@@ -122,9 +136,9 @@ int RunQatHelper(const Args& args) {
   QatOptions o;
   if (!ParseOptions("quantize options", kQuantizeUsage, args, o, AddQuantizeOptions, AddTrainLoopInternalOptions))
     return 0;
-  const OutputLock lock(o.out);  // one writer per output
+  const auto lock = ClaimOutput(o.parallel, o.out);  // one writer per output
   QatSummary s = RunQat(o);
-  if (s.stopped_early) return 0;
+  if (s.stopped_early || !lock) return 0;
   std::printf(
       "qat: %lld steps (%.3g FLOPs, %.0f s); wrote %s (%s copy from the QAT weights; evaluate with elastiq eval "
       "--model %s --format %s --subnet NAME)\n",

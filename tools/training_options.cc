@@ -1,7 +1,10 @@
 // Registration of pretrain / eval / generate options (names, defaults, help text in one place).
 #include "tools/training_options.h"
 
+#include <cstdlib>
+
 #include "src/core/error.h"
+#include "src/core/parse_number.h"
 
 namespace elastiq {
 
@@ -57,8 +60,42 @@ void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o) {
       ("log-every", po::value(&o.log_every)->default_value(o.log_every), "progress line every N steps")
       ("resume", po::bool_switch(&o.resume), "continue from the checkpoint at --out")
       ("precision", po::value(&o.precision)->default_value(o.precision), "bf16 | fp32 | auto (bf16 autocast where the CPU has AVX512-BF16)")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads (0: one per core)");
+      ("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads (0: one per core)")
+      ("world-size", po::value(&o.parallel.world_size)->default_value(o.parallel.world_size), "data parallelism: processes training together, each on its share of --batch-size (0: $WORLD_SIZE or 1; elastiq launch sets it)")
+      ("world-rank", po::value(&o.parallel.rank)->default_value(o.parallel.rank), "this process's rank, 0..world-size-1 (-1: $RANK or 0); rank 0 writes --out")
+      ("master", po::value(&o.parallel.master), "HOST:PORT where rank 0 listens for the others (default: $MASTER_ADDR:$MASTER_PORT)")
+      ("dist-timeout", po::value(&o.parallel.timeout_s)->default_value(o.parallel.timeout_s), "seconds to wait for the other ranks (rendezvous, and each collective)");
   // clang-format on
+}
+
+void ResolveParallelOptions(ParallelOptions& p) {
+  const auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  if (p.world_size == 0) p.world_size = env("WORLD_SIZE").empty() ? 1 : ParseInt(env("WORLD_SIZE"), "$WORLD_SIZE");
+  if (p.rank == -1) p.rank = env("RANK").empty() ? 0 : ParseInt(env("RANK"), "$RANK");
+  if (p.world_size < 1) throw UserError("--world-size must be at least 1, got " + std::to_string(p.world_size));
+  if (p.rank < 0 || p.rank >= p.world_size) {
+    throw UserError("--world-rank " + std::to_string(p.rank) + " is out of range for --world-size " +
+                    std::to_string(p.world_size) + " (0.." + std::to_string(p.world_size - 1) + ")");
+  }
+  if (p.timeout_s <= 0) throw UserError("--dist-timeout must be positive seconds");
+  p.testing_skip_reduce = env("ELASTIQ_TESTING_SKIP_REDUCE") == "1";
+  if (p.world_size == 1 || !p.master.empty()) return;
+  if (!env("MASTER_ADDR").empty() && !env("MASTER_PORT").empty()) {
+    p.master = env("MASTER_ADDR") + ":" + env("MASTER_PORT");
+    return;
+  }
+  throw UserError("--world-size " + std::to_string(p.world_size) +
+                  " needs --master HOST:PORT (rank 0's address) or $MASTER_ADDR and $MASTER_PORT; or start the "
+                  "ranks with elastiq launch");
+}
+
+void RequireOneProcess(const ParallelOptions& p, const std::string& command) {
+  if (p.world_size > 1) {
+    throw UserError(command + " runs in one process (no training loop to share); drop --world-size and elastiq launch");
+  }
 }
 
 void AddTrainLoopInternalOptions(po::options_description& d, TrainLoopOptions& o) {

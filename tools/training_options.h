@@ -60,6 +60,11 @@ void AddDistillOptions(po::options_description& d, DistillOptions& o);
 // Shared by pretrain and mlfs; the internal ones carry the tokenized data from front end to helper.
 void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o);
 void AddTrainLoopInternalOptions(po::options_description& d, TrainLoopOptions& o);
+// Fills unset data-parallel fields from the environment (WORLD_SIZE, RANK, MASTER_ADDR/PORT) and
+// checks them: UserError for a rank out of range or a missing master address.
+void ResolveParallelOptions(ParallelOptions& p);
+// UserError when a command without a training loop is asked for more than one process.
+void RequireOneProcess(const ParallelOptions& p, const std::string& command);
 void AddMlfsOptions(po::options_description& d, MlfsOptions& o);
 void AddPaletteOptions(po::options_description& d, PaletteOptions& o);
 void AddPaletteInternalOptions(po::options_description& d, PaletteOptions& o);

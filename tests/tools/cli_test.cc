@@ -57,7 +57,7 @@ void ExpectUserError(const std::string& args, const std::string& needle) {
 TEST(Cli, HelpEverywhere) {
   for (const char* args : {"help", "--help", "help pretrain", "pretrain --help", "data prepare --help",
                            "tokenizer train --help", "mlfs --help", "distill --help", "palette --help", "eval --help",
-                           "generate --help", "inspect --help", "data --help"}) {
+                           "generate --help", "inspect --help", "data --help", "launch --help"}) {
     testing::CommandResult r = RunCommand(Elastiq(args));
     EXPECT_EQ(r.exit_code, 0) << args << r.err;
     EXPECT_NE(r.out.find("usage: elastiq"), std::string::npos) << args;

@@ -1,0 +1,306 @@
+// c10d rendezvous, bucketed gradient averaging and failure reports (see data_parallel.h).
+#include "supernet/data_parallel.h"
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "src/core/error.h"
+#include "src/core/hashing.h"
+
+namespace elastiq {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Gradients travel in flat buckets of about this size: few enough collectives for small models,
+// several in flight at once for large ones.
+constexpr int64_t kBucketBytes = 16 << 20;
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+
+HostPort ParseMaster(const std::string& master) {
+  const size_t colon = master.rfind(':');
+  int port = 0;
+  if (colon != std::string::npos) {
+    try {
+      port = std::stoi(master.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = 0;
+    }
+  }
+  if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535)
+    throw UserError("--master \"" + master +
+                    "\" must be HOST:PORT (rank 0's address and a free port, e.g. 127.0.0.1:29500)");
+  return {master.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+std::string RankList(const std::vector<int>& ranks) {
+  std::string s;
+  for (int r : ranks) s += (s.empty() ? "" : ", ") + std::to_string(r);
+  return (ranks.size() == 1 ? "rank " : "ranks ") + s;
+}
+
+std::string ToString(const std::vector<uint8_t>& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+}  // namespace
+
+struct DataParallel::Group {
+  HostPort master;
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+};
+
+void CheckBatchDivides(int batch_size, int world_size) {
+  if (world_size > 1 && batch_size % world_size != 0) {
+    throw UserError("--batch-size " + std::to_string(batch_size) + " is the global batch: the world size " +
+                    std::to_string(world_size) + " must divide it (each rank trains on an equal share)");
+  }
+}
+
+int64_t ShareRootState(DataParallel& dp, const std::vector<torch::Tensor>& weights, AdamW& optimizer, int64_t step) {
+  if (dp.world_size() == 1) return step;
+  torch::Tensor shared_step = torch::tensor({step}, torch::kInt64);
+  dp.Broadcast({shared_step});
+  dp.Broadcast(weights);
+  dp.Broadcast(optimizer.moments());
+  optimizer.set_steps_taken(shared_step.item<int64_t>());
+  return shared_step.item<int64_t>();
+}
+
+std::string TrainingFingerprint(const nlohmann::json& options, const ModelConfig& config,
+                                const std::string& tokenizer_bytes, const TrainingData& data) {
+  const nlohmann::json j = {
+      {"options", options},
+      {"config", ModelConfigToJson(config)},
+      {"tokenizer", HexDigest64(Fnv1a64(tokenizer_bytes))},
+      {"data", {data.train.ids.size(), data.val.ids.size(), data.train_set.labels.size(), data.val_set.labels.size()}}};
+  return HexDigest64(Fnv1a64(j.dump()));
+}
+
+DataParallel::DataParallel(const ParallelOptions& options, const std::string& fingerprint) : options_(options) {
+  if (options_.world_size <= 1) {  // one process (unresolved options included)
+    options_.world_size = 1;
+    options_.rank = 0;
+    return;
+  }
+  group_ = std::make_unique<Group>();
+  group_->master = ParseMaster(options_.master);
+  ConnectStore();
+  try {
+    Rendezvous(fingerprint);
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw UserError("rank " + std::to_string(options_.rank) + ": the rendezvous at " + options_.master +
+                    " ended before every rank joined (rank 0 stopped? see its output) [" +
+                    std::string(e.what()).substr(0, 120) + "]");
+  }
+  auto gloo_options = c10d::ProcessGroupGloo::Options::create(std::chrono::seconds(options_.timeout_s));
+  gloo_options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(group_->master.host));
+  try {
+    group_->gloo =
+        c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("gloo", group_->store),
+                                                    options_.rank, options_.world_size, gloo_options);
+  } catch (const std::exception& e) {
+    Fail("the connection of the ranks", e);
+  }
+}
+
+DataParallel::~DataParallel() = default;
+
+// Rank 0 listens at the master address; the others connect to it, retrying until the timeout.
+void DataParallel::ConnectStore() {
+  c10d::TCPStoreOptions store_options;
+  store_options.port = group_->master.port;
+  store_options.isServer = options_.rank == 0;
+  store_options.numWorkers = options_.world_size;
+  store_options.waitWorkers = false;  // Rendezvous names the missing ranks
+  store_options.timeout = std::chrono::seconds(options_.timeout_s);
+  try {
+    group_->store = c10::make_intrusive<c10d::TCPStore>(group_->master.host, store_options);
+  } catch (const std::exception& e) {
+    throw UserError("rank " + std::to_string(options_.rank) + ": cannot " +
+                    (options_.rank == 0 ? "listen at --master " : "reach rank 0 at --master ") + options_.master +
+                    " within " + std::to_string(options_.timeout_s) +
+                    " s; check the address and port, and that "
+                    "rank 0 runs [" +
+                    std::string(e.what()).substr(0, 120) + "]");
+  }
+}
+
+// Every rank checks in with its fingerprint; each waits for all, then compares. Rank 0 (which
+// holds the store) waits until everyone has compared, so each rank can report a difference.
+void DataParallel::Rendezvous(const std::string& fingerprint) {
+  const auto timeout = std::chrono::seconds(options_.timeout_s);
+  c10d::Store& store = *group_->store;
+  if (store.add("joined/" + std::to_string(options_.rank), 1) > 1)
+    throw UserError("rank " + std::to_string(options_.rank) +
+                    " was started twice; give each process its own --world-rank");
+  store.set("fingerprint/" + std::to_string(options_.rank),
+            std::vector<uint8_t>(fingerprint.begin(), fingerprint.end()));
+  // Wait for every rank, then compare what each was started with.
+  std::vector<std::string> keys;
+  for (int r = 0; r < options_.world_size; ++r) keys.push_back("fingerprint/" + std::to_string(r));
+  const auto deadline = Clock::now() + timeout;
+  while (!store.check(keys)) {
+    if (Clock::now() > deadline) {
+      std::vector<int> missing;
+      for (int r = 0; r < options_.world_size; ++r)
+        if (!store.check({keys[r]})) missing.push_back(r);
+      throw UserError(RankList(missing) + " of " + std::to_string(options_.world_size) + " did not join at " +
+                      options_.master + " within " + std::to_string(options_.timeout_s) +
+                      " s; start every rank (elastiq launch, or one command per rank with --world-rank)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::vector<int> differing;
+  for (int r = 0; r < options_.world_size; ++r)
+    if (ToString(store.get(keys[r])) != fingerprint) differing.push_back(r);
+  store.add("compared", 1);
+  while (options_.rank == 0 && store.add("compared", 0) < options_.world_size && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!differing.empty()) {
+    throw UserError("rank " + std::to_string(options_.rank) + ": " + RankList(differing) +
+                    " started with other options, model or data (their fingerprints differ); start every rank "
+                    "with the same command and files");
+  }
+}
+
+// Which ranks still answer: each survivor checks in at the store; those that do not within a
+// few seconds are named. If the store itself is gone, rank 0 (which held it) is.
+void DataParallel::Fail(const std::string& during, const std::exception& e) const {
+  std::vector<int> silent;
+  try {
+    c10d::Store& store = *group_->store;
+    store.setTimeout(std::chrono::seconds(5));
+    store.set("failed/" + std::to_string(options_.rank), std::vector<uint8_t>{1});
+    const auto deadline = Clock::now() + std::chrono::seconds(3);
+    for (int r = 0; r < options_.world_size; ++r) {
+      const std::string key = "failed/" + std::to_string(r);
+      while (!store.check({key}) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (!store.check({key})) silent.push_back(r);
+    }
+  } catch (const std::exception&) {
+    silent = {0};
+  }
+  const std::string who = silent.empty() ? "another rank failed" : RankList(silent) + " stopped answering";
+  throw UserError("rank " + std::to_string(options_.rank) + ": " + who + " during " + during +
+                  " (killed or crashed? see that rank's output); the last checkpoint stays valid: rerun every rank "
+                  "with --resume [" +
+                  std::string(e.what()).substr(0, 120) + "]");
+}
+
+TaskBatch DataParallel::Shard(const TaskBatch& global) const {
+  if (options_.world_size == 1) return global;
+  const int64_t rows = global.inputs.size(0) / options_.world_size, begin = rows * options_.rank;
+  TaskBatch local{global.inputs.narrow(0, begin, rows), global.targets.narrow(0, begin, rows), {}};
+  if (global.padding.defined()) local.padding = global.padding.narrow(0, begin, rows);
+  return local;
+}
+
+void DataParallel::Broadcast(const std::vector<torch::Tensor>& tensors) {
+  if (options_.world_size == 1) return;
+  torch::NoGradGuard no_grad;
+  for (const torch::Tensor& t : tensors) {
+    std::vector<torch::Tensor> one{t.detach()};
+    try {
+      group_->gloo->broadcast(one)->wait();
+    } catch (const std::exception& e) {
+      Fail("the broadcast of rank 0's state", e);
+    }
+  }
+}
+
+void DataParallel::AverageGradients(const std::vector<torch::Tensor>& params) {
+  if (options_.world_size == 1) return;
+  torch::NoGradGuard no_grad;
+  // One flag per parameter travels with the gradients: a parameter no rank used this step keeps
+  // no gradient (the optimizer skips it, as in one process); one that any rank used gets the mean.
+  torch::Tensor used = torch::zeros({static_cast<int64_t>(params.size())}, torch::kFloat32);
+  float* used_flags = used.data_ptr<float>();
+  // Buckets of consecutive parameters, flattened; every bucket's allreduce is started before the
+  // first is waited for, so they overlap one another.
+  std::vector<std::vector<torch::Tensor>> buckets(1);
+  int64_t bytes = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    torch::Tensor& grad = const_cast<torch::Tensor&>(params[i]).mutable_grad();
+    if (grad.defined()) used_flags[i] = 1.0f;
+    if (!grad.defined()) grad = torch::zeros_like(params[i]);
+    if (bytes > 0 && bytes + static_cast<int64_t>(grad.nbytes()) > kBucketBytes) {
+      buckets.emplace_back();
+      bytes = 0;
+    }
+    buckets.back().push_back(grad);
+    bytes += static_cast<int64_t>(grad.nbytes());
+  }
+  buckets.back().push_back(used);
+  std::vector<std::vector<torch::Tensor>> flat(buckets.size());
+  std::vector<c10::intrusive_ptr<c10d::Work>> work;
+  const auto start = Clock::now();
+  try {
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      std::vector<torch::Tensor> pieces;
+      for (const torch::Tensor& g : buckets[b]) pieces.push_back(g.reshape({-1}));
+      flat[b] = {torch::cat(pieces)};
+      work.push_back(group_->gloo->allreduce(flat[b]));
+    }
+    for (auto& w : work) w->wait();
+  } catch (const std::exception& e) {
+    Fail("a gradient allreduce", e);
+  }
+  reduce_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
+  for (const auto& f : flat) reduce_bytes_ += static_cast<int64_t>(f[0].nbytes());
+  ++reductions_;
+  if (!options_.testing_skip_reduce) {  // testing: each rank keeps its own gradients
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      const torch::Tensor mean = flat[b][0].div_(options_.world_size);
+      int64_t offset = 0;
+      for (torch::Tensor& g : buckets[b]) {
+        g.copy_(mean.narrow(0, offset, g.numel()).view_as(g));
+        offset += g.numel();
+      }
+    }
+  }
+  for (size_t i = 0; i < params.size(); ++i)
+    if (used_flags[i] == 0.0f) const_cast<torch::Tensor&>(params[i]).mutable_grad() = torch::Tensor();
+}
+
+std::vector<double> DataParallel::Average(std::vector<double> values) {
+  if (options_.world_size == 1) return values;
+  std::vector<torch::Tensor> one{torch::tensor(values, torch::kFloat64)};
+  try {
+    group_->gloo->allreduce(one)->wait();
+  } catch (const std::exception& e) {
+    Fail("the average of the losses", e);
+  }
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = one[0][static_cast<int64_t>(i)].item<double>() / options_.world_size;
+  return values;
+}
+
+void DataParallel::PrintReduceCost() const {
+  if (options_.world_size == 1 || reductions_ == 0) return;
+  std::printf(
+      "data parallel: %d ranks; gradient allreduce %.2f ms and %.2f MB per step (mean of %lld steps, "
+      "flattening included)\n",
+      options_.world_size, 1e3 * reduce_seconds_ / static_cast<double>(reductions_),
+      static_cast<double>(reduce_bytes_) / 1e6 / static_cast<double>(reductions_), static_cast<long long>(reductions_));
+}
+
+void DataParallel::Barrier() {
+  if (options_.world_size == 1) return;
+  try {
+    group_->gloo->barrier()->wait();
+  } catch (const std::exception& e) {
+    Fail("a barrier", e);
+  }
+}
+
+}  // namespace elastiq
