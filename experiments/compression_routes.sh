@@ -13,7 +13,8 @@
 # a partial run already compares every route. Every step resumes from its checkpoint (mlfs_lib.sh).
 # Usage: experiments/compression_routes.sh [OUT_DIR]   (ELASTIQ_QUICKSTART_DIR: the data and
 #        tokenizer, default runs/quickstart; THREADS: per run, default 1 so a run survives a busy core;
-#        FRACTIONS: the budgets this invocation runs, so two lanes can share the outputs folder)
+#        FRACTIONS, SIZES: the budgets and sizes this invocation runs, so lanes can share the outputs
+#        folder; a run another lane is writing stops this lane with the output lock's error)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/routes}
@@ -24,7 +25,8 @@ TEACHER_STEPS=4000                                     # as experiments/mlfs_stu
 MLFS_FLAGS=(--rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3)
 STAGES=(100 1200 600)                                  # the palette's MLFS at f = 1 (16 x 128 tokens per step)
 BATCH=32                                               # x 128 tokens: the per-size routes' batch
-SIZES=(p67 p50 p25)
+PALETTE_SIZES=(p67 p50 p25)                            # the budget is shared by these three models
+SIZES=(${SIZES:-${PALETTE_SIZES[*]}})                  # SIZES="p25" FRACTIONS="1": a lane for one size
 FRACTIONS=(${FRACTIONS:-0.125 0.25 0.5 1})                # FRACTIONS="0.5" in a second lane: budgets split over cores
 EVAL_TOKENS=65536
 REWIRE=4                                               # distill's calibration batches (its rewiring)
@@ -58,7 +60,7 @@ for f in "${FRACTIONS[@]}"; do
   tag=$(python3 -c "print('%g' % $f)")
   [ "$tag" = 1 ] || mlfs_run "$tag" "$f"
   for s in "${SIZES[@]}"; do evaluate "mlfs-$tag-$s" --model "$R/palette-$tag.h5" --subnet "$s" --data "$Q/data"; done
-  budget=$(python3 -c "print($f * $C / ${#SIZES[@]})")
+  budget=$(python3 -c "print($f * $C / ${#PALETTE_SIZES[@]})")
   teacher_forward=$(json "$T" "d['palette'][0]['forward_flops_per_sequence']")
   for s in "${SIZES[@]}"; do
     student=$(json "$P" "[e for e in d['palette'] if e['name'] == '$s'][0]['forward_flops_per_sequence']")

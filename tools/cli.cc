@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -73,6 +74,14 @@ std::vector<char*> Argv(const std::string& program, const Args& args, std::vecto
   return argv;
 }
 
+// libgomp's threads spin at every barrier by default; with one other busy process on a 2-core
+// machine that made 2-thread training 3.6x slower, sleeping threads 1.6x, at 12% less speed on a
+// quiet machine (experiments/results/scaleout.md). The helper sleeps unless the user chose: any
+// OMP_WAIT_POLICY (ACTIVE; or set and empty: libgomp's default) or GOMP_SPINCOUNT is left alone.
+void PreferSleepingOpenMpThreads() {
+  if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT")) setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+}
+
 int WaitFor(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
@@ -102,6 +111,7 @@ int RunTrainingHelperStreaming(const Args& args, const std::function<void(const 
     // checkpoints); if the front end is already gone, stop now.
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // not SIGTERM: a caller may have it ignored or blocked
     if (getppid() != parent) _exit(kExitUserError);
+    PreferSleepingOpenMpThreads();
     if (on_line) {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
