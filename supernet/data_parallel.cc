@@ -10,6 +10,7 @@
 
 #include "src/core/error.h"
 #include "src/core/hashing.h"
+#include "src/core/parse_number.h"
 
 namespace elastiq {
 namespace {
@@ -27,14 +28,7 @@ struct HostPort {
 
 HostPort ParseMaster(const std::string& master) {
   const size_t colon = master.rfind(':');
-  int port = 0;
-  if (colon != std::string::npos) {
-    try {
-      port = std::stoi(master.substr(colon + 1));
-    } catch (const std::exception&) {
-      port = 0;
-    }
-  }
+  const int port = colon == std::string::npos ? 0 : TryParseInt(master.substr(colon + 1)).value_or(0);
   if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535)
     throw UserError("--master \"" + master +
                     "\" must be HOST:PORT (rank 0's address and a free port, e.g. 127.0.0.1:29500)");

@@ -7,6 +7,7 @@
 
 #include "quant/quantize_file.h"
 #include "src/core/atomic_file.h"
+#include "src/core/cpu_features.h"
 #include "src/core/error.h"
 #include "src/core/json_fields.h"
 #include "src/core/palette_plan.h"
@@ -16,7 +17,9 @@
 #include "src/runtime/decode_speed.h"
 #include "src/runtime/device_profile.h"
 #include "src/runtime/engine.h"
+#include "src/runtime/footprint.h"
 #include "src/runtime/latency_model.h"
+#include "src/runtime/memory_probe.h"
 #include "src/text/tokenizer.h"
 #include "tools/commands.h"
 #include "tools/runtime_options.h"
@@ -209,11 +212,12 @@ int RunBench(const Args& args) {
   const PaletteEntry& entry = store->file().EntryOrLargest(bench.subnet);
   if (store->config().is_encoder()) throw UserError(bench.palette + ": bench measures decoders; this is an encoder");
   CheckDecodeBenchLength(bench, store->config().max_seq_len);
+  const int context = bench.prompt_tokens + bench.decode_tokens;  // <= max_seq_len, checked above
+  RequireStateFitsMachine(EstimateFootprint(store->config(), entry.spec, weight_format, kv_cache_format, context,
+                                            bench.threads > 0 ? bench.threads : CoreCount(), bench.prompt_tokens),
+                          store->config(), context, ProbeMemory().ceiling_bytes(), bench.palette);
   Engine engine(*store, entry.spec,
-                {.threads = bench.threads,
-                 .context = bench.prompt_tokens + bench.decode_tokens,
-                 .format = weight_format,
-                 .kv_cache = kv_cache_format});
+                {.threads = bench.threads, .context = context, .format = weight_format, .kv_cache = kv_cache_format});
   std::optional<DeviceProfile> profile;
   if (!o.device.empty()) {
     profile = LoadDeviceProfile(o.device);

@@ -7,10 +7,13 @@
 #include <cmath>
 #include <numeric>
 
+#include "src/core/cpu_features.h"
 #include "src/core/error.h"
 #include "src/format/quant_groups.h"
 #include "src/format/weight_layout.h"
 #include "src/kernels/packed_layout.h"
+#include "src/runtime/footprint.h"
+#include "src/runtime/memory_probe.h"
 
 namespace elastiq {
 
@@ -55,6 +58,9 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
     throw UserError("--context " + std::to_string(context_) + " is longer than the model supports (max_seq_len " +
                     std::to_string(config_.max_seq_len) + ")");
   }
+  const int threads = options.pool ? options.pool->size() : options.threads > 0 ? options.threads : CoreCount();
+  RequireStateFitsMachine(EstimateFootprint(config_, spec_, format_, options.kv_cache, context_, threads, 1), config_,
+                          context_, ProbeMemory().ceiling_bytes(), store.file().path());
   pool_ = options.pool;
   if (!pool_) {
     own_pool_ = std::make_unique<ThreadPool>(options.threads);

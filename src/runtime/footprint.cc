@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "src/core/error.h"
 #include "src/kernels/packed_layout.h"
+#include "src/runtime/memory_probe.h"
 #include "src/runtime/weight_ranges.h"
 
 namespace elastiq {
@@ -42,19 +44,32 @@ Footprint EstimateFootprint(const ModelConfig& c, const SubnetSpec& s, WeightFor
   f.weights += MatrixBytes(c.vocab_size, D, c.vocab_size, d, head) + D * 4;
   if (c.is_encoder()) f.weights += MatrixBytes(c.n_classes, D, c.n_classes, d, WeightFormat::kF32);
 
-  const int64_t virtual_layers = static_cast<int64_t>(s.layers.size()) * c.repeat;
-  f.kv_cache = KvCacheBytes(kv_cache, virtual_layers, context, kv);
-  const int64_t T = std::max(1, prefill_tokens);
-  int64_t floats = T * (2 * d + 2 * q + 2 * kv + 2 * max_ffn);           // x, h, q, attn, k, v, gate, up
-  floats += c.vocab_size;                                                // logits of the last token
-  floats += int64_t{threads} * c.group_size() * context + context * hd;  // attention scores, RoPE tables
-  int64_t bytes = floats * 4;
-  const int64_t widest = std::max({d, q, max_ffn});
+  // The state in double, so that no declared size (max_seq_len, repeat, vocab_size) overflows;
+  // stored saturated (a total beyond any machine is all a check needs to see).
+  f.kv_cache = KvCacheBytes(kv_cache, static_cast<int64_t>(s.layers.size()) * c.repeat, context, kv);
+  const double T = std::max(1, prefill_tokens);
+  double floats = T * static_cast<double>(2 * d + 2 * q + 2 * kv + 2 * max_ffn);  // x, h, q, attn, k, v, gate, up
+  floats += c.vocab_size;                                                         // logits of the last token
+  floats +=
+      static_cast<double>(threads) * c.group_size() * context + static_cast<double>(context) * hd;  // scores, RoPE
+  double bytes = floats * 4;
+  const double widest = static_cast<double>(std::max({d, q, max_ffn}));
   // Quantized: x_quant (bytes) and the int32 accumulators of the widest layer, or of the LM head,
   // which runs on the last token only.
-  if (format != WeightFormat::kF32) bytes += T * widest + std::max(T * widest, c.vocab_size + kRowGroup) * 4;
-  f.scratch = bytes;
+  if (format != WeightFormat::kF32) bytes += T * widest + std::max(T * widest, c.vocab_size + double{kRowGroup}) * 4;
+  f.scratch = SaturatedBytes(bytes);
   return f;
+}
+
+void RequireStateFitsMachine(const Footprint& f, const ModelConfig& c, int context, int64_t machine_bytes,
+                             const std::string& file) {
+  const int64_t state = SaturatedBytes(static_cast<double>(f.kv_cache) + static_cast<double>(f.scratch));
+  if (machine_bytes <= 0 || state <= machine_bytes) return;
+  throw UserError(file + ": running it for " + std::to_string(context) + " tokens of context (max_seq_len " +
+                  std::to_string(c.max_seq_len) + ", repeat " + std::to_string(c.repeat) + ", vocab_size " +
+                  std::to_string(c.vocab_size) + ") needs " + FormatBytes(state) +
+                  " of KV cache and buffers, more than this machine's " + FormatBytes(machine_bytes) +
+                  "; give a shorter --context or check those fields");
 }
 
 }  // namespace elastiq

@@ -21,8 +21,15 @@ struct Footprint {
   int64_t total() const { return weights + kv_cache + scratch; }
 };
 
-// `prefill_tokens`: the longest batch fed at once (scratch grows with it).
+// `prefill_tokens`: the longest batch fed at once (scratch grows with it). For any declared sizes
+// KV cache and scratch are computed in double and capped (SaturatedBytes).
 Footprint EstimateFootprint(const ModelConfig& config, const SubnetSpec& spec, WeightFormat format,
                             KvCacheFormat kv_cache, int context, int threads, int prefill_tokens);
+
+// Before an engine allocates: UserError naming `file`, the context and the config's sizes when the
+// KV cache and buffers alone exceed `machine_bytes` (the machine's memory or cgroup limit; <= 0:
+// unknown, no check). A file declaring max_seq_len 2e9 or repeat 1e9 ends here, not in bad_alloc.
+void RequireStateFitsMachine(const Footprint& footprint, const ModelConfig& config, int context, int64_t machine_bytes,
+                             const std::string& file);
 
 }  // namespace elastiq

@@ -20,8 +20,11 @@ KvCacheFormat ParseKvCacheFormat(const std::string& name) {
 int64_t KvCacheElementBytes(KvCacheFormat f) { return f == KvCacheFormat::kF16 ? 2 : 4; }
 
 int64_t KvCacheBytes(KvCacheFormat f, int64_t virtual_layers, int64_t context, int64_t width) {
-  return 2 * virtual_layers * context * width * KvCacheElementBytes(f);
+  return SaturatedBytes(2.0 * static_cast<double>(virtual_layers) * static_cast<double>(context) *
+                        static_cast<double>(width) * static_cast<double>(KvCacheElementBytes(f)));
 }
+
+int64_t SaturatedBytes(double bytes) { return static_cast<int64_t>(std::min(bytes, 0x1p60)); }
 
 KvCache::KvCache(KvCacheFormat format, int64_t virtual_layers, int64_t context, int64_t width)
     : format_(format), layers_(virtual_layers), context_(context), width_(width) {

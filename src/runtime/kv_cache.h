@@ -18,7 +18,10 @@ const char* KvCacheFormatName(KvCacheFormat f);             // "f32", "f16" (the
 KvCacheFormat ParseKvCacheFormat(const std::string& name);  // UserError naming --kv-cache for others
 int64_t KvCacheElementBytes(KvCacheFormat f);
 // Keys + values of `virtual_layers` x `context` positions of `width` elements.
+// Computed in double and capped (SaturatedBytes): any declared sizes stay comparable, none overflows.
 int64_t KvCacheBytes(KvCacheFormat f, int64_t virtual_layers, int64_t context, int64_t width);
+// A byte count as int64, capped at 2^60 (sums of a few such stay representable).
+int64_t SaturatedBytes(double bytes);
 
 class KvCache {
  public:

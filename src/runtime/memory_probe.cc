@@ -151,6 +151,11 @@ int64_t MemoryProbe::spare_bytes() const {
   return spare;
 }
 
+int64_t MemoryProbe::ceiling_bytes() const {
+  if (cgroup_limit >= 0 && (mem_total < 0 || cgroup_limit < mem_total)) return cgroup_limit;
+  return mem_total;
+}
+
 std::string MemoryProbe::Describe() const {
   std::string s = "MemAvailable " + (mem_available >= 0 ? FormatBytes(mem_available) : std::string("unknown")) +
                   " of " + (mem_total >= 0 ? FormatBytes(mem_total) : std::string("unknown"));

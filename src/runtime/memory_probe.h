@@ -25,6 +25,8 @@ struct MemoryProbe {
 
   // min(MemAvailable, cgroup limit - usage) over what is known; -1 when nothing is.
   int64_t spare_bytes() const;
+  // min(MemTotal, cgroup limit) over what is known: the most one process could ever get; -1 unknown.
+  int64_t ceiling_bytes() const;
   std::string Describe() const;  // one line
 };
 

@@ -583,6 +583,19 @@ TEST(CliRuntime, BrokenModelsAreRefusedWithOneLine) {
   ExpectUserError("eval --engine runtime --model " + (dir / "wider.h5") + " --data " + (dir / "data"), mismatch);
   ExpectUserError("bench --palette " + (dir / "m.h5") + " --prompt-tokens 2000000000 --decode-tokens 2000000000",
                   "exceed the model's max_seq_len (64)");
+  // Declared sizes whose KV cache and buffers no machine holds: one line before allocating.
+  ModelConfig long_context = good.config(), deep = good.config();
+  long_context.max_seq_len = 2000000000;
+  deep.repeat = 1000000000;
+  WriteRandomModel(dir / "long.h5", long_context, 1, good.TokenizerBytes());
+  WriteRandomModel(dir / "deep.h5", deep, 1, good.TokenizerBytes());
+  ExpectUserError("run --palette " + (dir / "long.h5") + " --prompt-ids 1,5 --max-tokens 2",
+                  "running it for 2000000000 tokens of context (max_seq_len 2000000000");
+  ExpectUserError("eval --engine runtime --model " + (dir / "long.h5") + " --data " + (dir / "data"),
+                  "more than this machine's");
+  ExpectUserError("bench --palette " + (dir / "long.h5") + " --prompt-tokens 1000000000 --decode-tokens 4 --no-torch",
+                  "more than this machine's");
+  ExpectUserError("run --palette " + (dir / "deep.h5") + " --prompt-ids 1,5 --max-tokens 2", "repeat 1000000000");
 }
 
 // The runtime commands work without LibTorch: init a random model, run, bench, eval with the runtime.
