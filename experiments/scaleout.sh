@@ -20,7 +20,7 @@ sed "s/\"vocab_size\": 32000/\"vocab_size\": ${VOCAB:-4096}/" experiments/config
 pretrain() {  # CONFIG STEPS BATCH SEQ OUT [extra...]: the pretrain arguments every run shares
   local config=$1 steps=$2 batch=$3 seq=$4 out=$5; shift 5
   echo "pretrain --config $config --data $DATA --tokenizer $TOK --steps $steps --batch-size $batch --seq-len $seq" \
-    "--eval-every 100000 --eval-tokens 2048 --log-every 0 --out $out $*"
+    "--eval-every 100000 --eval-tokens 2048 --out $out $*"
 }
 tokens_per_second() { sed -n 's/^pretrained .* at \([0-9]*\) tokens\/s.*/\1/p'; }
 reduce_line() { sed -n 's/^data parallel: \(.*\)/\1/p'; }
@@ -29,7 +29,7 @@ one_run() {  # NAME POLICY LAYOUT: LAYOUT 1x2 (one process, 2 threads) or 2x1 (t
   # passive: elastiq's default (OMP_WAIT_POLICY=PASSIVE); spin: libgomp's own default (the variable
   # set but empty, so elastiq leaves it alone and libgomp ignores it).
   local policy_env=""; [ "$2" = spin ] && policy_env="OMP_WAIT_POLICY="
-  local args; args=$(pretrain $TINY 60 32 128 "$tmp/t-$1.h5")
+  local args; args=$(pretrain $TINY 60 32 128 "$tmp/t-$1.h5" --log-every 0)
   if [ "$3" = 1x2 ]; then env $policy_env $E $args --threads 2 >"$tmp/log"
   else env $policy_env $E launch --nproc 2 -- $args >"$tmp/log"; fi
   local tps; tps=$(tokens_per_second <"$tmp/log")
@@ -59,7 +59,7 @@ m125_params=$($E inspect --json "$tmp/m2.h5" | sed -n 's/.*"params": *\([0-9]*\)
 
 # Two "nodes" on this machine: node ranks 0 and 1 meet at a loopback master.
 port=$((29000 + RANDOM % 1000))
-node_args="$(pretrain $TINY 30 32 128 "$tmp/nodes.h5") --threads 1"  # two ranks share these 2 cores
+node_args="$(pretrain $TINY 30 32 128 "$tmp/nodes.h5" --log-every 0) --threads 1"  # two ranks share these 2 cores
 $E launch --nnodes 2 --node-rank 1 --nproc 1 --master 127.0.0.1:$port -- $node_args >"$tmp/node1.log" 2>&1 &
 node1=$!
 $E launch --nnodes 2 --node-rank 0 --nproc 1 --master 127.0.0.1:$port -- $node_args >"$tmp/node0.log" 2>&1
@@ -127,5 +127,6 @@ med() { echo "${runs[$1]}" | median; }
   echo '```'
   cat "$tmp/node1.log"
   echo '```'
-} >"$OUT"
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"  # a failure above leaves the previous results in place
 cat "$OUT"
