@@ -87,9 +87,9 @@ int WaitFor(pid_t pid) {
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return 1;
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  std::fprintf(stderr, "elastiq: the training helper was killed by signal %d\n", WTERMSIG(status));
-  return 128 + WTERMSIG(status);
+  if (WIFSIGNALED(status))
+    std::fprintf(stderr, "elastiq: the training helper was killed by signal %d\n", WTERMSIG(status));
+  return ExitCodeOf(status);
 }
 
 }  // namespace
@@ -97,30 +97,9 @@ int WaitFor(pid_t pid) {
 int RunTrainingHelper(const Args& args) { return RunTrainingHelperStreaming(args, nullptr); }
 
 int RunTrainingHelperStreaming(const Args& args, const std::function<void(const std::string&)>& on_line) {
-  const std::string helper = TrainingHelperPath();
-  std::vector<std::string> storage;
-  std::vector<char*> argv = Argv(helper, args, storage);
   int fds[2] = {-1, -1};
   if (on_line && pipe(fds) != 0) throw UserError("cannot create a pipe to the training helper");
-  std::fflush(stdout);
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) throw UserError("cannot start the training helper (fork failed)");
-  if (pid == 0) {
-    // The helper dies with the front end (a killed `elastiq` must not leave it training and writing
-    // checkpoints); if the front end is already gone, stop now.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // not SIGTERM: a caller may have it ignored or blocked
-    if (getppid() != parent) _exit(kExitUserError);
-    PreferSleepingOpenMpThreads();
-    if (on_line) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-    }
-    execv(helper.c_str(), argv.data());
-    std::fprintf(stderr, "elastiq: cannot run %s\n", helper.c_str());
-    _exit(127);
-  }
+  const pid_t pid = StartChild(TrainingHelperPath(), args, fds[1], fds[0]);
   if (on_line) {
     close(fds[1]);
     FILE* in = fdopen(fds[0], "r");
@@ -137,5 +116,28 @@ int RunTrainingHelperStreaming(const Args& args, const std::function<void(const 
   }
   return WaitFor(pid);
 }
+
+pid_t StartChild(const std::string& program, const Args& args, int stdout_fd, int close_fd) {
+  std::vector<std::string> storage;
+  std::vector<char*> argv = Argv(program, args, storage);
+  std::fflush(stdout);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw UserError("cannot start " + program + " (fork failed)");
+  if (pid > 0) return pid;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);                // not SIGTERM: a caller may have it ignored or blocked
+  if (getppid() != parent) _exit(kExitUserError);  // the parent is already gone
+  PreferSleepingOpenMpThreads();
+  if (stdout_fd >= 0) {
+    dup2(stdout_fd, STDOUT_FILENO);
+    close(stdout_fd);
+  }
+  if (close_fd >= 0) close(close_fd);
+  execv(program.c_str(), argv.data());
+  std::fprintf(stderr, "elastiq: cannot run %s\n", program.c_str());
+  _exit(127);
+}
+
+int ExitCodeOf(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
 }  // namespace elastiq

@@ -2,6 +2,8 @@
 // and handing work to the LibTorch helper `elastiq-train` built beside `elastiq`.
 #pragma once
 
+#include <sys/types.h>
+
 #include <boost/program_options.hpp>
 #include <functional>
 #include <optional>
@@ -41,6 +43,13 @@ std::optional<po::variables_map> ParseOptions(const char* title, const std::stri
 // --threads of the runtime commands: 0 (one per core) up to 4 x this machine's cores (more only
 // makes the spinning workers wait on each other); UserError otherwise.
 void CheckThreadCount(int threads);
+
+// Starts `program` with `args` as a child process that dies with this one (PR_SET_PDEATHSIG: a killed
+// front end leaves nothing training) and, unless the user chose an OpenMP wait policy, sleeps at
+// OpenMP barriers. `stdout_fd` >= 0 becomes its stdout; `close_fd` >= 0 is closed in it.
+pid_t StartChild(const std::string& program, const Args& args, int stdout_fd = -1, int close_fd = -1);
+// A child's wait status as a shell reports it: its exit code, or 128 + the signal that killed it.
+int ExitCodeOf(int status);
 
 // Path of elastiq-train next to the running executable; UserError if this build has none.
 std::string TrainingHelperPath();

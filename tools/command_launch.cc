@@ -2,7 +2,6 @@
 // forwards SIGINT/SIGTERM to them, and stops the others when one fails.
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,27 +88,6 @@ Args RankArgs(const LaunchOptions& o, const Args& command, int local_rank) {
   return args;
 }
 
-pid_t StartRank(const Args& args) {
-  std::vector<std::string> storage{std::filesystem::read_symlink("/proc/self/exe").string()};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw UserError("launch: cannot start a rank (fork failed)");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // ranks die with a killed launcher
-    if (getppid() != parent) _exit(kExitUserError);
-    execv(argv[0], argv.data());
-    std::fprintf(stderr, "elastiq launch: cannot run %s\n", argv[0]);
-    _exit(127);
-  }
-  return pid;
-}
-
-int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
-
 // Waits for every rank; after the first failure, stops those still running past the grace period.
 int WaitForRanks(int first_rank) {
   std::vector<pid_t>& children = Children();
@@ -124,10 +102,13 @@ int WaitForRanks(int first_rank) {
       if (it == children.end()) continue;
       *it = -1;
       --running;
-      if (ExitCode(status) != 0 && result == 0) {
-        result = ExitCode(status);
-        std::fprintf(stderr, "elastiq launch: rank %d exited with code %d; stopping the others\n",
-                     first_rank + static_cast<int>(it - children.begin()), result);
+      if (ExitCodeOf(status) != 0 && result == 0) {
+        result = ExitCodeOf(status);
+        std::fprintf(stderr,
+                     "elastiq launch: rank %d exited with code %d; the others stop at their next collective (or are "
+                     "killed in %lld s)\n",
+                     first_rank + static_cast<int>(it - children.begin()), result,
+                     static_cast<long long>(kGraceAfterFailure.count()));
         deadline = std::chrono::steady_clock::now() + kGraceAfterFailure;
       }
       continue;
@@ -166,7 +147,8 @@ int RunLaunch(const Args& args) {
   forward.sa_handler = ForwardSignal;
   sigaction(SIGINT, &forward, nullptr);
   sigaction(SIGTERM, &forward, nullptr);
-  for (int i = 0; i < o.nproc; ++i) Children().push_back(StartRank(RankArgs(o, command, i)));
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  for (int i = 0; i < o.nproc; ++i) Children().push_back(StartChild(self, RankArgs(o, command, i)));
   return WaitForRanks(first_rank);
 }
 
