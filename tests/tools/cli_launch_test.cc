@@ -116,6 +116,21 @@ TEST_F(CliLaunch, TwoRanksFollowOneProcess) {
   EXPECT_LE(distill_difference, 1e-5);
 }
 
+// A checkpoint written by one process continues on two ranks (only rank 0 reads it and shares it) as
+// it continues in one process; the compute meter counts the same total.
+TEST_F(CliLaunch, ResumesUnderAnotherNumberOfRanks) {
+  const std::string one = *dir_ / "r1.h5", two = *dir_ / "r2.h5";
+  ASSERT_EQ(RunCommand(Elastiq(Pretrain("--steps 6 --warmup 3 --threads 1 --out " + one))).exit_code, 0);
+  std::filesystem::copy_file(one, two);
+  ASSERT_EQ(RunCommand(Elastiq(Pretrain("--steps 10 --warmup 3 --threads 1 --resume --out " + one))).exit_code, 0);
+  const testing::CommandResult r = RunCommand(Launch2(Pretrain("--steps 10 --warmup 3 --resume --out " + two)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("resuming " + two + " at step 6 of 10"), std::string::npos) << r.out;
+  EXPECT_LE(LargestRelativeDifference(one, two), 1e-5);
+  EXPECT_EQ(H5File::OpenReadOnly(one).GetIntAttr("/train_state", "flops"),
+            H5File::OpenReadOnly(two).GetIntAttr("/train_state", "flops"));
+}
+
 // MLFS across the stage-0 merge (with rewiring) and stage 1 -> 2, then QAT on its output.
 TEST_F(CliLaunch, MlfsAndQatFollowOneProcess) {
   const std::string teacher = *dir_ / "teacher.h5";
