@@ -39,8 +39,9 @@ class DataParallel {
   TaskBatch Shard(const TaskBatch& global) const;
   // Rank 0's values into every rank's tensors, in place (parameters at start or after --resume).
   void Broadcast(const std::vector<torch::Tensor>& tensors);
-  // Every parameter's gradient replaced by the mean over the ranks; a missing gradient (a
-  // parameter this step did not use) counts as zeros, so every rank runs the same collectives.
+  // Every parameter's gradient replaced by the mean over the ranks; a missing gradient counts as
+  // zeros in the mean (every rank runs the same collectives), and a parameter no rank used keeps no
+  // gradient, so the optimizer skips it as in one process.
   void AverageGradients(const std::vector<torch::Tensor>& params);
   // The mean over the ranks of each value (one collective for all).
   std::vector<double> Average(std::vector<double> values);
