@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
+  clang libclang-rt-14-dev  # libFuzzer + sanitizers for the fuzz harnesses (scripts/fuzz.sh)
   libtorch-dev libgloo-dev libopenblas0-pthread
   libsentencepiece-dev libhdf5-dev hdf5-tools libeigen3-dev
   libboost-program-options-dev nlohmann-json3-dev

@@ -2,7 +2,8 @@
 # The test command (README, .ci/run): installs dependencies, runs the static checks (include layers,
 # clang-format), then builds and runs the test suites three times: the full build (LibTorch side
 # included), the LibTorch-free core under AddressSanitizer + UBSan, and the NEON kernels,
-# cross-compiled for aarch64 and run under qemu-user-static.
+# cross-compiled for aarch64 and run under qemu-user-static; between the last two, every fuzz
+# harness for a bounded time (ELASTIQ_FUZZ_SECONDS, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh --cross
@@ -23,6 +24,9 @@ echo "== LibTorch-free build with AddressSanitizer and UBSan =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DELASTIQ_WITH_TORCH=OFF -DELASTIQ_SANITIZE=ON >/dev/null
 cmake --build build-asan --parallel "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure --parallel "$jobs"
+
+echo "== fuzz harnesses: libFuzzer with ASan + UBSan, ${ELASTIQ_FUZZ_SECONDS:-30} s each =="
+bash scripts/fuzz.sh "${ELASTIQ_FUZZ_SECONDS:-30}"
 
 echo "== NEON kernels: aarch64 cross build under qemu-user-static =="
 bash scripts/test_neon.sh

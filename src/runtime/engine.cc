@@ -48,6 +48,18 @@ void ApplyRope(float* v, int64_t heads, int64_t hd, const float* cos, const floa
   }
 }
 
+// Row sums of int8 weights over `cols` columns lie in [-128 cols, 127 cols]. A stored sum outside
+// that is a damaged file (found by tests/fuzz/model_file_fuzzer), and would overflow the W8A8
+// zero-point correction; only the sums this entry reads are checked (pages it touches anyway).
+void RequirePlausibleRowSums(const int32_t* sums, int64_t rows, int64_t cols, const std::string& where) {
+  for (int64_t r = 0; r < rows; ++r) {
+    if (sums[r] < -128 * cols || sums[r] > 127 * cols) {
+      throw UserError(where + ": row sum " + std::to_string(r) + " is " + std::to_string(sums[r]) +
+                      ", impossible for int8 weights over " + std::to_string(cols) + " columns (damaged file?)");
+    }
+  }
+}
+
 }  // namespace
 
 Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOptions& options)
@@ -153,6 +165,8 @@ Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols,
     l.rowsum =
         static_cast<const int32_t*>(store_.Tensor(path + "/rowsum", DType::kI32, {shape.panels(), shape.rows_padded}));
     use(l.rowsum, shape.panels() * shape.rows_padded * 4, {RowSumRange(maxnet_rows, rows, cols)});
+    RequirePlausibleRowSums(l.rowsum + (cols / kPanel - 1) * shape.rows_padded, rows, cols,
+                            store_.file().path() + ": " + path + "/rowsum");
   } else {
     l.packed = store_.Tensor(path + "/packed", DType::kU8, {shape.ternary_bytes()});
   }

@@ -10,6 +10,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/format/model_file.h"
+#include "src/text/sentencepiece_precheck.h"
 
 namespace elastiq {
 namespace {
@@ -40,6 +41,7 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::FromBytes(const std::string& model_bytes, const std::string& source) {
+  RequireLoadablePieces(model_bytes, source);
   Tokenizer t;
   t.sp_ = std::make_unique<sentencepiece::SentencePieceProcessor>();
   auto status = t.sp_->LoadFromSerializedProto(model_bytes);

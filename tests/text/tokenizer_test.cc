@@ -47,5 +47,17 @@ TEST(Tokenizer, GarbageModelBytesAreAClearError) {
   EXPECT_THROW(Tokenizer::FromBytes("not a model", "x.model"), UserError);
 }
 
+// Found by tests/fuzz/tokenizer_fuzzer: a piece with a NUL byte (or an empty one) made SentencePiece's
+// trie builder throw inside a noexcept function, ending the process with std::terminate.
+TEST(Tokenizer, PiecesSentencePieceCannotLoadAreAClearError) {
+  using namespace std::string_literals;
+  const std::string fuzzer_found =
+      "\n\x0e\n\x05<unt>\x15\x00.\x00\x00\x18\x02\n\x0c\n\x03\x00s<H>U\x00\x00\x00\x00\x18\n"s;
+  const std::string message = testing::UserErrorMessage([&] { Tokenizer::FromBytes(fuzzer_found, "x.model"); });
+  EXPECT_NE(message.find("x.model: tokenizer piece 1 is empty or holds a NUL byte"), std::string::npos) << message;
+  const std::string empty_piece = "\n\x02\n\x00"s;
+  EXPECT_THROW(Tokenizer::FromBytes(empty_piece, "y.model"), UserError);
+}
+
 }  // namespace
 }  // namespace elastiq

@@ -18,6 +18,7 @@
 #include "src/format/gguf.h"
 #include "src/format/h5_file.h"
 #include "src/format/model_file.h"
+#include "src/format/quant_groups.h"
 #include "src/format/random_model.h"
 #include "src/format/safetensors.h"
 #include "src/format/weight_layout.h"
@@ -175,6 +176,28 @@ TEST(Cli, InspectEndsOnAHardLinkCycle) {
   const testing::CommandResult r = RunCommand("timeout 60 " + Elastiq("inspect --json " + (dir / "m.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["tensors"].size(), datasets);
+}
+
+// Found by tests/fuzz/model_file_fuzzer: a stored W8A8 row sum no int8 row can have overflowed the
+// zero-point correction (undefined behaviour, garbage logits); now the engine refuses the file.
+TEST(Cli, ImpossibleQuantizedRowSumsAreAOneLineError) {
+  testing::ScratchDir dir;
+  WriteZeroModel(dir / "m.h5", kKindPalette);
+  ASSERT_EQ(RunCommand(Elastiq("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "q.h5"))).exit_code,
+            0);
+  const std::string rowsum = QuantTensorGroup("w8a8", "layers.0.wq") + "/rowsum";
+  hid_t file = H5Fopen((dir / "q.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  hid_t dataset = H5Dopen2(file, rowsum.c_str(), H5P_DEFAULT);
+  ASSERT_GE(dataset, 0);
+  std::vector<int32_t> sums(static_cast<size_t>(H5Dget_storage_size(dataset) / 4));
+  ASSERT_GE(H5Dread(dataset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, sums.data()), 0);
+  std::fill(sums.begin(), sums.end(), -687866018);  // the fuzzer's value
+  ASSERT_GE(H5Dwrite(dataset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, sums.data()), 0);
+  H5Dclose(dataset);
+  H5Fclose(file);
+  ExpectUserError("run --format w8a8 --prompt-ids 1 --max-tokens 1 --palette " + (dir / "q.h5"),
+                  rowsum + ": row sum 0 is -687866018, impossible for int8 weights over 32 columns");
 }
 
 TEST(Cli, DataPrepareLabelled) {
