@@ -9,6 +9,7 @@
 #include "quant/weight_quant.h"
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/format/file_seal.h"
 #include "src/format/model_file.h"
 #include "src/format/quant_groups.h"
 #include "src/format/weight_layout.h"
@@ -99,6 +100,7 @@ QuantizeSummary QuantizeModelFile(const std::string& in, const std::string& form
     if (source.extra) source.extra(f);
     f.CloseOrFail();
   }
+  SealFile(atomic.temp_path(), out);
   atomic.Commit();
   return summary;
 }

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   clang libclang-rt-14-dev  # libFuzzer + sanitizers for the fuzz harnesses (scripts/fuzz.sh)
   libtorch-dev libgloo-dev libopenblas0-pthread
-  libsentencepiece-dev libhdf5-dev hdf5-tools libeigen3-dev
+  libsentencepiece-dev libhdf5-dev hdf5-tools libeigen3-dev libxxhash-dev
   libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox python3  # plots and result tables in experiments/

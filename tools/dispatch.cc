@@ -1,5 +1,7 @@
 // Command dispatch and top-level help shared by both executables; UserError -> one line, exit 2.
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <new>
@@ -16,7 +18,8 @@ void PrintHelp(const std::string& program, const std::vector<Command>& commands)
   std::cout << "usage: " << program << " COMMAND [options]    (" << program
             << " COMMAND --help for its options)\n\ncommands:\n";
   for (const Command& c : commands) std::printf("  %-18s %s\n", c.name.c_str(), c.summary.c_str());
-  std::cout << "  help [COMMAND]     show this list or a command's options\n";
+  std::cout << "  help [COMMAND]     show this list or a command's options\n\n"
+               "every command: --no-verify reads model files whose content seal does not match (damaged?)\n";
 }
 
 const Command* Find(const std::vector<Command>& commands, const Args& args, size_t* words) {
@@ -51,6 +54,11 @@ int Dispatch(const std::string& program, const std::vector<Command>& commands, c
       return args.empty() ? kExitUserError : 0;
     }
     Args rest = args;
+    // --no-verify anywhere: read model files whose seal does not match (helpers inherit the setting).
+    if (const auto it = std::find(rest.begin(), rest.end(), "--no-verify"); it != rest.end()) {
+      rest.erase(it);
+      setenv("ELASTIQ_NO_VERIFY", "1", 1);
+    }
     bool help = false;
     if (rest[0] == "help") {
       rest.erase(rest.begin());

@@ -86,11 +86,13 @@ const char* DTypeName(DType t) {
   return "?";
 }
 
-H5File H5File::Create(const std::string& path, const std::string& display_name) {
+H5File H5File::Create(const std::string& path, const std::string& display_name, int64_t user_block_bytes) {
   SilenceHdf5();
   Handle fapl{H5Pcreate(H5P_FILE_ACCESS), H5Pclose};
   H5Pset_alignment(fapl.id, kAlignThreshold, kAlignment);
-  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id);
+  Handle fcpl{H5Pcreate(H5P_FILE_CREATE), H5Pclose};
+  if (user_block_bytes > 0) H5Pset_userblock(fcpl.id, static_cast<hsize_t>(user_block_bytes));
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.id, fapl.id);
   if (id < 0) throw UserError(display_name + ": cannot create the file (folder missing or no permission?)");
   return H5File(id, display_name);
 }

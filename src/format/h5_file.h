@@ -29,7 +29,8 @@ class H5File {
   static constexpr hsize_t kAlignment = 4096;
   static constexpr hsize_t kAlignThreshold = 4096;
 
-  static H5File Create(const std::string& path, const std::string& display_name);
+  // user_block_bytes > 0 reserves that many bytes at the start for the application (file_seal.h).
+  static H5File Create(const std::string& path, const std::string& display_name, int64_t user_block_bytes = 0);
   static H5File OpenReadOnly(const std::string& path);
   static H5File OpenReadWrite(const std::string& path, const std::string& display_name);
   H5File(H5File&& other) noexcept;

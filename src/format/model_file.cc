@@ -3,6 +3,7 @@
 
 #include "src/core/error.h"
 #include "src/core/json_fields.h"
+#include "src/format/file_seal.h"
 #include "src/format/weight_layout.h"
 
 namespace elastiq {
@@ -16,7 +17,7 @@ UserError DuplicateEntry(const std::string& path, const std::string& name) {
 
 ModelFileWriter::ModelFileWriter(const std::string& path, const ModelConfig& config, const std::string& kind,
                                  const std::string& tokenizer_bytes)
-    : atomic_(path), file_(H5File::Create(atomic_.temp_path(), path)), config_(config) {
+    : atomic_(path), file_(H5File::Create(atomic_.temp_path(), path, kSealBlockBytes)), config_(config) {
   file_.SetAttr("/", "format", std::string(kFormatName));
   file_.SetAttr("/", "format_version", int64_t{kFormatVersion});
   file_.SetAttr("/", "kind", kind);
@@ -46,10 +47,12 @@ void ModelFileWriter::AddPaletteEntry(const PaletteEntry& entry) {
 
 void ModelFileWriter::Commit() {
   file_.CloseOrFail();
+  SealFile(atomic_.temp_path(), atomic_.final_path());
   atomic_.Commit();
 }
 
 ModelFile ModelFile::Open(const std::string& path) {
+  CheckSeal(path);  // before libhdf5 parses a byte of it
   ModelFile m(H5File::OpenReadOnly(path));
   const H5File& f = m.file_;
   if (!f.HasAttr("/", "format") || f.GetStringAttr("/", "format") != kFormatName) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "src/core/error.h"
+#include "src/format/file_seal.h"
 
 namespace elastiq::testing {
 namespace fs = std::filesystem;
@@ -123,5 +124,15 @@ bool HasTrainingHelper() { return fs::exists(std::string(ELASTIQ_BINARY_DIR) + "
 std::string ConfigPath(const std::string& name) {
   return std::string(ELASTIQ_SOURCE_DIR) + "/experiments/configs/" + name;
 }
+
+void EditSealed(const std::string& path, const std::function<void(H5File&)>& edit) {
+  {
+    H5File f = H5File::OpenReadWrite(path, path);
+    edit(f);
+  }
+  Reseal(path);
+}
+
+void Reseal(const std::string& path) { SealFile(path, path); }
 
 }  // namespace elastiq::testing

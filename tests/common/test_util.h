@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "src/format/h5_file.h"
+
 namespace elastiq::testing {
 
 // A fresh empty folder under the system temp dir, removed when the object dies.
@@ -44,5 +46,10 @@ CommandResult RunCommand(const std::string& command_line);
 std::string ElastiqBinary();                      // path to the built `elastiq`
 bool HasTrainingHelper();                         // elastiq-train was built (LibTorch side on)
 std::string ConfigPath(const std::string& name);  // experiments/configs/<name>
+
+// Edits a model file as someone crafting one would: the change, then a seal that matches it
+// (src/format/file_seal.h), so a test reaches the checks behind the seal.
+void EditSealed(const std::string& path, const std::function<void(H5File&)>& edit);
+void Reseal(const std::string& path);  // after an edit through the raw HDF5 API
 
 }  // namespace elastiq::testing

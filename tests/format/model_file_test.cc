@@ -149,11 +149,10 @@ TEST(ModelFile, PaletteEntryWithAnAdapterRankPrefixIsRefused) {
 TEST(ModelFile, AnEntryWhoseSpecNamesAnotherEntryIsRefused) {
   testing::ScratchDir dir;
   WriteRandomModel(dir / "m.h5", Config());
-  {
-    H5File f = H5File::OpenReadWrite(dir / "m.h5", "m.h5");
+  testing::EditSealed(dir / "m.h5", [](H5File& f) {
     f.CreateGroup("/palette/copy");  // a second group holding the spec named "half"
     f.SetAttr("/palette/copy", "spec", f.GetStringAttr("/palette/half", "spec"));
-  }
+  });
   EXPECT_NE(ErrorOpening(dir / "m.h5").find("/palette/copy holds a spec named \"half\""), std::string::npos)
       << ErrorOpening(dir / "m.h5");
 }
@@ -163,10 +162,7 @@ TEST(ModelFile, StoredJsonOfTheWrongTypeIsAUserErrorNamingFileAndField) {
   WriteRandomModel(dir / "m.h5", Config());
   auto error_after = [&](const std::string& object, const std::string& key, const std::string& value) {
     std::filesystem::copy_file(dir / "m.h5", dir / "bad.h5", std::filesystem::copy_options::overwrite_existing);
-    {
-      H5File f = H5File::OpenReadWrite(dir / "bad.h5", "bad.h5");
-      f.SetAttr(object, key, value);
-    }
+    testing::EditSealed(dir / "bad.h5", [&](H5File& f) { f.SetAttr(object, key, value); });
     return ErrorOpening(dir / "bad.h5");
   };
   nlohmann::json config = nlohmann::json::parse(ModelConfigToJson(Config()));
@@ -217,6 +213,7 @@ TEST(ModelFile, ReaderRefusesAPaletteWithTwoEntriesOfTheSameName) {
   // A hand-edited file: HDF5 keeps link names unique, but bytes changed in place (the link name in
   // the group's name heap and the spec) give a palette that lists "twin_1" twice.
   PatchBytes(dir / "m.h5", "twin_2", "twin_1");
+  testing::Reseal(dir / "m.h5");
   EXPECT_EQ(ErrorOpening(dir / "m.h5"),
             dir / "m.h5: two palette entries are named \"twin_1\"; entry names must be unique");
 }
@@ -226,6 +223,44 @@ TEST(ModelFile, UncommittedWriterLeavesNoFile) {
   { ModelFileWriter w(dir / "m.h5", Config(), kKindCheckpoint, ""); }
   EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+// The seal: a changed byte, a truncation or an extension is refused before libhdf5 reads the file;
+// --no-verify (ELASTIQ_NO_VERIFY) reads it anyway; a file without a seal is read as before.
+TEST(ModelFile, TheSealRefusesChangedFilesBeforeHdf5ParsesThem) {
+  testing::ScratchDir dir;
+  const std::map<std::string, std::vector<float>> values = WriteRandomModel(dir / "m.h5", Config());
+  const std::string good = ReadFileBytes(dir / "m.h5");
+  ASSERT_EQ(good.rfind("elastiq-seal 1 xxh3-64 ", 0), 0u);
+  ASSERT_EQ(ErrorOpening(dir / "m.h5"), "");
+
+  std::string changed = good;
+  const float first = values.at("embed")[0];
+  const size_t at = changed.find(std::string(reinterpret_cast<const char*>(&first), 4));
+  ASSERT_NE(at, std::string::npos);
+  changed[at + 3] ^= 0x40;  // a weight's exponent: HDF5 would read it without complaint
+  std::ofstream(dir / "changed.h5", std::ios::binary) << changed;
+  EXPECT_EQ(ErrorOpening(dir / "changed.h5"),
+            dir /
+                "changed.h5: its content does not match its seal (damaged on disk or in transfer?); copy it again, "
+                "or pass --no-verify to read it anyway");
+  std::ofstream(dir / "short.h5", std::ios::binary) << good.substr(0, good.size() - 1);
+  EXPECT_NE(ErrorOpening(dir / "short.h5")
+                .find("short.h5: holds " + std::to_string(good.size() - 1) + " bytes, its seal says " +
+                      std::to_string(good.size())),
+            std::string::npos);
+  std::ofstream(dir / "long.h5", std::ios::binary) << good + "x";
+  EXPECT_NE(ErrorOpening(dir / "long.h5").find("(truncated or extended?)"), std::string::npos);
+
+  setenv("ELASTIQ_NO_VERIFY", "1", 1);
+  EXPECT_EQ(ErrorOpening(dir / "changed.h5"), "");
+  EXPECT_NE(ModelFile::Open(dir / "changed.h5").ReadWeight("embed")[0], first);
+  unsetenv("ELASTIQ_NO_VERIFY");
+
+  std::string unsealed = changed;
+  std::fill_n(unsealed.begin(), 64, '\0');  // as written before seals existed: an empty user block
+  std::ofstream(dir / "unsealed.h5", std::ios::binary) << unsealed;
+  EXPECT_EQ(ErrorOpening(dir / "unsealed.h5"), "");
 }
 
 }  // namespace

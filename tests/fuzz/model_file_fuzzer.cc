@@ -1,9 +1,13 @@
 // Fuzz harness: a model file from someone else, from its bytes to one token through the engine.
 // Covers the HDF5 open, the header/config/palette checks, the weight-shape table, the packed int8
 // and ternary layout checks of quantized entries, the embedded tokenizer, and one forward pass.
+// The content seal is checked on every input, then turned off (--no-verify) so that inputs reach
+// libhdf5 and the checks behind it, as a file crafted with a matching seal would.
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
+#include "src/format/file_seal.h"
 #include "src/runtime/engine.h"
 #include "src/runtime/footprint.h"
 #include "src/runtime/weight_store.h"
@@ -44,6 +48,9 @@ void TryTokenizer(const WeightStore& store) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace elastiq;
   const std::string path = fuzz::WriteInputFile(data, size, ".h5");
+  unsetenv("ELASTIQ_NO_VERIFY");
+  fuzz::RefusalsAreFine([&] { CheckSeal(path); });
+  setenv("ELASTIQ_NO_VERIFY", "1", 1);
   fuzz::RefusalsAreFine([&] {
     const std::unique_ptr<WeightStore> store = WeightStore::Open(path);
     fuzz::RefusalsAreFine([&] { fuzz::TryTokenizer(*store); });

@@ -114,8 +114,7 @@ TEST(Cli, BadInputsAreOneLineErrors) {
 std::string CopyWithAttr(const std::string& from, const std::string& to, const std::string& object,
                          const std::string& key, const std::string& value) {
   std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
-  H5File f = H5File::OpenReadWrite(to, to);
-  f.SetAttr(object, key, value);
+  testing::EditSealed(to, [&](H5File& f) { f.SetAttr(object, key, value); });
   return to;
 }
 
@@ -148,12 +147,11 @@ TEST(Cli, StoredJsonOfTheWrongTypeIsAOneLineError) {
 TEST(Cli, InspectPrintsNamesThatAreNotUtf8Safely) {
   testing::ScratchDir dir;
   WriteZeroModel(dir / "m.h5", kKindPalette);
-  {
-    H5File f = H5File::OpenReadWrite(dir / "m.h5", "m.h5");
+  testing::EditSealed(dir / "m.h5", [](H5File& f) {
     const float v = 1.0f;
     f.WriteDataset("/extra/w\xff\xfe\n", DType::kF32, {1}, &v);
     f.SetAttr("/", "kind", std::string("palette\xc3"));
-  }
+  });
   testing::CommandResult r = RunCommand(Elastiq("inspect --json " + (dir / "m.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -173,6 +171,7 @@ TEST(Cli, InspectEndsOnAHardLinkCycle) {
   ASSERT_GE(file, 0);
   EXPECT_GE(H5Lcreate_hard(file, "/weights", file, "/weights/loop", H5P_DEFAULT, H5P_DEFAULT), 0);
   H5Fclose(file);
+  testing::Reseal(dir / "m.h5");
   const testing::CommandResult r = RunCommand("timeout 60 " + Elastiq("inspect --json " + (dir / "m.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["tensors"].size(), datasets);
@@ -196,8 +195,20 @@ TEST(Cli, ImpossibleQuantizedRowSumsAreAOneLineError) {
   ASSERT_GE(H5Dwrite(dataset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, sums.data()), 0);
   H5Dclose(dataset);
   H5Fclose(file);
+  testing::Reseal(dir / "q.h5");
   ExpectUserError("run --format w8a8 --prompt-ids 1 --max-tokens 1 --palette " + (dir / "q.h5"),
                   rowsum + ": row sum 0 is -687866018, impossible for int8 weights over 32 columns");
+}
+
+TEST(Cli, ADamagedFileIsRefusedUnlessNoVerify) {
+  testing::ScratchDir dir;
+  WriteZeroModel(dir / "m.h5", kKindPalette);
+  std::string bytes = ReadFileBytes(dir / "m.h5");
+  bytes[bytes.size() / 2] ^= 1;
+  WriteFileAtomically(dir / "m.h5", bytes);
+  ExpectUserError("inspect " + (dir / "m.h5"), "m.h5: its content does not match its seal");
+  const testing::CommandResult r = RunCommand(Elastiq("inspect --no-verify " + (dir / "m.h5")));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST(Cli, DataPrepareLabelled) {
