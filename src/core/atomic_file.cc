@@ -1,6 +1,7 @@
 // Write-then-rename helpers and whole-file reads.
 #include "src/core/atomic_file.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -32,6 +33,26 @@ void RemoveStaleTemporaries(const std::filesystem::path& final_path) {
   }
 }
 
+// fsync of the finished temporary; UserError naming `what` when the system cannot make it durable.
+void SyncFile(const std::string& path, const std::string& what) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw UserError(what + ": cannot open " + path + " to flush it to disk: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0) throw UserError(what + ": cannot flush it to disk: " + std::strerror(error));
+}
+
+// fsync of the folder after the rename, best effort: the new file is complete on disk by then, so
+// if the folder cannot be synced (some filesystems refuse) a power cut can only bring back the old
+// file, never half of one.
+void SyncFolder(const std::filesystem::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
@@ -49,11 +70,17 @@ AtomicFile::~AtomicFile() {
   if (!committed_) std::remove(temp_path_.c_str());
 }
 
+// The temporary's bytes reach the disk before the rename, and the rename before Commit returns: after
+// a crash or power cut the final name holds the old file or the new one, never a new name without
+// its data.
 void AtomicFile::Commit() {
+  SyncFile(temp_path_, final_path_);
   if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
     throw UserError(final_path_ + ": cannot move the finished file into place: " + std::strerror(errno));
   }
   committed_ = true;
+  const std::filesystem::path parent = std::filesystem::path(final_path_).parent_path();
+  SyncFolder(parent.empty() ? "." : parent);
 }
 
 std::string ReadFileBytes(const std::string& path) {
