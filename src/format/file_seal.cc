@@ -2,6 +2,8 @@
 #include "src/format/file_seal.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -36,37 +38,58 @@ class Fd {
 
 std::string ErrnoText() { return std::strerror(errno); }
 
-// Reads up to `n` bytes at `offset`; returns how many it got (fewer at the end of the file).
-size_t ReadAt(int fd, char* buffer, size_t n, int64_t offset, const std::string& path) {
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t got = ::pread(fd, buffer + done, n - done, offset + static_cast<off_t>(done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw UserError(path + ": cannot read (" + ErrnoText() + ")");
-    if (got == 0) break;
-    done += static_cast<size_t>(got);
-  }
-  return done;
-}
-
 struct Content {
   uint64_t hash = 0;
   int64_t bytes = 0;  // the whole file's size
 };
 
-Content HashAfterBlock(int fd, const std::string& path) {
-  XXH3_state_t* state = XXH3_createState();
-  if (!state) throw std::bad_alloc();
-  XXH3_64bits_reset(state);
-  std::vector<char> buffer(size_t{4} << 20);
-  int64_t offset = kSealBlockBytes;
-  for (size_t got; (got = ReadAt(fd, buffer.data(), buffer.size(), offset, path)) > 0; offset += got) {
-    XXH3_64bits_update(state, buffer.data(), got);
+// A read-only mapping of the whole file that gives the page cache back as it found it: pages not
+// resident when it was mapped are dropped again when it goes, so checking a large file neither
+// counts against the memory budget the runtime computes next (page cache is charged to the
+// reader's cgroup) nor evicts what other processes cache.
+class MappedFile {
+ public:
+  MappedFile(int fd, const std::string& path) : fd_(fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) throw UserError(path + ": cannot read (" + ErrnoText() + ")");
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ == 0) return;
+    void* map = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) throw UserError(path + ": cannot map it to check its seal (" + ErrnoText() + ")");
+    data_ = static_cast<const char*>(map);
+    resident_.resize((size_ + Page() - 1) / Page());
+    if (mincore(map, size_, resident_.data()) != 0) resident_.clear();
+    madvise(map, size_, MADV_SEQUENTIAL);
   }
-  const Content c{XXH3_64bits_digest(state), offset};
-  XXH3_freeState(state);
-  return c;
-}
+  ~MappedFile() {
+    if (!data_) return;
+    munmap(const_cast<char*>(data_), size_);
+    for (size_t p = 0; p < resident_.size();) {
+      size_t end = p;
+      while (end < resident_.size() && !(resident_[end] & 1)) ++end;
+      if (end > p)
+        posix_fadvise(fd_, static_cast<off_t>(p * Page()), static_cast<off_t>((end - p) * Page()), POSIX_FADV_DONTNEED);
+      p = end + 1;
+    }
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  std::string_view bytes() const { return {data_ ? data_ : "", size_}; }
+
+  Content HashAfterBlock() const {
+    const std::string_view b = bytes();
+    const std::string_view after = b.size() > static_cast<size_t>(kSealBlockBytes) ? b.substr(kSealBlockBytes) : "";
+    return {XXH3_64bits(after.data(), after.size()), static_cast<int64_t>(size_)};
+  }
+
+ private:
+  static size_t Page() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+  int fd_;
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  std::vector<unsigned char> resident_;
+};
 
 std::string SealText(const Content& c) {
   return std::string(kSealTag) + HexDigest64(c.hash) + " " + std::to_string(c.bytes) + "\n";
@@ -82,12 +105,14 @@ bool VerificationOff() {
 void SealFile(const std::string& path, const std::string& display_name) {
   const Fd fd(path, O_RDWR);
   if (fd.get() < 0) throw UserError(display_name + ": cannot open to seal it (" + ErrnoText() + ")");
-  char head[sizeof kHdf5Signature - 1];
-  if (ReadAt(fd.get(), head, sizeof head, 0, display_name) == sizeof head &&
-      std::memcmp(head, kHdf5Signature, sizeof head) == 0) {
-    return;  // no user block: an HDF5 file that starts at byte 0
+  std::string block;
+  {
+    const MappedFile file(fd.get(), display_name);
+    if (file.bytes().starts_with(std::string_view(kHdf5Signature, sizeof kHdf5Signature - 1))) {
+      return;  // no user block: an HDF5 file that starts at byte 0
+    }
+    block = SealText(file.HashAfterBlock());
   }
-  std::string block = SealText(HashAfterBlock(fd.get(), display_name));
   block.resize(static_cast<size_t>(kSealBlockBytes), '\0');
   if (::pwrite(fd.get(), block.data(), block.size(), 0) != static_cast<ssize_t>(block.size())) {
     throw UserError(display_name + ": cannot write its seal (" + ErrnoText() + ")");
@@ -98,11 +123,11 @@ SealCheck CheckSeal(const std::string& path) {
   if (VerificationOff()) return SealCheck::kSkipped;
   const Fd fd(path, O_RDONLY);
   if (fd.get() < 0) return SealCheck::kUnsealed;  // the HDF5 open reports a missing file
-  std::string head(std::strlen(kSealTag) + 64, '\0');
-  head.resize(ReadAt(fd.get(), head.data(), head.size(), 0, path));
-  if (head.rfind(kSealTag, 0) != 0) return SealCheck::kUnsealed;
-  const std::string stored = head.substr(0, head.find('\n') + 1);
-  const Content actual = HashAfterBlock(fd.get(), path);
+  const MappedFile file(fd.get(), path);
+  const std::string_view head = file.bytes().substr(0, std::strlen(kSealTag) + 64);
+  if (!head.starts_with(kSealTag)) return SealCheck::kUnsealed;
+  const std::string stored(head.substr(0, head.find('\n') + 1));
+  const Content actual = file.HashAfterBlock();
   if (stored != SealText(actual)) {
     std::istringstream fields(stored.substr(std::strlen(kSealTag)));
     std::string hash;

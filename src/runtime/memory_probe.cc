@@ -86,7 +86,22 @@ bool HasOption(const std::string& options, const std::string& name) {
   return false;
 }
 
-// Fills p's cgroup fields from `dir`'s limit and usage files; false when either is unreadable.
+// Inactive file cache charged to the cgroup (memory.stat: v1 total_inactive_file, v2 inactive_file):
+// pages the kernel reclaims before it would OOM-kill, such as what an earlier process read once.
+int64_t InactiveFileBytes(const std::string& dir, const std::string& key) {
+  std::string text;
+  if (!ReadText(dir + "/memory.stat", &text)) return 0;
+  std::istringstream in(text);
+  for (std::string name; in >> name;) {
+    long long value = 0;
+    if (!(in >> value)) break;
+    if (name == key) return value;
+  }
+  return 0;
+}
+
+// Fills p's cgroup fields from `dir`'s limit and usage files; false when either is unreadable. The
+// usage is the working set (usage less inactive file cache), as the kernel's reclaim sees it.
 bool ReadLimitAndUsage(const std::string& dir, const char* limit_file, const char* usage_file, const char* version,
                        MemoryProbe& p) {
   int64_t limit, usage;
@@ -95,7 +110,8 @@ bool ReadLimitAndUsage(const std::string& dir, const char* limit_file, const cha
   p.cgroup_version = version;
   p.cgroup_dir = dir;
   p.cgroup_limit = limit;
-  p.cgroup_usage = usage;
+  const bool v1 = std::string(version) == "v1";
+  p.cgroup_usage = std::max<int64_t>(0, usage - InactiveFileBytes(dir, v1 ? "total_inactive_file" : "inactive_file"));
   return true;
 }
 

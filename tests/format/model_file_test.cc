@@ -2,14 +2,19 @@
 // and clear errors for truncated, foreign, too-new and inconsistent files.
 #include "src/format/model_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
+#include "src/format/file_seal.h"
 #include "src/format/weight_layout.h"
 #include "tests/common/test_util.h"
 
@@ -261,6 +266,31 @@ TEST(ModelFile, TheSealRefusesChangedFilesBeforeHdf5ParsesThem) {
   std::fill_n(unsealed.begin(), 64, '\0');  // as written before seals existed: an empty user block
   std::ofstream(dir / "unsealed.h5", std::ios::binary) << unsealed;
   EXPECT_EQ(ErrorOpening(dir / "unsealed.h5"), "");
+}
+
+// Checking the seal reads the whole file; it must leave the page cache as it found it, or a large
+// file would count against the memory budget the runtime computes right after (page cache is
+// charged to the reader's cgroup). Found by experiments/memory_storm.py.
+TEST(ModelFile, CheckingTheSealLeavesNoPageCacheBehind) {
+  testing::ScratchDir dir;
+  WriteRandomModel(dir / "m.h5", Config());
+  const int fd = open((dir / "m.h5").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  fsync(fd);
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  const auto size = static_cast<size_t>(std::filesystem::file_size(dir / "m.h5"));
+  auto resident_pages = [&] {
+    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    std::vector<unsigned char> pages((size + 4095) / 4096);
+    mincore(map, size, pages.data());
+    munmap(map, size);
+    return std::count_if(pages.begin(), pages.end(), [](unsigned char p) { return p & 1; });
+  };
+  const auto before = resident_pages();
+  ASSERT_EQ(CheckSeal(dir / "m.h5"), SealCheck::kMatches);
+  EXPECT_LE(resident_pages(), before + 1)
+      << "of " << (size + 4095) / 4096 << " pages";  // the seal's own block may stay
+  close(fd);
 }
 
 }  // namespace
