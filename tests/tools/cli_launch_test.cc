@@ -117,7 +117,8 @@ TEST_F(CliLaunch, TwoRanksFollowOneProcess) {
 }
 
 // A checkpoint written by one process continues on two ranks (only rank 0 reads it and shares it) as
-// it continues in one process; the compute meter counts the same total.
+// it continues in one process, and one written by two ranks continues in one process as on two; the
+// compute meter counts the same total.
 TEST_F(CliLaunch, ResumesUnderAnotherNumberOfRanks) {
   const std::string one = *dir_ / "r1.h5", two = *dir_ / "r2.h5";
   ASSERT_EQ(RunCommand(Elastiq(Pretrain("--steps 6 --warmup 3 --threads 1 --out " + one))).exit_code, 0);
@@ -129,6 +130,16 @@ TEST_F(CliLaunch, ResumesUnderAnotherNumberOfRanks) {
   EXPECT_LE(LargestRelativeDifference(one, two), 1e-5);
   EXPECT_EQ(H5File::OpenReadOnly(one).GetIntAttr("/train_state", "flops"),
             H5File::OpenReadOnly(two).GetIntAttr("/train_state", "flops"));
+
+  const std::string from_two = *dir_ / "r2to1.h5", on_two = *dir_ / "r2to2.h5";
+  ASSERT_EQ(RunCommand(Launch2(Pretrain("--steps 6 --warmup 3 --out " + on_two))).exit_code, 0);
+  std::filesystem::copy_file(on_two, from_two);
+  ASSERT_EQ(RunCommand(Launch2(Pretrain("--steps 10 --warmup 3 --resume --out " + on_two))).exit_code, 0);
+  const testing::CommandResult back =
+      RunCommand(Elastiq(Pretrain("--steps 10 --warmup 3 --threads 1 --resume --out " + from_two)));
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_NE(back.out.find("resuming " + from_two + " at step 6 of 10"), std::string::npos) << back.out;
+  EXPECT_LE(LargestRelativeDifference(on_two, from_two), 1e-5);
 }
 
 // MLFS across the stage-0 merge (with rewiring) and stage 1 -> 2, then QAT on its output.
