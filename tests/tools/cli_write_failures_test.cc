@@ -3,6 +3,7 @@
 // calls the command makes (in each of its processes: the LibTorch helper too). Each run either succeeds with a valid
 // output or ends with one line and exit 2, the previous output byte for byte intact and no temporary file left.
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -146,6 +147,73 @@ TEST_F(CliWriteFailures, DataPrepareManifest) {
   ExpectCleanFailures(
       d, "data prepare --corpus " + (d / "text") + " --out " + (d / "data2"), d / "data2/manifest.json",
       [](const std::string& path) { EXPECT_NE(ReadFileBytes(path).find("\"kind\""), std::string::npos); });
+}
+
+// A 1 MiB tmpfs mounted for one test (root only: why_not() says why not).
+class Tmpfs {
+ public:
+  explicit Tmpfs(std::string dir) : dir_(std::move(dir)) {
+    std::filesystem::create_directories(dir_);
+    const testing::CommandResult r = testing::RunCommand("mount -t tmpfs -o size=1m tmpfs " + dir_);
+    if (r.exit_code != 0) why_not_ = "cannot mount a tmpfs (" + r.err + ")";
+  }
+  ~Tmpfs() {
+    if (why_not_.empty()) testing::RunCommand("umount " + dir_);
+  }
+  const std::string& why_not() const { return why_not_; }
+  // Empties the tmpfs, writes `previous` (and its folder), then a filler that leaves `free_bytes`.
+  void Fill(const std::string& previous, int64_t free_bytes) const {
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) std::filesystem::remove_all(entry.path());
+    std::filesystem::create_directories(std::filesystem::path(previous).parent_path());
+    WriteFileAtomically(previous, "the previous output");
+    struct statvfs fs;
+    ASSERT_EQ(statvfs(dir_.c_str(), &fs), 0);
+    const int64_t avail = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_bsize);
+    std::ofstream(dir_ + "/filler", std::ios::binary) << std::string(std::max<int64_t>(0, avail - free_bytes), 'x');
+  }
+
+ private:
+  std::string dir_, why_not_;
+};
+
+// A real full disk: every writer aimed at a 1 MiB tmpfs filled to leave 0 B to 256 KiB. Each run
+// finishes with a valid output or ends with one line, exit 2, the previous output intact and no
+// temporary left. Skipped where no tmpfs can be mounted (not root).
+TEST_F(CliWriteFailures, ARealFullDisk) {
+  const testing::ScratchDir& d = *dir_;
+  const std::string fs = d / "full";
+  const Tmpfs tmpfs(fs);
+  if (!tmpfs.why_not().empty()) GTEST_SKIP() << tmpfs.why_not();
+  std::vector<std::pair<std::string, std::string>> writers = {
+      {"init --config " + (d / "tiny.json") + " --random --out ", "o.h5"},
+      {"quantize --in " + (d / "m.h5") + " --format w8a8 --out ", "o.h5"},
+      {"export gguf --palette " + (d / "m.h5") + " --type q8_0 --out ", "o.gguf"},
+      {"tokenizer train --data " + (d / "data") + " --vocab-size 300 --out ", "o.model"},
+      {"data prepare --corpus " + (d / "text") + " --out ", "o"}};
+  if (testing::HasTrainingHelper()) {
+    writers.push_back({"pretrain --config " + (d / "tiny.json") + " --data " + (d / "data") + " --tokenizer " +
+                           (d / "t.model") + " --batch-size 2 --steps 4 --checkpoint-every 2 --eval-tokens 64 --out ",
+                       "o.h5"});
+  }
+  for (const int64_t free_bytes : {int64_t{0}, int64_t{4096}, int64_t{65536}, int64_t{262144}}) {
+    for (const auto& [command, name] : writers) {
+      const std::string out = fs + "/" + name;
+      const std::string previous = name == "o" ? out + "/manifest.json" : out;
+      const std::string context = command + out + " with " + std::to_string(free_bytes) + " bytes free";
+      tmpfs.Fill(previous, free_bytes);
+      const testing::CommandResult r = testing::RunCommand(Elastiq(command + out));
+      if (free_bytes == 0) EXPECT_NE(r.exit_code, 0) << context << ": wrote into a full filesystem?";
+      if (r.exit_code != 0) {
+        EXPECT_EQ(r.exit_code, 2) << context << "\n" << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << context << "\n" << r.err;
+      }
+      if (r.exit_code == 0 || ReadFileBytes(previous) != "the previous output") {
+        if (name.ends_with(".h5") || name.ends_with(".gguf")) ExpectModelFile(out);
+        EXPECT_TRUE(r.exit_code == 0 || command.starts_with("pretrain")) << context << ": the previous output is lost";
+      }
+      ExpectNoTemporaries(fs, context);
+    }
+  }
 }
 
 // Checkpoints written by the LibTorch helper (elastiq-train), every other step.
