@@ -112,6 +112,15 @@ class CliWriteFailures : public ::testing::Test {
                                           (d / "t.model") + " --out " + (d / "m.h5")))
                   .exit_code,
               0);
+    if (testing::HasTrainingHelper()) {  // a supernet for the palette writer
+      ASSERT_EQ(testing::RunCommand(Elastiq("mlfs --teacher " + (d / "m.h5") + " --data " + (d / "data") +
+                                            " --stage0-steps 2 --stage1-steps 2 --stage2-steps 2 --subnets-per-step 2"
+                                            " --rank 4 --rewire-batches 1 --batch-size 2 --eval-tokens 64 --threads 1"
+                                            " --out " +
+                                            (d / "s.h5")))
+                    .exit_code,
+                0);
+    }
   }
   static void TearDownTestSuite() { delete dir_; }
   static testing::ScratchDir* dir_;
@@ -147,6 +156,18 @@ TEST_F(CliWriteFailures, DataPrepareManifest) {
   ExpectCleanFailures(
       d, "data prepare --corpus " + (d / "text") + " --out " + (d / "data2"), d / "data2/manifest.json",
       [](const std::string& path) { EXPECT_NE(ReadFileBytes(path).find("\"kind\""), std::string::npos); });
+}
+
+// The palette search's output, from the supernet the suite's set-up trained.
+std::string PaletteArgs(const testing::ScratchDir& d) {
+  return "palette --supernet " + (d / "s.h5") + " --data " + (d / "data") +
+         " --sizes 0.5 --candidates 2 --finalists 1 --proxy-tokens 256 --eval-tokens 256 --threads 1 --out ";
+}
+
+TEST_F(CliWriteFailures, Palette) {
+  if (!testing::HasTrainingHelper()) GTEST_SKIP() << "built without LibTorch (ELASTIQ_WITH_TORCH=OFF)";
+  const testing::ScratchDir& d = *dir_;
+  ExpectCleanFailures(d, PaletteArgs(d) + (d / "pal.h5"), d / "pal.h5", ExpectModelFile);
 }
 
 // A 1 MiB tmpfs mounted for one test (root only: why_not() says why not).
@@ -194,6 +215,7 @@ TEST_F(CliWriteFailures, ARealFullDisk) {
     writers.push_back({"pretrain --config " + (d / "tiny.json") + " --data " + (d / "data") + " --tokenizer " +
                            (d / "t.model") + " --batch-size 2 --steps 4 --checkpoint-every 2 --eval-tokens 64 --out ",
                        "o.h5"});
+    writers.push_back({PaletteArgs(d), "o.h5"});
   }
   for (const int64_t free_bytes : {int64_t{0}, int64_t{4096}, int64_t{65536}, int64_t{262144}}) {
     for (const auto& [command, name] : writers) {
