@@ -126,7 +126,11 @@ SealCheck CheckSeal(const std::string& path) {
   const MappedFile file(fd.get(), path);
   const std::string_view head = file.bytes().substr(0, std::strlen(kSealTag) + 64);
   if (!head.starts_with(kSealTag)) return SealCheck::kUnsealed;
-  const std::string stored(head.substr(0, head.find('\n') + 1));
+  const size_t newline = head.find('\n');
+  if (newline == std::string_view::npos) {  // found by tests/fuzz/model_file_fuzzer: a cut seal line
+    throw UserError(path + ": its seal line is damaged; copy it again, or pass --no-verify to read it anyway");
+  }
+  const std::string stored(head.substr(0, newline + 1));
   const Content actual = file.HashAfterBlock();
   if (stored != SealText(actual)) {
     std::istringstream fields(stored.substr(std::strlen(kSealTag)));

@@ -257,6 +257,12 @@ TEST(ModelFile, TheSealRefusesChangedFilesBeforeHdf5ParsesThem) {
   std::ofstream(dir / "long.h5", std::ios::binary) << good + "x";
   EXPECT_NE(ErrorOpening(dir / "long.h5").find("(truncated or extended?)"), std::string::npos);
 
+  std::string cut = good;
+  std::fill_n(cut.begin() + 23, 64, 'f');  // a seal line without its end (found by the model-file fuzzer)
+  std::ofstream(dir / "cut.h5", std::ios::binary) << cut;
+  EXPECT_EQ(ErrorOpening(dir / "cut.h5"),
+            dir / "cut.h5: its seal line is damaged; copy it again, or pass --no-verify to read it anyway");
+
   setenv("ELASTIQ_NO_VERIFY", "1", 1);
   EXPECT_EQ(ErrorOpening(dir / "changed.h5"), "");
   EXPECT_NE(ModelFile::Open(dir / "changed.h5").ReadWeight("embed")[0], first);
