@@ -43,50 +43,78 @@ struct Content {
   int64_t bytes = 0;  // the whole file's size
 };
 
-// A read-only mapping of the whole file that gives the page cache back as it found it: pages not
-// resident when it was mapped are dropped again when it goes, so checking a large file neither
-// counts against the memory budget the runtime computes next (page cache is charged to the
-// reader's cgroup) nor evicts what other processes cache.
-class MappedFile {
+// Reads a file for its seal in 4 MiB chunks and gives the page cache back as it found it: pages that
+// were not resident before are dropped again once hashed. So checking a large file keeps neither
+// resident memory nor page cache (charged to the reader's cgroup, right before the runtime budgets
+// memory: found by experiments/memory_storm.py), and evicts nothing other processes cache.
+class SealReader {
  public:
-  MappedFile(int fd, const std::string& path) : fd_(fd) {
+  SealReader(int fd, const std::string& path) : fd_(fd), path_(path) {
     struct stat st;
     if (fstat(fd, &st) != 0) throw UserError(path + ": cannot read (" + ErrnoText() + ")");
     size_ = static_cast<size_t>(st.st_size);
     if (size_ == 0) return;
+    // Which pages are cached now: mincore on a mapping that is never touched.
     void* map = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) throw UserError(path + ": cannot map it to check its seal (" + ErrnoText() + ")");
-    data_ = static_cast<const char*>(map);
+    if (map == MAP_FAILED) return;
     resident_.resize((size_ + Page() - 1) / Page());
     if (mincore(map, size_, resident_.data()) != 0) resident_.clear();
-    madvise(map, size_, MADV_SEQUENTIAL);
+    munmap(map, size_);
   }
-  ~MappedFile() {
-    if (!data_) return;
-    munmap(const_cast<char*>(data_), size_);
-    for (size_t p = 0; p < resident_.size();) {
+  ~SealReader() { GiveBack(0, size_); }
+  SealReader(const SealReader&) = delete;
+  SealReader& operator=(const SealReader&) = delete;
+
+  std::string Head(size_t n) const {
+    std::string head(std::min(n, size_), '\0');
+    head.resize(ReadAt(head.data(), head.size(), 0));
+    return head;
+  }
+
+  Content HashAfterBlock() const {
+    XXH3_state_t* state = XXH3_createState();
+    if (!state) throw std::bad_alloc();
+    XXH3_64bits_reset(state);
+    std::vector<char> buffer(size_t{4} << 20);
+    size_t offset = kSealBlockBytes;
+    for (size_t got; (got = ReadAt(buffer.data(), buffer.size(), offset)) > 0; offset += got) {
+      XXH3_64bits_update(state, buffer.data(), got);
+      GiveBack(offset, got);
+    }
+    const Content c{XXH3_64bits_digest(state), static_cast<int64_t>(size_)};
+    XXH3_freeState(state);
+    return c;
+  }
+
+ private:
+  static size_t Page() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+
+  size_t ReadAt(char* buffer, size_t n, size_t offset) const {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t got = ::pread(fd_, buffer + done, n - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw UserError(path_ + ": cannot read (" + ErrnoText() + ")");
+      if (got == 0) break;
+      done += static_cast<size_t>(got);
+    }
+    return done;
+  }
+
+  // Drops the pages of [offset, offset + len) that were not cached before the reader came.
+  void GiveBack(size_t offset, size_t len) const {
+    const size_t last = std::min(resident_.size(), (offset + len + Page() - 1) / Page());
+    for (size_t p = offset / Page(); p < last;) {
       size_t end = p;
-      while (end < resident_.size() && !(resident_[end] & 1)) ++end;
+      while (end < last && !(resident_[end] & 1)) ++end;
       if (end > p)
         posix_fadvise(fd_, static_cast<off_t>(p * Page()), static_cast<off_t>((end - p) * Page()), POSIX_FADV_DONTNEED);
       p = end + 1;
     }
   }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
 
-  std::string_view bytes() const { return {data_ ? data_ : "", size_}; }
-
-  Content HashAfterBlock() const {
-    const std::string_view b = bytes();
-    const std::string_view after = b.size() > static_cast<size_t>(kSealBlockBytes) ? b.substr(kSealBlockBytes) : "";
-    return {XXH3_64bits(after.data(), after.size()), static_cast<int64_t>(size_)};
-  }
-
- private:
-  static size_t Page() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
   int fd_;
-  const char* data_ = nullptr;
+  std::string path_;
   size_t size_ = 0;
   std::vector<unsigned char> resident_;
 };
@@ -107,8 +135,8 @@ void SealFile(const std::string& path, const std::string& display_name) {
   if (fd.get() < 0) throw UserError(display_name + ": cannot open to seal it (" + ErrnoText() + ")");
   std::string block;
   {
-    const MappedFile file(fd.get(), display_name);
-    if (file.bytes().starts_with(std::string_view(kHdf5Signature, sizeof kHdf5Signature - 1))) {
+    const SealReader file(fd.get(), display_name);
+    if (file.Head(sizeof kHdf5Signature - 1) == std::string_view(kHdf5Signature, sizeof kHdf5Signature - 1)) {
       return;  // no user block: an HDF5 file that starts at byte 0
     }
     block = SealText(file.HashAfterBlock());
@@ -123,11 +151,11 @@ SealCheck CheckSeal(const std::string& path) {
   if (VerificationOff()) return SealCheck::kSkipped;
   const Fd fd(path, O_RDONLY);
   if (fd.get() < 0) return SealCheck::kUnsealed;  // the HDF5 open reports a missing file
-  const MappedFile file(fd.get(), path);
-  const std::string_view head = file.bytes().substr(0, std::strlen(kSealTag) + 64);
+  const SealReader file(fd.get(), path);
+  const std::string head = file.Head(std::strlen(kSealTag) + 64);
   if (!head.starts_with(kSealTag)) return SealCheck::kUnsealed;
   const size_t newline = head.find('\n');
-  if (newline == std::string_view::npos) {  // found by tests/fuzz/model_file_fuzzer: a cut seal line
+  if (newline == std::string::npos) {  // found by tests/fuzz/model_file_fuzzer: a cut seal line
     throw UserError(path + ": its seal line is damaged; copy it again, or pass --no-verify to read it anyway");
   }
   const std::string stored(head.substr(0, newline + 1));
