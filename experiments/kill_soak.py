@@ -19,6 +19,7 @@ import glob
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -81,7 +82,10 @@ class Soak:
         if not os.path.exists(path):
             return True, "absent"
         r = self.run(["inspect", path], check=False)
-        return r.returncode == 0, r.stderr.strip() or "valid"
+        if r.returncode != 0:
+            return False, r.stderr.strip()
+        step = re.search(r"\(0\): (\d+)", sh(["h5dump", "-a", "/train_state/step", path]).stdout)
+        return True, f"valid, a checkpoint at step {step.group(1)}" if step else "valid"
 
     def killed_run(self, args, out, in_write):
         """Starts the run, kills its process group; returns what happened."""
@@ -111,13 +115,15 @@ class Soak:
         for f in glob.glob(out + "*"):
             os.remove(f)
         counts = {"killed random": 0, "killed in a checkpoint write": 0, "finished before the kill": 0}
-        invalid = 0
+        invalid, steps = 0, []
         for k in range(self.kills):
             what = self.killed_run(args, out, in_write=k % 2 == 1)
             counts[what] += 1
             ok, detail = self.valid(out)
             invalid += not ok
             print(f"{name} kill {k + 1}/{self.kills}: {what}; {os.path.basename(out)}: {detail}", flush=True)
+            m = re.search(r"at step (\d+)", detail)
+            steps.append(int(m.group(1)) if m else 0)
             if not ok:
                 self.failures.append(f"{name}: invalid file after kill {k + 1}: {detail}")
         self.run(args + ["--out", out] + (["--resume"] if os.path.exists(out) else []))
@@ -125,7 +131,8 @@ class Soak:
         if not same:
             self.failures.append(f"{name}: final weights differ from the uninterrupted run")
         row = {"command": name, "kills": self.kills, **counts, "invalid_files": invalid,
-               "leftover_temporaries": len(glob.glob(out + ".tmp-*")), "bit_identical": same}
+               "leftover_temporaries": len(glob.glob(out + ".tmp-*")), "bit_identical": same,
+               "checkpoint_step_after_each_kill": steps}
         with open(os.path.join(self.out, "soak.jsonl"), "a") as f:
             f.write(json.dumps(row) + "\n")
         return row

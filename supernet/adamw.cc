@@ -44,10 +44,13 @@ void AdamW::Step(double lr) {
   }
 }
 
+// Gradients are dropped, not zeroed: a parameter the next step does not use (an MLFS stage-2
+// subnet's skipped layer) then has no gradient and Step leaves it and its moments alone, as it
+// would right after --resume, when no gradient exists yet. Zeroed gradients moved such parameters
+// by their momentum in an uninterrupted run only, so a run resumed in stage 2 drifted from it
+// (found by experiments/kill_soak.py).
 void AdamW::ZeroGrad() {
-  for (auto& [name, p] : params_) {
-    if (p.grad().defined()) p.mutable_grad().zero_();
-  }
+  for (auto& [name, p] : params_) p.mutable_grad() = torch::Tensor();
 }
 
 void AdamW::Save(H5File& file, const std::string& group) const {
