@@ -25,7 +25,7 @@ class AdamW {
   AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, const AdamWOptions& options,
         std::vector<double> lr_scales = {});
   void Step(double lr);  // reads each parameter's .grad()
-  void ZeroGrad();  // drops the gradients: a parameter the next step leaves unused is not updated
+  void ZeroGrad();       // drops the gradients: a parameter the next step leaves unused is not updated
   int64_t steps_taken() const { return steps_; }
   // The state a data-parallel resume copies from rank 0: the moments (in place) and the step.
   std::vector<torch::Tensor> moments() const;
