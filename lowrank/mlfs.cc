@@ -41,6 +41,10 @@ void CheckOptions(const MlfsOptions& o) {
   if (!std::isfinite(o.gamma)) throw UserError("--gamma must be a finite number (0 turns gradient scaling off)");
   if (o.kd_alpha < 0 || o.kd_beta < 0) throw UserError("--kd-alpha and --kd-beta must be >= 0");
   if (o.maxnet_kd < 0 || o.subnet_task < 0) throw UserError("--maxnet-kd and --subnet-task must be >= 0");
+  if (o.subnet_teacher != "maxnet" && o.subnet_teacher != "frozen") {
+    throw UserError("--subnet-teacher must be maxnet (the moving maxnet) or frozen (the stage-0 teacher), got \"" +
+                    o.subnet_teacher + "\"");
+  }
   if (!(o.temperature > 0)) throw UserError("--temperature must be positive");
   if (!(o.base_lr_scale > 0)) throw UserError("--base-lr-scale must be positive");
   if (o.base_lr_scale != 1.0 && !o.train_base)
@@ -64,6 +68,7 @@ nlohmann::json OptionsJson(const MlfsOptions& o) {
           {"kd_beta", o.kd_beta},
           {"maxnet_kd", o.maxnet_kd},
           {"subnet_task", o.subnet_task},
+          {"subnet_teacher", o.subnet_teacher},
           {"sample_sizes", o.sample_sizes},
           {"sample_palette", o.sample_palette},
           {"temperature", o.temperature},
@@ -450,25 +455,31 @@ std::vector<float> MlfsRun::TrainStep(int64_t step, int stage, double lr) {
   std::vector<double> losses(static_cast<size_t>(width), kNoLoss);
 
   std::vector<torch::Tensor> maxnet_hidden;
-  torch::Tensor maxnet_logits, loss;
+  torch::Tensor maxnet_logits, teacher_logits, loss;
   {
     AutocastScope autocast(precision);
     maxnet_logits = ForwardBatch(state.model, maxnet, batch, stage > 0 ? &maxnet_hidden : nullptr);
     loss = TaskLoss(maxnet_logits, batch);
+    if (stage > 0 && (o.maxnet_kd > 0 || o.subnet_teacher == "frozen")) {
+      teacher_logits = TeacherLogits(state, maxnet, batch);
+    }
     if (stage > 0 && o.maxnet_kd > 0) {
-      loss = loss + o.maxnet_kd * DistillationKl(maxnet_logits, TeacherLogits(state, maxnet, batch), o.temperature);
+      loss = loss + o.maxnet_kd * DistillationKl(maxnet_logits, teacher_logits, o.temperature);
     }
   }
   loss.backward();
   losses[0] = loss.item<float>();
   maxnet_logits = maxnet_logits.detach();
+  // What the smaller subnets' KL follows: the moving maxnet (in-place distillation), or --subnet-teacher
+  // frozen: the stage-0 teacher, as prune + distill does.
+  const torch::Tensor& subnet_target = o.subnet_teacher == "frozen" ? teacher_logits : maxnet_logits;
   for (torch::Tensor& h : maxnet_hidden) h = h.detach();
   for (size_t j = 1; j < subnets.size(); ++j) {
     std::vector<torch::Tensor> hidden;
     {
       AutocastScope autocast(precision);
       torch::Tensor logits = ForwardBatch(state.model, subnets[j], batch, &hidden);
-      loss = o.kd_alpha * DistillationKl(logits, maxnet_logits, o.temperature) +
+      loss = o.kd_alpha * DistillationKl(logits, subnet_target, o.temperature) +
              o.kd_beta * FeatureLoss(maxnet_hidden, hidden, subnets[j], config.repeat, state.projections);
       if (o.subnet_task > 0) loss = loss + o.subnet_task * TaskLoss(logits, batch);
     }

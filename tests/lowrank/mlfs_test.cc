@@ -161,6 +161,24 @@ TEST_F(Mlfs, MaxnetKdAndSubnetTaskAddTheirTermsFromStageOne) {
   for (float l : extra.losses[8]) EXPECT_TRUE(std::isfinite(l));
 }
 
+// --subnet-teacher frozen: at the first stage-1 step the fresh adapters are zero, so the maxnet is the
+// stage-0 teacher and every loss equals the default run's; afterwards the maxnet moves and the smaller
+// subnets, distilling from the frozen teacher instead, do not.
+TEST_F(Mlfs, SubnetsDistilFromTheFrozenTeacherWhenAsked) {
+  testing::ScratchDir plain_dir, frozen_dir;
+  MlfsSummary plain = RunMlfs(Options(plain_dir));
+  MlfsOptions o = Options(frozen_dir);
+  o.subnet_teacher = "frozen";
+  MlfsSummary frozen = RunMlfs(o);
+  ASSERT_EQ(frozen.losses.size(), plain.losses.size());
+  for (size_t j = 0; j < 3; ++j) EXPECT_NEAR(frozen.losses[3][j], plain.losses[3][j], 1e-5) << "subnet " << j;
+  EXPECT_EQ(frozen.losses[4][0], plain.losses[4][0]);  // the maxnet's own loss does not depend on it
+  EXPECT_NE(frozen.losses[8][1], plain.losses[8][1]);
+  o.subnet_teacher = "moving";
+  ExpectRefused(o,
+                "--subnet-teacher must be maxnet (the moving maxnet) or frozen (the stage-0 teacher), got \"moving\"");
+}
+
 // --train-base: W0 moves in stages 1-2 while a frozen copy of the stage-0 teacher (what the default
 // run keeps as W0 throughout) is checkpointed, and a run killed in stage 1 resumes exactly.
 TEST_F(Mlfs, TrainBaseMovesW0FromTheFrozenStageZeroTeacherAndResumes) {
