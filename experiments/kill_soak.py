@@ -74,7 +74,7 @@ class Soak:
                 self.steps(150), "--stage2-steps", self.steps(150), "--subnets-per-step", "3", "--rank", "4", "--rewire-batches", "2",
                 "--warmup", "2"] + common
         self.supernet = os.path.join(self.out, "mlfs-reference.h5")
-        qat = ["quantize", "--in", self.supernet, "--format", "ternary", "--qat-steps", self.steps(600), "--warmup", "2"] + common
+        qat = ["quantize", "--in", self.supernet, "--format", "ternary", "--qat-steps", self.steps(1500), "--warmup", "2"] + common
         return {"pretrain": (pretrain, ["/weights"]), "mlfs": (mlfs, ["/weights"]),
                 "qat": (qat, ["/weights", "/quant"])}
 
@@ -109,8 +109,12 @@ class Soak:
 
     def soak(self, name, args, groups):
         reference = os.path.join(self.out, f"{name}-reference.h5")
-        if not os.path.exists(reference):
+        stamp = reference + ".args"  # a reference made with other arguments is made again
+        if not os.path.exists(reference) or not os.path.exists(stamp) or open(stamp).read() != " ".join(args):
+            if os.path.exists(reference):
+                os.remove(reference)
             self.run(args + ["--out", reference])
+            open(stamp, "w").write(" ".join(args))
         out = os.path.join(self.out, f"{name}-soak.h5")
         for f in glob.glob(out + "*"):
             os.remove(f)

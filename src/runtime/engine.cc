@@ -48,6 +48,19 @@ void ApplyRope(float* v, int64_t heads, int64_t hd, const float* cos, const floa
   }
 }
 
+// Norm weights and quantization scales are the only floats a quantized entry reads from the file; a
+// NaN or Inf among them would reach the activation quantizers (found by tests/fuzz/model_file_fuzzer)
+// and give finite garbage. fp32 matrices are not scanned: their non-finite values reach the logits,
+// which the sampler refuses.
+void RequireFinite(const float* values, int64_t n, const std::string& where) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(values[i])) {
+      throw UserError(where + ": value " + std::to_string(i) + " is " + (std::isnan(values[i]) ? "NaN" : "infinite") +
+                      " (damaged file?)");
+    }
+  }
+}
+
 // Row sums of int8 weights over `cols` columns lie in [-128 cols, 127 cols]. A stored sum outside
 // that is a damaged file (found by tests/fuzz/model_file_fuzzer), and would overflow the W8A8
 // zero-point correction; only the sums this entry reads are checked (pages it touches anyway).
@@ -129,6 +142,7 @@ void Engine::ExtendRope(int64_t positions) {
 const float* Engine::Vector(const std::string& weight, int64_t used) {
   const float* w = store_.Weight(weight);
   tensor_uses_.push_back({reinterpret_cast<const char*>(w), config_.d_model * int64_t{4}, {{0, used * 4}}});
+  RequireFinite(w, used, store_.file().path() + ": /weights/" + weight);
   return w;
 }
 
@@ -160,6 +174,7 @@ Linear Engine::MakeLinear(const std::string& weight, int64_t rows, int64_t cols,
   l.rows_padded = shape.rows_padded;
   l.scale = static_cast<const float*>(store_.Tensor(path + "/scale", DType::kF32, {maxnet_rows}));
   use(l.scale, maxnet_rows * 4, {{0, rows * 4}});
+  RequireFinite(l.scale, rows, store_.file().path() + ": " + path + "/scale");
   if (format == WeightFormat::kW8A8) {
     l.packed = store_.Tensor(path + "/packed", DType::kI8, {shape.int8_bytes()});
     l.rowsum =

@@ -200,6 +200,28 @@ TEST(Cli, ImpossibleQuantizedRowSumsAreAOneLineError) {
                   rowsum + ": row sum 0 is -687866018, impossible for int8 weights over 32 columns");
 }
 
+// Found by tests/fuzz/model_file_fuzzer: a NaN in a norm weight reached the activation quantizer
+// (undefined behaviour converting NaN to int8) and gave finite garbage in W8A8; now the engine refuses
+// non-finite norms and scales, and in fp32 the sampler refuses the non-finite logits they cause.
+TEST(Cli, NonFiniteNormsAreAOneLineError) {
+  testing::ScratchDir dir;
+  WriteZeroModel(dir / "m.h5", kKindPalette);
+  ASSERT_EQ(RunCommand(Elastiq("quantize --in " + (dir / "m.h5") + " --format w8a8 --out " + (dir / "q.h5"))).exit_code,
+            0);
+  hid_t file = H5Fopen((dir / "q.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  hid_t dataset = H5Dopen2(file, "/weights/layers.1.ffn_norm", H5P_DEFAULT);
+  ASSERT_GE(dataset, 0);
+  std::vector<float> norm(32, 1.0f);
+  norm[5] = std::nanf("");
+  ASSERT_GE(H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, norm.data()), 0);
+  H5Dclose(dataset);
+  H5Fclose(file);
+  testing::Reseal(dir / "q.h5");
+  ExpectUserError("run --format w8a8 --prompt-ids 1 --max-tokens 1 --palette " + (dir / "q.h5"),
+                  "/weights/layers.1.ffn_norm: value 5 is NaN (damaged file?)");
+}
+
 TEST(Cli, ADamagedFileIsRefusedUnlessNoVerify) {
   testing::ScratchDir dir;
   WriteZeroModel(dir / "m.h5", kKindPalette);
@@ -593,7 +615,7 @@ TEST(CliRuntime, BrokenModelsAreRefusedWithOneLine) {
     ModelFileWriter w(dir / "nan.h5", good.config(), kKindCheckpoint, good.TokenizerBytes());
     for (const WeightShape& ws : MaxnetWeightShapes(good.config())) {
       std::vector<float> v = good.ReadWeight(ws.name);
-      if (ws.name == "final_norm") v[3] = std::nanf("");
+      if (ws.name == "layers.0.wo") v[3] = std::nanf("");  // a matrix: norms are refused earlier (below)
       w.WriteWeight(ws.name, ws.shape, v.data());
     }
     w.AddPaletteEntry({MaxnetSpec(good.config()), nlohmann::json::object()});
