@@ -5,7 +5,7 @@ that nothing is lost.
 For pretrain, MLFS (stages 0, 1 and 2, across the stage-0 merge) and QAT: an uninterrupted reference
 run, then the same run killed --kills times (the whole process group: the elastiq front end and its
 LibTorch helper) -- every other kill the moment a checkpoint's temporary file appears, i.e. inside a
-checkpoint write, the others at a random time -- and resumed after each kill. After every kill the
+checkpoint write, the others 0.3-8 s after the start -- and resumed after each kill. After every kill the
 file under the final name must be absent (no checkpoint yet) or a valid model file (its content seal
 and every check of `elastiq inspect`): the old checkpoint or the new one, never half of one. At the
 end the weights (and the packed copy, for QAT) must equal the reference bit for bit (h5diff).
@@ -84,7 +84,9 @@ class Soak:
         r = self.run(["inspect", path], check=False)
         if r.returncode != 0:
             return False, r.stderr.strip()
-        step = re.search(r"\(0\): (\d+)", sh(["h5dump", "-a", "/train_state/step", path]).stdout)
+        # QAT keeps its own step beside the MLFS state its input file carried.
+        step = (re.search(r"\(0\): (\d+)", sh(["h5dump", "-a", "/train_state/qat/step", path]).stdout) or
+                re.search(r"\(0\): (\d+)", sh(["h5dump", "-a", "/train_state/step", path]).stdout))
         return True, f"valid, a checkpoint at step {step.group(1)}" if step else "valid"
 
     def killed_run(self, args, out, in_write):
@@ -92,7 +94,7 @@ class Soak:
         resume = ["--resume"] if os.path.exists(out) else []
         p = subprocess.Popen([self.elastiq] + args + ["--out", out] + resume, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + (30 if in_write else self.rng.uniform(0.2, 4.0))
+        deadline = time.time() + (30 if in_write else self.rng.uniform(0.3, 8.0))
         where = "random"
         while time.time() < deadline and p.poll() is None:
             if in_write and glob.glob(out + ".tmp-*"):

@@ -222,6 +222,14 @@ TEST(Cli, NonFiniteNormsAreAOneLineError) {
                   "/weights/layers.1.ffn_norm: value 5 is NaN (damaged file?)");
 }
 
+// A damaged model file on which libhdf5 1.10.8 itself segfaults (found by the model-file fuzzer,
+// tests/fuzz/upstream/): the seal stops it before libhdf5 reads it, with one line.
+TEST(Cli, TheSealStopsAFileThatCrashesLibhdf5) {
+  const std::string file = std::string(ELASTIQ_SOURCE_DIR) + "/tests/fuzz/upstream/libhdf5-1.10.8-accum-read-segv.h5";
+  ExpectUserError("inspect " + file, "its seal says 137416 (truncated or extended?)");
+  ExpectUserError("run --prompt-ids 1 --max-tokens 1 --palette " + file, "its seal says 137416");
+}
+
 TEST(Cli, ADamagedFileIsRefusedUnlessNoVerify) {
   testing::ScratchDir dir;
   WriteZeroModel(dir / "m.h5", kKindPalette);
