@@ -5,7 +5,8 @@ that nothing is lost.
 For pretrain, MLFS (stages 0, 1 and 2, across the stage-0 merge) and QAT: an uninterrupted reference
 run, then the same run killed --kills times (the whole process group: the elastiq front end and its
 LibTorch helper) -- every other kill the moment a checkpoint's temporary file appears, i.e. inside a
-checkpoint write, the others 0.3-8 s after the start -- and resumed after each kill. After every kill the
+checkpoint write, the others at a random step of what is left (spread so that the kills cover the
+whole run) -- and resumed after each kill. After every kill the
 file under the final name must be absent (no checkpoint yet) or a valid model file (its content seal
 and every check of `elastiq inspect`): the old checkpoint or the new one, never half of one. At the
 end the weights (and the packed copy, for QAT) must equal the reference bit for bit (h5diff).
@@ -23,6 +24,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 WORDS = ("the captain saw a letter", "our ship found the open sea", "the jury watched the new law",
@@ -89,18 +91,36 @@ class Soak:
                 re.search(r"\(0\): (\d+)", sh(["h5dump", "-a", "/train_state/step", path]).stdout))
         return True, f"valid, a checkpoint at step {step.group(1)}" if step else "valid"
 
-    def killed_run(self, args, out, in_write):
-        """Starts the run, kills its process group; returns what happened."""
+    def killed_run(self, args, out, in_write, kills_left):
+        """Starts the run, kills its process group; returns what happened. A random kill lands at a
+        random step between where the run resumes and an even share of the steps left per kill
+        still to come (so kills spread over the whole run on a fast or a slow machine), at a random
+        moment inside that step; a write kill the moment a checkpoint's temporary file appears."""
         resume = ["--resume"] if os.path.exists(out) else []
-        p = subprocess.Popen([self.elastiq] + args + ["--out", out] + resume, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + (30 if in_write else self.rng.uniform(0.3, 8.0))
-        where = "random"
+        p = subprocess.Popen([self.elastiq] + args + ["--out", out, "--log-every", "1"] + resume,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        progress = {"step": -1, "total": None}
+
+        def follow():
+            for line in p.stdout:
+                m = re.match(r"step (\d+)/(\d+)", line)
+                if m:
+                    progress["step"], progress["total"] = int(m.group(1)), int(m.group(2))
+        reader = threading.Thread(target=follow, daemon=True)
+        reader.start()
+        target, where, deadline = None, "random", time.time() + 120
         while time.time() < deadline and p.poll() is None:
             if in_write and glob.glob(out + ".tmp-*"):
                 time.sleep(self.rng.uniform(0, 0.02))
                 where = "in a checkpoint write"
                 break
+            if not in_write and progress["total"] is not None:
+                if target is None:
+                    first, left = progress["step"], progress["total"] - progress["step"]
+                    target = first + self.rng.randint(0, max(0, 2 * left // (kills_left + 1)))
+                if progress["step"] >= target:
+                    time.sleep(self.rng.uniform(0, 0.05))
+                    break
             time.sleep(0.002)
         if p.poll() is not None:
             return "finished before the kill"
@@ -123,7 +143,7 @@ class Soak:
         counts = {"killed random": 0, "killed in a checkpoint write": 0, "finished before the kill": 0}
         invalid, steps = 0, []
         for k in range(self.kills):
-            what = self.killed_run(args, out, in_write=k % 2 == 1)
+            what = self.killed_run(args, out, in_write=k % 2 == 1, kills_left=self.kills - k)
             counts[what] += 1
             ok, detail = self.valid(out)
             invalid += not ok

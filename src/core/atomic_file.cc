@@ -17,8 +17,20 @@
 namespace elastiq {
 namespace {
 
+// True when `pid` names a process that still runs: not gone, and not a zombie (killed, waiting for a
+// parent to reap it; containers whose first process reaps nothing keep those around for long).
+bool ProcessRuns(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;  // no /proc: trust kill()
+  const size_t close = line.rfind(')');        // the state follows the command name in parentheses
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
+}
+
 // Removes `<final>.tmp-<pid>` files beside `final_path` whose process no longer runs: what a killed
-// writer left behind (a live writer's temporary, another process's, is kept).
+// writer left behind (a live writer's temporary, another process's, is kept). Found by
+// experiments/kill_soak.py: a killed writer still a zombie kept its temporary for good.
 void RemoveStaleTemporaries(const std::filesystem::path& final_path) {
   const std::filesystem::path parent = final_path.parent_path().empty() ? "." : final_path.parent_path();
   const std::string prefix = final_path.filename().string() + ".tmp-";
@@ -29,7 +41,7 @@ void RemoveStaleTemporaries(const std::filesystem::path& final_path) {
     const std::string digits = name.substr(prefix.size());
     if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = static_cast<pid_t>(std::stol(digits));
-    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), ec);
+    if (pid != ::getpid() && !ProcessRuns(pid)) std::filesystem::remove(entry.path(), ec);
   }
 }
 

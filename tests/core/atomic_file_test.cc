@@ -46,6 +46,21 @@ TEST(AtomicFile, TemporariesOfKilledWritersAreRemovedOthersKept) {
   EXPECT_EQ(ReadFileBytes(dir / "x.bin"), "new");
 }
 
+// A killed writer that nobody has reaped yet (a zombie: containers whose first process reaps nothing
+// keep them) writes nothing more: its temporary is stale too (found by experiments/kill_soak.py).
+TEST(AtomicFile, TemporariesOfUnreapedWritersAreRemoved) {
+  testing::ScratchDir dir;
+  const pid_t zombie = ::fork();
+  if (zombie == 0) ::_exit(0);
+  siginfo_t info{};  // wait until it has exited, without reaping it (WNOWAIT): a zombie
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(zombie), &info, WEXITED | WNOWAIT), 0);
+  const std::string stale = dir / ("x.bin.tmp-" + std::to_string(zombie));
+  testing::WriteText(stale, "left over");
+  WriteFileAtomically(dir / "x.bin", "new");
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  ::waitpid(zombie, nullptr, 0);
+}
+
 TEST(AtomicFile, ReadErrorsNameTheFile) {
   try {
     ReadFileBytes("/no/such/file.bin");
