@@ -4,7 +4,8 @@
 #   bash scripts/fuzz.sh [SECONDS_PER_HARNESS (30)] [HARNESS ...]   (default: every harness)
 # libFuzzer runs in fork mode and goes on after a crash; each crash input is then rerun alone and
 # classified (scripts/fuzz_classify.py): a bug in elastiq fails the run, one inside libhdf5 or
-# libsentencepiece is recorded as upstream (build-fuzz/work/upstream/). Writes build-fuzz/work/
+# libsentencepiece is recorded as upstream (build-fuzz/work/upstream/); a timeout that runs in time
+# when rerun alone (the machine was busy) is reported, not failed. Writes build-fuzz/work/
 # <harness>/ (grown corpus), <harness>.log, crash inputs with their reports, and one JSON line per
 # harness to build-fuzz/work/summary.jsonl. Rerun one input: build-fuzz/tests/fuzz/<harness>_fuzzer FILE
 set -euo pipefail
@@ -47,6 +48,8 @@ for h in "${harnesses[@]}"; do
     if [[ "$verdict" == upstream:* ]]; then
       mv "$input" "$input.report" "$W/upstream/"
       upstream+=("$W/upstream/$(basename "$input") ($verdict)")
+    elif [[ "$verdict" == unreproduced && "$(basename "$input")" == "$h-timeout-"* ]]; then
+      echo "fuzz: $h: a timeout that ran in time alone (a busy machine?), kept as $input" >&2
     else
       ours+=("$input ($verdict)")
     fi
