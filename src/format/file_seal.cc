@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include "src/core/error.h"
@@ -123,6 +126,35 @@ std::string SealText(const Content& c) {
   return std::string(kSealTag) + HexDigest64(c.hash) + " " + std::to_string(c.bytes) + "\n";
 }
 
+// Files this process has found matching their seal, by device, inode, size and modification time: a
+// file opened again (quantize opens its input twice) is not hashed again, one changed since is.
+class CheckedFiles {
+ public:
+  using Identity = std::tuple<dev_t, ino_t, off_t, int64_t, int64_t>;
+  static Identity Of(int fd) {
+    struct stat st {};
+    fstat(fd, &st);
+    return {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+  }
+  bool Contains(const Identity& id) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return ids_.count(id) > 0;
+  }
+  void Add(const Identity& id) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    ids_.insert(id);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<Identity> ids_;
+};
+
+CheckedFiles& Checked() {
+  static CheckedFiles files;
+  return files;
+}
+
 bool VerificationOff() {
   const char* v = std::getenv("ELASTIQ_NO_VERIFY");
   return v && *v && std::strcmp(v, "0") != 0;
@@ -151,6 +183,8 @@ SealCheck CheckSeal(const std::string& path) {
   if (VerificationOff()) return SealCheck::kSkipped;
   const Fd fd(path, O_RDONLY);
   if (fd.get() < 0) return SealCheck::kUnsealed;  // the HDF5 open reports a missing file
+  const CheckedFiles::Identity identity = CheckedFiles::Of(fd.get());
+  if (Checked().Contains(identity)) return SealCheck::kMatches;
   const SealReader file(fd.get(), path);
   const std::string head = file.Head(std::strlen(kSealTag) + 64);
   if (!head.starts_with(kSealTag)) return SealCheck::kUnsealed;
@@ -171,6 +205,7 @@ SealCheck CheckSeal(const std::string& path) {
                                  : "its content does not match its seal (damaged on disk or in transfer?)";
     throw UserError(path + ": " + what + "; copy it again, or pass --no-verify to read it anyway");
   }
+  Checked().Add(identity);
   return SealCheck::kMatches;
 }
 
