@@ -17,35 +17,18 @@
 #        folder; a run another lane is writing stops this lane with the output lock's error)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-R=${1:-runs/routes}
-Q=${ELASTIQ_QUICKSTART_DIR:-runs/quickstart}
-E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
-THREADS=${THREADS:-1}
+source experiments/compression_routes_lib.sh  # R Q E THREADS, the MLFS settings, mlfs_run, run, evaluate
 TEACHER_STEPS=4000                                     # as experiments/mlfs_study.sh: x 32 x 128 tokens
-MLFS_FLAGS=(--rank 32 --lora-alpha 64 --maxnet-kd 1 --lr 1e-3)
-STAGES=(100 1200 600)                                  # the palette's MLFS at f = 1 (16 x 128 tokens per step)
 BATCH=32                                               # x 128 tokens: the per-size routes' batch
 PALETTE_SIZES=(p67 p50 p25)                            # the budget is shared by these three models
 SIZES=(${SIZES:-${PALETTE_SIZES[*]}})                  # SIZES="p25" FRACTIONS="1": a lane for one size
 FRACTIONS=(${FRACTIONS:-0.125 0.25 0.5 1})                # FRACTIONS="0.5" in a second lane: budgets split over cores
-EVAL_TOKENS=65536
 REWIRE=4                                               # distill's calibration batches (its rewiring)
-mkdir -p "$R"
-source experiments/mlfs_lib.sh  # run, evaluate
-common=(--data "$Q/data" --threads "$THREADS")
 json() { $E inspect --json "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
 
 # The teacher, the palette's MLFS supernet and palette (f = 1), and the rewired teacher (route c's start).
 run teacher "$R/teacher.h5" $E pretrain --config experiments/configs/tiny-decoder.json "${common[@]}" \
   --tokenizer "$Q/tokenizer.model" --steps $TEACHER_STEPS --batch-size 32 --eval-every 250 --out "$R/teacher.h5"
-T=$R/teacher.h5
-mlfs_run() {  # mlfs_run TAG FRACTION
-  local tag=$1 f=$2 s0 s1 s2
-  read -r s0 s1 s2 <<<"$(python3 -c "print(*[max(1, round(s * $f)) for s in ($(IFS=,; echo "${STAGES[*]}"))])")"
-  run "mlfs-$tag" "$R/supernet-$tag.h5" $E mlfs --teacher "$T" "${common[@]}" --out "$R/supernet-$tag.h5" \
-    --stage0-steps "$s0" --stage1-steps "$s1" --stage2-steps "$s2" "${MLFS_FLAGS[@]}" --log-every 50
-  run "palette-$tag" - $E palette --supernet "$R/supernet-$tag.h5" --data "$Q/data" --out "$R/palette-$tag.h5"
-}
 mlfs_run 1 1
 P=$R/palette-1.h5
 run rewired - $E mlfs --teacher "$T" --data "$Q/data" --out "$R/rewired.h5" \
