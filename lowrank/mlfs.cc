@@ -24,6 +24,7 @@
 #include "supernet/compute_meter.h"
 #include "supernet/data_parallel.h"
 #include "supernet/distillation.h"
+#include "supernet/gradient_reducer.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
 #include "supernet/rewiring.h"
@@ -292,6 +293,7 @@ struct MlfsRun {
   std::vector<std::vector<SubnetSpec>> stage1_pools, stage2_pools;
   std::vector<PaletteEntry> palette;
   MlfsSummary summary;
+  std::unique_ptr<GradientReducer> reducer;  // for the parameters that train now (Reducer())
 
   explicit MlfsRun(const MlfsOptions& options);
   void PrintPlan() const;
@@ -302,6 +304,7 @@ struct MlfsRun {
   void EvaluatePalette(int64_t steps_done);
   void Checkpoint() { WriteSupernet(o, config, tokenizer_bytes, space, state, history, palette); }
   double LearningRate(int64_t step, int stage) const;
+  GradientReducer& Reducer();
   std::vector<float> TrainStep(int64_t step, int stage, double lr);
   void FinishSummary();
 };
@@ -443,6 +446,16 @@ double MlfsRun::LearningRate(int64_t step, int stage) const {
   return WarmupCosineLr(step - o.stage0_steps, distill_steps, warmup_of(distill_steps), o.lr, o.lr * o.min_lr_ratio);
 }
 
+// The stage-0 merge changes which parameters train: a new reducer then.
+GradientReducer& MlfsRun::Reducer() {
+  const std::vector<torch::Tensor> trainable = state.Trainable();
+  if (!reducer || !reducer->Covers(trainable)) {
+    reducer.reset();  // its hooks go before the new ones come
+    reducer = std::make_unique<GradientReducer>(dp, trainable);
+  }
+  return *reducer;
+}
+
 // One optimizer step: the maxnet on the task loss (+ --maxnet-kd), then each other sampled subnet
 // distilled from the maxnet (KL + feature MSE, + --subnet-task), its gradient scaled; returns the
 // loss of each subnet, NaN for slots no subnet filled.
@@ -467,7 +480,9 @@ std::vector<float> MlfsRun::TrainStep(int64_t step, int stage, double lr) {
       loss = loss + o.maxnet_kd * DistillationKl(maxnet_logits, teacher_logits, o.temperature);
     }
   }
-  loss.backward();
+  // The step's last backward pass averages the gradients over the ranks as it goes.
+  const auto backward = [&](const torch::Tensor& l, bool last) { last ? Reducer().LastBackward(l) : l.backward(); };
+  backward(loss, subnets.size() == 1);
   losses[0] = loss.item<float>();
   maxnet_logits = maxnet_logits.detach();
   // What the smaller subnets' KL follows: the moving maxnet (in-place distillation), or --subnet-teacher
@@ -483,10 +498,9 @@ std::vector<float> MlfsRun::TrainStep(int64_t step, int stage, double lr) {
              o.kd_beta * FeatureLoss(maxnet_hidden, hidden, subnets[j], config.repeat, state.projections);
       if (o.subnet_task > 0) loss = loss + o.subnet_task * TaskLoss(logits, batch);
     }
-    (loss * scales[j]).backward();
+    backward(loss * scales[j], j + 1 == subnets.size());
     losses[j] = loss.item<float>();
   }
-  dp.AverageGradients(state.Trainable());
   torch::nn::utils::clip_grad_norm_(state.Trainable(), o.clip);
   state.optimizer->Step(lr);
   state.optimizer->ZeroGrad();

@@ -21,6 +21,7 @@
 #include "supernet/data_parallel.h"
 #include "supernet/distillation.h"
 #include "supernet/evaluate.h"
+#include "supernet/gradient_reducer.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
 #include "supernet/super_transformer.h"
@@ -162,6 +163,7 @@ QatSummary RunQat(const QatOptions& o) {
   };
 
   ProgressMeter progress(o.qat_steps, optimizer.steps_taken(), int64_t{o.batch_size} * seq_len * width);
+  GradientReducer reducer(dp, trained);
   std::vector<double> sums(specs.size(), 0.0);
   int64_t summed = 0;
   for (int64_t step = optimizer.steps_taken(); step < o.qat_steps; ++step) {
@@ -178,7 +180,11 @@ QatSummary RunQat(const QatOptions& o) {
         AutocastScope autocast(precision);
         loss = DistillationKl(ForwardBatch(student, specs[j], batch), target, o.temperature);
       }
-      loss.backward();
+      if (j + 1 == specs.size()) {
+        reducer.LastBackward(loss);  // averaged over the ranks as backward goes
+      } else {
+        loss.backward();
+      }
       losses.push_back(loss.item<float>());
     }
     losses = dp.Average(losses);
@@ -189,7 +195,6 @@ QatSummary RunQat(const QatOptions& o) {
       total += losses[j];
     }
     summed++;
-    dp.AverageGradients(trained);
     torch::nn::utils::clip_grad_norm_(student->parameters(), o.clip);
     optimizer.Step(lr);
     optimizer.ZeroGrad();

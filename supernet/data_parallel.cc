@@ -1,4 +1,4 @@
-// c10d rendezvous, bucketed gradient averaging and failure reports (see data_parallel.h).
+// c10d rendezvous, collectives and failure reports (see data_parallel.h).
 #include "supernet/data_parallel.h"
 
 #include <chrono>
@@ -16,10 +16,6 @@ namespace elastiq {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Gradients travel in flat buckets of about this size: few enough collectives for small models,
-// several in flight at once for large ones.
-constexpr int64_t kBucketBytes = 16 << 20;
 
 struct HostPort {
   std::string host;
@@ -212,58 +208,17 @@ void DataParallel::Broadcast(const std::vector<torch::Tensor>& tensors) {
   }
 }
 
-void DataParallel::AverageGradients(const std::vector<torch::Tensor>& params) {
-  if (options_.world_size == 1) return;
-  torch::NoGradGuard no_grad;
-  // One flag per parameter travels with the gradients: a parameter no rank used this step keeps
-  // no gradient (the optimizer skips it, as in one process); one that any rank used gets the mean.
-  torch::Tensor used = torch::zeros({static_cast<int64_t>(params.size())}, torch::kFloat32);
-  float* used_flags = used.data_ptr<float>();
-  // Buckets of consecutive parameters, flattened; every bucket's allreduce is started before the
-  // first is waited for, so they overlap one another.
-  std::vector<std::vector<torch::Tensor>> buckets(1);
-  int64_t bytes = 0;
-  for (size_t i = 0; i < params.size(); ++i) {
-    torch::Tensor& grad = const_cast<torch::Tensor&>(params[i]).mutable_grad();
-    if (grad.defined()) used_flags[i] = 1.0f;
-    if (!grad.defined()) grad = torch::zeros_like(params[i]);
-    if (bytes > 0 && bytes + static_cast<int64_t>(grad.nbytes()) > kBucketBytes) {
-      buckets.emplace_back();
-      bytes = 0;
-    }
-    buckets.back().push_back(grad);
-    bytes += static_cast<int64_t>(grad.nbytes());
-  }
-  buckets.back().push_back(used);
-  std::vector<std::vector<torch::Tensor>> flat(buckets.size());
-  std::vector<c10::intrusive_ptr<c10d::Work>> work;
-  const auto start = Clock::now();
-  try {
-    for (size_t b = 0; b < buckets.size(); ++b) {
-      std::vector<torch::Tensor> pieces;
-      for (const torch::Tensor& g : buckets[b]) pieces.push_back(g.reshape({-1}));
-      flat[b] = {torch::cat(pieces)};
-      work.push_back(group_->gloo->allreduce(flat[b]));
-    }
-    for (auto& w : work) w->wait();
-  } catch (const std::exception& e) {
-    Fail("a gradient allreduce", e);
-  }
-  reduce_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
-  for (const auto& f : flat) reduce_bytes_ += static_cast<int64_t>(f[0].nbytes());
+c10::intrusive_ptr<c10d::Work> DataParallel::StartSum(torch::Tensor tensor) {
+  std::vector<torch::Tensor> one{std::move(tensor)};
+  return group_->gloo->allreduce(one);
+}
+
+void DataParallel::RecordReduce(double exposed_seconds, int64_t bytes, size_t buckets_started_early, size_t buckets) {
+  reduce_seconds_ += exposed_seconds;
+  reduce_bytes_ += bytes;
+  buckets_started_early_ += static_cast<int64_t>(buckets_started_early);
+  buckets_ += static_cast<int64_t>(buckets);
   ++reductions_;
-  if (!options_.testing_skip_reduce) {  // testing: each rank keeps its own gradients
-    for (size_t b = 0; b < buckets.size(); ++b) {
-      const torch::Tensor mean = flat[b][0].div_(options_.world_size);
-      int64_t offset = 0;
-      for (torch::Tensor& g : buckets[b]) {
-        g.copy_(mean.narrow(0, offset, g.numel()).view_as(g));
-        offset += g.numel();
-      }
-    }
-  }
-  for (size_t i = 0; i < params.size(); ++i)
-    if (used_flags[i] == 0.0f) const_cast<torch::Tensor&>(params[i]).mutable_grad() = torch::Tensor();
 }
 
 std::vector<double> DataParallel::Average(std::vector<double> values) {
@@ -282,10 +237,12 @@ std::vector<double> DataParallel::Average(std::vector<double> values) {
 void DataParallel::PrintReduceCost() const {
   if (options_.world_size == 1 || reductions_ == 0) return;
   std::printf(
-      "data parallel: %d ranks; gradient allreduce %.2f ms and %.2f MB per step (mean of %lld steps, "
-      "flattening included)\n",
-      options_.world_size, 1e3 * reduce_seconds_ / static_cast<double>(reductions_),
-      static_cast<double>(reduce_bytes_) / 1e6 / static_cast<double>(reductions_), static_cast<long long>(reductions_));
+      "data parallel: %d ranks; gradient allreduce %.2f MB per step in %.1f buckets, %.1f of them started during "
+      "the backward pass; %.2f ms per step waited for after it (mean of %lld steps)\n",
+      options_.world_size, static_cast<double>(reduce_bytes_) / 1e6 / static_cast<double>(reductions_),
+      static_cast<double>(buckets_) / static_cast<double>(reductions_),
+      static_cast<double>(buckets_started_early_) / static_cast<double>(reductions_),
+      1e3 * reduce_seconds_ / static_cast<double>(reductions_), static_cast<long long>(reductions_));
 }
 
 void DataParallel::Barrier() {

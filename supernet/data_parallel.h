@@ -5,7 +5,8 @@
 // Every rank draws the same global batch (a pure function of seed and step) and trains on its
 // contiguous share of the rows; averaging the ranks' gradients of their mean losses gives the
 // gradient of the global batch's mean loss, so W ranks follow one process's trajectory (to
-// floating-point reordering). A failed collective names the ranks that stopped answering.
+// floating-point reordering). A failed collective names the ranks that stopped answering. The
+// gradients are averaged by GradientReducer (supernet/gradient_reducer.h), overlapping backward.
 #pragma once
 
 #include <torch/torch.h>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 #include <vector>
 
 #include "supernet/adamw.h"
@@ -39,27 +41,28 @@ class DataParallel {
   TaskBatch Shard(const TaskBatch& global) const;
   // Rank 0's values into every rank's tensors, in place (parameters at start or after --resume).
   void Broadcast(const std::vector<torch::Tensor>& tensors);
-  // Every parameter's gradient replaced by the mean over the ranks; a missing gradient counts as
-  // zeros in the mean (every rank runs the same collectives), and a parameter no rank used keeps no
-  // gradient, so the optimizer skips it as in one process.
-  void AverageGradients(const std::vector<torch::Tensor>& params);
   // The mean over the ranks of each value (one collective for all).
   std::vector<double> Average(std::vector<double> values);
   double Average(double value) { return Average(std::vector<double>{value})[0]; }
   void Barrier();
-  // One line on stdout (more than one rank only): the gradient allreduce's mean wall time and
-  // bytes per step, what predicts how the run scales over slower links.
+  // One line on stdout (more than one rank only): the gradient allreduce's bytes per step, what
+  // predicts how the run scales over slower links, and the time per step it added after the backward
+  // pass (the rest overlapped it).
   void PrintReduceCost() const;
 
  private:
+  friend class GradientReducer;  // gradients are averaged by supernet/gradient_reducer.h
   struct Group;
+  // Starts summing `tensor` over the ranks, in place; every rank starts the same sums in the same order.
+  c10::intrusive_ptr<c10d::Work> StartSum(torch::Tensor tensor);
+  void RecordReduce(double exposed_seconds, int64_t bytes, size_t buckets_started_early, size_t buckets);
   void ConnectStore();
   void Rendezvous(const std::string& fingerprint);
   [[noreturn]] void Fail(const std::string& during, const std::exception& e) const;
   ParallelOptions options_;
   std::unique_ptr<Group> group_;
   double reduce_seconds_ = 0.0;
-  int64_t reduce_bytes_ = 0, reductions_ = 0;
+  int64_t reduce_bytes_ = 0, reductions_ = 0, buckets_started_early_ = 0, buckets_ = 0;
 };
 
 // Refuses a global batch the world size does not divide (one line naming both).

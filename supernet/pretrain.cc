@@ -14,6 +14,7 @@
 #include "supernet/adamw.h"
 #include "supernet/compute_meter.h"
 #include "supernet/data_parallel.h"
+#include "supernet/gradient_reducer.h"
 #include "supernet/model_io.h"
 #include "supernet/progress.h"
 #include "supernet/training_data.h"
@@ -139,6 +140,7 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
   nlohmann::json metrics = {{"params", CountParams(config, spec).total()},
                             {"non_embedding_params", CountParams(config, spec).non_embedding()}};
   ProgressMeter progress(o.steps, static_cast<int64_t>(history.size()), int64_t{o.batch_size} * seq_len);
+  GradientReducer reducer(dp, model->parameters());
   for (int64_t step = static_cast<int64_t>(history.size()); step < o.steps; ++step) {
     const double lr = WarmupCosineLr(step, o.steps, warmup, o.lr, o.lr * o.min_lr_ratio);
     torch::Tensor loss;
@@ -147,8 +149,7 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
       TaskBatch batch = dp.Shard(SampleTaskBatch(data, config, o.batch_size, seq_len, o.seed, step));
       loss = setup.step_loss ? setup.step_loss(model, spec, batch) : TaskLoss(ForwardBatch(model, spec, batch), batch);
     }
-    loss.backward();
-    dp.AverageGradients(model->parameters());
+    reducer.LastBackward(loss);  // averaged over the ranks as backward goes
     torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
     optimizer.Step(lr);
     optimizer.ZeroGrad();

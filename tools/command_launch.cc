@@ -1,8 +1,5 @@
 // `elastiq launch`: starts this machine's ranks of a data-parallel training command (like torchrun),
 // forwards SIGINT/SIGTERM to them, and stops the others when one fails.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +12,7 @@
 
 #include "src/core/cpu_features.h"
 #include "src/core/error.h"
+#include "src/core/loopback_port.h"
 #include "tools/commands.h"
 
 namespace elastiq {
@@ -41,20 +39,6 @@ std::vector<pid_t>& Children() {
 void ForwardSignal(int sig) {
   for (pid_t pid : Children())
     if (pid > 0) kill(pid, sig);
-}
-
-// A port the kernel says is free now on the loopback (rank 0 binds it a moment later).
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  const bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  if (fd >= 0) close(fd);
-  if (!ok) throw UserError("launch: cannot find a free port on 127.0.0.1; give --master 127.0.0.1:PORT");
-  return ntohs(addr.sin_port);
 }
 
 void CheckLaunchOptions(LaunchOptions& o, const Args& command) {
