@@ -338,7 +338,7 @@ MlfsRun::MlfsRun(const MlfsOptions& options)
       config(CheckedTeacher(teacher).config()),
       space(o.space.empty() ? DefaultSubnetSpace(config) : LoadSubnetSpace(o.space, config)),
       precision(ResolvePrecision(o.precision)),
-      seq_len((ConfigureTorchProcess(o.threads), CheckedSeqLen(o, config))),
+      seq_len((ConfigureTorchProcess(o.threads), RequireTrainingDevice(o.device), CheckedSeqLen(o, config))),
       tokenizer_bytes(teacher.h5().Exists("/tokenizer") ? teacher.TokenizerBytes() : ""),
       data(LoadTrainingData(o.train_ids, o.val_ids, config, o.teacher, o.data)),
       dp(o.parallel, TrainingFingerprint(OptionsJson(o), config, tokenizer_bytes, data)),

@@ -85,6 +85,7 @@ QatSummary RunQat(const QatOptions& o) {
   for (const std::string& n : summary.subnets) specs.push_back(palette.Entry(n).spec);
   const Precision precision = ResolvePrecision(o.precision);
   ConfigureTorchProcess(o.threads);
+  RequireTrainingDevice(o.device);
   const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;
   if (seq_len > config.max_seq_len)
     throw UserError("--seq-len exceeds the model's max_seq_len " + std::to_string(config.max_seq_len));

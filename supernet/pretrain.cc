@@ -85,6 +85,7 @@ PretrainSummary RunTraining(const PretrainOptions& o, const TrainingSetup& setup
   const SubnetSpec& spec = setup.shape.spec;
   const Precision precision = ResolvePrecision(o.precision);
   ConfigureTorchProcess(o.threads);
+  RequireTrainingDevice(o.device);
   if (o.steps <= 0) throw UserError("--steps must be positive");
   if (o.batch_size <= 0) throw UserError("--batch-size must be positive");
   const int seq_len = o.seq_len > 0 ? o.seq_len : config.max_seq_len;

@@ -10,6 +10,7 @@
 
 #include "src/core/cpu_features.h"
 #include "src/core/error.h"
+#include "src/core/parse_number.h"
 
 namespace elastiq {
 
@@ -38,6 +39,21 @@ void ConfigureTorchProcess(int threads) {
   }
   if (threads <= 0) threads = CoreCount();
   torch::set_num_threads(threads);
+}
+
+void RequireTrainingDevice(const std::string& device) {
+  if (device == "cpu") return;
+  const bool cuda =
+      device == "cuda" || (device.rfind("cuda:", 0) == 0 && TryParseInt(device.substr(5)).value_or(-1) >= 0);
+  if (!cuda) throw UserError("--device must be cpu, cuda or cuda:N (a GPU index), got \"" + device + "\"");
+  if (!torch::cuda::is_available()) {
+    throw UserError("--device " + device +
+                    ": this elastiq-train is built against a LibTorch without CUDA (Debian's libtorch-dev is "
+                    "CPU-only); use --device cpu, or build against a CUDA LibTorch (docs/PLATFORM.md, Torch_DIR)");
+  }
+  throw UserError("--device " + device +
+                  ": this LibTorch sees CUDA, but elastiq's training loops do not place their tensors on a GPU yet "
+                  "(not written: no CUDA machine to test it on); use --device cpu");
 }
 
 AutocastScope::AutocastScope(Precision precision)

@@ -19,6 +19,11 @@ const char* PrecisionName(Precision p);
 // keeps the defaults for that comparison).
 void ConfigureTorchProcess(int threads);
 
+// --device of the training commands: "cpu", or "cuda" / "cuda:N", which this build refuses with one
+// line saying why (LibTorch without CUDA: Debian's is CPU-only; or, with CUDA, training that places
+// its tensors on a GPU is not written yet). UserError for anything else.
+void RequireTrainingDevice(const std::string& device);
+
 // While alive, CPU autocast to bf16 is on (when precision is bf16); parameters stay fp32.
 class AutocastScope {
  public:

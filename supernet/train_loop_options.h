@@ -36,6 +36,7 @@ struct TrainLoopOptions {
   int64_t log_every = 10;
   bool resume = false;
   std::string precision = "auto";
+  std::string device = "cpu";  // cpu | cuda[:N] (RequireTrainingDevice in supernet/torch_setup.h)
   int threads = 0;
   // Filled in by the front end after tokenizing the data folder:
   std::string train_ids, val_ids;

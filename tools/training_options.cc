@@ -61,6 +61,7 @@ void AddTrainLoopOptions(po::options_description& d, TrainLoopOptions& o) {
       ("resume", po::bool_switch(&o.resume), "continue from the checkpoint at --out")
       ("precision", po::value(&o.precision)->default_value(o.precision), "bf16 | fp32 | auto (bf16 autocast where the CPU has AVX512-BF16)")
       ("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads (0: one per core)")
+      ("device", po::value(&o.device)->default_value(o.device), "where training computes: cpu | cuda | cuda:N (a LibTorch built with CUDA; Debian's is CPU-only)")
       ("world-size", po::value(&o.parallel.world_size)->default_value(o.parallel.world_size), "data parallelism: processes training together, each on its share of --batch-size (0: $WORLD_SIZE or 1; elastiq launch sets it)")
       ("world-rank", po::value(&o.parallel.rank)->default_value(o.parallel.rank), "this process's rank, 0..world-size-1 (-1: $RANK or 0); rank 0 writes --out")
       ("master", po::value(&o.parallel.master), "HOST:PORT where rank 0 listens for the others (default: $MASTER_ADDR:$MASTER_PORT)")

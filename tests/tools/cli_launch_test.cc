@@ -210,6 +210,9 @@ TEST_F(CliLaunch, BadInputIsOneLine) {
                "rank 1: cannot reach rank 0 at --master 127.0.0.1:1 within 2 s");
   expect_error(Elastiq(Pretrain("--world-size 2 --world-rank 0 --master 127.0.0.1:29731 --dist-timeout 2" + out)),
                "rank 1 of 2 did not join at 127.0.0.1:29731 within 2 s");
+  // Debian's LibTorch is CPU-only: cuda is refused with what to do (a CUDA LibTorch says why it still is).
+  expect_error(Elastiq(Pretrain("--device cuda:0" + out)), "use --device cpu");
+  expect_error(Elastiq(Pretrain("--device tpu" + out)), "--device must be cpu, cuda or cuda:N");
   expect_error(Elastiq("launch --nproc 2 -- inspect " + (*dir_ / "bad.h5")), "launch runs pretrain, distill, mlfs");
   expect_error(Elastiq("launch --nnodes 2 -- " + Pretrain(out)), "--nnodes 2 needs --master HOST:PORT");
   expect_error(Elastiq("quantize --in x.h5 --format w8a8 --out y.h5 --world-size 2 --master 127.0.0.1:9"),
