@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "src/core/rope.h"
+
 namespace elastiq {
 
 torch::Tensor PrefixView(const torch::Tensor& w, int64_t rows, int64_t cols) {
@@ -17,9 +19,7 @@ torch::Tensor RmsNorm(const torch::Tensor& x, const torch::Tensor& weight, doubl
 }
 
 RopeTables MakeRopeTables(int64_t seq_len, int64_t head_dim, double theta, int64_t offset) {
-  const int64_t half = head_dim / 2;
-  torch::Tensor i = torch::arange(half, torch::kDouble);
-  torch::Tensor inv_freq = torch::pow(theta, -2.0 * i / static_cast<double>(head_dim));
+  torch::Tensor inv_freq = torch::tensor(RopeInverseFrequencies(head_dim, theta), torch::kDouble);
   torch::Tensor pos = torch::arange(offset, offset + seq_len, torch::kDouble);
   torch::Tensor angles = torch::outer(pos, inv_freq);  // (T, half)
   return {torch::cos(angles).to(torch::kFloat), torch::sin(angles).to(torch::kFloat)};

@@ -9,6 +9,7 @@
 
 #include "src/core/cpu_features.h"
 #include "src/core/error.h"
+#include "src/core/rope.h"
 #include "src/format/quant_groups.h"
 #include "src/format/weight_layout.h"
 #include "src/kernels/packed_layout.h"
@@ -113,10 +114,7 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
                        w("wq", q_width_, d_), w("wk", kv_width_, d_), w("wv", kv_width_, d_), w("wo", d_, q_width_),
                        w("w_gate", f, d_), w("w_up", f, d_), w("w_down", d_, f)});
   }
-  // RoPE inverse frequencies exactly as supernet/transformer_ops.cc computes them (double).
-  for (int64_t i = 0; i < hd / 2; ++i) {
-    inv_freq_.push_back(std::pow(config_.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(hd)));
-  }
+  inv_freq_ = RopeInverseFrequencies(hd, config_.rope_theta);  // as supernet/transformer_ops.cc's
   rope_cos_.reserve(static_cast<size_t>(context_ * hd / 2));
   rope_sin_.reserve(rope_cos_.capacity());
   const size_t virtual_layers = layers_.size() * static_cast<size_t>(config_.repeat);

@@ -11,6 +11,7 @@
 #include "src/core/atomic_file.h"
 #include "src/core/error.h"
 #include "src/core/json_fields.h"
+#include "src/core/rope.h"
 #include "src/format/model_file.h"
 #include "src/format/safetensors.h"
 #include "src/format/weight_layout.h"
@@ -131,12 +132,10 @@ std::string TokenizerBytesOf(const std::string& dir, const ModelConfig& c) {
 bool IsRedundant(const std::string& name, const std::vector<float>& values, const ModelConfig& c,
                  const std::vector<float>& embed) {
   if (name.ends_with("rotary_emb.inv_freq")) {
-    const int hd = c.head_dim();
-    if (static_cast<int>(values.size()) != hd / 2) return false;
-    for (int i = 0; i < hd / 2; ++i) {
-      const double want = std::pow(c.rope_theta, -2.0 * i / hd);
-      if (std::abs(values[static_cast<size_t>(i)] - want) > 1e-6 * want + 1e-9) return false;
-    }
+    const std::vector<double> inv_freq = RopeInverseFrequencies(c.head_dim(), c.rope_theta);
+    if (values.size() != inv_freq.size()) return false;
+    for (size_t i = 0; i < inv_freq.size(); ++i)
+      if (std::abs(values[i] - inv_freq[i]) > 1e-6 * inv_freq[i] + 1e-9) return false;
     return true;
   }
   return name == "lm_head.weight" && values == embed;
