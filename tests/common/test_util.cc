@@ -120,6 +120,19 @@ CommandResult RunCommand(const std::string& command_line) {
 }
 
 std::string ElastiqBinary() { return std::string(ELASTIQ_BINARY_DIR) + "/tools/elastiq"; }
+
+std::string Elastiq(const std::string& args) { return ElastiqBinary() + " " + args; }
+
+void PrepareTokenizedCorpus(const ScratchDir& dir, int docs, int sentences, int vocab_size) {
+  for (int i = 0; i < docs; ++i)
+    WriteText(dir / ("text/doc" + std::to_string(i) + ".txt"), SyntheticText(sentences, i));
+  for (const std::string& args : {"data prepare --corpus " + (dir / "text") + " --out " + (dir / "data"),
+                                  "tokenizer train --data " + (dir / "data") + " --vocab-size " +
+                                      std::to_string(vocab_size) + " --out " + (dir / "tok.model")}) {
+    const CommandResult r = RunCommand(Elastiq(args));
+    if (r.exit_code != 0) throw std::runtime_error("elastiq " + args + " failed: " + r.err);
+  }
+}
 bool HasTrainingHelper() { return fs::exists(std::string(ELASTIQ_BINARY_DIR) + "/tools/elastiq-train"); }
 std::string ConfigPath(const std::string& name) {
   return std::string(ELASTIQ_SOURCE_DIR) + "/experiments/configs/" + name;

@@ -44,8 +44,14 @@ struct CommandResult {
 // Runs a shell command line; captures stdout and stderr separately.
 CommandResult RunCommand(const std::string& command_line);
 std::string ElastiqBinary();                      // path to the built `elastiq`
+std::string Elastiq(const std::string& args);     // the command line running `elastiq ARGS`
 bool HasTrainingHelper();                         // elastiq-train was built (LibTorch side on)
 std::string ConfigPath(const std::string& name);  // experiments/configs/<name>
+
+// What the CLI tests train on, made by elastiq itself: `docs` files of SyntheticText(`sentences`) in
+// dir/text, prepared into dir/data, and a SentencePiece model of `vocab_size` pieces, dir/tok.model.
+// Throws with the failing command's stderr.
+void PrepareTokenizedCorpus(const ScratchDir& dir, int docs, int sentences, int vocab_size);
 
 // Edits a model file as someone crafting one would: the change, then a seal that matches it
 // (src/format/file_seal.h), so a test reaches the checks behind the seal.

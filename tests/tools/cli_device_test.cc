@@ -14,7 +14,7 @@ namespace {
 
 using testing::RunCommand;
 
-std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() + " " + args; }
+using testing::Elastiq;
 
 void ExpectUserError(const std::string& args, const std::string& needle) {
   testing::CommandResult r = RunCommand(Elastiq(args));

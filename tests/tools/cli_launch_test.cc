@@ -19,7 +19,7 @@ namespace {
 
 using testing::RunCommand;
 
-std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() + " " + args; }
+using testing::Elastiq;
 
 std::vector<float> ReadFloats(const std::string& path, const std::string& dataset) {
   return H5File::OpenReadOnly(path).Read<float>(dataset, DType::kF32);
@@ -61,14 +61,7 @@ class CliLaunch : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
-    for (int i = 0; i < 30; ++i)
-      testing::WriteText(*dir_ / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(80, i));
-    ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (*dir_ / "text") + " --out " + (*dir_ / "data"))).exit_code,
-              0);
-    ASSERT_EQ(RunCommand(Elastiq("tokenizer train --data " + (*dir_ / "data") + " --vocab-size 300 --out " +
-                                 (*dir_ / "tok.model")))
-                  .exit_code,
-              0);
+    testing::PrepareTokenizedCorpus(*dir_, 30, 80, 300);
     testing::WriteText(
         *dir_ / "tiny.json",
         R"({"name":"dp","vocab_size":300,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":16})");

@@ -30,7 +30,7 @@ namespace {
 
 using testing::RunCommand;
 
-std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() + " " + args; }
+using testing::Elastiq;
 
 // A model file of `kind` with zero weights (the front end's checks never run it).
 void WriteZeroModel(const std::string& path, const char* kind) {
@@ -274,14 +274,7 @@ class CliEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
-    for (int i = 0; i < 40; ++i)
-      testing::WriteText(*dir_ / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(80, i));
-    ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (*dir_ / "text") + " --out " + (*dir_ / "data"))).exit_code,
-              0);
-    ASSERT_EQ(RunCommand(Elastiq("tokenizer train --data " + (*dir_ / "data") + " --vocab-size 400 --out " +
-                                 (*dir_ / "tok.model")))
-                  .exit_code,
-              0);
+    testing::PrepareTokenizedCorpus(*dir_, 40, 80, 400);
     testing::WriteText(
         *dir_ / "tiny.json",
         R"({"name":"cli","vocab_size":400,"d_model":32,"n_layers":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":64,"max_seq_len":32})");
@@ -435,13 +428,7 @@ namespace {
 // Prepares data and a tokenizer from synthetic text and writes dir/m.h5, a random repeat-2 model
 // with that tokenizer, all through the command line.
 void InitTokenizedRandomModel(const testing::ScratchDir& dir) {
-  for (int i = 0; i < 30; ++i)
-    testing::WriteText(dir / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
-  ASSERT_EQ(RunCommand(Elastiq("data prepare --corpus " + (dir / "text") + " --out " + (dir / "data"))).exit_code, 0);
-  ASSERT_EQ(
-      RunCommand(Elastiq("tokenizer train --data " + (dir / "data") + " --vocab-size 400 --out " + (dir / "tok.model")))
-          .exit_code,
-      0);
+  testing::PrepareTokenizedCorpus(dir, 30, 60, 400);
   testing::WriteText(
       dir / "tiny.json",
       R"({"name":"rt","vocab_size":400,"d_model":32,"n_layers":2,"repeat":2,"n_heads":4,"n_kv_heads":2,"ffn_dim":256,"max_seq_len":64})");

@@ -17,7 +17,7 @@
 namespace elastiq {
 namespace {
 
-std::string Elastiq(const std::string& args) { return testing::ElastiqBinary() + " " + args; }
+using testing::Elastiq;
 
 // The shim in front of the command; verify_asan_link_order: the shim precedes ASan's runtime in
 // the sanitizer build.
@@ -97,19 +97,12 @@ class CliWriteFailures : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir;
     const testing::ScratchDir& d = *dir_;
-    for (int i = 0; i < 30; ++i)
-      testing::WriteText(d / ("text/doc" + std::to_string(i) + ".txt"), testing::SyntheticText(60, i));
-    ASSERT_EQ(
-        testing::RunCommand(Elastiq("data prepare --corpus " + (d / "text") + " --out " + (d / "data"))).exit_code, 0);
-    ASSERT_EQ(testing::RunCommand(
-                  Elastiq("tokenizer train --data " + (d / "data") + " --vocab-size 300 --out " + (d / "t.model")))
-                  .exit_code,
-              0);
+    testing::PrepareTokenizedCorpus(d, 30, 60, 300);
     testing::WriteText(
         d / "tiny.json",
         R"({"name":"w","vocab_size":300,"d_model":32,"n_layers":1,"n_heads":2,"n_kv_heads":1,"ffn_dim":256,"max_seq_len":16})");
     ASSERT_EQ(testing::RunCommand(Elastiq("init --config " + (d / "tiny.json") + " --random --tokenizer " +
-                                          (d / "t.model") + " --out " + (d / "m.h5")))
+                                          (d / "tok.model") + " --out " + (d / "m.h5")))
                   .exit_code,
               0);
     if (testing::HasTrainingHelper()) {  // a supernet for the palette writer
@@ -213,7 +206,7 @@ TEST_F(CliWriteFailures, ARealFullDisk) {
       {"data prepare --corpus " + (d / "text") + " --out ", "o"}};
   if (testing::HasTrainingHelper()) {
     writers.push_back({"pretrain --config " + (d / "tiny.json") + " --data " + (d / "data") + " --tokenizer " +
-                           (d / "t.model") + " --batch-size 2 --steps 4 --checkpoint-every 2 --eval-tokens 64 --out ",
+                           (d / "tok.model") + " --batch-size 2 --steps 4 --checkpoint-every 2 --eval-tokens 64 --out ",
                        "o.h5"});
     writers.push_back({PaletteArgs(d), "o.h5"});
   }
@@ -246,7 +239,7 @@ TEST_F(CliWriteFailures, PretrainCheckpoints) {
   const testing::ScratchDir& d = *dir_;
   ExpectCleanFailures(
       d,
-      "pretrain --config " + (d / "tiny.json") + " --data " + (d / "data") + " --tokenizer " + (d / "t.model") +
+      "pretrain --config " + (d / "tiny.json") + " --data " + (d / "data") + " --tokenizer " + (d / "tok.model") +
           " --batch-size 2 --steps 4 --checkpoint-every 2 --eval-tokens 64 --threads 1" + " --out " + (d / "p.h5"),
       d / "p.h5", ExpectModelFile, "--resume");
 }
