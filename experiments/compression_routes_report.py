@@ -19,6 +19,9 @@ SIZES = ["p67", "p50", "p25"]
 FRACTIONS = ["0.125", "0.25", "0.5", "1"]
 ROUTES = {"mlfs": "MLFS palette (all sizes at once)", "distill": "prune + distill", "sliced": "sliced init, task loss",
           "scratch": "from scratch"}
+# The MLFS change the study suggests (compression_routes_mlfs_frozen.sh), at f = 1 only.
+VARIANTS = {"mlfs_frozen": "MLFS palette, subnets distilled from the frozen teacher"}
+LABELS = {**ROUTES, **VARIANTS}
 
 
 def inspect(path):
@@ -57,7 +60,23 @@ def rows():
                 if name in ev and os.path.exists(f"{R}/{name}.done"):
                     m = metrics(f"{R}/{name}.h5")
                     found.append((s, route, f, m["train_flops"], m["train_seconds"], ev[name]["perplexity"]))
+    frozen = metrics(f"{R}/supernet-frozen-1.h5") if os.path.exists(f"{R}/palette-frozen-1.done") else None
+    for s in SIZES:
+        if frozen and f"mlfs_frozen-1-{s}" in ev:
+            found.append((s, "mlfs_frozen", "1", frozen["train_flops"], frozen["train_seconds"],
+                          ev[f"mlfs_frozen-1-{s}"]["perplexity"]))
     return found
+
+
+def ternary_rows(size):
+    """(route, fp32 perplexity, ternary perplexity, QAT seconds) of compression_routes_ternary.sh's runs."""
+    ev, out = evals(), []
+    for route in ROUTES:
+        if f"ternary-{route}-{size}" in ev and f"{route}-1-{size}" in ev:
+            run = "ternary-palette" if route == "mlfs" else f"ternary-{route}-{size}"
+            seconds = sum(float(x) for x in open(f"{R}/{run}.seconds")) if os.path.exists(f"{R}/{run}.seconds") else float("nan")
+            out.append((route, ev[f"{route}-1-{size}"]["perplexity"], ev[f"ternary-{route}-{size}"]["perplexity"], seconds))
+    return out
 
 
 def validation_curve(log):
@@ -78,7 +97,7 @@ def claim(size):
 
 
 def plot(size, found):
-    data = {route: sorted((r[3], r[5]) for r in found if r[0] == size and r[1] == route) for route in ROUTES}
+    data = {route: sorted((r[3], r[5]) for r in found if r[0] == size and r[1] == route) for route in LABELS}
     clauses, files = [], []
     for i, (route, points) in enumerate(data.items()):
         if not points:
@@ -86,7 +105,7 @@ def plot(size, found):
         path = f"/tmp/routes_{size}_{route}.dat"
         with open(path, "w") as out:
             out.writelines(f"{x} {y}\n" for x, y in points)
-        clauses.append(f"'{path}' using 1:2 with linespoints title '{ROUTES[route]}'")
+        clauses.append(f"'{path}' using 1:2 with linespoints title '{LABELS[route]}'")
         files.append(path)
     if not clauses:
         return None
@@ -110,14 +129,16 @@ def main():
           "for distill, sliced and scratch, f x C is what the three separate models get together (f x C / 3 each).\n")
     missing = [f"{route}-{tag(f)}-{s}" for f in FRACTIONS for s in SIZES for route in ROUTES
                if not any(r[0] == s and r[1] == route and r[2] == f for r in found)]
+    missing += [f"{v}-1-{s}" for v in VARIANTS for s in SIZES if not any(r[0] == s and r[1] == v for r in found)]
     if missing:
-        print(f"**Not run yet** ({len(missing)} of {len(FRACTIONS) * len(SIZES) * len(ROUTES)}): {', '.join(missing)}.\n")
+        total = (len(FRACTIONS) * len(ROUTES) + len(VARIANTS)) * len(SIZES)
+        print(f"**Not run yet** ({len(missing)} of {total}): {', '.join(missing)}.\n")
     for s in SIZES:
         print(f"## {s}\n")
         print("| route | budget f | training FLOPs | wall s | validation perplexity |")
         print("|---|---|---|---|---|")
-        for r in sorted((r for r in found if r[0] == s), key=lambda r: (list(ROUTES).index(r[1]), float(r[2]))):
-            print(f"| {ROUTES[r[1]]} | {r[2]} | {r[3]:.3g} | {r[4]:.0f} | {r[5]:.2f} |")
+        for r in sorted((r for r in found if r[0] == s), key=lambda r: (list(LABELS).index(r[1]), float(r[2]))):
+            print(f"| {LABELS[r[1]]} | {r[2]} | {r[3]:.3g} | {r[4]:.0f} | {r[5]:.2f} |")
         png = plot(s, found)
         if png:
             print(f"\n![{s}]({png})")
@@ -128,7 +149,32 @@ def main():
                        if reached else "did not reach it within its run")
             print(f"\nThe paper's claim, with distillation: from scratch ends at validation loss {target:.4f}; "
                   f"the distilled slice {verdict}.")
+        ternary = ternary_rows(s)
+        if ternary:
+            print(f"\nTernary QAT (compression_routes_ternary.sh) of the f = 1 models, runtime perplexity:\n")
+            print("| route (f = 1) | fp32 | ternary after QAT | change | QAT wall s |")
+            print("|---|---|---|---|---|")
+            for route, fp32, tern, seconds in ternary:
+                print(f"| {ROUTES[route]} | {fp32:.2f} | {tern:.2f} | {100 * (tern / fp32 - 1):+.1f}% | {seconds:.0f} |")
         print()
+    decision(found)
+
+
+def decision(found):
+    """Per size: the nested palette at f = 1 against the best separately trained model at each budget."""
+    print("## The nested palette against separate models (generated)\n")
+    print("| size | MLFS palette, f = 1 | best separate model, f = 1 | palette / separate | smallest budget f at which a separate model beats the palette at f = 1 |")
+    print("|---|---|---|---|---|")
+    for s in SIZES:
+        palette = next((r for r in found if r[0] == s and r[1] == "mlfs" and r[2] == "1"), None)
+        separate = [r for r in found if r[0] == s and r[1] in ("distill", "sliced", "scratch")]
+        best = min((r for r in separate if r[2] == "1"), key=lambda r: r[5], default=None)
+        if not palette or not best:
+            continue
+        beating = sorted((float(r[2]) for r in separate if r[5] < palette[5]))
+        print(f"| {s} | {palette[5]:.2f} | {best[5]:.2f} ({ROUTES[best[1]]}) | {palette[5] / best[5]:.2f}x | "
+              f"{('%g' % beating[0]) if beating else 'none'} |")
+    print()
 
 
 if __name__ == "__main__":
