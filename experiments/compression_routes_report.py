@@ -3,8 +3,8 @@
 validation perplexity of every route at every budget against its training FLOPs (the compute meter's,
 read from each output file) and wall time, the paper's decoder claim re-tested with distillation,
 and the reading. Runs not finished yet are listed as missing, so a partial study already reports.
-Usage: compression_routes_report.py RUN_DIR   (ELASTIQ_BIN_DIR: where elastiq is; writes
-experiments/results/compression_routes.md and compression_routes_<size>.png)"""
+Usage: compression_routes_report.py RUN_DIR > experiments/results/compression_routes.md   (ELASTIQ_BIN_DIR:
+where elastiq is; writes experiments/results/compression_routes_<size>.png)"""
 import datetime
 import json
 import os
@@ -33,13 +33,21 @@ def metrics(path):
     return inspect(path)["palette"][0]["metrics"] if os.path.exists(path) else None
 
 
-def evals():
+def evals(name="evals.jsonl"):
     out = {}
-    if os.path.exists(f"{R}/evals.jsonl"):
-        for line in open(f"{R}/evals.jsonl"):
+    if os.path.exists(f"{R}/{name}"):
+        for line in open(f"{R}/{name}"):
             row = json.loads(line)
             out[row["tag"]] = row["result"]
     return out
+
+
+SPREAD = evals("evals-spread.jsonl")  # compression_routes_spread.py: a sample spread over the split
+
+
+def spread(tag):
+    """The spread sample's perplexity of an evaluation tag, formatted ('-' until measured)."""
+    return f"{SPREAD[tag]['perplexity']:.2f}" if tag in SPREAD else "-"
 
 
 def tag(f):
@@ -122,8 +130,12 @@ def main():
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print("# Compression routes at equal compute\n")
     print(f"Generated {datetime.date.today()} at commit {commit} on this 2-core machine from `{R}` "
-          f"(command: `experiments/compression_routes.sh {R}`, then `python3 experiments/compression_routes_report.py {R}`). "
-          "Validation perplexity on the first 65,536 validation tokens (runtime, fp32). FLOPs: the compute meter's "
+          f"(command: `experiments/compression_routes.sh {R}`, `compression_routes_mlfs_frozen.sh {R}`, "
+          f"`compression_routes_ternary.sh {R}`, `compression_routes_spread.py {R}`, then "
+          f"`python3 experiments/compression_routes_report.py {R}`). "
+          "Validation perplexity on the first 65,536 validation tokens (runtime, fp32, the study's binaries); "
+          "*spread sample*: 65,536 tokens spread over the whole split (`compression_routes_spread.py`, current "
+          "binaries), a fairer sample than the head, which is one stretch of one corpus. FLOPs: the compute meter's "
           "(docs/METHODS.md, Compute), read from each output file; the teacher's own pretraining is shared by "
           "MLFS, distill and sliced init and not counted. Budget f: f x C, C the MLFS palette's FLOPs at f = 1; "
           "for distill, sliced and scratch, f x C is what the three separate models get together (f x C / 3 each).\n")
@@ -135,10 +147,10 @@ def main():
         print(f"**Not run yet** ({len(missing)} of {total}): {', '.join(missing)}.\n")
     for s in SIZES:
         print(f"## {s}\n")
-        print("| route | budget f | training FLOPs | wall s | validation perplexity |")
-        print("|---|---|---|---|---|")
+        print("| route | budget f | training FLOPs | wall s | validation perplexity | spread sample |")
+        print("|---|---|---|---|---|---|")
         for r in sorted((r for r in found if r[0] == s), key=lambda r: (list(LABELS).index(r[1]), float(r[2]))):
-            print(f"| {LABELS[r[1]]} | {r[2]} | {r[3]:.3g} | {r[4]:.0f} | {r[5]:.2f} |")
+            print(f"| {LABELS[r[1]]} | {r[2]} | {r[3]:.3g} | {r[4]:.0f} | {r[5]:.2f} | {spread(f'{r[1]}-{tag(r[2])}-{s}')} |")
         png = plot(s, found)
         if png:
             print(f"\n![{s}]({png})")
@@ -152,10 +164,11 @@ def main():
         ternary = ternary_rows(s)
         if ternary:
             print(f"\nTernary QAT (compression_routes_ternary.sh) of the f = 1 models, runtime perplexity:\n")
-            print("| route (f = 1) | fp32 | ternary after QAT | change | QAT wall s |")
-            print("|---|---|---|---|---|")
+            print("| route (f = 1) | fp32 | ternary after QAT | change | spread sample: fp32 / ternary | QAT wall s |")
+            print("|---|---|---|---|---|---|")
             for route, fp32, tern, seconds in ternary:
-                print(f"| {ROUTES[route]} | {fp32:.2f} | {tern:.2f} | {100 * (tern / fp32 - 1):+.1f}% | {seconds:.0f} |")
+                print(f"| {ROUTES[route]} | {fp32:.2f} | {tern:.2f} | {100 * (tern / fp32 - 1):+.1f}% | "
+                      f"{spread(f'{route}-1-{s}')} / {spread(f'ternary-{route}-{s}')} | {seconds:.0f} |")
         print()
     decision(found)
 
@@ -163,8 +176,9 @@ def main():
 def decision(found):
     """Per size: the nested palette at f = 1 against the best separately trained model at each budget."""
     print("## The nested palette against separate models (generated)\n")
-    print("| size | MLFS palette, f = 1 | best separate model, f = 1 | palette / separate | smallest budget f at which a separate model beats the palette at f = 1 |")
-    print("|---|---|---|---|---|")
+    print("| size | MLFS palette, f = 1 | best separate model, f = 1 | palette / separate | same, spread sample | "
+          "smallest budget f at which a separate model beats the palette at f = 1 |")
+    print("|---|---|---|---|---|---|")
     for s in SIZES:
         palette = next((r for r in found if r[0] == s and r[1] == "mlfs" and r[2] == "1"), None)
         separate = [r for r in found if r[0] == s and r[1] in ("distill", "sliced", "scratch")]
@@ -172,8 +186,10 @@ def decision(found):
         if not palette or not best:
             continue
         beating = sorted((float(r[2]) for r in separate if r[5] < palette[5]))
+        a, b = f"mlfs-1-{s}", f"{best[1]}-1-{s}"
+        spread_ratio = f"{SPREAD[a]['perplexity'] / SPREAD[b]['perplexity']:.2f}x" if a in SPREAD and b in SPREAD else "-"
         print(f"| {s} | {palette[5]:.2f} | {best[5]:.2f} ({ROUTES[best[1]]}) | {palette[5] / best[5]:.2f}x | "
-              f"{('%g' % beating[0]) if beating else 'none'} |")
+              f"{spread_ratio} | {('%g' % beating[0]) if beating else 'none'} |")
     print()
 
 
