@@ -5,7 +5,6 @@
 #include <torch/csrc/autograd/functions/accumulate_grad.h>
 
 #include <chrono>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace elastiq {
