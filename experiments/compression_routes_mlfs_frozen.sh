@@ -11,5 +11,6 @@ source experiments/compression_routes_lib.sh  # R Q E THREADS, the MLFS settings
 [ -e "$R/teacher.done" ] || { echo "no teacher in $R: run experiments/compression_routes.sh first" >&2; exit 2; }
 mlfs_run frozen-1 1 --subnet-teacher frozen
 for s in p67 p50 p25; do
-  evaluate "mlfs_frozen-1-$s" --model "$R/palette-frozen-1.h5" --subnet "$s" --data "$Q/data"
+  # --head: the study's binaries score the split's first tokens; newer ones default to a spread sample.
+  evaluate "mlfs_frozen-1-$s" --model "$R/palette-frozen-1.h5" --subnet "$s" --data "$Q/data" --head
 done
