@@ -10,6 +10,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "src/core/error.h"
 #include "src/format/file_seal.h"
@@ -133,6 +134,7 @@ void PrepareTokenizedCorpus(const ScratchDir& dir, int docs, int sentences, int 
     if (r.exit_code != 0) throw std::runtime_error("elastiq " + args + " failed: " + r.err);
   }
 }
+
 bool HasTrainingHelper() { return fs::exists(std::string(ELASTIQ_BINARY_DIR) + "/tools/elastiq-train"); }
 std::string ConfigPath(const std::string& name) {
   return std::string(ELASTIQ_SOURCE_DIR) + "/experiments/configs/" + name;
