@@ -77,13 +77,16 @@ def rows():
 
 
 def ternary_rows(size):
-    """(route, fp32 perplexity, ternary perplexity, QAT seconds) of compression_routes_ternary.sh's runs."""
+    """(route, QAT steps, tag, fp32 perplexity, ternary perplexity, QAT seconds) of compression_routes_ternary.sh's
+    runs: tags ternary-<route>-<size> (300 steps) and ternary<steps>-<route>-<size>."""
     ev, out = evals(), []
-    for route in ROUTES:
-        if f"ternary-{route}-{size}" in ev and f"{route}-1-{size}" in ev:
-            run = "ternary-palette" if route == "mlfs" else f"ternary-{route}-{size}"
-            seconds = sum(float(x) for x in open(f"{R}/{run}.seconds")) if os.path.exists(f"{R}/{run}.seconds") else float("nan")
-            out.append((route, ev[f"{route}-1-{size}"]["perplexity"], ev[f"ternary-{route}-{size}"]["perplexity"], seconds))
+    for t in sorted(ev, key=lambda t: int(re.match(r"ternary(\d*)", t)[1] or 300) if t.startswith("ternary") else 0):
+        m = re.fullmatch(rf"(ternary(\d*))-(\w+)-{size}", t)
+        if not m or f"{m[3]}-1-{size}" not in ev:
+            continue
+        run = f"{m[1]}-palette" if m[3] == "mlfs" else f"{m[1]}-{m[3]}-{size}"
+        seconds = sum(float(x) for x in open(f"{R}/{run}.seconds")) if os.path.exists(f"{R}/{run}.seconds") else float("nan")
+        out.append((m[3], int(m[2] or 300), t, ev[f"{m[3]}-1-{size}"]["perplexity"], ev[t]["perplexity"], seconds))
     return out
 
 
@@ -164,11 +167,11 @@ def main():
         ternary = ternary_rows(s)
         if ternary:
             print(f"\nTernary QAT (compression_routes_ternary.sh) of the f = 1 models, runtime perplexity:\n")
-            print("| route (f = 1) | fp32 | ternary after QAT | change | spread sample: fp32 / ternary | QAT wall s |")
-            print("|---|---|---|---|---|---|")
-            for route, fp32, tern, seconds in ternary:
-                print(f"| {ROUTES[route]} | {fp32:.2f} | {tern:.2f} | {100 * (tern / fp32 - 1):+.1f}% | "
-                      f"{spread(f'{route}-1-{s}')} / {spread(f'ternary-{route}-{s}')} | {seconds:.0f} |")
+            print("| route (f = 1) | QAT steps | fp32 | ternary after QAT | change | spread sample: fp32 / ternary | QAT wall s |")
+            print("|---|---|---|---|---|---|---|")
+            for route, steps, t, fp32, tern, seconds in ternary:
+                print(f"| {ROUTES[route]} | {steps} | {fp32:.2f} | {tern:.2f} | {100 * (tern / fp32 - 1):+.1f}% | "
+                      f"{spread(f'{route}-1-{s}')} / {spread(t)} | {seconds:.0f} |")
         print()
     decision(found)
 

@@ -26,12 +26,12 @@ def eval_args(tag):
     if m:
         palette = f"{R}/palette-{m[2]}.h5" if m[1] == "mlfs" else f"{R}/palette-frozen-{m[2]}.h5"
         return ["--model", palette, "--subnet", m[3]]
-    m = re.fullmatch(r"ternary-mlfs-(p\d+)", tag)
+    m = re.fullmatch(r"(ternary\d*)-mlfs-(p\d+)", tag)  # ternary: 300 QAT steps; ternary1200: 1200
     if m:
-        return ["--model", f"{R}/ternary-palette-1.h5", "--subnet", m[1], "--format", "ternary"]
-    m = re.fullmatch(r"ternary-(\w+)-(p\d+)", tag)
+        return ["--model", f"{R}/{m[1]}-palette-1.h5", "--subnet", m[2], "--format", "ternary"]
+    m = re.fullmatch(r"(ternary\d*)-(\w+)-(p\d+)", tag)
     if m:
-        return ["--model", f"{R}/ternary-{m[1]}-1-{m[2]}.h5", "--format", "ternary"]
+        return ["--model", f"{R}/{m[1]}-{m[2]}-1-{m[3]}.h5", "--format", "ternary"]
     m = re.fullmatch(r"(distill|sliced|scratch)-([\d.]+)-(p\d+)", tag)
     if m:
         return ["--model", f"{R}/{tag}.h5"]
