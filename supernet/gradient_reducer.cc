@@ -93,23 +93,40 @@ void GradientReducer::LastBackward(const torch::Tensor& loss) {
 }
 
 // Runs inside backward, before the gradient accumulates into .grad: the parameter's gradient for
-// the step is what it held from earlier passes plus this one (the sum AccumulateGrad is about to form).
+// the step is what it held from earlier passes plus this one (the sum AccumulateGrad is about to
+// form), added straight into its bucket.
 void GradientReducer::OnGradient(size_t k, const torch::Tensor& incoming) {
   if (!armed_ || ready_[k]) return;
   torch::NoGradGuard no_grad;
   const torch::Tensor& earlier = params_[k].grad();
+  torch::Tensor slot = Slot(k);
+  if (earlier.defined()) {
+    torch::add_out(slot, earlier, incoming);
+  } else {
+    slot.copy_(incoming);
+  }
   used_.data_ptr<float>()[k] = 1.0f;
-  MarkReady(k, earlier.defined() ? earlier + incoming : incoming);
+  MarkReady(k);
 }
 
-void GradientReducer::MarkReady(size_t k, const torch::Tensor& grad) {
-  ready_[k] = 1;
-  torch::Tensor slot = buckets_[bucket_of_[k]].flat.narrow(0, offset_of_[k], params_[k].numel());
+// A parameter whose gradient for the step is already in .grad (or that has none: zeros in the mean).
+void GradientReducer::MarkReadyAsItIs(size_t k) {
+  const torch::Tensor& grad = params_[k].grad();
   if (grad.defined()) {
-    slot.view_as(params_[k]).copy_(grad);
+    Slot(k).copy_(grad);
+    used_.data_ptr<float>()[k] = 1.0f;
   } else {
-    slot.zero_();
+    Slot(k).zero_();
   }
+  MarkReady(k);
+}
+
+torch::Tensor GradientReducer::Slot(size_t k) const {
+  return buckets_[bucket_of_[k]].flat.narrow(0, offset_of_[k], params_[k].numel()).view_as(params_[k]);
+}
+
+void GradientReducer::MarkReady(size_t k) {
+  ready_[k] = 1;
   --buckets_[bucket_of_[k]].waiting;
   LaunchCompleteBuckets();
 }
@@ -140,24 +157,16 @@ void GradientReducer::MarkUnreachedReady(const torch::Tensor& loss) {
     for (const torch::autograd::Edge& edge : node->next_edges())
       if (edge.function) stack.push_back(edge.function.get());
   }
-  for (size_t k = 0; k < params_.size(); ++k) {
-    if (reached.count(params_[k].unsafeGetTensorImpl())) continue;
-    const torch::Tensor& grad = params_[k].grad();
-    if (grad.defined()) used_.data_ptr<float>()[k] = 1.0f;
-    MarkReady(k, grad);
-  }
+  for (size_t k = 0; k < params_.size(); ++k)
+    if (!reached.count(params_[k].unsafeGetTensorImpl())) MarkReadyAsItIs(k);
 }
 
 // After backward: any parameter still waiting got no gradient in the last pass (its graph reached it
 // without a gradient flowing); then the used flags, the waits, and the means back into .grad.
 void GradientReducer::FinishReduction() {
   const auto start = Clock::now();
-  for (size_t k = 0; k < params_.size(); ++k) {
-    if (ready_[k]) continue;
-    const torch::Tensor& grad = params_[k].grad();
-    if (grad.defined()) used_.data_ptr<float>()[k] = 1.0f;
-    MarkReady(k, grad);
-  }
+  for (size_t k = 0; k < params_.size(); ++k)
+    if (!ready_[k]) MarkReadyAsItIs(k);
   int64_t bytes = used_.numel() * static_cast<int64_t>(sizeof(float));
   try {
     if (launch_error_) std::rethrow_exception(launch_error_);
@@ -179,8 +188,7 @@ void GradientReducer::FinishReduction() {
       continue;
     }
     if (dp_.options_.testing_skip_reduce) continue;  // testing: each rank keeps its own gradients
-    const torch::Tensor mean =
-        buckets_[bucket_of_[k]].flat.narrow(0, offset_of_[k], params_[k].numel()).view_as(params_[k]);
+    const torch::Tensor mean = Slot(k);
     if (grad.defined()) {
       grad.copy_(mean).div_(dp_.world_size());
     } else {

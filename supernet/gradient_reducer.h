@@ -41,7 +41,9 @@ class GradientReducer {
  private:
   struct Bucket;
   void OnGradient(size_t param, const torch::Tensor& incoming);
-  void MarkReady(size_t param, const torch::Tensor& grad);
+  void MarkReadyAsItIs(size_t param);
+  torch::Tensor Slot(size_t param) const;  // the parameter's place in its bucket, shaped like it
+  void MarkReady(size_t param);
   void LaunchCompleteBuckets();
   void MarkUnreachedReady(const torch::Tensor& loss);
   void FinishReduction();
