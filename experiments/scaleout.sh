@@ -14,17 +14,7 @@ OUT=experiments/results/scaleout.md
 tmp=$(mktemp -d); busy_pid=""
 trap '[ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# The tiny decoder (the quickstart's teacher) and the 125M shape with this tokenizer's vocabulary.
-TINY=experiments/configs/tiny-decoder.json
-sed "s/\"vocab_size\": 32000/\"vocab_size\": ${VOCAB:-4096}/" experiments/configs/mobilellm-125m.json >"$tmp/m125.json"
-pretrain() {  # CONFIG STEPS BATCH SEQ OUT [extra...]: the pretrain arguments every run shares
-  local config=$1 steps=$2 batch=$3 seq=$4 out=$5; shift 5
-  echo "pretrain --config $config --data $DATA --tokenizer $TOK --steps $steps --batch-size $batch --seq-len $seq" \
-    "--eval-every 100000 --eval-tokens 2048 --out $out $*"
-}
-tokens_per_second() { sed -n 's/^pretrained .* at \([0-9]*\) tokens\/s.*/\1/p'; }
-reduce_line() { sed -n 's/^data parallel: \(.*\)/\1/p'; }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source experiments/scaleout_lib.sh  # TINY, $tmp/m125.json, pretrain, tokens_per_second, last_step_tps, reduce_line, median
 one_run() {  # NAME POLICY LAYOUT: LAYOUT 1x2 (one process, 2 threads) or 2x1 (two ranks)
   # passive: elastiq's default (OMP_WAIT_POLICY=PASSIVE); spin: libgomp's own default (the variable
   # set but empty, so elastiq leaves it alone and libgomp ignores it).
@@ -51,7 +41,6 @@ done
 
 # The allreduce at 125M shape: 2 ranks, one sequence each; and one process on both sequences. The
 # training speed is the last progress line's (before the 1.3 GB checkpoint is written).
-last_step_tps() { sed -n 's/^step .* \([0-9]*\) tok\/s .*/\1/p' | tail -1; }
 m125_two=$($E launch --nproc 2 -- $(pretrain "$tmp/m125.json" 4 2 128 "$tmp/m2.h5") --log-every 1 | tee "$tmp/m125.log")
 m125_reduce=$(reduce_line <<<"$m125_two"); m125_two_tps=$(last_step_tps <<<"$m125_two")
 m125_one_tps=$($E $(pretrain "$tmp/m125.json" 4 2 128 "$tmp/m1.h5") --threads 2 --log-every 1 | last_step_tps)

@@ -11,20 +11,16 @@ BEFORE=${1:?before bin dir}; AFTER=${2:?after bin dir}; DATA=${3:?data folder}; 
 OUT=experiments/results/scaleout_overlap.md
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-TINY=experiments/configs/tiny-decoder.json
-sed "s/\"vocab_size\": 32000/\"vocab_size\": ${VOCAB:-4096}/" experiments/configs/mobilellm-125m.json >"$tmp/m125.json"
+source experiments/scaleout_lib.sh  # TINY, $tmp/m125.json, pretrain, last_step_tps, reduce_line, median
 
 # run BIN CONFIG STEPS BATCH: one 2-rank pretraining; prints "TOKENS_PER_S|REDUCE_LINE". Tokens/s: the
 # last progress line's (the run's speed before the final checkpoint is written).
 run() {
   local bin=$1 config=$2 steps=$3 batch=$4
-  $bin/elastiq launch --nproc 2 -- pretrain --config "$config" --data "$DATA" --tokenizer "$TOK" --steps "$steps" \
-    --batch-size "$batch" --seq-len 128 --eval-every 100000 --eval-tokens 2048 --log-every 1 \
-    --out "$tmp/out.h5" >"$tmp/log"
+  $bin/elastiq launch --nproc 2 -- $(pretrain "$config" "$steps" "$batch" 128 "$tmp/out.h5" --log-every 1) >"$tmp/log"
   rm -f "$tmp/out.h5"
-  echo "$(sed -n 's/^step .* \([0-9]*\) tok\/s .*/\1/p' "$tmp/log" | tail -1)|$(sed -n 's/^data parallel: //p' "$tmp/log")"
+  echo "$(last_step_tps <"$tmp/log")|$(reduce_line <"$tmp/log")"
 }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A tps reduce
 for r in $(seq "$ROUNDS"); do
   for model in tiny m125; do
