@@ -8,14 +8,19 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <numeric>
 
 #include "src/core/error.h"
 #include "src/core/median.h"
+#include "src/format/random_model.h"
 #include "src/kernels/packed_layout.h"
 #include "src/runtime/attention.h"
 #include "src/runtime/bandwidth.h"
+#include "src/runtime/decode_speed.h"
+#include "src/runtime/engine.h"
+#include "src/runtime/latency_model.h"
 #include "src/runtime/memory_probe.h"
 
 namespace elastiq {
@@ -84,6 +89,16 @@ struct Arena {
   std::unique_ptr<float[]> data;
 };
 
+// A file in the temporary directory, removed when this goes out of scope.
+struct TemporaryFile {
+  explicit TemporaryFile(const std::string& name) : path(std::filesystem::temp_directory_path() / name) {}
+  ~TemporaryFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
 class Prober {
  public:
   explicit Prober(const ProbeOptions& o) : options_(o), pool_(o.threads), widths_(o.widths) {
@@ -98,17 +113,23 @@ class Prober {
     DeviceProfile p = Identify();
     MeasureMemory(p);
     const int64_t widest = MatrixBytes(WeightFormat::kF32, widths_.back(), widths_.back());
-    Arena arena(std::max(widest, std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 1024 * kMiB)));
-    for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
-      p.linear.push_back(LinearGrid(f, 1, /*cold=*/true, arena));
-      p.linear.push_back(LinearGrid(f, 1, /*cold=*/false, arena));
-      // Prefill reads each layer's weights once per call, a different layer each time: cold.
-      for (int tokens : kProbePrefillTokens) p.linear.push_back(LinearGrid(f, tokens, /*cold=*/true, arena));
+    const int64_t arena_bytes = std::max(widest, std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 1024 * kMiB));
+    warm_bytes_ = p.cache_bytes / 2;
+    {
+      Arena arena(arena_bytes);
+      for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
+        p.linear.push_back(LinearGrid(f, 1, /*cold=*/true, arena));
+        p.linear.push_back(LinearGrid(f, 1, /*cold=*/false, arena));
+        // Prefill reads each layer's weights once per call, a different layer each time: cold.
+        for (int tokens : kProbePrefillTokens) p.linear.push_back(LinearGrid(f, tokens, /*cold=*/true, arena));
+      }
     }
-    for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) p.attention.push_back(AttentionGrid(kv, arena));
+    for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16})
+      for (bool cold : {true, false}) p.attention.push_back(AttentionGrid(kv, cold, arena_bytes));
     Progress("fixed costs");
     p.dispatch_seconds = TimePerCall([&](int64_t) { pool_.RunOnAll([](int) {}); });
     p.elementwise_seconds_per_float = ElementwiseSecondsPerFloat();
+    MeasureEngineSteps(p);
     Progress("done");
     return p;
   }
@@ -145,7 +166,8 @@ class Prober {
   }
 
   // Seconds per ApplyLinear over the width grid; cold: each call reads the next copy of the matrix
-  // in `arena` (larger than the caches), warm: the first copy again and again.
+  // in `arena` (larger than the caches), warm: the next of the copies that fill half the measured
+  // cache (a model's layers in turn, from the last-level cache, not one matrix from the core's own).
   LinearTable LinearGrid(WeightFormat format, int tokens, bool cold, Arena& arena) {
     LinearTable t{format, tokens, cold, widths_, widths_, {}};
     Progress(std::string("linear ") + WeightFormatName(format) + (cold ? " cold" : " warm") + ", " +
@@ -156,7 +178,7 @@ class Prober {
     for (int64_t rows : t.rows) {
       for (int64_t cols : t.cols) {
         const int64_t bytes = MatrixBytes(format, rows, cols);
-        const int64_t copies = cold ? std::max<int64_t>(1, arena.size / bytes) : 1;
+        const int64_t copies = std::max<int64_t>(1, (cold ? arena.size : warm_bytes_) / bytes);
         t.seconds.push_back(TimePerCall([&](int64_t i) {
           const Linear l = MatrixAt(format, rows, cols, arena.bytes() + (i % copies) * bytes);
           ApplyLinear(ctx_, l, x.data(), tokens, y.data());
@@ -166,32 +188,65 @@ class Prober {
     return t;
   }
 
-  // One attention work item (the calling thread alone) per group size and key count; cold: items
-  // rotate over the layers of a cache larger than the caches.
-  AttentionTable AttentionGrid(KvCacheFormat kv_format, const Arena& arena) {
-    AttentionTable t{kv_format, kProbeHeadDim, {}, {}, {}};
+  // One layer's decode attention (AttendCached) per KV heads, group size and key count; cold: each
+  // call reads the next layer of a cache as large as the arena (so no call finds its rows cached),
+  // warm: layer 0 again and again. The cache holds twice the keys read, as an engine's context is
+  // longer than what it has filled: layers that lay end to end read as one stream, ~1.25x faster here.
+  AttentionTable AttentionGrid(KvCacheFormat kv_format, bool cold, int64_t arena_bytes) {
+    AttentionTable t{kv_format, cold, kProbeHeadDim, {}, {}, {}, {}};
+    t.kv_heads.assign(std::begin(kProbeKvHeads), std::end(kProbeKvHeads));
     t.group_sizes.assign(std::begin(kProbeGroupSizes), std::end(kProbeGroupSizes));
     t.keys.assign(std::begin(kProbeKeys), std::end(kProbeKeys));
-    Progress(std::string("attention, ") + KvCacheFormatName(kv_format) + " KV cache");
-    const int64_t hd = kProbeHeadDim, context = t.keys.back(), width = hd * t.group_sizes.back();
-    const int64_t layer_bytes = KvCacheBytes(kv_format, 1, context, width);
-    const int layers = static_cast<int>(std::max<int64_t>(2, arena.size / layer_bytes));
-    KvCache kv(kv_format, layers, context, width);
-    std::vector<float> rows(static_cast<size_t>(context * width));
-    for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::cos(0.01f * static_cast<float>(i));
-    for (int l = 0; l < layers; ++l) kv.Store(ctx_.kernels, l, 0, context, rows.data(), rows.data());
-    const int64_t G_max = t.group_sizes.back();
-    std::vector<float> q(static_cast<size_t>(G_max * hd), 0.05f), out(q.size()),
-        scores(static_cast<size_t>(G_max * context));
-    for (int64_t G : t.group_sizes) {
-      for (int64_t keys : t.keys) {
-        t.seconds.push_back(TimePerCall([&](int64_t i) {
-          AttendItem(ctx_.kernels, kv, static_cast<int>(i % layers), 0, q.data(), G, hd, keys, scores.data(), context,
-                     out.data());
-        }));
+    t.seconds.resize(t.kv_heads.size() * t.group_sizes.size() * t.keys.size());
+    Progress(std::string("attention, ") + KvCacheFormatName(kv_format) + " KV cache" + (cold ? " cold" : " warm"));
+    for (size_t h = 0; h < t.kv_heads.size(); ++h)
+      for (size_t k = 0; k < t.keys.size(); ++k) {
+        const int64_t width = t.kv_heads[h] * kProbeHeadDim, keys = t.keys[k];
+        const int64_t layer_bytes = KvCacheBytes(kv_format, 1, 2 * keys, width);
+        const int layers = cold ? static_cast<int>(std::max<int64_t>(2, arena_bytes / layer_bytes)) : 1;
+        KvCache kv(kv_format, layers, 2 * keys, width);
+        std::vector<float> rows(static_cast<size_t>(keys * width));
+        for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::cos(0.01f * static_cast<float>(i));
+        for (int l = 0; l < layers; ++l) kv.Store(ctx_.kernels, l, 0, keys, rows.data(), rows.data());
+        for (size_t g = 0; g < t.group_sizes.size(); ++g) {
+          const AttentionShape shape{kProbeHeadDim, t.group_sizes[g], t.kv_heads[h], 2 * keys};
+          std::vector<float> q(static_cast<size_t>(shape.q_width()), 0.05f), out(q.size()),
+              scores(static_cast<size_t>(AttentionScratchFloats(shape, pool_.size())));
+          t.seconds[(h * t.group_sizes.size() + g) * t.keys.size() + k] = TimePerCall([&](int64_t i) {
+            AttendCached(pool_, ctx_.kernels, kv, static_cast<int>(i % layers), shape, keys - 1, 1, true, q.data(),
+                         out.data(), scores.data());
+          });
+        }
       }
-    }
     return t;
+  }
+
+  // What real decode steps take beyond the model's sum of the tables: random-weight fp32 decoders of
+  // 2 and 8 layers (d_model 128: cache-resident, so the step's own costs are not hidden under a weight
+  // stream) run by the engine on this pool, 64 tokens after a 64-token prompt; the line a + b x layers
+  // through (measured - predicted) gives step_seconds = a and layer_seconds = b, each at least 0.
+  void MeasureEngineSteps(DeviceProfile& p) {
+    Progress("engine steps");
+    constexpr int kPrompt = 64, kDecode = 64, kLayers[] = {2, 8};
+    double excess[2];
+    for (int i = 0; i < 2; ++i) {
+      const std::string shape = R"("d_model":128,"n_heads":2,"n_kv_heads":1,"ffn_dim":384,"max_seq_len":128)";
+      const ModelConfig c = ParseModelConfig(
+          R"({"name":"probe","vocab_size":1024,)" + shape + ",\"n_layers\":" + std::to_string(kLayers[i]) + "}",
+          "the probe's model");
+      const TemporaryFile file("elastiq-probe-" + std::to_string(getpid()) + ".h5");
+      WriteRandomModel(file.path, c, 7, "");
+      const auto store = WeightStore::Open(file.path);
+      Engine engine(
+          *store, MaxnetSpec(c),
+          {.context = kPrompt + kDecode, .kv_cache = KvCacheFormat::kF16, .pool = &pool_, .isa = options_.isa});
+      const double measured =
+          1.0 / MeasureDecodeSpeed(engine, RandomPromptIds(c.vocab_size, kPrompt), kDecode, 5).decode_tokens_per_s;
+      const LatencyQuery q{WeightFormat::kF32, KvCacheFormat::kF16, kPrompt + kDecode / 2, 0, 0};
+      excess[i] = measured - PredictLatency(p, c, MaxnetSpec(c), q).decode_seconds;
+    }
+    p.layer_seconds = std::max(0.0, (excess[1] - excess[0]) / (kLayers[1] - kLayers[0]));
+    p.step_seconds = std::max(0.0, excess[0] - kLayers[0] * p.layer_seconds);
   }
 
   // An RMSNorm pass (sum of squares, then scale) plus a residual add over 4096 floats.
@@ -215,11 +270,12 @@ class Prober {
     if (options_.progress) options_.progress(what, static_cast<double>(step_) / kSteps);
   }
 
-  static constexpr int kSteps = 2 + 3 * (2 + static_cast<int>(std::size(kProbePrefillTokens))) + 2 + 1;
+  static constexpr int kSteps = 2 + 3 * (2 + static_cast<int>(std::size(kProbePrefillTokens))) + 4 + 2;
   ProbeOptions options_;
   ThreadPool pool_;
   std::vector<int64_t> widths_;
   ExecContext ctx_;
+  int64_t warm_bytes_ = 0;  // what the warm timings rotate through
   int step_ = 0;
 };
 

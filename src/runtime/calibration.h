@@ -28,6 +28,9 @@ struct ProbeOptions {
 inline constexpr int64_t kProbeWidths[] = {64, 128, 256, 384, 512, 768, 1024, 1536, 2048, 4096};
 inline constexpr int kProbePrefillTokens[] = {16, 128};
 inline constexpr int64_t kProbeKeys[] = {16, 128, 1024, 4096};
+// KV heads 1-8: how many the threads share and how far apart a head's cached rows lie (the cache row
+// is kv_heads x head_dim wide) both change an item's time, 2-3x between one head and three on one thread.
+inline constexpr int64_t kProbeKvHeads[] = {1, 2, 3, 4, 6, 8};
 inline constexpr int64_t kProbeGroupSizes[] = {1, 4};
 inline constexpr int64_t kProbeHeadDim = 64;
 

@@ -98,7 +98,9 @@ LinearTable LinearFromJson(const json& j, const std::string& source) {
 
 json AttentionToJson(const AttentionTable& t) {
   return {{"kv_cache", KvCacheFormatName(t.kv_cache)},
+          {"cold", t.cold},
           {"head_dim", t.head_dim},
+          {"kv_heads", t.kv_heads},
           {"group_sizes", t.group_sizes},
           {"keys", t.keys},
           {"seconds", t.seconds}};
@@ -109,11 +111,13 @@ AttentionTable AttentionFromJson(const json& j, const std::string& source) {
   const std::string kv = RequireString(j, "kv_cache", source);
   if (kv != "f32" && kv != "f16") throw UserError(source + ": field \"kv_cache\" must be f32 or f16");
   t.kv_cache = ParseKvCacheFormat(kv);
+  t.cold = OptionalBool(j, "cold", source, false);
   t.head_dim = RequireInt(j, "head_dim", source);
   if (t.head_dim < 1) throw UserError(source + ": field \"head_dim\" must be >= 1");
+  t.kv_heads = Axis(j, "kv_heads", source);
   t.group_sizes = Axis(j, "group_sizes", source);
   t.keys = Axis(j, "keys", source);
-  t.seconds = Seconds(j, source, t.group_sizes.size() * t.keys.size());
+  t.seconds = Seconds(j, source, t.kv_heads.size() * t.group_sizes.size() * t.keys.size());
   return t;
 }
 
@@ -155,11 +159,11 @@ const LinearTable& DeviceProfile::Linear(WeightFormat format, int tokens, bool c
                   " timings at " + std::to_string(tokens) + " tokens; probe again with this version");
 }
 
-const AttentionTable& DeviceProfile::Attention(KvCacheFormat kv_cache) const {
+const AttentionTable& DeviceProfile::Attention(KvCacheFormat kv_cache, bool cold) const {
   for (const AttentionTable& t : attention)
-    if (t.kv_cache == kv_cache) return t;
-  throw UserError(std::string("the device profile has no attention timings for a ") + KvCacheFormatName(kv_cache) +
-                  " KV cache; probe again with this version");
+    if (t.kv_cache == kv_cache && t.cold == cold) return t;
+  throw UserError(std::string("the device profile has no ") + (cold ? "cold " : "") + "attention timings for a " +
+                  KvCacheFormatName(kv_cache) + " KV cache; probe again with this version");
 }
 
 std::vector<int> DeviceProfile::PrefillTokens(WeightFormat format) const {
@@ -187,6 +191,8 @@ json DeviceProfileToJson(const DeviceProfile& p) {
             {"bandwidth_bytes_per_s", p.bandwidth_bytes_per_s},
             {"dispatch_seconds", p.dispatch_seconds},
             {"elementwise_seconds_per_float", p.elementwise_seconds_per_float},
+            {"step_seconds", p.step_seconds},
+            {"layer_seconds", p.layer_seconds},
             {"linear", linear},
             {"attention", attention}};
   if (!p.sweep_bytes.empty()) j["bandwidth_sweep"] = {{"bytes", p.sweep_bytes}, {"bytes_per_s", p.sweep_bytes_per_s}};
@@ -228,7 +234,10 @@ DeviceProfile DeviceProfileFromJson(const json& j, const std::string& source) {
   }
   p.dispatch_seconds = RequireDouble(j, "dispatch_seconds", source);
   p.elementwise_seconds_per_float = RequireDouble(j, "elementwise_seconds_per_float", source);
-  if (!(p.bandwidth_bytes_per_s > 0) || !(p.dispatch_seconds >= 0) || !(p.elementwise_seconds_per_float >= 0))
+  p.step_seconds = RequireDouble(j, "step_seconds", source);
+  p.layer_seconds = RequireDouble(j, "layer_seconds", source);
+  if (!(p.bandwidth_bytes_per_s > 0) || !(p.dispatch_seconds >= 0) || !(p.elementwise_seconds_per_float >= 0) ||
+      !(p.step_seconds >= 0) || !(p.layer_seconds >= 0))
     throw UserError(source + ": bandwidth must be positive and fixed costs >= 0");
   p.linear = Items<LinearTable>(j, "linear", source, LinearFromJson);
   p.attention = Items<AttentionTable>(j, "attention", source, AttentionFromJson);

@@ -14,7 +14,7 @@
 
 namespace elastiq {
 
-inline constexpr int kDeviceProfileVersion = 1;
+inline constexpr int kDeviceProfileVersion = 2;
 
 // Seconds of one application of a rows x cols linear layer to `tokens` activation rows, on a grid.
 // `cold`: the weights come from memory (each timed call reads a different copy, the copies together
@@ -29,14 +29,18 @@ struct LinearTable {
   double at(size_t r, size_t c) const { return seconds[r * cols.size() + c]; }
 };
 
-// Seconds of one attention work item: one KV head's cached keys and values for `group_size` query
-// heads of head_dim, over `keys` positions (scores, softmax, values), cache rows cold.
+// Seconds of one layer's decode attention as the engine runs it (AttendCached, src/runtime/attention.h,
+// on the profile's threads): one new token's `kv_heads` x `group_size` query heads of head_dim against
+// `keys` cached positions of a cache `kv_heads` x head_dim wide. `cold`: each call reads a layer no
+// recent call read (a cache far larger than the caches), as decoding a model larger than the caches
+// does; otherwise the same layer again (a prefill re-reads the rows its layer just wrote).
 struct AttentionTable {
   KvCacheFormat kv_cache = KvCacheFormat::kF32;
+  bool cold = true;
   int64_t head_dim = 64;
-  std::vector<int64_t> group_sizes, keys;
-  std::vector<double> seconds;  // group_sizes.size() x keys.size(), row-major
-  double at(size_t g, size_t k) const { return seconds[g * keys.size() + k]; }
+  std::vector<int64_t> kv_heads, group_sizes, keys;
+  std::vector<double> seconds;  // kv_heads.size() x group_sizes.size() x keys.size(), row-major
+  double at(size_t h, size_t g, size_t k) const { return seconds[(h * group_sizes.size() + g) * keys.size() + k]; }
 };
 
 struct MachineIdentity {
@@ -69,9 +73,12 @@ struct DeviceProfile {
   std::vector<AttentionTable> attention;
   double dispatch_seconds = 0.0;               // one parallel region that does nothing
   double elementwise_seconds_per_float = 0.0;  // RMSNorm-like passes over a vector
+  // What real decode steps took beyond the model's sum of the tables (calibration.h): per step and
+  // per virtual layer.
+  double step_seconds = 0.0, layer_seconds = 0.0;
 
   const LinearTable& Linear(WeightFormat format, int tokens, bool cold) const;  // UserError if absent
-  const AttentionTable& Attention(KvCacheFormat kv_cache) const;
+  const AttentionTable& Attention(KvCacheFormat kv_cache, bool cold) const;     // UserError if absent
   // Prefill token counts the tables hold for `format` (tokens > 1), ascending.
   std::vector<int> PrefillTokens(WeightFormat format) const;
 };

@@ -92,7 +92,7 @@ Engine::Engine(const WeightStore& store, const SubnetSpec& spec, const EngineOpt
     own_pool_ = std::make_unique<ThreadPool>(options.threads);
     pool_ = own_pool_.get();
   }
-  ctx_ = {pool_, MakeKernelTable(SelectIsa())};
+  ctx_ = {pool_, MakeKernelTable(options.isa.value_or(SelectIsa()))};
   const int64_t hd = config_.head_dim();
   d_ = spec_.d_model;
   q_width_ = int64_t{spec_.n_heads(config_)} * hd;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct EngineOptions {
   // fp32 keeps the logits equal to LibTorch's (1e-4); the CLI's run and bench default to f16.
   KvCacheFormat kv_cache = KvCacheFormat::kF32;
   ThreadPool* pool = nullptr;  // shared pool (a Session's); nullptr: the engine makes its own
+  std::optional<Isa> isa;      // the kernels; unset: SelectIsa()'s (the device probe times others)
 };
 
 class Engine {

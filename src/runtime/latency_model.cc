@@ -33,6 +33,31 @@ std::vector<double> MonotoneSeconds(const LinearTable& t) {
   return s;
 }
 
+// The attention table's times made monotone in each axis (minima from the far ends: no more KV heads,
+// query heads or keys is faster), for the reason MonotoneSeconds gives.
+std::vector<double> MonotoneAttention(const AttentionTable& t) {
+  std::vector<double> s = t.seconds;
+  const size_t H = t.kv_heads.size(), G = t.group_sizes.size(), K = t.keys.size();
+  auto at = [&](size_t h, size_t g, size_t k) -> double& { return s[(h * G + g) * K + k]; };
+  for (size_t h = H; h-- > 0;)
+    for (size_t g = G; g-- > 0;)
+      for (size_t k = K; k-- > 0;) {
+        if (k + 1 < K) at(h, g, k) = std::min(at(h, g, k), at(h, g, k + 1));
+        if (g + 1 < G) at(h, g, k) = std::min(at(h, g, k), at(h, g + 1, k));
+        if (h + 1 < H) at(h, g, k) = std::min(at(h, g, k), at(h + 1, g, k));
+      }
+  return s;
+}
+
+// Position of v on an axis as (lower index, weight of the upper point) on a linear scale: held below
+// the first point, extended past the last by the last segment's slope (weight > 1).
+std::pair<size_t, double> LinearPosition(const std::vector<int64_t>& axis, double v) {
+  if (axis.size() == 1 || v <= static_cast<double>(axis.front())) return {0, 0.0};
+  size_t i = 0;
+  while (i + 2 < axis.size() && static_cast<double>(axis[i + 1]) < v) ++i;
+  return {i, (v - static_cast<double>(axis[i])) / static_cast<double>(axis[i + 1] - axis[i])};
+}
+
 // Seconds of one call of the table's shape grid at (rows, cols): log time bilinear in (log rows,
 // log cols) inside the grid, the edge's rate per weight outside it.
 double TableSeconds(const LinearTable& t, int64_t rows, int64_t cols) {
@@ -98,16 +123,29 @@ double OverLayers(const Shapes& s, PerLayer per_layer) {
   return s.ffn.empty() ? 0.0 : total * static_cast<double>(s.virtual_layers) / static_cast<double>(s.ffn.size());
 }
 
-// Attention of `tokens` tokens from `position` (causal) over all threads, in one layer.
-double AttentionSeconds(const DeviceProfile& p, const AttentionTable& table, const Shapes& s, int64_t position,
-                        int64_t tokens) {
-  if (tokens == 1) {
-    const int64_t rounds = (s.kv_heads + p.threads - 1) / p.threads;
-    return p.dispatch_seconds + static_cast<double>(rounds) * AttentionItemSeconds(table, s.G, s.hd, position + 1);
+// One layer's decode attention at `keys`, blended between the warm and cold tables.
+double DecodeAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheFormat kv_cache, int64_t keys,
+                              double cold_share) {
+  auto layer = [&](bool cold) {
+    return AttentionLayerSeconds(p.Attention(kv_cache, cold), s.kv_heads, s.G, s.hd, keys);
+  };
+  return (1 - cold_share) * layer(false) + cold_share * layer(true);
+}
+
+// One layer's attention for `tokens` tokens from `position` (causal), warm: the pool started once,
+// then the (token, KV head) items shared by the threads, each as long as in a decode step's round
+// (the warm layer time past starting the pool, over its ceil(kv_heads / threads) rounds).
+double PrefillAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheFormat kv_cache, int64_t position,
+                               int64_t tokens) {
+  const AttentionTable& warm = p.Attention(kv_cache, false);
+  const double rounds_per_token = static_cast<double>(s.kv_heads) / static_cast<double>(p.threads);
+  const double rounds_per_layer = static_cast<double>((s.kv_heads + p.threads - 1) / p.threads);
+  double seconds = p.dispatch_seconds;
+  for (int64_t t = 0; t < tokens; ++t) {
+    const double layer = AttentionLayerSeconds(warm, s.kv_heads, s.G, s.hd, position + t + 1);
+    seconds += std::max(0.0, layer - p.dispatch_seconds) / rounds_per_layer * rounds_per_token;
   }
-  double items = 0.0;
-  for (int64_t t = 0; t < tokens; ++t) items += AttentionItemSeconds(table, s.G, s.hd, position + t + 1);
-  return p.dispatch_seconds + items * static_cast<double>(s.kv_heads) / static_cast<double>(p.threads);
+  return seconds;
 }
 
 }  // namespace
@@ -132,26 +170,21 @@ double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, 
   return at * tokens;
 }
 
-double AttentionItemSeconds(const AttentionTable& t, int64_t group_size, int64_t head_dim, int64_t keys) {
-  // Per group size: the time at `keys`, the grid made monotone in keys (minima from the far end).
-  auto at_group = [&](size_t g) {
-    std::vector<double> s(t.keys.size());
-    for (size_t k = t.keys.size(); k-- > 0;) s[k] = std::min(t.at(g, k), k + 1 < s.size() ? s[k + 1] : INFINITY);
-    if (t.keys.size() == 1 || keys <= t.keys.front()) return s.front();
-    size_t k = 0;
-    while (k + 2 < t.keys.size() && t.keys[k + 1] < keys) ++k;
-    const double slope = (s[k + 1] - s[k]) / static_cast<double>(t.keys[k + 1] - t.keys[k]);
-    return s[k] + slope * static_cast<double>(keys - t.keys[k]);
+double AttentionLayerSeconds(const AttentionTable& t, int64_t kv_heads, int64_t group_size, int64_t head_dim,
+                             int64_t keys) {
+  const std::vector<double> s = MonotoneAttention(t);
+  const auto [h, hw] = LinearPosition(t.kv_heads, static_cast<double>(kv_heads));
+  const auto [g, gw] = LinearPosition(t.group_sizes, static_cast<double>(group_size));
+  const auto [k, kw] = LinearPosition(t.keys, static_cast<double>(keys));
+  const size_t G = t.group_sizes.size(), K = t.keys.size();
+  auto at = [&](size_t hi, size_t gi, size_t ki) {
+    return s[(std::min(hi, t.kv_heads.size() - 1) * G + std::min(gi, G - 1)) * K + std::min(ki, K - 1)];
   };
-  double seconds = at_group(0);
-  if (t.group_sizes.size() > 1) {
-    size_t g = 0;
-    while (g + 2 < t.group_sizes.size() && t.group_sizes[g + 1] < group_size) ++g;
-    const double lo = at_group(g), hi = std::max(lo, at_group(g + 1));
-    const double w = static_cast<double>(group_size - t.group_sizes[g]) /
-                     static_cast<double>(t.group_sizes[g + 1] - t.group_sizes[g]);
-    seconds = std::max(lo, lo + w * (hi - lo));
-  }
+  double seconds = 0.0;
+  for (int dh = 0; dh < 2; ++dh)
+    for (int dg = 0; dg < 2; ++dg)
+      for (int dk = 0; dk < 2; ++dk)
+        seconds += (dh ? hw : 1 - hw) * (dg ? gw : 1 - gw) * (dk ? kw : 1 - kw) * at(h + dh, g + dg, k + dk);
   return seconds * static_cast<double>(head_dim) / static_cast<double>(t.head_dim);
 }
 
@@ -159,7 +192,6 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
                                  const LatencyQuery& q) {
   if (q.keys < 1) throw UserError("the context to predict for must be >= 1 token");
   const Shapes s = ShapesOf(c, spec, q.format);
-  const AttentionTable& attention = p.Attention(q.kv_cache);
   LatencyPrediction r;
   r.working_set_bytes =
       WeightBytes(s.head, s.vocab, s.d) + s.virtual_layers * KvCacheBytes(q.kv_cache, 1, q.keys, s.kv) +
@@ -175,16 +207,19 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
   r.decode_linear = (1 - r.cold_share) * decode_linear(false) + r.cold_share * decode_linear(true);
   const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, /*cold=*/true);  // prefill: cold throughout
   const double token_floats = 3.0 * static_cast<double>(s.d) + static_cast<double>(s.vocab);
-  r.decode_attention = static_cast<double>(s.virtual_layers) * AttentionSeconds(p, attention, s, q.keys - 1, 1);
+  r.decode_attention =
+      static_cast<double>(s.virtual_layers) * DecodeAttentionSeconds(p, s, q.kv_cache, q.keys, r.cold_share);
   r.decode_fixed = p.elementwise_seconds_per_float *
-                   (token_floats + OverLayers(s, [&](int64_t f) { return LayerElementwiseFloats(s, f); }));
+                       (token_floats + OverLayers(s, [&](int64_t f) { return LayerElementwiseFloats(s, f); })) +
+                   p.step_seconds + p.layer_seconds * static_cast<double>(s.virtual_layers);
   r.decode_seconds = r.decode_linear + r.decode_attention + r.decode_fixed;
   const int chunk = q.prefill_chunk > 0 ? q.prefill_chunk : std::max(1, q.prompt_tokens);
   for (int start = 0; start < q.prompt_tokens; start += chunk) {
     const int T = std::min(chunk, q.prompt_tokens - start);
     r.prefill_seconds += head + p.elementwise_seconds_per_float * (token_floats + 2.0 * s.d * (T - 1));
     r.prefill_seconds += OverLayers(s, [&](int64_t f) {
-      return LayerLinearSeconds(p, s, q.format, f, T, /*cold=*/true) + AttentionSeconds(p, attention, s, start, T) +
+      return LayerLinearSeconds(p, s, q.format, f, T, /*cold=*/true) +
+             PrefillAttentionSeconds(p, s, q.kv_cache, start, T) +
              T * p.elementwise_seconds_per_float * LayerElementwiseFloats(s, f);
     });
   }

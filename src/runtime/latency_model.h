@@ -3,14 +3,16 @@
 // constants of its own. docs/METHODS.md, Latency model, has the formula:
 //   decode step = sum over virtual layers of
 //                   lin(q + 2kv rows, d) + lin(d, q) + lin(2f, d) + lin(d, f)        (fused as the engine runs them)
-//                   + dispatch + ceil(kv_heads / threads) x item(G, keys) x head_dim / 64
+//                   + attention(kv_heads, G, keys) x head_dim / 64
 //                   + (6d + q + 3kv + 2f) x elementwise
-//               + lin_head(vocab, d) + (3d + vocab) x elementwise
-// where lin blends the warm and cold tables by the step's working set (weights + KV cache read) against
-// the profile's measured cache: all warm up to half an octave below it, all cold from half an octave
-// above, linear in log size between (caches do not drop from all hits to none at one size). Prefill runs the same sum
-// per chunk of tokens with the prefill tables (per-token time interpolated in log tokens), attention items summed over
-// the chunk's causal key counts and shared by the threads, and the head on the last token only.
+//               + lin_head(vocab, d) + (3d + vocab) x elementwise + step + virtual layers x layer
+// where lin and attention blend the warm and cold tables by the step's working set (weights + KV cache
+// read) against the profile's measured cache: all warm up to half an octave below it, all cold from
+// half an octave above, linear in log size between (caches do not drop from all hits to none at one
+// size); step and layer are what real decode steps took beyond the rest (calibration.h). Prefill runs
+// the same sum per chunk of tokens with the prefill tables (per-token time interpolated in log tokens),
+// the warm attention of each of the chunk's causal key counts shared by the threads, and the head on
+// the last token only.
 #pragma once
 
 #include <cstdint>
@@ -55,8 +57,10 @@ double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t 
 // The cold tables' share for a working set: log2(working set / cache) + 1/2, clamped to [0, 1].
 double ColdShare(int64_t working_set_bytes, int64_t cache_bytes);
 
-// One attention work item: linear in keys between grid points (extended past the last by its last
-// slope, held below the first), linear in group size, scaled by head_dim over the table's.
-double AttentionItemSeconds(const AttentionTable& table, int64_t group_size, int64_t head_dim, int64_t keys);
+// One layer's decode attention (device_profile.h): the table made monotone, then linear in KV heads,
+// group size and keys between grid points (extended past the last point by the last slope, held below
+// the first), scaled by head_dim over the table's.
+double AttentionLayerSeconds(const AttentionTable& table, int64_t kv_heads, int64_t group_size, int64_t head_dim,
+                             int64_t keys);
 
 }  // namespace elastiq

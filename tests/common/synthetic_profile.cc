@@ -25,6 +25,8 @@ DeviceProfile SyntheticProfile(int threads) {
   p.bandwidth_bytes_per_s = 20e9;
   p.dispatch_seconds = 1e-6;
   p.elementwise_seconds_per_float = 1e-10;
+  p.step_seconds = 2e-6;
+  p.layer_seconds = 1e-6;
   const double bytes_per_weight[] = {4.0, 1.0, 0.25};  // fp32, w8a8, ternary
   int i = 0;
   for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
@@ -34,11 +36,15 @@ DeviceProfile SyntheticProfile(int threads) {
     p.linear.push_back(Table(f, 16, true, 0.5 * warm));
     p.linear.push_back(Table(f, 128, true, 0.25 * warm));
   }
+  // Attention: 1 us + 1 ns per key, query head and KV head (a cold layer twice as long as a warm one).
   for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) {
-    AttentionTable t{kv, 64, {1, 4}, {16, 128, 1024, 4096}, {}};
-    for (int64_t g : t.group_sizes)
-      for (int64_t k : t.keys) t.seconds.push_back(1e-7 + 1e-9 * static_cast<double>(k * (g + 1)));
-    p.attention.push_back(t);
+    for (bool cold : {true, false}) {
+      AttentionTable t{kv, cold, 64, {1, 2, 4}, {1, 4}, {16, 128, 1024, 4096}, {}};
+      for (int64_t h : t.kv_heads)
+        for (int64_t g : t.group_sizes)
+          for (int64_t k : t.keys) t.seconds.push_back((cold ? 2 : 1) * (1e-6 + 1e-9 * static_cast<double>(k * g * h)));
+      p.attention.push_back(t);
+    }
   }
   return p;
 }

@@ -64,15 +64,17 @@ TEST(LatencyModel, LinearTimesAreTheTableAtGridPointsAndLogInterpolatedBetween) 
               64 * ((1 - w) * at16 / 16 + w * at128 / 128), 1e-15);
 }
 
-TEST(LatencyModel, AttentionItemsInterpolateInKeysAndGroupSize) {
+TEST(LatencyModel, AttentionInterpolatesInKvHeadsGroupSizeAndKeys) {
   const DeviceProfile p = Synthetic();
-  const AttentionTable& t = p.Attention(KvCacheFormat::kF16);
-  EXPECT_DOUBLE_EQ(AttentionItemSeconds(t, 4, 64, 1024), t.at(1, 2));
-  EXPECT_NEAR(AttentionItemSeconds(t, 1, 64, 576), (t.at(0, 1) + t.at(0, 2)) / 2, 1e-18);  // linear in keys
-  EXPECT_NEAR(AttentionItemSeconds(t, 1, 64, 8192), 1e-7 + 1e-9 * 8192 * 2, 1e-15);        // last slope
-  EXPECT_DOUBLE_EQ(AttentionItemSeconds(t, 1, 64, 4), t.at(0, 0));                         // held below
-  EXPECT_NEAR(AttentionItemSeconds(t, 2, 64, 1024), t.at(0, 2) + (t.at(1, 2) - t.at(0, 2)) / 3, 1e-15);
-  EXPECT_NEAR(AttentionItemSeconds(t, 4, 128, 1024), 2 * t.at(1, 2), 1e-15);  // scaled by head_dim
+  const AttentionTable& t = p.Attention(KvCacheFormat::kF16, /*cold=*/true);
+  EXPECT_DOUBLE_EQ(AttentionLayerSeconds(t, 2, 4, 64, 1024), t.at(1, 1, 2));                         // a grid point
+  EXPECT_NEAR(AttentionLayerSeconds(t, 1, 1, 64, 576), (t.at(0, 0, 1) + t.at(0, 0, 2)) / 2, 1e-18);  // linear in keys
+  EXPECT_NEAR(AttentionLayerSeconds(t, 1, 1, 64, 8192), 2 * (1e-6 + 1e-9 * 8192), 1e-15);            // last slope
+  EXPECT_DOUBLE_EQ(AttentionLayerSeconds(t, 1, 1, 64, 4), t.at(0, 0, 0));                            // held below
+  EXPECT_NEAR(AttentionLayerSeconds(t, 1, 2, 64, 1024), t.at(0, 0, 2) + (t.at(0, 1, 2) - t.at(0, 0, 2)) / 3, 1e-15);
+  EXPECT_NEAR(AttentionLayerSeconds(t, 3, 4, 64, 1024), (t.at(1, 1, 2) + t.at(2, 1, 2)) / 2, 1e-15);  // KV heads
+  EXPECT_NEAR(AttentionLayerSeconds(t, 8, 4, 64, 1024), 2 * (1e-6 + 1e-9 * 1024 * 4 * 8), 1e-15);     // past 4 heads
+  EXPECT_NEAR(AttentionLayerSeconds(t, 2, 4, 128, 1024), 2 * t.at(1, 1, 2), 1e-15);  // scaled by head_dim
 }
 
 // Equal up to the rounding of exp(log(t)).
@@ -118,11 +120,20 @@ TEST(LatencyModel, TheWorkingSetPicksTheColdOrWarmTables) {
   EXPECT_EQ(warm.cold_share, 0.0);
   EXPECT_EQ(cold.cold_share, 1.0);
   EXPECT_LT(warm.decode_seconds, cold.decode_seconds);
+  EXPECT_LT(warm.decode_attention, cold.decode_attention);  // the attention tables too
   // Weights of 8 layers (fp32) + the head + 8 layers x 64 keys x 2 (k, v) x 4 KV heads x 32 x 2 bytes.
   const int64_t d = 256, q = 256, kv = 128, f = 768;
   EXPECT_EQ(cold.working_set_bytes,
             2048 * d * 4 + 8 * 4 * (d * (q + 2 * kv) + d * q + 2 * f * d + d * f) + 8 * 64 * 2 * kv * 2);
   EXPECT_NEAR(cold.decode_seconds, cold.decode_linear + cold.decode_attention + cold.decode_fixed, 1e-15);
+}
+
+TEST(LatencyModel, EngineStepCostsAddOncePerStepAndOncePerVirtualLayer) {
+  DeviceProfile p = Synthetic();
+  const SubnetSpec s = Spec(8, 256, 768, 4);
+  const double with = Decode(p, s, 64);
+  p.step_seconds = p.layer_seconds = 0.0;
+  EXPECT_NEAR(with - Decode(p, s, 64), 2e-6 + 8 * 1e-6, 1e-15);
 }
 
 TEST(LatencyModel, TheColdShareRisesOverAnOctaveAroundTheCache) {
@@ -158,11 +169,14 @@ TEST(DeviceProfile, BadFilesNameTheFieldAndWhatToDo) {
   EXPECT_NE(error_for([](auto& j) { j["version"] = 99; }).find("version 99"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["kind"] = "x"; }).find("elastiq device probe"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["threads"] = "two"; }).find("\"threads\""), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["layer_seconds"] = -1e-6; }).find("fixed costs >= 0"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j.erase("step_seconds"); }).find("\"step_seconds\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][0]["seconds"].erase(0); }).find("seconds"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][1]["seconds"][0] = -1; }).find("positive"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][2]["rows"] = {64, 32}; }).find("increasing"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][0]["format"] = "int4"; }).find("linear[0]"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j.erase("attention"); }).find("\"attention\""), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["attention"][1].erase("kv_heads"); }).find("attention[1]"), std::string::npos);
   EXPECT_EQ(error_for([](auto&) {}), "accepted");
   WriteFileAtomically(dir / "bad.json", "{not json");
   EXPECT_THROW(LoadDeviceProfile(dir / "bad.json"), UserError);
