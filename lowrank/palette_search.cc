@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
 
 #include "src/core/error.h"
 #include "src/core/json_fields.h"
@@ -29,6 +30,15 @@ void WritePalette(const PaletteOptions& o, const PalettePlan& plan, const ModelF
   }
   if (plan.device) writer.h5().SetAttr("/", "device_profile", DumpJson(DeviceProfileToJson(*plan.device)));
   writer.Commit();
+}
+
+// "    finalist d128_f384_kv2_l4    1115776 params  proxy loss 4.402  val perplexity 79.2"
+std::string FinalistLine(const ModelConfig& c, const SubnetSpec& s, double proxy_loss, const EvalResult& r) {
+  char line[200];
+  std::snprintf(line, sizeof line, "    finalist %-22s %10lld params  proxy loss %.4g  val %s %.4g", s.name.c_str(),
+                static_cast<long long>(CountParams(c, s).total()), proxy_loss, ValidationMetricName(c),
+                ValidationMetric(c, r));
+  return line;
 }
 
 }  // namespace
@@ -60,8 +70,10 @@ std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o, const Palett
     scored.resize(std::min<size_t>(scored.size(), static_cast<size_t>(o.finalists)));
     const SubnetSpec* best = nullptr;
     EvalResult best_result;
+    std::vector<std::string> finalists;  // printed under the entry: how close the choice was
     for (const auto& [proxy, s] : scored) {
       EvalResult r = evaluate(s, o.eval_tokens);
+      finalists.push_back(FinalistLine(c, s, proxy, r));
       if (!best || r.loss < best_result.loss) {
         best = &s;
         best_result = r;
@@ -82,6 +94,7 @@ std::vector<PaletteEntry> RunPaletteSearch(const PaletteOptions& o, const Palett
     std::printf("%-6s %-22s %10lld params  val %s %.4g\n", t.name.c_str(), best->name.c_str(),
                 static_cast<long long>(CountParams(c, e.spec).total()), ValidationMetricName(c),
                 ValidationMetric(c, best_result));
+    for (const std::string& line : finalists) std::printf("%s\n", line.c_str());
     entries.push_back(std::move(e));
   }
   WritePalette(o, plan, supernet, entries);

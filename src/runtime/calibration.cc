@@ -113,19 +113,20 @@ class Prober {
     DeviceProfile p = Identify();
     MeasureMemory(p);
     const int64_t widest = MatrixBytes(WeightFormat::kF32, widths_.back(), widths_.back());
-    const int64_t arena_bytes = std::max(widest, std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 1024 * kMiB));
-    warm_bytes_ = p.cache_bytes / 2;
+    p.cold_bytes = std::max(widest, ColdArenaBytes(p));
+    p.warm_bytes = p.cache_bytes / 2;
     {
-      Arena arena(arena_bytes);
+      Arena arena(p.cold_bytes);
       for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
-        p.linear.push_back(LinearGrid(f, 1, /*cold=*/true, arena));
-        p.linear.push_back(LinearGrid(f, 1, /*cold=*/false, arena));
+        p.linear.push_back(LinearGrid(f, 1, /*cold=*/true, arena, p.warm_bytes));
+        p.linear.push_back(LinearGrid(f, 1, /*cold=*/false, arena, p.warm_bytes));
         // Prefill reads each layer's weights once per call, a different layer each time: cold.
-        for (int tokens : kProbePrefillTokens) p.linear.push_back(LinearGrid(f, tokens, /*cold=*/true, arena));
+        for (int tokens : kProbePrefillTokens)
+          p.linear.push_back(LinearGrid(f, tokens, /*cold=*/true, arena, p.warm_bytes));
       }
     }
     for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16})
-      for (bool cold : {true, false}) p.attention.push_back(AttentionGrid(kv, cold, arena_bytes));
+      for (bool cold : {true, false}) p.attention.push_back(AttentionGrid(kv, cold, AttentionArenaBytes(p)));
     Progress("fixed costs");
     p.dispatch_seconds = TimePerCall([&](int64_t) { pool_.RunOnAll([](int) {}); });
     p.elementwise_seconds_per_float = ElementwiseSecondsPerFloat();
@@ -158,17 +159,31 @@ class Prober {
     p.cgroup_limit = m.cgroup_limit;
     Progress("memory bandwidth");
     p.bandwidth_bytes_per_s = MeasureReadBandwidth(pool_);
-    for (int64_t bytes = kMiB / 4; bytes <= 256 * kMiB; bytes *= 2) {
+    for (int64_t bytes = kMiB / 4; bytes <= ColdArenaBytes(p); bytes *= 2) {
       p.sweep_bytes.push_back(bytes);
       p.sweep_bytes_per_s.push_back(MeasureReadBandwidth(pool_, bytes, 3));
     }
     p.cache_bytes = CacheBytesFromSweep(p.sweep_bytes, p.sweep_bytes_per_s, p.bandwidth_bytes_per_s);
   }
 
+  // The cold linear timings' arena: 512 MiB, where this machine's sweep reads within a few percent of
+  // memory's speed (at 64-128 MiB it still read 20-45% faster: the caches' reach fades slowly), or a
+  // quarter of the memory available where that is less. The sweep runs up to it.
+  static int64_t ColdArenaBytes(const DeviceProfile& p) {
+    const int64_t available = p.mem_available > 0 ? p.mem_available / 4 : 512 * kMiB;
+    return std::clamp<int64_t>(available, 64 * kMiB, 512 * kMiB);
+  }
+
+  // The cold attention timings' KV caches (one per KV-head count and key count, each filled before it
+  // is timed): 4x the measured cache, 64 MiB to 256 MiB, so the probe stays within a minute.
+  static int64_t AttentionArenaBytes(const DeviceProfile& p) {
+    return std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 256 * kMiB);
+  }
+
   // Seconds per ApplyLinear over the width grid; cold: each call reads the next copy of the matrix
   // in `arena` (larger than the caches), warm: the next of the copies that fill half the measured
   // cache (a model's layers in turn, from the last-level cache, not one matrix from the core's own).
-  LinearTable LinearGrid(WeightFormat format, int tokens, bool cold, Arena& arena) {
+  LinearTable LinearGrid(WeightFormat format, int tokens, bool cold, Arena& arena, int64_t warm_bytes) {
     LinearTable t{format, tokens, cold, widths_, widths_, {}};
     Progress(std::string("linear ") + WeightFormatName(format) + (cold ? " cold" : " warm") + ", " +
              std::to_string(tokens) + (tokens == 1 ? " token" : " tokens"));
@@ -178,7 +193,7 @@ class Prober {
     for (int64_t rows : t.rows) {
       for (int64_t cols : t.cols) {
         const int64_t bytes = MatrixBytes(format, rows, cols);
-        const int64_t copies = std::max<int64_t>(1, (cold ? arena.size : warm_bytes_) / bytes);
+        const int64_t copies = std::max<int64_t>(1, (cold ? arena.size : warm_bytes) / bytes);
         t.seconds.push_back(TimePerCall([&](int64_t i) {
           const Linear l = MatrixAt(format, rows, cols, arena.bytes() + (i % copies) * bytes);
           ApplyLinear(ctx_, l, x.data(), tokens, y.data());
@@ -275,7 +290,6 @@ class Prober {
   ThreadPool pool_;
   std::vector<int64_t> widths_;
   ExecContext ctx_;
-  int64_t warm_bytes_ = 0;  // what the warm timings rotate through
   int step_ = 0;
 };
 

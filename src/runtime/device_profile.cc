@@ -189,6 +189,7 @@ json DeviceProfileToJson(const DeviceProfile& p) {
             {"caches", {{"l1d", p.l1d_bytes}, {"l2", p.l2_bytes}, {"l3", p.l3_bytes}, {"measured", p.cache_bytes}}},
             {"memory", {{"total", p.mem_total}, {"available", p.mem_available}, {"cgroup_limit", p.cgroup_limit}}},
             {"bandwidth_bytes_per_s", p.bandwidth_bytes_per_s},
+            {"rotation", {{"warm_bytes", p.warm_bytes}, {"cold_bytes", p.cold_bytes}}},
             {"dispatch_seconds", p.dispatch_seconds},
             {"elementwise_seconds_per_float", p.elementwise_seconds_per_float},
             {"step_seconds", p.step_seconds},
@@ -232,6 +233,11 @@ DeviceProfile DeviceProfileFromJson(const json& j, const std::string& source) {
       throw UserError(source + ": bandwidth_sweep has " + std::to_string(p.sweep_bytes.size()) + " sizes and " +
                       std::to_string(p.sweep_bytes_per_s.size()) + " speeds");
   }
+  const json rotation = OptionalObject(j, "rotation", source);
+  p.warm_bytes = OptionalInt64(rotation, "warm_bytes", source + " rotation", -1);
+  p.cold_bytes = OptionalInt64(rotation, "cold_bytes", source + " rotation", -1);
+  if (p.warm_bytes < 0 || p.cold_bytes < 1)
+    throw UserError(source + ": field \"rotation\" needs warm_bytes >= 0 and cold_bytes >= 1");
   p.dispatch_seconds = RequireDouble(j, "dispatch_seconds", source);
   p.elementwise_seconds_per_float = RequireDouble(j, "elementwise_seconds_per_float", source);
   p.step_seconds = RequireDouble(j, "step_seconds", source);

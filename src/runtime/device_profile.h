@@ -69,6 +69,9 @@ struct DeviceProfile {
   double bandwidth_bytes_per_s = 0.0;  // reading a buffer far larger than the caches
   std::vector<int64_t> sweep_bytes;    // the read-bandwidth sweep behind cache_bytes
   std::vector<double> sweep_bytes_per_s;
+  // What the linear tables' timings rotate through: warm, copies filling half the measured cache;
+  // cold, an arena far larger (the latency model places a working set between the two on the sweep).
+  int64_t warm_bytes = 0, cold_bytes = 0;
   std::vector<LinearTable> linear;
   std::vector<AttentionTable> attention;
   double dispatch_seconds = 0.0;               // one parallel region that does nothing

@@ -150,10 +150,21 @@ double PrefillAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheF
 
 }  // namespace
 
-double ColdShare(int64_t working_set_bytes, int64_t cache_bytes) {
-  if (cache_bytes <= 0) return 1.0;
-  const double octaves = std::log2(static_cast<double>(working_set_bytes) / static_cast<double>(cache_bytes));
-  return std::clamp(octaves + 0.5, 0.0, 1.0);
+double SweepSecondsPerByte(const DeviceProfile& p, int64_t bytes) {
+  std::vector<double> t(p.sweep_bytes.size());
+  for (size_t i = t.size(); i-- > 0;)
+    t[i] = std::min(1.0 / p.sweep_bytes_per_s[i], i + 1 < t.size() ? t[i + 1] : INFINITY);
+  if (t.size() == 1) return t[0];
+  const auto [i, w] = LogPosition(p.sweep_bytes, static_cast<double>(bytes));
+  return (1 - w) * t[i] + w * t[i + 1];
+}
+
+double ColdShare(const DeviceProfile& p, int64_t working_set_bytes) {
+  if (p.sweep_bytes.empty()) return working_set_bytes > p.cache_bytes ? 1.0 : 0.0;
+  const double warm = SweepSecondsPerByte(p, std::max<int64_t>(1, p.warm_bytes));
+  const double cold = SweepSecondsPerByte(p, p.cold_bytes);
+  if (!(cold > warm)) return working_set_bytes > p.warm_bytes ? 1.0 : 0.0;
+  return std::clamp((SweepSecondsPerByte(p, working_set_bytes) - warm) / (cold - warm), 0.0, 1.0);
 }
 
 double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold) {
@@ -199,7 +210,7 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
         return static_cast<double>(WeightBytes(q.format, s.q + 2 * s.kv, s.d) + WeightBytes(q.format, s.d, s.q) +
                                    WeightBytes(q.format, 2 * f, s.d) + WeightBytes(q.format, s.d, f));
       }));
-  r.cold_share = ColdShare(r.working_set_bytes, p.cache_bytes);
+  r.cold_share = ColdShare(p, r.working_set_bytes);
   const auto decode_linear = [&](bool cold) {
     return LinearSeconds(p, s.head, s.vocab, s.d, 1, cold) +
            OverLayers(s, [&](int64_t f) { return LayerLinearSeconds(p, s, q.format, f, 1, cold); });

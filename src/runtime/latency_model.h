@@ -7,12 +7,12 @@
 //                   + (6d + q + 3kv + 2f) x elementwise
 //               + lin_head(vocab, d) + (3d + vocab) x elementwise + step + virtual layers x layer
 // where lin and attention blend the warm and cold tables by the step's working set (weights + KV cache
-// read) against the profile's measured cache: all warm up to half an octave below it, all cold from
-// half an octave above, linear in log size between (caches do not drop from all hits to none at one
-// size); step and layer are what real decode steps took beyond the rest (calibration.h). Prefill runs
-// the same sum per chunk of tokens with the prefill tables (per-token time interpolated in log tokens),
-// the warm attention of each of the chunk's causal key counts shared by the threads, and the head on
-// the last token only.
+// read): its cold share is where the profile's read-bandwidth sweep places that size between the warm
+// and the cold timings' rotations (caches do not drop from all hits to none at one size; here they
+// still sped reads of 64-128 MiB by 20-45%); step and layer are what real decode steps took beyond the
+// rest (calibration.h). Prefill runs the same sum per chunk of tokens with the prefill tables (per-token
+// time interpolated in log tokens), the warm attention of each of the chunk's causal key counts shared
+// by the threads, and the head on the last token only.
 #pragma once
 
 #include <cstdint>
@@ -54,8 +54,13 @@ LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig
 // past the last.
 double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t rows, int64_t cols, int tokens,
                      bool cold);
-// The cold tables' share for a working set: log2(working set / cache) + 1/2, clamped to [0, 1].
-double ColdShare(int64_t working_set_bytes, int64_t cache_bytes);
+// Read time per byte at `bytes` on the profile's read-bandwidth sweep, made monotone (a larger set never
+// reads faster: each point lowered to the fastest larger one), log-interpolated, held at the ends.
+double SweepSecondsPerByte(const DeviceProfile& profile, int64_t bytes);
+// The cold tables' share for a working set: how far the sweep's read time per byte at that size has
+// gone from its time at the warm timings' rotation (warm_bytes) to its time at the cold ones'
+// (cold_bytes), clamped to [0, 1]. Without a sweep: cold above the measured cache, warm below.
+double ColdShare(const DeviceProfile& profile, int64_t working_set_bytes);
 
 // One layer's decode attention (device_profile.h): the table made monotone, then linear in KV heads,
 // group size and keys between grid points (extended past the last point by the last slope, held below

@@ -22,6 +22,11 @@ DeviceProfile SyntheticProfile(int threads) {
   p.isa = IsaName(SelectIsa());
   p.threads = threads;
   p.cache_bytes = 1 << 20;
+  // Reads at 100 GB/s up to 1 MiB, 25 GB/s from 8 MiB; the tables rotate through 512 KiB and 16 MiB.
+  p.sweep_bytes = {256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20, 8 << 20, 16 << 20};
+  p.sweep_bytes_per_s = {100e9, 100e9, 100e9, 60e9, 40e9, 25e9, 25e9};
+  p.warm_bytes = 512 << 10;
+  p.cold_bytes = 16 << 20;
   p.bandwidth_bytes_per_s = 20e9;
   p.dispatch_seconds = 1e-6;
   p.elementwise_seconds_per_float = 1e-10;

@@ -113,9 +113,10 @@ TEST(LatencyModel, NeverPredictsALargerSubnetOrLongerContextFaster) {
 TEST(LatencyModel, TheWorkingSetPicksTheColdOrWarmTables) {
   DeviceProfile p = Synthetic();
   const SubnetSpec s = Spec(8, 256, 768, 4);
-  p.cache_bytes = int64_t{1} << 40;
+  p.warm_bytes = p.cold_bytes = int64_t{1} << 40;  // the working set is below the warm rotation
   const LatencyPrediction warm = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
-  p.cache_bytes = 0;
+  p.warm_bytes = 0;  // and above everything the sweep tells apart
+  p.cold_bytes = 1;
   const LatencyPrediction cold = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
   EXPECT_EQ(warm.cold_share, 0.0);
   EXPECT_EQ(cold.cold_share, 1.0);
@@ -136,12 +137,19 @@ TEST(LatencyModel, EngineStepCostsAddOncePerStepAndOncePerVirtualLayer) {
   EXPECT_NEAR(with - Decode(p, s, 64), 2e-6 + 8 * 1e-6, 1e-15);
 }
 
-TEST(LatencyModel, TheColdShareRisesOverAnOctaveAroundTheCache) {
-  EXPECT_EQ(ColdShare(1 << 20, 4 << 20), 0.0);
-  EXPECT_NEAR(ColdShare(4 << 20, 4 << 20), 0.5, 1e-12);
-  EXPECT_NEAR(ColdShare(static_cast<int64_t>((4 << 20) * std::sqrt(2.0)), 4 << 20), 1.0, 1e-6);  // rounded bytes
-  EXPECT_EQ(ColdShare(64 << 20, 4 << 20), 1.0);
-  EXPECT_EQ(ColdShare(1, 0), 1.0);  // no cache measured
+TEST(LatencyModel, TheColdShareFollowsTheBandwidthSweepFromTheWarmRotationToTheCold) {
+  DeviceProfile p = Synthetic();  // 10 ps per byte up to 1 MiB, 25 at 4 MiB, 40 from 8 MiB
+  EXPECT_EQ(ColdShare(p, 1 << 20), 0.0);
+  EXPECT_NEAR(ColdShare(p, 4 << 20), (1 / 40e9 - 1 / 100e9) / (1 / 25e9 - 1 / 100e9), 1e-12);
+  EXPECT_NEAR(SweepSecondsPerByte(p, 3 << 20), 1 / 60e9 + std::log2(1.5) * (1 / 40e9 - 1 / 60e9), 1e-22);
+  EXPECT_EQ(ColdShare(p, 8 << 20), 1.0);
+  EXPECT_EQ(ColdShare(p, int64_t{1} << 40), 1.0);  // past the sweep: held
+  p.sweep_bytes_per_s[3] = 10e9;                   // a slow outlier is lowered to the faster larger sizes
+  EXPECT_NEAR(SweepSecondsPerByte(p, 2 << 20), 1 / 40e9, 1e-22);
+  p.sweep_bytes.clear();  // no sweep: the measured cache decides
+  p.sweep_bytes_per_s.clear();
+  EXPECT_EQ(ColdShare(p, 1 << 20), 0.0);
+  EXPECT_EQ(ColdShare(p, 2 << 20), 1.0);
 }
 
 TEST(DeviceProfile, RoundTripsThroughJson) {
@@ -171,6 +179,7 @@ TEST(DeviceProfile, BadFilesNameTheFieldAndWhatToDo) {
   EXPECT_NE(error_for([](auto& j) { j["threads"] = "two"; }).find("\"threads\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["layer_seconds"] = -1e-6; }).find("fixed costs >= 0"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j.erase("step_seconds"); }).find("\"step_seconds\""), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["rotation"].erase("cold_bytes"); }).find("\"rotation\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][0]["seconds"].erase(0); }).find("seconds"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][1]["seconds"][0] = -1; }).find("positive"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][2]["rows"] = {64, 32}; }).find("increasing"), std::string::npos);

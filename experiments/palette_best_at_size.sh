@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Is a palette entry the best subnet of its size? (experiments/results/palette_best_at_size.md)
+# The palette search at its defaults (8 largest candidates within each size's budget, the 2 best on the
+# proxy evaluated on 32,768 tokens) against the same search with every one of the 16 largest candidates
+# evaluated on 65,536 tokens (a sample spread over the validation split), on one supernet.
+# Usage: [SUPERNET=runs/routes/supernet-1.h5 DATA=runs/qs-short/data] experiments/palette_best_at_size.sh [OUT_DIR]
+#        (uses build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R=${1:-runs/palette-best}
+E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
+SUPERNET=${SUPERNET:-runs/routes/supernet-1.h5}
+DATA=${DATA:-runs/qs-short/data}
+mkdir -p "$R"
+$E palette --supernet "$SUPERNET" --data "$DATA" --out "$R/default.h5" | tee "$R/default.log"
+$E palette --supernet "$SUPERNET" --data "$DATA" --candidates 16 --finalists 16 --eval-tokens 65536 \
+  --out "$R/exhaustive.h5" | tee "$R/exhaustive.log"
+python3 experiments/palette_best_at_size_report.py "$R" "$SUPERNET" "$DATA"
