@@ -59,7 +59,9 @@ void QuantizedRows(ExecContext& ctx, const Linear& w, int64_t tokens, int32_t* a
     const int32_t zp = w8a8 ? ctx.x_zero_point[static_cast<size_t>(t)] : 0;
     const int32_t* acc_t = acc + t * rows_groups;
     for (int64_t r = begin; r < std::min(end, rows); ++r) {
-      const int32_t correction = w8a8 ? zp * rowsum[r] : 0;
+      // In 64 bits: a real layer's |zp x rowsum| stays below 2^31, but the device probe times
+      // synthetic matrices whose row sums are arbitrary bytes.
+      const int64_t correction = w8a8 ? int64_t{zp} * rowsum[r] : 0;
       y[t * rows + r] = s_a * w.scale[r] * static_cast<float>(acc_t[r] - correction);
     }
   }
