@@ -157,7 +157,18 @@ TEST_F(CliLaunch, MlfsAndQatFollowOneProcess) {
   const double qat_difference = LargestRelativeDifference(*dir_ / "q1.h5", *dir_ / "q2.h5",
                                                           "/train_state/qat/loss_history", "/train_state/qat/weights/");
   std::printf("qat, 1 process vs 2 ranks: largest relative difference %.3g\n", qat_difference);
-  EXPECT_LE(qat_difference, 1e-5);
+  // QAT rounds weights and activations to a few levels: a 1e-7 difference in the order of a sum can
+  // move a value across a rounding boundary, and a moved code shifts the results by up to ~1e-4
+  // (6.4e-5 on one CI machine, 3e-7 on another). The bound sits between that and what a missing
+  // gradient average does (9.3e-3 there), which the run below checks stays well above it.
+  constexpr double kQatBound = 1e-3;
+  EXPECT_LE(qat_difference, kQatBound);
+  r = RunCommand("ELASTIQ_TESTING_SKIP_REDUCE=1 " + Launch2(qat + "--out " + (*dir_ / "q2-unreduced.h5")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double unreduced_difference = LargestRelativeDifference(
+      *dir_ / "q1.h5", *dir_ / "q2-unreduced.h5", "/train_state/qat/loss_history", "/train_state/qat/weights/");
+  std::printf("qat without the gradient average: largest relative difference %.3g\n", unreduced_difference);
+  EXPECT_GT(unreduced_difference, 3 * kQatBound);
 }
 
 TEST_F(CliLaunch, AKilledRankStopsTheOtherAndTheRunResumesExactly) {
