@@ -4,22 +4,23 @@
 #     parameters) in fp32, W8A8 and ternary, 1 and 2 threads, contexts 128 and 1024; each round probes
 #     the machine at both thread counts, then benches every case with --device (predicted beside
 #     measured, interleaved); ROUNDS rounds, medians;
-#  B. palettes for two device configurations (AVX-512 at 2 threads, AVX2 at 1 thread) from one trained
-#     supernet at the same latency budgets: which entries each gets, and each entry's measured decode
-#     time under its own configuration; and the device-free --sizes palette's best entry within each
-#     budget on the same profile, for quality at a budget.
+#  B. palettes for two device configurations (the default ISA at 2 threads; AVX2 at 1 thread, or scalar
+#     where the default is AVX2) from one trained supernet at the same latency budgets: which entries
+#     each gets, and each entry's measured decode time under its own configuration; and the device-free
+#     --sizes palette's best entry within each budget on the same profile, for quality at a budget.
 # Machines are shared and noisy: run it with nothing else busy (background training paused).
-# Usage: [ROUNDS=2] [SKIP_A=1] [SUPERNET=runs/routes/supernet-1.h5 DATA=runs/qs-short/data SIZES=runs/routes/palette-1.h5]
+# A_ONLY=1 stops after A (with ENTRIES and REPEATS: a quicker check of the model, reported in OUT.md).
+# Usage: [ROUNDS=2] [SKIP_A=1] [A_ONLY=1 ENTRIES="maxnet p50 p25" REPEATS=3 OUT=experiments/results/NAME] [SUPERNET=runs/quickstart/supernet.h5 DATA=runs/quickstart/data SIZES=runs/quickstart/palette.h5]
 #        experiments/device_palettes.sh [OUT_DIR]   (uses build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/device}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 ROUNDS=${ROUNDS:-2}
-SUPERNET=${SUPERNET:-runs/routes/supernet-1.h5}
-DATA=${DATA:-runs/qs-short/data}
-SIZES=${SIZES:-runs/routes/palette-1.h5}
-ENTRIES="maxnet p80 p65 p50 p40 p30 p25"
+SUPERNET=${SUPERNET:-runs/quickstart/supernet.h5}
+DATA=${DATA:-runs/quickstart/data}
+SIZES=${SIZES:-runs/quickstart/palette.h5}
+export ENTRIES=${ENTRIES:-maxnet p80 p65 p50 p40 p30 p25} REPEATS=${REPEATS:-5}
 mkdir -p "$R"
 bash experiments/random_palette.sh "$R/m125.h5" experiments/configs/mobilellm-125m.json --sizes 0.8 0.65 0.5 0.4 0.3 0.25
 
@@ -28,13 +29,13 @@ raw=$R/accuracy.jsonl
 [ "${SKIP_A:-0}" = 1 ] || : >"$raw"
 for round in $( [ "${SKIP_A:-0}" = 1 ] || seq "$ROUNDS"); do
   for threads in 1 2; do
-    profile=$R/profile-avx512-t$threads-r$round.json
+    profile=$R/profile-t$threads-r$round.json
     $E device probe --threads "$threads" --out "$profile" 2>/dev/null
     for context in 128 1024; do
       for format in fp32 w8a8 ternary; do
         for entry in $ENTRIES; do
           $E bench --palette "$R/m125.h5" --subnet "$entry" --format "$format" --threads "$threads" --no-torch \
-            --prompt-tokens "$context" --decode-tokens 64 --repeats 5 --device "$profile" --json |
+            --prompt-tokens "$context" --decode-tokens 64 --repeats "$REPEATS" --device "$profile" --json |
             sed "s/^{/{\"round\":$round,\"context\":$context,/" >>"$raw"
           echo "round $round, $threads threads, context $context, $format $entry: $(tail -1 "$raw" |
             python3 -c 'import json,sys; r=json.load(sys.stdin); print("decode %.3f ms predicted %.3f" % (r["decode_ms_per_token"], r["predicted_decode_ms_per_token"]))')"
@@ -44,10 +45,19 @@ for round in $( [ "${SKIP_A:-0}" = 1 ] || seq "$ROUNDS"); do
   done
 done
 
+if [ "${A_ONLY:-0}" = 1 ]; then
+  A_ONLY=1 python3 experiments/device_palettes_report.py "$R" "$ROUNDS" "" ""
+  exit 0
+fi
+
 # B. Two device configurations, one supernet, the same budgets.
-fast=$R/profile-avx512-t2-r1.json
-slow=$R/profile-avx2-t1.json
-[ -e "$slow" ] || $E device probe --isa avx2 --threads 1 --out "$slow" 2>/dev/null
+fast=$R/profile-t2-r1.json
+fast_isa=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["isa"])' "$fast")
+slow_isa=avx2; [ "$fast_isa" = avx2 ] && slow_isa=scalar
+configs="$fast_isa-t2 $slow_isa-t1"
+echo "$configs" >"$R/configs.txt"
+slow=$R/profile-$slow_isa-t1.json
+[ -e "$slow" ] || $E device probe --isa "$slow_isa" --threads 1 --out "$slow" 2>/dev/null
 budgets=$($E device compare "$fast" "$slow" --palette "$SIZES" --context 128 --json | python3 -c '
 import json, sys
 t = json.load(sys.stdin)["entries"]
@@ -58,21 +68,21 @@ b = sorted(e["devices"][1]["decode_ms"] for e in t)
 lo, hi = max(a[0], b[0]) * 1.05, max(a[-1], b[-1]) * 1.05
 print(" ".join("%.4g" % (lo * (hi / lo) ** (i / 3)) for i in range(4)))')
 echo "latency budgets (ms/token at 128 tokens): $budgets"
-for config in avx512-t2 avx2-t1; do
-  profile=$fast; [ $config = avx2-t1 ] && profile=$slow
+for config in $configs; do
+  profile=$fast; [ $config = "$slow_isa-t1" ] && profile=$slow
   [ -e "$R/palette-$config.h5" ] || $E palette --supernet "$SUPERNET" --data "$DATA" --device "$profile" --format fp32 \
     --context 128 --latency-ms $budgets --out "$R/palette-$config.h5" | tee "$R/palette-$config.log"
 done
 : >"$R/budgets.jsonl"
-for config in avx512-t2 avx2-t1; do
+for config in $configs; do
   isa=${config%-t*} threads=${config#*-t}
   for entry in $($E inspect --json "$R/palette-$config.h5" | python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(sys.stdin)["palette"]))'); do
     ELASTIQ_ISA=$isa $E bench --palette "$R/palette-$config.h5" --subnet "$entry" --threads "$threads" --no-torch \
       --prompt-tokens 64 --decode-tokens 64 --repeats 5 --json | sed "s/^{/{\"config\":\"$config\",/" >>"$R/budgets.jsonl"
   done
 done
-for config in avx512-t2 avx2-t1; do
-  profile=$fast; [ $config = avx2-t1 ] && profile=$slow
+for config in $configs; do
+  profile=$fast; [ $config = "$slow_isa-t1" ] && profile=$slow
   $E device compare "$profile" --palette "$SIZES" --context 128 --json >"$R/sizes-on-$config.json"
 done
 # Every entry of the three palettes on the same validation tokens (the runtime in fp32).

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """experiments/device_palettes.sh's runs -> experiments/results/device_palettes.md (+ the raw JSON lines and a PNG).
-Usage: device_palettes_report.py RUN_DIR ROUNDS "BUDGETS" SIZES_PALETTE"""
+Usage: device_palettes_report.py RUN_DIR ROUNDS "BUDGETS" SIZES_PALETTE
+Environment: ENTRIES, REPEATS (as the run had them); A_ONLY=1 (part A alone), OUT (the report's path
+without .md; default experiments/results/device_palettes)."""
 import json
 import os
 import shutil
@@ -11,8 +13,10 @@ import tempfile
 from collections import defaultdict
 
 run_dir, rounds, budgets, sizes_palette = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4]
-out = "experiments/results/device_palettes"
-ENTRIES = ["maxnet", "p80", "p65", "p50", "p40", "p30", "p25"]
+out = os.environ.get("OUT", "experiments/results/device_palettes")
+ENTRIES = os.environ.get("ENTRIES", "maxnet p80 p65 p50 p40 p30 p25").split()
+REPEATS = os.environ.get("REPEATS", "5")
+A_ONLY = os.environ.get("A_ONLY") == "1"
 FORMATS = ["fp32", "w8a8", "ternary"]
 
 
@@ -78,51 +82,88 @@ for key, rows in cases.items():
     g[1].append(abs(err(rows, "predicted_prefill_tokens_per_s", "prefill_tokens_per_s", invert=True)))
 
 # --- B: two configurations, same budgets ---
-palettes = {c: inspect(f"{run_dir}/palette-{c}.h5")["palette"] for c in ("avx512-t2", "avx2-t1")}
-measured = {(r["config"], r["subnet"]): r for r in lines(f"{run_dir}/budgets.jsonl")}
-evals = {(r["model"], r["subnet"]): r for r in lines(f"{run_dir}/evals.jsonl")}
-sizes_on = {c: {e["entry"]: e["devices"][0]["decode_ms"] for e in json.load(open(f"{run_dir}/sizes-on-{c}.json"))["entries"]}
-            for c in palettes}
-sizes_entries = [e["name"] for e in inspect(sizes_palette)["palette"]]
+def part_b():
+    """B's section of the report (its runs: palettes, budgets.jsonl, evals.jsonl, sizes-on-*.json)."""
+    # The two configurations, e.g. "avx512-t2 avx2-t1" (the default ISA at 2 threads, a slower one at 1).
+    fast, slow = open(f"{run_dir}/configs.txt").read().split()
+    palettes = {c: inspect(f"{run_dir}/palette-{c}.h5")["palette"] for c in (fast, slow)}
+    supernet = os.environ.get("SUPERNET", "runs/quickstart/supernet.h5")
+    maxnet_params = max(e["params"] for e in inspect(sizes_palette)["palette"])
+    measured = {(r["config"], r["subnet"]): r for r in lines(f"{run_dir}/budgets.jsonl")}
+    evals = {(r["model"], r["subnet"]): r for r in lines(f"{run_dir}/evals.jsonl")}
+    sizes_on = {c: {e["entry"]: e["devices"][0]["decode_ms"] for e in json.load(open(f"{run_dir}/sizes-on-{c}.json"))["entries"]}
+                for c in palettes}
+    sizes_entries = [e["name"] for e in inspect(sizes_palette)["palette"]]
 
-b_rows, q_rows, met, total, differ = [], [], 0, 0, 0
-for budget_index in range(len(budgets)):
-    specs = {}
-    for config, entries in palettes.items():
-        e = entries[budget_index]
-        m = e["metrics"]
-        run = measured[(config, e["name"])]
-        ok = run["decode_ms_per_token"] <= m["budget_latency_ms"]
-        met += ok
-        total += 1
-        specs[config] = m["candidate"]
-        ppl = evals[(f"{run_dir}/palette-{config}.h5", e["name"])]["perplexity"]
-        b_rows.append(f"| {m['budget_latency_ms']:.4g} | {config} | {m['candidate']} | {e['params'] / 1e6:.3f}M | "
-                      f"{m['predicted_decode_ms']:.4f} | {run['decode_ms_per_token']:.4f} | {'yes' if ok else '**no**'} | "
-                      f"{ppl:.2f} |")
-        within = [(evals[(sizes_palette, s)]["perplexity"], s) for s in sizes_entries
-                  if sizes_on[config][s] <= m["budget_latency_ms"]]
-        best = min(within) if within else None
-        q_rows.append(f"| {m['budget_latency_ms']:.4g} | {config} | {m['candidate']} | {ppl:.2f} | " +
-                      (f"{best[1]} | {best[0]:.2f} | {100 * (ppl / best[0] - 1):+.1f}% |" if best else
-                       "none of the --sizes entries is predicted within the budget | - | - |"))
-    differ += specs["avx512-t2"] != specs["avx2-t1"]
+    b_rows, q_rows, met, total, differ = [], [], 0, 0, 0
+    for budget_index in range(len(budgets)):
+        specs = {}
+        for config, entries in palettes.items():
+            e = entries[budget_index]
+            m = e["metrics"]
+            run = measured[(config, e["name"])]
+            ok = run["decode_ms_per_token"] <= m["budget_latency_ms"]
+            met += ok
+            total += 1
+            specs[config] = m["candidate"]
+            ppl = evals[(f"{run_dir}/palette-{config}.h5", e["name"])]["perplexity"]
+            b_rows.append(f"| {m['budget_latency_ms']:.4g} | {config} | {m['candidate']} | {e['params'] / 1e6:.3f}M | "
+                          f"{m['predicted_decode_ms']:.4f} | {run['decode_ms_per_token']:.4f} | {'yes' if ok else '**no**'} | "
+                          f"{ppl:.2f} |")
+            within = [(evals[(sizes_palette, s)]["perplexity"], s) for s in sizes_entries
+                      if sizes_on[config][s] <= m["budget_latency_ms"]]
+            best = min(within) if within else None
+            q_rows.append(f"| {m['budget_latency_ms']:.4g} | {config} | {m['candidate']} | {ppl:.2f} | " +
+                          (f"{best[1]} | {best[0]:.2f} | {100 * (ppl / best[0] - 1):+.1f}% |" if best else
+                           "none of the --sizes entries is predicted within the budget | - | - |"))
+        differ += specs[fast] != specs[slow]
+
+    return [
+        "",
+        "## B. One supernet, two device configurations, the same latency budgets",
+        "",
+        f"Supernet `{supernet}` (its maxnet: {maxnet_params / 1e6:.2f}M parameters). Profiles: {fast} (the default ISA "
+        f"at 2 threads, round 1 of A) and {slow} (`device probe --isa {slow.split('-t')[0]} --threads 1`). Budgets (decode "
+        "ms per token at 128 tokens of context), spread "
+        "geometrically from just above the smallest `--sizes` entry to just above the largest, each on the configuration "
+        f"where it is predicted slower, so every budget is reachable on both: {', '.join(budgets)}. "
+        "`elastiq palette --device PROFILE --format fp32 --context 128 --latency-ms ...` for each; every entry then runs "
+        f"under its own configuration (`ELASTIQ_ISA={slow.split('-t')[0]} ... --threads 1`, or the default at 2 threads) in `bench --prompt-tokens 64 "
+        "--decode-tokens 64 --repeats 5` (decode at 64-127 tokens). Perplexity: `eval --engine runtime --max-tokens 65536` on "
+        "the validation split, the same tokens for every entry.",
+        "",
+        f"- Entries that differ between the two configurations: **{differ} of {len(budgets)}** budgets.",
+        f"- Entries that meet their budget when run: **{met} of {total}**.",
+        "",
+        "| budget ms | configuration | chosen subnet | params | predicted ms | measured ms | meets | val perplexity |",
+        "|---|---|---|---|---|---|---|---|",
+    ] + b_rows + [
+        "",
+        "Quality at a budget: the device entry against the best entry of the device-free `--sizes` palette "
+        f"(`{sizes_palette}`) predicted within the same budget on the same profile:",
+        "",
+        "| budget ms | configuration | device entry | perplexity | best --sizes entry within the budget | perplexity | device entry vs it |",
+        "|---|---|---|---|---|---|---|",
+    ] + q_rows
+
 
 commit = sh("git rev-parse --short HEAD")
+name = os.path.basename(out)
+settings = f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else ""
+raw = [f"`{name}_{n}.jsonl`" for n in (("accuracy",) if A_ONLY else ("accuracy", "budgets", "evals"))]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 md = [
     "# Palettes per device: the latency model against real runs, and palettes made for a device",
     "",
     f"Machine: {cpu}, 2 cores (shared; background training paused during the runs), Debian 12. Commit {commit}, "
-    f"{sh('date -u +%Y-%m-%d')}. Command: `ROUNDS={rounds} experiments/device_palettes.sh {run_dir}` "
-    f"(report: `experiments/device_palettes_report.py`). Raw lines: `device_palettes_accuracy.jsonl`, "
-    "`device_palettes_budgets.jsonl`, `device_palettes_evals.jsonl`.",
+    f"{sh('date -u +%Y-%m-%d')}. Command: `{settings}ROUNDS={rounds} experiments/device_palettes.sh {run_dir}` "
+    f"(report: `experiments/device_palettes_report.py`). Raw lines: {', '.join(raw)}.",
     "",
-    "## A. Predicted vs measured (random-weight MobileLLM-125M palette, 7 entries, 31-125M parameters)",
+    f"## A. Predicted vs measured (random-weight MobileLLM-125M palette; entries {', '.join(ENTRIES)})",
     "",
     f"Each of {rounds} rounds probes the machine (`elastiq device probe`, default grid) at 1 and at 2 threads, then runs "
-    "`elastiq bench --device PROFILE --prompt-tokens CONTEXT --decode-tokens 64 --repeats 5` for every entry, format "
-    "and context with that round's profile. Decode: ms per token over the 64 steps after the prompt (medians of 5); "
+    f"`elastiq bench --device PROFILE --prompt-tokens CONTEXT --decode-tokens 64 --repeats {REPEATS}` for every entry, format "
+    f"and context with that round's profile. Decode: ms per token over the 64 steps after the prompt (medians of {REPEATS}); "
     "prefill: ms per prompt token, the whole prompt in one call. Error: predicted / measured - 1, median over the rounds.",
     "",
     summary("decode, every case", decode_errors),
@@ -134,38 +175,13 @@ md = [
 for (fmt, threads), (d, p) in sorted(by_group.items(), key=lambda kv: (FORMATS.index(kv[0][0]), kv[0][1])):
     md.append(f"- {fmt}, {threads} thread(s): decode median {100 * statistics.median(d):.1f}% worst {100 * max(d):.1f}%; "
               f"prefill median {100 * statistics.median(p):.1f}% worst {100 * max(p):.1f}%")
-md += ["", "![predicted vs measured](device_palettes.png)", "",
+md += ["", f"![predicted vs measured]({name}.png)", "",
        "| threads | context | format | entry | params | decode ms measured | predicted | error | prefill ms/token measured | predicted | error | cold share | bandwidth GB/s (bench) |",
        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + table
-md += [
-    "",
-    "## B. One supernet, two device configurations, the same latency budgets",
-    "",
-    f"Supernet `{os.environ.get('SUPERNET', 'runs/routes/supernet-1.h5')}` (the compression-routes study's MLFS palette, "
-    "tiny decoder, 1.7M parameters). Profiles: AVX-512 at 2 threads (round 1 of A) and AVX2 at 1 thread "
-    "(`device probe --isa avx2 --threads 1`). Budgets (decode ms per token at 128 tokens of context), spread "
-    "geometrically from just above the smallest `--sizes` entry to just above the largest, each on the configuration "
-    f"where it is predicted slower, so every budget is reachable on both: {', '.join(budgets)}. "
-    "`elastiq palette --device PROFILE --format fp32 --context 128 --latency-ms ...` for each; every entry then runs "
-    "under its own configuration (`ELASTIQ_ISA=avx2 ... --threads 1` or AVX-512 at 2 threads) in `bench --prompt-tokens 64 "
-    "--decode-tokens 64 --repeats 5` (decode at 64-127 tokens). Perplexity: `eval --engine runtime --max-tokens 65536` on "
-    "the validation split, the same tokens for every entry.",
-    "",
-    f"- Entries that differ between the two configurations: **{differ} of {len(budgets)}** budgets.",
-    f"- Entries that meet their budget when run: **{met} of {total}**.",
-    "",
-    "| budget ms | configuration | chosen subnet | params | predicted ms | measured ms | meets | val perplexity |",
-    "|---|---|---|---|---|---|---|---|",
-] + b_rows + [
-    "",
-    "Quality at a budget: the device entry against the best entry of the device-free `--sizes` palette "
-    f"(`{sizes_palette}`) predicted within the same budget on the same profile:",
-    "",
-    "| budget ms | configuration | device entry | perplexity | best --sizes entry within the budget | perplexity | device entry vs it |",
-    "|---|---|---|---|---|---|---|",
-] + q_rows
+if not A_ONLY:
+    md += part_b()
 open(f"{out}.md", "w").write("\n".join(md) + "\n")
-for name in ("accuracy", "budgets", "evals"):
+for name in ("accuracy",) if A_ONLY else ("accuracy", "budgets", "evals"):
     shutil.copy(f"{run_dir}/{name}.jsonl", f"{out}_{name}.jsonl")
 
 with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as dat:

@@ -167,6 +167,13 @@ double ColdShare(const DeviceProfile& p, int64_t working_set_bytes) {
   return std::clamp((SweepSecondsPerByte(p, working_set_bytes) - warm) / (cold - warm), 0.0, 1.0);
 }
 
+double AttentionColdShare(const DeviceProfile& p, int64_t working_set_bytes) {
+  if (working_set_bytes <= p.warm_bytes) return 0.0;
+  if (working_set_bytes >= p.cache_bytes || p.warm_bytes <= 0) return 1.0;
+  return std::log(static_cast<double>(working_set_bytes) / static_cast<double>(p.warm_bytes)) /
+         std::log(static_cast<double>(p.cache_bytes) / static_cast<double>(p.warm_bytes));
+}
+
 double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold) {
   if (tokens <= 1) return TableSeconds(p.Linear(format, 1, cold), rows, cols);
   // Per-token time at the token counts measured (all cold), interpolated in log tokens.
@@ -218,8 +225,9 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
   r.decode_linear = (1 - r.cold_share) * decode_linear(false) + r.cold_share * decode_linear(true);
   const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, /*cold=*/true);  // prefill: cold throughout
   const double token_floats = 3.0 * static_cast<double>(s.d) + static_cast<double>(s.vocab);
+  r.attention_cold_share = AttentionColdShare(p, r.working_set_bytes);
   r.decode_attention =
-      static_cast<double>(s.virtual_layers) * DecodeAttentionSeconds(p, s, q.kv_cache, q.keys, r.cold_share);
+      static_cast<double>(s.virtual_layers) * DecodeAttentionSeconds(p, s, q.kv_cache, q.keys, r.attention_cold_share);
   r.decode_fixed = p.elementwise_seconds_per_float *
                        (token_floats + OverLayers(s, [&](int64_t f) { return LayerElementwiseFloats(s, f); })) +
                    p.step_seconds + p.layer_seconds * static_cast<double>(s.virtual_layers);

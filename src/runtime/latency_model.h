@@ -6,10 +6,12 @@
 //                   + attention(kv_heads, G, keys) x head_dim / 64
 //                   + (6d + q + 3kv + 2f) x elementwise
 //               + lin_head(vocab, d) + (3d + vocab) x elementwise + step + virtual layers x layer
-// where lin and attention blend the warm and cold tables by the step's working set (weights + KV cache
-// read): its cold share is where the profile's read-bandwidth sweep places that size between the warm
-// and the cold timings' rotations (caches do not drop from all hits to none at one size; here they
-// still sped reads of 64-128 MiB by 20-45%); step and layer are what real decode steps took beyond the
+// where lin blends the warm and cold tables by the step's working set (weights + KV cache read): its
+// cold share is where the profile's read-bandwidth sweep places that size between the warm and the
+// cold timings' rotations (caches do not drop from all hits to none at one size for a sequential
+// stream; here they still sped reads of 64-128 MiB by 20-45%). Attention, which reads a layer's KV
+// rows once per step with the rest of the model in between, is cold once the working set passes the
+// measured cache (AttentionColdShare); step and layer are what real decode steps took beyond the
 // rest (calibration.h). Prefill runs the same sum per chunk of tokens with the prefill tables (per-token
 // time interpolated in log tokens), the warm attention of each of the chunk's causal key counts shared
 // by the threads, and the head on the last token only.
@@ -36,7 +38,8 @@ struct LatencyPrediction {
   double decode_linear = 0.0, decode_attention = 0.0, decode_fixed = 0.0;  // its parts
   double prefill_seconds = 0.0;                                            // the whole prompt
   int64_t working_set_bytes = 0;                                           // read per decode step: weights + KV cache
-  double cold_share = 0.0;  // weight of the cold tables in the decode step (ColdShare)
+  double cold_share = 0.0;            // weight of the cold linear tables in the decode step (ColdShare)
+  double attention_cold_share = 0.0;  // and of the cold attention tables (AttentionColdShare)
   double prefill_seconds_per_token(int prompt_tokens) const {
     return prompt_tokens > 0 ? prefill_seconds / prompt_tokens : 0.0;
   }
@@ -61,6 +64,9 @@ double SweepSecondsPerByte(const DeviceProfile& profile, int64_t bytes);
 // gone from its time at the warm timings' rotation (warm_bytes) to its time at the cold ones'
 // (cold_bytes), clamped to [0, 1]. Without a sweep: cold above the measured cache, warm below.
 double ColdShare(const DeviceProfile& profile, int64_t working_set_bytes);
+// The share of a decode step's attention that finds its KV rows in memory, not in cache: 0 up to the
+// warm rotation (half the measured cache), 1 from the measured cache on, log-linear between.
+double AttentionColdShare(const DeviceProfile& profile, int64_t working_set_bytes);
 
 // One layer's decode attention (device_profile.h): the table made monotone, then linear in KV heads,
 // group size and keys between grid points (extended past the last point by the last slope, held below

@@ -152,6 +152,21 @@ TEST(LatencyModel, TheColdShareFollowsTheBandwidthSweepFromTheWarmRotationToTheC
   EXPECT_EQ(ColdShare(p, 2 << 20), 1.0);
 }
 
+TEST(LatencyModel, AttentionTurnsColdFromHalfTheMeasuredCacheToTheCache) {
+  DeviceProfile p = Synthetic();  // measured cache 1 MiB, warm rotation 512 KiB, sweep up to 8 MiB
+  EXPECT_EQ(AttentionColdShare(p, 512 << 10), 0.0);
+  EXPECT_NEAR(AttentionColdShare(p, 724 << 10), 0.5, 1e-3);  // sqrt(2) x 512 KiB: halfway on a log scale
+  EXPECT_EQ(AttentionColdShare(p, 1 << 20), 1.0);
+  EXPECT_EQ(AttentionColdShare(p, 4 << 20), 1.0);  // where the weights' stream is still partly warm
+  EXPECT_LT(ColdShare(p, 4 << 20), 1.0);
+  const SubnetSpec s = Spec(8, 256, 768, 4);
+  const LatencyPrediction r = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
+  ASSERT_GT(r.working_set_bytes, p.cache_bytes);
+  EXPECT_EQ(r.attention_cold_share, 1.0);
+  const AttentionTable& cold = p.Attention(KvCacheFormat::kF16, true);
+  EXPECT_NEAR(r.decode_attention, 8 * AttentionLayerSeconds(cold, 4, Config().group_size(), 32, 64), 1e-15);
+}
+
 TEST(DeviceProfile, RoundTripsThroughJson) {
   testing::ScratchDir dir;
   const DeviceProfile p = Synthetic();
