@@ -123,6 +123,24 @@ double OverLayers(const Shapes& s, PerLayer per_layer) {
   return s.ffn.empty() ? 0.0 : total * static_cast<double>(s.virtual_layers) / static_cast<double>(s.ffn.size());
 }
 
+// One layer's time at (kv_heads, group_size, keys) in a table's monotone seconds (AttentionLayerSeconds).
+double InterpolateAttention(const AttentionTable& t, const std::vector<double>& s, int64_t kv_heads, int64_t group_size,
+                            int64_t head_dim, int64_t keys) {
+  const auto [h, hw] = LinearPosition(t.kv_heads, static_cast<double>(kv_heads));
+  const auto [g, gw] = LinearPosition(t.group_sizes, static_cast<double>(group_size));
+  const auto [k, kw] = LinearPosition(t.keys, static_cast<double>(keys));
+  const size_t G = t.group_sizes.size(), K = t.keys.size();
+  auto at = [&](size_t hi, size_t gi, size_t ki) {
+    return s[(std::min(hi, t.kv_heads.size() - 1) * G + std::min(gi, G - 1)) * K + std::min(ki, K - 1)];
+  };
+  double seconds = 0.0;
+  for (int dh = 0; dh < 2; ++dh)
+    for (int dg = 0; dg < 2; ++dg)
+      for (int dk = 0; dk < 2; ++dk)
+        seconds += (dh ? hw : 1 - hw) * (dg ? gw : 1 - gw) * (dk ? kw : 1 - kw) * at(h + dh, g + dg, k + dk);
+  return seconds * static_cast<double>(head_dim) / static_cast<double>(t.head_dim);
+}
+
 // One layer's decode attention at `keys`, blended between the warm and cold tables.
 double DecodeAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheFormat kv_cache, int64_t keys,
                               double cold_share) {
@@ -138,11 +156,12 @@ double DecodeAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheFo
 double PrefillAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheFormat kv_cache, int64_t position,
                                int64_t tokens) {
   const AttentionTable& warm = p.Attention(kv_cache, false);
+  const std::vector<double> monotone = MonotoneAttention(warm);
   const double rounds_per_token = static_cast<double>(s.kv_heads) / static_cast<double>(p.threads);
   const double rounds_per_layer = static_cast<double>((s.kv_heads + p.threads - 1) / p.threads);
   double seconds = p.dispatch_seconds;
   for (int64_t t = 0; t < tokens; ++t) {
-    const double layer = AttentionLayerSeconds(warm, s.kv_heads, s.G, s.hd, position + t + 1);
+    const double layer = InterpolateAttention(warm, monotone, s.kv_heads, s.G, s.hd, position + t + 1);
     seconds += std::max(0.0, layer - p.dispatch_seconds) / rounds_per_layer * rounds_per_token;
   }
   return seconds;
@@ -190,20 +209,7 @@ double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, 
 
 double AttentionLayerSeconds(const AttentionTable& t, int64_t kv_heads, int64_t group_size, int64_t head_dim,
                              int64_t keys) {
-  const std::vector<double> s = MonotoneAttention(t);
-  const auto [h, hw] = LinearPosition(t.kv_heads, static_cast<double>(kv_heads));
-  const auto [g, gw] = LinearPosition(t.group_sizes, static_cast<double>(group_size));
-  const auto [k, kw] = LinearPosition(t.keys, static_cast<double>(keys));
-  const size_t G = t.group_sizes.size(), K = t.keys.size();
-  auto at = [&](size_t hi, size_t gi, size_t ki) {
-    return s[(std::min(hi, t.kv_heads.size() - 1) * G + std::min(gi, G - 1)) * K + std::min(ki, K - 1)];
-  };
-  double seconds = 0.0;
-  for (int dh = 0; dh < 2; ++dh)
-    for (int dg = 0; dg < 2; ++dg)
-      for (int dk = 0; dk < 2; ++dk)
-        seconds += (dh ? hw : 1 - hw) * (dg ? gw : 1 - gw) * (dk ? kw : 1 - kw) * at(h + dh, g + dg, k + dk);
-  return seconds * static_cast<double>(head_dim) / static_cast<double>(t.head_dim);
+  return InterpolateAttention(t, MonotoneAttention(t), kv_heads, group_size, head_dim, keys);
 }
 
 LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& spec,
@@ -238,9 +244,10 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
     r.prefill_seconds += head + p.elementwise_seconds_per_float * (token_floats + 2.0 * s.d * (T - 1));
     r.prefill_seconds += OverLayers(s, [&](int64_t f) {
       return LayerLinearSeconds(p, s, q.format, f, T, /*cold=*/true) +
-             PrefillAttentionSeconds(p, s, q.kv_cache, start, T) +
              T * p.elementwise_seconds_per_float * LayerElementwiseFloats(s, f);
     });
+    r.prefill_seconds +=
+        static_cast<double>(s.virtual_layers) * PrefillAttentionSeconds(p, s, q.kv_cache, start, T);  // f-free
   }
   return r;
 }
