@@ -92,4 +92,4 @@ for palette in "$SIZES" "$R/palette-avx512-t2.h5" "$R/palette-avx2-t1.h5"; do
     $E eval --model "$palette" --subnet "$entry" --data "$DATA" --engine runtime --max-tokens 65536 --json >>"$R/evals.jsonl"
   done
 done
-python3 experiments/device_palettes_report.py "$R" "$ROUNDS" "$budgets" "$SIZES"
+SUPERNET=$SUPERNET DATA=$DATA python3 experiments/device_palettes_report.py "$R" "$ROUNDS" "$budgets" "$SIZES"

@@ -149,7 +149,8 @@ def part_b():
 
 commit = sh("git rev-parse --short HEAD")
 name = os.path.basename(out)
-settings = f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else ""
+settings = (f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else
+            f"SUPERNET={os.environ.get('SUPERNET')} DATA={os.environ.get('DATA')} SIZES={sizes_palette} ")
 raw = [f"`{name}_{n}.jsonl`" for n in (("accuracy",) if A_ONLY else ("accuracy", "budgets", "evals"))]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 md = [
