@@ -20,33 +20,26 @@ std::pair<size_t, double> LogPosition(const std::vector<int64_t>& axis, double v
   return {i, (std::log(v) - lo) / (hi - lo)};
 }
 
-// The table's times made monotone: each point no slower than any larger shape (minima from the far
-// end, along columns, then rows). Noise on a shared machine makes single timings slower, never
-// faster, so a spike is pulled down to its larger neighbours instead of raising every larger shape.
-std::vector<double> MonotoneSeconds(const LinearTable& t) {
-  std::vector<double> s = t.seconds;
-  const size_t R = t.rows.size(), C = t.cols.size();
-  for (size_t r = 0; r < R; ++r)
-    for (size_t c = C - 1; c-- > 0;) s[r * C + c] = std::min(s[r * C + c], s[r * C + c + 1]);
-  for (size_t r = R - 1; r-- > 0;)
-    for (size_t c = 0; c < C; ++c) s[r * C + c] = std::min(s[r * C + c], s[(r + 1) * C + c]);
+// Times on a row-major grid of `dims` made monotone: each lowered to the fastest at a larger index
+// along every axis (minima from the far ends), so no larger shape reads faster. Noise on a shared
+// machine makes single timings slower, never faster, so a spike is pulled down to its larger
+// neighbours instead of raising every larger shape.
+std::vector<double> LowerToFastestLarger(std::vector<double> s, const std::vector<size_t>& dims) {
+  size_t stride = 1;
+  for (size_t axis = dims.size(); axis-- > 0;) {
+    for (size_t i = s.size(); i-- > 0;)
+      if ((i / stride) % dims[axis] + 1 < dims[axis]) s[i] = std::min(s[i], s[i + stride]);
+    stride *= dims[axis];
+  }
   return s;
 }
 
-// The attention table's times made monotone in each axis (minima from the far ends: no more KV heads,
-// query heads or keys is faster), for the reason MonotoneSeconds gives.
+std::vector<double> MonotoneSeconds(const LinearTable& t) {
+  return LowerToFastestLarger(t.seconds, {t.rows.size(), t.cols.size()});
+}
+
 std::vector<double> MonotoneAttention(const AttentionTable& t) {
-  std::vector<double> s = t.seconds;
-  const size_t H = t.kv_heads.size(), G = t.group_sizes.size(), K = t.keys.size();
-  auto at = [&](size_t h, size_t g, size_t k) -> double& { return s[(h * G + g) * K + k]; };
-  for (size_t h = H; h-- > 0;)
-    for (size_t g = G; g-- > 0;)
-      for (size_t k = K; k-- > 0;) {
-        if (k + 1 < K) at(h, g, k) = std::min(at(h, g, k), at(h, g, k + 1));
-        if (g + 1 < G) at(h, g, k) = std::min(at(h, g, k), at(h, g + 1, k));
-        if (h + 1 < H) at(h, g, k) = std::min(at(h, g, k), at(h + 1, g, k));
-      }
-  return s;
+  return LowerToFastestLarger(t.seconds, {t.kv_heads.size(), t.group_sizes.size(), t.keys.size()});
 }
 
 // Position of v on an axis as (lower index, weight of the upper point) on a linear scale: held below
@@ -170,9 +163,9 @@ double PrefillAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheF
 }  // namespace
 
 double SweepSecondsPerByte(const DeviceProfile& p, int64_t bytes) {
-  std::vector<double> t(p.sweep_bytes.size());
-  for (size_t i = t.size(); i-- > 0;)
-    t[i] = std::min(1.0 / p.sweep_bytes_per_s[i], i + 1 < t.size() ? t[i + 1] : INFINITY);
+  std::vector<double> seconds_per_byte;
+  for (double bytes_per_s : p.sweep_bytes_per_s) seconds_per_byte.push_back(1.0 / bytes_per_s);
+  const std::vector<double> t = LowerToFastestLarger(seconds_per_byte, {seconds_per_byte.size()});
   if (t.size() == 1) return t[0];
   const auto [i, w] = LogPosition(p.sweep_bytes, static_cast<double>(bytes));
   return (1 - w) * t[i] + w * t[i + 1];
