@@ -28,23 +28,40 @@ std::vector<int> RandomPromptIds(int vocab_size, int n, uint32_t seed) {
   return ids;
 }
 
+namespace {
+
+struct RunSeconds {
+  double prefill = 0.0, decode = 0.0;
+};
+
+// Reset, Feed(prompt), then decode_tokens greedy steps.
+RunSeconds RunOnce(Engine& engine, const std::vector<int>& prompt, int decode_tokens) {
+  engine.Reset();
+  Clock::time_point start = Clock::now();
+  std::span<const float> logits = engine.Feed(prompt);
+  RunSeconds seconds{.prefill = SecondsSince(start)};
+  start = Clock::now();
+  for (int i = 0; i < decode_tokens; ++i) {
+    const int next = Greedy(logits);
+    logits = engine.Feed(std::span(&next, 1));
+  }
+  seconds.decode = SecondsSince(start);
+  RequireFiniteLogits(logits);  // a speed measured on NaN is no measurement
+  return seconds;
+}
+
+}  // namespace
+
 DecodeSpeed MeasureDecodeSpeed(Engine& engine, const std::vector<int>& prompt, int decode_tokens, int repeats) {
+  const Clock::time_point warm_up_start = Clock::now();
+  do {
+    RunOnce(engine, prompt, decode_tokens);
+  } while (SecondsSince(warm_up_start) < kDecodeWarmUpSeconds);
   std::vector<double> prefill, decode;
-  for (int r = 0; r < repeats + 1; ++r) {
-    engine.Reset();
-    Clock::time_point start = Clock::now();
-    std::span<const float> logits = engine.Feed(prompt);
-    const double prefill_s = SecondsSince(start);
-    start = Clock::now();
-    for (int i = 0; i < decode_tokens; ++i) {
-      const int next = Greedy(logits);
-      logits = engine.Feed(std::span(&next, 1));
-    }
-    const double decode_s = SecondsSince(start);
-    RequireFiniteLogits(logits);  // a speed measured on NaN is no measurement
-    if (r == 0) continue;
-    prefill.push_back(static_cast<double>(prompt.size()) / prefill_s);
-    decode.push_back(decode_tokens / decode_s);
+  for (int r = 0; r < repeats; ++r) {
+    const RunSeconds seconds = RunOnce(engine, prompt, decode_tokens);
+    prefill.push_back(static_cast<double>(prompt.size()) / seconds.prefill);
+    decode.push_back(decode_tokens / seconds.decode);
   }
   return {Median(prefill), Median(decode)};
 }

@@ -19,8 +19,14 @@ struct DecodeSpeed {
 // n ids drawn uniformly from [4, vocab_size) (past the special tokens) with a fixed seed.
 std::vector<int> RandomPromptIds(int vocab_size, int n, uint32_t seed = 1);
 
-// repeats + 1 runs of: Reset, Feed(prompt) (prefill), then decode_tokens greedy steps; the first run
-// warms caches and pages in the weights and is not counted.
+// Untimed runs for this long first. Pages in the weights and warms the caches; and a thread pool's
+// first ~0.1-0.2 s can run far slower: on a 2-core virtual machine a tiny model's 2-thread decode took
+// 240-300 us per token over its first five 64-token runs, 30-40 us once past them (its threads shared
+// one core until the scheduler moved one; pinning them to two CPUs still left 60-130 us).
+inline constexpr double kDecodeWarmUpSeconds = 0.3;
+
+// Runs of: Reset, Feed(prompt) (prefill), then decode_tokens greedy steps; untimed for
+// kDecodeWarmUpSeconds (at least one run), then `repeats` timed.
 DecodeSpeed MeasureDecodeSpeed(Engine& engine, const std::vector<int>& prompt, int decode_tokens, int repeats);
 
 // Decoding reads every weight byte once per token, so at bandwidth B (bytes/s) it can reach at most
