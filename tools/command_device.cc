@@ -49,6 +49,8 @@ void PrintProfile(const DeviceProfile& p, const std::string& path) {
               p.l3_bytes > 0 ? FormatBytes(p.l3_bytes).c_str() : "?");
   std::printf("  fp32 GEMV 1024x1024 from memory: %.1f us; parallel region %.2f us\n",
               1e6 * LinearSeconds(p, WeightFormat::kF32, 1024, 1024, 1, true), 1e6 * p.dispatch_seconds);
+  std::printf("  real decode steps ran up to %.0f%% past the latency model (decode margin, kept under budgets)\n",
+              100.0 * p.decode_margin);
 }
 
 // --- compare ---
@@ -79,8 +81,9 @@ void PrintComparison(const CompareOptions& o, const std::vector<DeviceProfile>& 
   std::printf("%s, %s weights, KV cache %s, decode at %d tokens of context\n", o.palette.c_str(), o.format.c_str(),
               o.kv_cache.c_str(), context);
   for (size_t i = 0; i < devices.size(); ++i)
-    std::printf("  device %zu: %s (%s, %s, %d threads)\n", i + 1, o.profiles[i].c_str(),
-                DescribeMachine(devices[i].machine).c_str(), devices[i].isa.c_str(), devices[i].threads);
+    std::printf("  device %zu: %s (%s, %s, %d threads; decode margin %.0f%%)\n", i + 1, o.profiles[i].c_str(),
+                DescribeMachine(devices[i].machine).c_str(), devices[i].isa.c_str(), devices[i].threads,
+                100.0 * devices[i].decode_margin);
   std::printf("%-10s", "entry");
   for (size_t i = 0; i < devices.size(); ++i)
     std::printf("  %12s %12s", ("ms/token " + std::to_string(i + 1)).c_str(),
@@ -137,9 +140,10 @@ int RunDeviceCompare(const Args& args) {
     nlohmann::json row = {{"entry", e.spec.name}, {"devices", nlohmann::json::array()}};
     for (size_t i = 0; i < devices.size(); ++i) {
       const DeviceProfile& p = devices[i];
-      const DeviceCost cost = CostOn(p, c, e.spec, {format, kv_cache, context, {}, {}, 1});
+      const DeviceCost cost = CostOn(p, c, e.spec, {format, kv_cache, context, {}, {}, 1, p.decode_margin});
       row["devices"].push_back({{"profile", o.profiles[i]},
                                 {"decode_ms", cost.decode_ms},
+                                {"planned_decode_ms", cost.planned_decode_ms()},
                                 {"footprint_bytes", cost.footprint.total()},
                                 {"fits_memory", p.mem_total < 0 || cost.footprint.total() <= p.mem_total}});
     }

@@ -8,7 +8,7 @@
 namespace elastiq {
 namespace {
 
-DevicePlanRequest DeviceRequest(const PaletteOptions& o, const ModelConfig& c) {
+DevicePlanRequest DeviceRequest(const PaletteOptions& o, const ModelConfig& c, const DeviceProfile& p) {
   DevicePlanRequest r;
   r.format = ParseWeightFormat(o.format);
   r.kv_cache = ParseKvCacheFormat(o.kv_cache);
@@ -17,6 +17,8 @@ DevicePlanRequest DeviceRequest(const PaletteOptions& o, const ModelConfig& c) {
   r.latency_ms = o.latency_ms;
   for (const std::string& m : o.memory) r.memory_bytes.push_back(ParseByteSize(m, "--memory"));
   r.max_candidates = o.candidates;
+  if (o.latency_margin >= 1.0) throw UserError("--latency-margin is a fraction of the prediction (0.1: 10%), below 1");
+  r.latency_margin = o.latency_margin >= 0.0 ? o.latency_margin : p.decode_margin;
   return r;
 }
 
@@ -35,7 +37,7 @@ PalettePlan PlanPaletteTargets(const PaletteOptions& o, const ModelFile& superne
   }
   if (sizes_given) throw UserError("--sizes is the device-free path; with --device give --latency-ms and/or --memory");
   plan.device = LoadDeviceProfile(o.device);
-  plan.request = DeviceRequest(o, c);
+  plan.request = DeviceRequest(o, c, *plan.device);
   for (DeviceTarget& t : PlanDevicePalette(space, c, *plan.device, plan.request))
     plan.targets.push_back({t.budget.Name(), std::move(t.candidates), nlohmann::json::object(), t.budget});
   return plan;

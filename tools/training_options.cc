@@ -156,7 +156,8 @@ void AddPaletteOptions(po::options_description& d, PaletteOptions& o) {
       ("memory", po::value(&o.memory)->multitoken(), "with --device: memory budgets (64M 1G ...), weights + KV cache of --context + scratch; with --latency-ms, every pair")
       ("format", po::value(&o.format)->default_value(o.format), "with --device: the format the entries will run in (fp32 | w8a8 | ternary)")
       ("kv-cache", po::value(&o.kv_cache)->default_value(o.kv_cache), "with --device: KV cache format (f32 | f16)")
-      ("context", po::value(&o.context)->default_value(o.context), "with --device: tokens of context the budgets hold for (0: max_seq_len)");
+      ("context", po::value(&o.context)->default_value(o.context), "with --device: tokens of context the budgets hold for (0: max_seq_len)")
+      ("latency-margin", po::value(&o.latency_margin), "with --device: an entry's predicted latency times 1 + this must meet its budget (0.1: 10% headroom; default: the profile's decode_margin, how far past the model the probe's own decoders ran)");
   // clang-format on
 }
 

@@ -58,9 +58,13 @@ UserError NothingMeets(const DeviceBudget& b, const std::vector<DeviceCost>& cos
     fastest = std::min(fastest, c.decode_ms);
     smallest = std::min(smallest, c.footprint.total());
   }
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "the fastest subnet decodes in %.3f ms per token and the smallest needs %s", fastest,
-                FormatBytes(smallest).c_str());
+  char margin[96] = "";
+  if (r.latency_margin > 0.0)
+    std::snprintf(margin, sizeof margin, " (%.3f with the %.0f%% latency margin)", fastest * (1.0 + r.latency_margin),
+                  100.0 * r.latency_margin);
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "the fastest subnet decodes in %.3f ms per token%s and the smallest needs %s", fastest,
+                margin, FormatBytes(smallest).c_str());
   return UserError("no subnet of the search space meets the budget " + b.Name() + " on this device in " +
                    WeightFormatName(r.format) + " at " + std::to_string(r.context) + " tokens of context: " + buf +
                    "; raise the budget, shorten --context or use a smaller format");
@@ -76,14 +80,15 @@ std::string DeviceBudget::Name() const {
 }
 
 bool DeviceCost::Meets(const DeviceBudget& b) const {
-  return (b.latency_ms <= 0.0 || decode_ms <= b.latency_ms) &&
+  return (b.latency_ms <= 0.0 || planned_decode_ms() <= b.latency_ms) &&
          (b.memory_bytes <= 0 || footprint.total() <= b.memory_bytes);
 }
 
 DeviceCost CostOn(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& s, const DevicePlanRequest& r) {
   const LatencyPrediction l = PredictLatency(p, c, s, {r.format, r.kv_cache, r.context, 0, 0});
   // Scratch for the run command's prefill chunks of 64 tokens.
-  return {1e3 * l.decode_seconds, EstimateFootprint(c, s, r.format, r.kv_cache, r.context, p.threads, 64)};
+  return {1e3 * l.decode_seconds, EstimateFootprint(c, s, r.format, r.kv_cache, r.context, p.threads, 64),
+          r.latency_margin};
 }
 
 std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const ModelConfig& c, const DeviceProfile& p,
@@ -123,11 +128,15 @@ void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& p,
     if (!fastest || e.predicted_decode_ms < fastest->predicted_decode_ms) fastest = &e;
   }
   if (max_latency_ms <= 0 || ranked.empty()) return;
-  char shown[160];
-  std::snprintf(shown, sizeof shown, "%g ms per token; the fastest entry, \"%s\", is predicted at %.3f ms",
-                max_latency_ms, fastest->name.c_str(), fastest->predicted_decode_ms);
+  const double keep = 1.0 + p.decode_margin;  // the profile's headroom (device_profile.h)
+  char shown[224];
+  std::snprintf(shown, sizeof shown,
+                "%g ms per token; the fastest entry, \"%s\", is predicted at %.3f ms, %.3f with the profile's %.0f%% "
+                "decode margin",
+                max_latency_ms, fastest->name.c_str(), fastest->predicted_decode_ms, fastest->predicted_decode_ms * keep,
+                100.0 * p.decode_margin);
   const std::string nothing = shown;
-  std::erase_if(ranked, [&](const EntryChoice& e) { return e.predicted_decode_ms > max_latency_ms; });
+  std::erase_if(ranked, [&](const EntryChoice& e) { return e.predicted_decode_ms * keep > max_latency_ms; });
   if (ranked.empty())
     throw UserError(file.path() + ": no entry decodes within " + nothing + " in " + WeightFormatName(format) + " at " +
                     std::to_string(context) +
@@ -136,6 +145,8 @@ void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& p,
 
 nlohmann::json DeviceEntryMetrics(const DeviceBudget& b, const DeviceCost& cost, const DevicePlanRequest& r) {
   nlohmann::json m = {{"predicted_decode_ms", cost.decode_ms},
+                      {"latency_margin", cost.latency_margin},
+                      {"planned_decode_ms", cost.planned_decode_ms()},
                       {"footprint_bytes", cost.footprint.total()},
                       {"format", WeightFormatName(r.format)},
                       {"kv_cache", KvCacheFormatName(r.kv_cache)},

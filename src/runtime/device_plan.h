@@ -31,12 +31,15 @@ struct DevicePlanRequest {
   std::vector<double> latency_ms;  // budgets; with memory too, every pair
   std::vector<int64_t> memory_bytes;
   int max_candidates = 8;
+  double latency_margin = 0.0;  // a prediction times 1 + this must meet the latency budget
 };
 
 // What one subnet costs on the device.
 struct DeviceCost {
-  double decode_ms = 0.0;
+  double decode_ms = 0.0;  // the latency model's prediction
   Footprint footprint;
+  double latency_margin = 0.0;
+  double planned_decode_ms() const { return decode_ms * (1.0 + latency_margin); }  // what must meet a budget
   bool Meets(const DeviceBudget& b) const;
 };
 DeviceCost CostOn(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
@@ -53,12 +56,12 @@ std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const Mode
                                             const DeviceProfile& profile, const DevicePlanRequest& request);
 
 // Predicts every entry's decode latency at `context` on the profile (EntryChoice::predicted_decode_ms)
-// and, with max_latency_ms > 0, drops the entries above it; UserError naming the fastest entry when
-// none is left.
+// and, with max_latency_ms > 0, drops the entries whose prediction times 1 + the profile's
+// decode_margin is above it; UserError naming the fastest entry when none is left.
 void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& profile, const ModelFile& file,
                        WeightFormat format, KvCacheFormat kv_cache, int context, double max_latency_ms);
 
-// The entry metrics a device palette records: budget, prediction, format, context.
+// The entry metrics a device palette records: budget, prediction, margin, format, context.
 nlohmann::json DeviceEntryMetrics(const DeviceBudget& budget, const DeviceCost& cost, const DevicePlanRequest& request);
 
 }  // namespace elastiq

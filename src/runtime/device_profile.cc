@@ -194,6 +194,7 @@ json DeviceProfileToJson(const DeviceProfile& p) {
             {"elementwise_seconds_per_float", p.elementwise_seconds_per_float},
             {"step_seconds", p.step_seconds},
             {"layer_seconds", p.layer_seconds},
+            {"decode_margin", p.decode_margin},
             {"linear", linear},
             {"attention", attention}};
   if (!p.sweep_bytes.empty()) j["bandwidth_sweep"] = {{"bytes", p.sweep_bytes}, {"bytes_per_s", p.sweep_bytes_per_s}};
@@ -242,9 +243,10 @@ DeviceProfile DeviceProfileFromJson(const json& j, const std::string& source) {
   p.elementwise_seconds_per_float = RequireDouble(j, "elementwise_seconds_per_float", source);
   p.step_seconds = RequireDouble(j, "step_seconds", source);
   p.layer_seconds = RequireDouble(j, "layer_seconds", source);
+  p.decode_margin = OptionalDouble(j, "decode_margin", source, 0.0);  // profiles from before it: none
   if (!(p.bandwidth_bytes_per_s > 0) || !(p.dispatch_seconds >= 0) || !(p.elementwise_seconds_per_float >= 0) ||
-      !(p.step_seconds >= 0) || !(p.layer_seconds >= 0))
-    throw UserError(source + ": bandwidth must be positive and fixed costs >= 0");
+      !(p.step_seconds >= 0) || !(p.layer_seconds >= 0) || !(p.decode_margin >= 0))
+    throw UserError(source + ": bandwidth must be positive, fixed costs and decode_margin >= 0");
   p.linear = Items<LinearTable>(j, "linear", source, LinearFromJson);
   p.attention = Items<AttentionTable>(j, "attention", source, AttentionFromJson);
   return p;

@@ -79,6 +79,9 @@ struct DeviceProfile {
   // What real decode steps took beyond the model's sum of the tables (calibration.h): per step and
   // per virtual layer.
   double step_seconds = 0.0, layer_seconds = 0.0;
+  // How far past the model's prediction real decode steps ran at the probe (0.15: 15% slower; at least
+  // 0; calibration.h): the headroom `palette --device` and `run --max-latency-ms` keep under a budget.
+  double decode_margin = 0.0;
 
   const LinearTable& Linear(WeightFormat format, int tokens, bool cold) const;  // UserError if absent
   const AttentionTable& Attention(KvCacheFormat kv_cache, bool cold) const;     // UserError if absent

@@ -283,8 +283,9 @@ TEST_F(Mlfs, DevicePaletteEntriesMeetTheirBudgetsOnTheProfile) {
   const ModelFile f = ModelFile::Open(p.out);
   ASSERT_EQ(f.palette().size(), 3u);
   for (const PaletteEntry& e : f.palette()) {
-    EXPECT_LE(e.metrics["predicted_decode_ms"].get<double>(), e.metrics["budget_latency_ms"].get<double>() * (1 + 1e-9))
+    EXPECT_LE(e.metrics["planned_decode_ms"].get<double>(), e.metrics["budget_latency_ms"].get<double>() * (1 + 1e-9))
         << e.spec.name;
+    EXPECT_EQ(e.metrics["latency_margin"], profile.decode_margin);  // none given: the profile's
     EXPECT_EQ(e.spec.name.rfind("lat", 0), 0u) << e.spec.name;
     EXPECT_EQ(e.metrics["context"], 16);
   }
@@ -299,6 +300,10 @@ TEST_F(Mlfs, DevicePaletteEntriesMeetTheirBudgetsOnTheProfile) {
   }
   p.latency_ms = {largest};
   EXPECT_THROW(RunPaletteSearch(p, PlanPaletteTargets(p, supernet, /*sizes_given=*/true)), UserError);
+  p.latency_margin = 1.5;  // a fraction of the prediction, below 1
+  EXPECT_THROW(PlanPaletteTargets(p, supernet, /*sizes_given=*/false), UserError);
+  p.latency_margin = 0.5;  // the maxnet's prediction plus half is over a budget of its prediction
+  EXPECT_FALSE(IsMaxnet(PlanPaletteTargets(p, supernet, false).targets[0].candidates[0], c));
 }
 
 TEST_F(Mlfs, ZeroStepsWriteTheRewiredTeacherWithTheSameFunction) {

@@ -37,7 +37,9 @@ TEST(DevicePlan, EveryCandidateMeetsItsBudgetAndTheLargestComeFirst) {
     EXPECT_LE(t.candidates.size(), 4u);
     for (size_t i = 0; i < t.candidates.size(); ++i) {
       EXPECT_TRUE(CostOn(p, c, t.candidates[i], r).Meets(t.budget)) << t.budget.Name();
-      if (i > 0) EXPECT_GE(CountParams(c, t.candidates[i - 1]).total(), CountParams(c, t.candidates[i]).total());
+      if (i > 0) {
+        EXPECT_GE(CountParams(c, t.candidates[i - 1]).total(), CountParams(c, t.candidates[i]).total());
+      }
     }
   }
   EXPECT_TRUE(IsMaxnet(targets[0].candidates[0], c));  // the loosest budget admits the maxnet
@@ -48,6 +50,31 @@ TEST(DevicePlan, EveryCandidateMeetsItsBudgetAndTheLargestComeFirst) {
   EXPECT_EQ(m["context"], 256);
   EXPECT_EQ(m["budget_memory_bytes"], big / 2);
   EXPECT_LE(m["footprint_bytes"].get<int64_t>(), big / 2);
+}
+
+TEST(DevicePlan, TheLatencyMarginKeepsHeadroomUnderTheBudget) {
+  const ModelConfig c = Config();
+  const SubnetSpace space = DefaultSubnetSpace(c);
+  const DeviceProfile p = testing::SyntheticProfile();
+  const double fastest = CostOn(p, c, SmallestSubnet(space, c, false), Request({1.0}, {})).decode_ms;
+  DevicePlanRequest r = Request({1.1 * fastest}, {});  // the fastest subnet's prediction fits, with 10% to spare
+  ASSERT_FALSE(PlanDevicePalette(space, c, p, r)[0].candidates.empty());
+  r.latency_margin = 0.25;  // its prediction plus a quarter does not
+  try {
+    PlanDevicePalette(space, c, p, r);
+    FAIL() << "accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("with the 25% latency margin"), std::string::npos) << e.what();
+  }
+  r.latency_margin = 0.05;
+  const std::vector<DeviceTarget> targets = PlanDevicePalette(space, c, p, r);
+  for (const SubnetSpec& s : targets[0].candidates) {
+    const DeviceCost cost = CostOn(p, c, s, r);
+    EXPECT_LE(cost.decode_ms * 1.05, r.latency_ms[0] * (1 + 1e-12));
+    const nlohmann::json m = DeviceEntryMetrics(targets[0].budget, cost, r);
+    EXPECT_EQ(m["latency_margin"], 0.05);
+    EXPECT_DOUBLE_EQ(m["planned_decode_ms"].get<double>(), cost.decode_ms * 1.05);
+  }
 }
 
 TEST(DevicePlan, QuantizedFormatsOnlyPlanWidthsOfWholePanels) {

@@ -169,10 +169,12 @@ TEST(LatencyModel, AttentionTurnsColdFromHalfTheMeasuredCacheToTheCache) {
 
 TEST(DeviceProfile, RoundTripsThroughJson) {
   testing::ScratchDir dir;
-  const DeviceProfile p = Synthetic();
+  DeviceProfile p = Synthetic();
+  p.decode_margin = 0.125;
   SaveDeviceProfile(p, dir / "d.json");
   const DeviceProfile back = LoadDeviceProfile(dir / "d.json");
   EXPECT_EQ(DeviceProfileToJson(back), DeviceProfileToJson(p));
+  EXPECT_EQ(back.decode_margin, 0.125);
   EXPECT_DOUBLE_EQ(Decode(back, Spec(8, 256, 768, 4), 100), Decode(p, Spec(8, 256, 768, 4), 100));
 }
 
@@ -192,7 +194,9 @@ TEST(DeviceProfile, BadFilesNameTheFieldAndWhatToDo) {
   EXPECT_NE(error_for([](auto& j) { j["version"] = 99; }).find("version 99"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["kind"] = "x"; }).find("elastiq device probe"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["threads"] = "two"; }).find("\"threads\""), std::string::npos);
-  EXPECT_NE(error_for([](auto& j) { j["layer_seconds"] = -1e-6; }).find("fixed costs >= 0"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["layer_seconds"] = -1e-6; }).find("fixed costs and decode_margin >= 0"),
+            std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["decode_margin"] = -0.1; }).find("decode_margin >= 0"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j.erase("step_seconds"); }).find("\"step_seconds\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["rotation"].erase("cold_bytes"); }).find("\"rotation\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][0]["seconds"].erase(0); }).find("seconds"), std::string::npos);

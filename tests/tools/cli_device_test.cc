@@ -80,11 +80,13 @@ TEST_F(CliDevice, TheLatencyBoundPicksAmongTheEntriesWithinIt) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json table = nlohmann::json::parse(r.out);
   ASSERT_EQ(table["entries"].size(), 3u);
-  std::map<std::string, double> ms;
+  std::map<std::string, double> ms;  // planned: the prediction with the profile's decode margin
   for (const nlohmann::json& e : table["entries"]) {
     ASSERT_EQ(e["devices"].size(), 2u);
     EXPECT_EQ(e["devices"][0]["decode_ms"], e["devices"][1]["decode_ms"]);
-    ms[e["entry"]] = e["devices"][0]["decode_ms"];
+    EXPECT_DOUBLE_EQ(e["devices"][0]["planned_decode_ms"].get<double>(),
+                     e["devices"][0]["decode_ms"].get<double>() * (1.0 + p.decode_margin));
+    ms[e["entry"]] = e["devices"][0]["planned_decode_ms"];
   }
   ASSERT_GT(ms["maxnet"], ms["p50"]);
   const double bound = (ms["maxnet"] + std::max(ms["p50"], ms["p25"])) / 2;
@@ -98,6 +100,28 @@ TEST_F(CliDevice, TheLatencyBoundPicksAmongTheEntriesWithinIt) {
   ExpectUserError("run --palette " + Model() + " --prompt-ids 1 --threads 1 --context 64 --device " + Profile() +
                       " --max-latency-ms 0.000001",
                   "no entry decodes within 1e-06 ms per token; the fastest entry");
+}
+
+TEST_F(CliDevice, TheLatencyBoundKeepsTheProfilesMargin) {
+  // A bound 20% above the maxnet's prediction, on a profile whose probe saw real steps run 25% past
+  // the model: the maxnet is left out, a smaller entry runs.
+  nlohmann::json j = DeviceProfileToJson(LoadDeviceProfile(Profile()));
+  j["decode_margin"] = 0.25;
+  const std::string wary = *dir_ / "wary.json";
+  WriteFileAtomically(wary, j.dump());
+  testing::CommandResult r = RunCommand(
+      Elastiq("device compare " + wary + " --palette " + Model() + " --context 64 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  double maxnet_ms = 0.0;
+  const nlohmann::json table = nlohmann::json::parse(r.out);
+  for (const nlohmann::json& e : table["entries"])
+    if (e["entry"] == "maxnet") maxnet_ms = e["devices"][0]["decode_ms"];
+  ASSERT_GT(maxnet_ms, 0.0);
+  r = RunCommand(Elastiq("run --palette " + Model() + " --prompt-ids 1 --max-tokens 2 --threads 1 --context 64 --device " +
+                         wary + " --max-latency-ms " + std::to_string(1.2 * maxnet_ms)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("-> maxnet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("-> p"), std::string::npos) << r.err;
 }
 
 TEST_F(CliDevice, ProfilesThatDoNotDescribeTheRunPlanButDoNotRun) {
