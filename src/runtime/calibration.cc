@@ -241,12 +241,10 @@ class Prober {
   // 2 and 8 layers (d_model 128: cache-resident, so the step's own costs are not hidden under a weight
   // stream) run by the engine on this pool, 64 tokens after a 64-token prompt; the line a + b x layers
   // through (measured - predicted) gives step_seconds = a and layer_seconds = b, each at least 0.
-  // The engine's own decode steps, for what the tables leave out: two random-weight fp32 decoders of 2
-  // and 8 layers fit the line step_seconds + layer_seconds x layers through their measured minus
-  // predicted step times; then a third of another shape (wider, 3 query heads per KV head, a 2,048-token
-  // vocabulary; still cache-resident, 4.7 MB), not in the fit, gives decode_margin: how far past the
-  // model a real step ran here: the largest of slowest repeat / predicted - 1 over the three, at least 0
-  // (the model's error on a shape it was not fitted to, and the machine's own spread between runs).
+  // Then a third decoder of a shape not in the fit (wider, 3 query heads per KV head, a 2,048-token
+  // vocabulary; still cache-resident, 4.7 MB) gives decode_margin, how far past the model a real step
+  // ran here: the largest of slowest repeat / predicted - 1 over the three, at least 0 (the model's
+  // error on a shape it was not fitted to and the machine's own spread between runs).
   void MeasureEngineSteps(DeviceProfile& p) {
     Progress("engine steps");
     const ProbeDecoder fitted[] = {{128, 2, 1, 384, 1024, 2}, {128, 2, 1, 384, 1024, 8}};
