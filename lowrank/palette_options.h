@@ -28,7 +28,7 @@ struct PaletteOptions {
   std::vector<double> latency_ms;   // decode per token
   std::vector<std::string> memory;  // resident, with the KV cache ("64M")
   std::string format = "fp32", kv_cache = "f16";
-  int context = 0;  // 0: the model's max_seq_len
+  int context = 0;               // 0: the model's max_seq_len
   double latency_margin = -1.0;  // headroom under a latency budget (0.1: 10%); < 0: the profile's decode_margin
   // Filled in by the front end:
   std::string val_ids;

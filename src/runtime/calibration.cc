@@ -281,9 +281,12 @@ class Prober {
     WriteRandomModel(file.path, c, 7, "");
     const auto store = WeightStore::Open(file.path);
     Engine engine(*store, MaxnetSpec(c),
-                  {.context = kEnginePrompt + kEngineDecode, .kv_cache = KvCacheFormat::kF16, .pool = &pool_,
+                  {.context = kEnginePrompt + kEngineDecode,
+                   .kv_cache = KvCacheFormat::kF16,
+                   .pool = &pool_,
                    .isa = options_.isa});
-    const DecodeSpeed speed = MeasureDecodeSpeed(engine, RandomPromptIds(c.vocab_size, kEnginePrompt), kEngineDecode, 5);
+    const DecodeSpeed speed =
+        MeasureDecodeSpeed(engine, RandomPromptIds(c.vocab_size, kEnginePrompt), kEngineDecode, 5);
     return {c, 1.0 / speed.decode_tokens_per_s, 1.0 / speed.slowest_decode_tokens_per_s};
   }
 

@@ -133,8 +133,8 @@ void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& p,
   std::snprintf(shown, sizeof shown,
                 "%g ms per token; the fastest entry, \"%s\", is predicted at %.3f ms, %.3f with the profile's %.0f%% "
                 "decode margin",
-                max_latency_ms, fastest->name.c_str(), fastest->predicted_decode_ms, fastest->predicted_decode_ms * keep,
-                100.0 * p.decode_margin);
+                max_latency_ms, fastest->name.c_str(), fastest->predicted_decode_ms,
+                fastest->predicted_decode_ms * keep, 100.0 * p.decode_margin);
   const std::string nothing = shown;
   std::erase_if(ranked, [&](const EntryChoice& e) { return e.predicted_decode_ms * keep > max_latency_ms; });
   if (ranked.empty())

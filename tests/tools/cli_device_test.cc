@@ -109,16 +109,17 @@ TEST_F(CliDevice, TheLatencyBoundKeepsTheProfilesMargin) {
   j["decode_margin"] = 0.25;
   const std::string wary = *dir_ / "wary.json";
   WriteFileAtomically(wary, j.dump());
-  testing::CommandResult r = RunCommand(
-      Elastiq("device compare " + wary + " --palette " + Model() + " --context 64 --json"));
+  testing::CommandResult r =
+      RunCommand(Elastiq("device compare " + wary + " --palette " + Model() + " --context 64 --json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   double maxnet_ms = 0.0;
   const nlohmann::json table = nlohmann::json::parse(r.out);
   for (const nlohmann::json& e : table["entries"])
     if (e["entry"] == "maxnet") maxnet_ms = e["devices"][0]["decode_ms"];
   ASSERT_GT(maxnet_ms, 0.0);
-  r = RunCommand(Elastiq("run --palette " + Model() + " --prompt-ids 1 --max-tokens 2 --threads 1 --context 64 --device " +
-                         wary + " --max-latency-ms " + std::to_string(1.2 * maxnet_ms)));
+  r = RunCommand(Elastiq("run --palette " + Model() +
+                         " --prompt-ids 1 --max-tokens 2 --threads 1 --context 64 --device " + wary +
+                         " --max-latency-ms " + std::to_string(1.2 * maxnet_ms)));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("-> maxnet"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("-> p"), std::string::npos) << r.err;
