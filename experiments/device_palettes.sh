@@ -10,13 +10,14 @@
 #     --sizes palette's best entry within each budget on the same profile, for quality at a budget.
 # Machines are shared and noisy: run it with nothing else busy (background training paused).
 # A_ONLY=1 stops after A (with ENTRIES and REPEATS: a quicker check of the model, reported in OUT.md).
-# Usage: [ROUNDS=2] [SKIP_A=1] [A_ONLY=1 ENTRIES="maxnet p50 p25" REPEATS=3 OUT=experiments/results/NAME] [SUPERNET=runs/quickstart/supernet.h5 DATA=runs/quickstart/data SIZES=runs/quickstart/palette.h5]
+# Usage: [ROUNDS=2] [BUDGET_ROUNDS=3] [SKIP_A=1] [A_ONLY=1 ENTRIES="maxnet p50 p25" REPEATS=3 OUT=experiments/results/NAME] [SUPERNET=runs/quickstart/supernet.h5 DATA=runs/quickstart/data SIZES=runs/quickstart/palette.h5]
 #        experiments/device_palettes.sh [OUT_DIR]   (uses build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/device}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 ROUNDS=${ROUNDS:-2}
+BUDGET_ROUNDS=${BUDGET_ROUNDS:-3}
 SUPERNET=${SUPERNET:-runs/quickstart/supernet.h5}
 DATA=${DATA:-runs/quickstart/data}
 SIZES=${SIZES:-runs/quickstart/palette.h5}
@@ -74,12 +75,18 @@ for config in $configs; do
   [ -e "$R/palette-$config.h5" ] || $E palette --supernet "$SUPERNET" --data "$DATA" --device "$profile" --format fp32 \
     --context 128 --latency-ms $budgets --out "$R/palette-$config.h5" | tee "$R/palette-$config.log"
 done
+# Every entry under its own configuration, BUDGET_ROUNDS rounds of both palettes in turn: one bench
+# per entry did not say whether an entry meets its budget on a machine whose speed drifts 1.2-1.9x
+# within half an hour.
 : >"$R/budgets.jsonl"
-for config in $configs; do
-  isa=${config%-t*} threads=${config#*-t}
-  for entry in $($E inspect --json "$R/palette-$config.h5" | python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(sys.stdin)["palette"]))'); do
-    ELASTIQ_ISA=$isa $E bench --palette "$R/palette-$config.h5" --subnet "$entry" --threads "$threads" --no-torch \
-      --prompt-tokens 64 --decode-tokens 64 --repeats 5 --json | sed "s/^{/{\"config\":\"$config\",/" >>"$R/budgets.jsonl"
+for round in $(seq "$BUDGET_ROUNDS"); do
+  for config in $configs; do
+    isa=${config%-t*} threads=${config#*-t}
+    for entry in $($E inspect --json "$R/palette-$config.h5" | python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(sys.stdin)["palette"]))'); do
+      ELASTIQ_ISA=$isa $E bench --palette "$R/palette-$config.h5" --subnet "$entry" --threads "$threads" --no-torch \
+        --prompt-tokens 64 --decode-tokens 64 --repeats 5 --json |
+        sed "s/^{/{\"round\":$round,\"config\":\"$config\",/" >>"$R/budgets.jsonl"
+    done
   done
 done
 for config in $configs; do
@@ -93,4 +100,4 @@ for palette in "$SIZES" $(for config in $configs; do echo "$R/palette-$config.h5
     $E eval --model "$palette" --subnet "$entry" --data "$DATA" --engine runtime --max-tokens 65536 --json >>"$R/evals.jsonl"
   done
 done
-SUPERNET=$SUPERNET DATA=$DATA python3 experiments/device_palettes_report.py "$R" "$ROUNDS" "$budgets" "$SIZES"
+BUDGET_ROUNDS=$BUDGET_ROUNDS SUPERNET=$SUPERNET DATA=$DATA python3 experiments/device_palettes_report.py "$R" "$ROUNDS" "$budgets" "$SIZES"
