@@ -11,6 +11,7 @@
 #include "src/core/parse_number.h"
 #include "src/runtime/device_profile.h"
 #include "src/runtime/generate.h"
+#include "src/runtime/latency_guard.h"
 #include "src/runtime/latency_model.h"
 #include "src/runtime/memory_watch.h"
 #include "src/text/incremental_decoder.h"
@@ -106,11 +107,17 @@ void SelectFirstEntry(const RunOptions& o, WeightFormat format, const WeightStor
   LogSwitch(session.SelectByBudget(budget, "memory budget " + FormatBytes(budget)));
 }
 
-// What watches the run for switches: the memory (--watch-memory), a script (--switch-at), or nothing.
+// What watches the run for switches: the memory (--watch-memory), a script (--switch-at), or nothing;
+// with --max-latency-ms, guarded by the measured decode steps (latency_guard.h).
 std::unique_ptr<SwitchAdvisor> MakeAdvisor(const RunOptions& o, const Session& session) {
-  if (o.watch) return std::make_unique<MemoryWatch>([] { return ProbeMemory(); }, o.watch_options);
-  if (!o.switch_at.empty()) return std::make_unique<ScriptedSwitches>(o.switch_at, session);
-  return nullptr;
+  std::unique_ptr<SwitchAdvisor> advisor;
+  if (o.watch) {
+    advisor = std::make_unique<MemoryWatch>([] { return ProbeMemory(); }, o.watch_options);
+  } else if (!o.switch_at.empty()) {
+    advisor = std::make_unique<ScriptedSwitches>(o.switch_at, session);
+  }
+  if (o.max_latency_ms > 0.0) return std::make_unique<LatencyGuard>(o.max_latency_ms, std::move(advisor));
+  return advisor;
 }
 
 // Prints each token as it comes (text through the decoder, or ids), sleeping --token-delay-ms after it.

@@ -54,7 +54,7 @@ void AddRunOptions(po::options_description& d, RunOptions& o) {
       ("switch-up-margin", po::value(&o.watch_options.up_margin)->default_value(o.watch_options.up_margin, "0.2"), "switch up only when the better entry fits in (1 - margin) x budget")
       ("switch-up-hold", po::value(&o.watch_options.up_hold_tokens)->default_value(o.watch_options.up_hold_tokens), "switch up no sooner than this many tokens after the last switch")
       ("device", po::value(&o.device), "device profile of this machine (elastiq device probe): entries show their predicted decode time, and the summary predicted beside measured")
-      ("max-latency-ms", po::value(&o.max_latency_ms), "with --device: only entries predicted to decode within this many ms per token at the end of --context; the best of them (that fits --memory-budget) runs, and --watch-memory switches only among them")
+      ("max-latency-ms", po::value(&o.max_latency_ms), "with --device: only entries predicted to decode within this many ms per token at the end of --context; the best of them (that fits --memory-budget) runs, and --watch-memory switches only among them; when 16 measured steps take longer at the median, a faster entry takes over")
       ("switch-at", po::value(&o.switch_at), "scripted switches for measurements and demos: AFTER_TOKENS:ENTRY,... e.g. 16:p25,48:maxnet")
       ("token-delay-ms", po::value(&o.token_delay_ms)->default_value(0), "sleep after each token (demos and tests: time to change a memory limit mid-run)");
   // clang-format on

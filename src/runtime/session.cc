@@ -140,7 +140,9 @@ std::span<const float> Session::Append(std::span<const int> tokens) {
                       std::to_string(store_.config().vocab_size - 1) + ")");
     }
   }
+  const Clock::time_point fed = Clock::now();
   logits_ = FeedChunks(tokens);
+  last_append_seconds_ = MsSince(fed) / 1e3;
   tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
   if (trim_after_feed_) {
     trim_after_feed_ = false;

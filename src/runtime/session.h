@@ -80,6 +80,7 @@ class Session {
   // Appends tokens to the context (in chunks) and returns the logits after the last one.
   std::span<const float> Append(std::span<const int> tokens);
   std::span<const float> last_logits() const { return logits_; }
+  double last_append_seconds() const { return last_append_seconds_; }  // the last Append's forward passes
   // Every give-back so far, oldest first; waits for one still running.
   const std::vector<GiveBackRecord>& GiveBacks();
 
@@ -99,6 +100,7 @@ class Session {
   int tokens_at_last_switch_ = 0;
   bool trim_after_feed_ = false;  // pages were faulted in fresh: trim read-around neighbours once fed
   std::span<const float> logits_;
+  double last_append_seconds_ = 0.0;
   std::chrono::steady_clock::time_point start_;
   std::future<GiveBackRecord> give_back_;   // the running give-back
   std::vector<GiveBackRecord> give_backs_;  // finished ones

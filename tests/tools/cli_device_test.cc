@@ -73,7 +73,7 @@ TEST_F(CliDevice, BenchAndRunPrintPredictedBesideMeasured) {
 }
 
 TEST_F(CliDevice, TheLatencyBoundPicksAmongTheEntriesWithinIt) {
-  // The bound between the maxnet's prediction and the next entry's: the maxnet is left out.
+  // The bound between the maxnet's planned time and the next entry's: the maxnet is left out.
   const DeviceProfile p = LoadDeviceProfile(Profile());
   testing::CommandResult r = RunCommand(
       Elastiq("device compare " + Profile() + " " + Profile() + " --palette " + Model() + " --context 64 --json"));
@@ -100,21 +100,18 @@ TEST_F(CliDevice, TheLatencyBoundPicksAmongTheEntriesWithinIt) {
   ExpectUserError("run --palette " + Model() + " --prompt-ids 1 --threads 1 --context 64 --device " + Profile() +
                       " --max-latency-ms 0.000001",
                   "no entry decodes within 1e-06 ms per token; the fastest entry");
-}
 
-TEST_F(CliDevice, TheLatencyBoundKeepsTheProfilesMargin) {
   // A bound 20% above the maxnet's prediction, on a profile whose probe saw real steps run 25% past
   // the model: the maxnet is left out, a smaller entry runs.
   nlohmann::json j = DeviceProfileToJson(LoadDeviceProfile(Profile()));
   j["decode_margin"] = 0.25;
   const std::string wary = *dir_ / "wary.json";
   WriteFileAtomically(wary, j.dump());
-  testing::CommandResult r =
-      RunCommand(Elastiq("device compare " + wary + " --palette " + Model() + " --context 64 --json"));
+  r = RunCommand(Elastiq("device compare " + wary + " --palette " + Model() + " --context 64 --json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   double maxnet_ms = 0.0;
-  const nlohmann::json table = nlohmann::json::parse(r.out);
-  for (const nlohmann::json& e : table["entries"])
+  const nlohmann::json wary_table = nlohmann::json::parse(r.out);
+  for (const nlohmann::json& e : wary_table["entries"])
     if (e["entry"] == "maxnet") maxnet_ms = e["devices"][0]["decode_ms"];
   ASSERT_GT(maxnet_ms, 0.0);
   r = RunCommand(Elastiq("run --palette " + Model() +
@@ -123,6 +120,29 @@ TEST_F(CliDevice, TheLatencyBoundKeepsTheProfilesMargin) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("-> maxnet"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("-> p"), std::string::npos) << r.err;
+
+  // A profile 1000x too fast for this machine: every entry is predicted within the bound, the steps
+  // measured are not, and the run steps down from the maxnet as it goes (16 steps per check).
+  j = DeviceProfileToJson(LoadDeviceProfile(Profile()));
+  for (const char* tables : {"linear", "attention"})
+    for (nlohmann::json& t : j[tables])
+      for (nlohmann::json& seconds : t["seconds"]) seconds = seconds.get<double>() / 1000;
+  for (const char* cost : {"dispatch_seconds", "elementwise_seconds_per_float", "step_seconds", "layer_seconds"})
+    j[cost] = j[cost].get<double>() / 1000;
+  j["decode_margin"] = 0.0;
+  const std::string rosy = *dir_ / "rosy.json";
+  WriteFileAtomically(rosy, j.dump());
+  r = RunCommand(Elastiq("device compare " + rosy + " --palette " + Model() + " --context 64 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json rosy_table = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rosy_table["entries"][0]["entry"], "maxnet");
+  const double rosy_maxnet_ms = rosy_table["entries"][0]["devices"][0]["decode_ms"];
+  r = RunCommand(Elastiq("run --palette " + Model() + " --prompt-ids 1 --max-tokens 40 --threads 1 --context 64 " +
+                         "--temperature 0 --device " + rosy + " --max-latency-ms " +
+                         std::to_string(2 * rosy_maxnet_ms)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("-> maxnet"), std::string::npos) << r.err;              // predicted within the bound
+  EXPECT_NE(r.err.find("over --max-latency-ms"), std::string::npos) << r.err;  // measured past it
 }
 
 TEST_F(CliDevice, ProfilesThatDoNotDescribeTheRunPlanButDoNotRun) {
