@@ -37,6 +37,7 @@ std::optional<SwitchAdvice> LatencyGuard::Advise(const Session& session, int gen
 
 std::optional<SwitchAdvice> LatencyGuard::StepDown(const Session& session, double median_ms) {
   const EntryChoice& now = session.current_entry();
+  if (now.predicted_decode_ms < 0) return std::nullopt;  // a session without a device profile: no predictions
   ceiling_ms_ = std::min(ceiling_ms_, now.predicted_decode_ms);
   const std::vector<EntryChoice>& entries = session.entries();
   for (size_t i = 0; i < entries.size(); ++i) {  // best first

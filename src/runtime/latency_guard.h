@@ -3,7 +3,9 @@
 // half an hour, experiments/results/device_latency_check.md). Every `window` decode steps on one entry,
 // the median step is compared with the bound; over it, the best entry predicted faster than the
 // current one and no larger runs instead, and from then on no advisor it guards (the memory watch, a
-// switch schedule) may go back to an entry predicted as slow as the one that missed.
+// switch schedule) may go back to an entry predicted as slow as the one that missed. It steps by the
+// entries' predictions, so the session needs a device profile (SessionOptions::device); without one
+// it only passes the guarded advice through.
 #pragma once
 
 #include <cmath>
