@@ -1,6 +1,7 @@
 // Measured decode steps against run --max-latency-ms (latency_guard.h).
 #include "src/runtime/latency_guard.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "src/core/error.h"
