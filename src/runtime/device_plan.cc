@@ -60,8 +60,8 @@ UserError NothingMeets(const DeviceBudget& b, const std::vector<DeviceCost>& cos
   }
   char margin[96] = "";
   if (r.latency_margin > 0.0)
-    std::snprintf(margin, sizeof margin, " (%.3f with the %.0f%% latency margin)", fastest * (1.0 + r.latency_margin),
-                  100.0 * r.latency_margin);
+    std::snprintf(margin, sizeof margin, " (%.3f with the %.0f%% latency margin)",
+                  PlannedDecodeMs(fastest, r.latency_margin), 100.0 * r.latency_margin);
   char buf[256];
   std::snprintf(buf, sizeof buf, "the fastest subnet decodes in %.3f ms per token%s and the smallest needs %s", fastest,
                 margin, FormatBytes(smallest).c_str());
@@ -128,15 +128,16 @@ void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& p,
     if (!fastest || e.predicted_decode_ms < fastest->predicted_decode_ms) fastest = &e;
   }
   if (max_latency_ms <= 0 || ranked.empty()) return;
-  const double keep = 1.0 + p.decode_margin;  // the profile's headroom (device_profile.h)
   char shown[224];
   std::snprintf(shown, sizeof shown,
                 "%g ms per token; the fastest entry, \"%s\", is predicted at %.3f ms, %.3f with the profile's %.0f%% "
                 "decode margin",
                 max_latency_ms, fastest->name.c_str(), fastest->predicted_decode_ms,
-                fastest->predicted_decode_ms * keep, 100.0 * p.decode_margin);
+                PlannedDecodeMs(fastest->predicted_decode_ms, p.decode_margin), 100.0 * p.decode_margin);
   const std::string nothing = shown;
-  std::erase_if(ranked, [&](const EntryChoice& e) { return e.predicted_decode_ms * keep > max_latency_ms; });
+  std::erase_if(ranked, [&](const EntryChoice& e) {
+    return PlannedDecodeMs(e.predicted_decode_ms, p.decode_margin) > max_latency_ms;  // the profile's headroom
+  });
   if (ranked.empty())
     throw UserError(file.path() + ": no entry decodes within " + nothing + " in " + WeightFormatName(format) + " at " +
                     std::to_string(context) +

@@ -34,12 +34,15 @@ struct DevicePlanRequest {
   double latency_margin = 0.0;  // a prediction times 1 + this must meet the latency budget
 };
 
+// A prediction with a latency margin (0.1: 10% headroom): what a latency budget is compared with.
+inline double PlannedDecodeMs(double predicted_ms, double margin) { return predicted_ms * (1.0 + margin); }
+
 // What one subnet costs on the device.
 struct DeviceCost {
   double decode_ms = 0.0;  // the latency model's prediction
   Footprint footprint;
   double latency_margin = 0.0;
-  double planned_decode_ms() const { return decode_ms * (1.0 + latency_margin); }  // what must meet a budget
+  double planned_decode_ms() const { return PlannedDecodeMs(decode_ms, latency_margin); }  // what meets a budget
   bool Meets(const DeviceBudget& b) const;
 };
 DeviceCost CostOn(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
