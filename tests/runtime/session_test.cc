@@ -1,6 +1,7 @@
 // The Session API: select by name and by budget, bad input, switching while generating (the
 // continuation equals a fresh run of the new entry on the same context), a scripted memory-limit
-// change in the middle of a generation through a fixture probe root, and pages given back.
+// change in the middle of a generation through a fixture probe root, pages given back, and the
+// latency guard's step-downs.
 #include "src/runtime/session.h"
 
 #include <fcntl.h>
@@ -11,8 +12,10 @@
 #include "quant/quantize_file.h"
 #include "src/core/error.h"
 #include "src/format/random_model.h"
+#include "src/runtime/latency_guard.h"
 #include "src/runtime/memory_watch.h"
 #include "tests/common/memory_fixture.h"
+#include "tests/common/synthetic_profile.h"
 
 namespace elastiq {
 namespace {
@@ -231,6 +234,67 @@ TEST(Session, SwitchDownGivesBackTheLargerEntrysPages) {
   EXPECT_EQ(s.tokens().size(), kPrompt.size() + 2);
   s.SelectByName("maxnet");  // switching up maps them again
   EXPECT_TRUE(Mapped(w_gate + 256 * 128));
+}
+
+// The latency guard of run --max-latency-ms (latency_guard.h): measured decode steps over the bound
+// step down to a faster entry, and the advisor it guards may not go back up past the entry that missed.
+// The switches of `tokens` greedy tokens after kPrompt under `advisor`.
+std::vector<SwitchRecord> GenerateGuarded(Session& s, SwitchAdvisor& advisor, int tokens) {
+  s.Append(kPrompt);
+  Sampler greedy({.temperature = 0.0f});
+  std::vector<SwitchRecord> switches;
+  Generate(s, greedy, tokens, {&advisor}, {.on_switch = [&](const SwitchRecord& r) { switches.push_back(r); }});
+  return switches;
+}
+
+class SessionLatencyGuard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = WeightStore::Open(WritePalette(dir_));
+    device_ = testing::SyntheticProfile(1);
+  }
+  std::unique_ptr<Session> Open() {
+    auto s = std::make_unique<Session>(*store_, SessionOptions{.threads = 1, .context = 128, .device = &device_});
+    s->SelectByName("maxnet");
+    return s;
+  }
+  testing::ScratchDir dir_;
+  std::unique_ptr<WeightStore> store_;
+  DeviceProfile device_;
+};
+
+TEST_F(SessionLatencyGuard, StepsOverTheBoundSwitchDownOneEntryAtATime) {
+  auto s = Open();
+  ASSERT_EQ(s->entries().size(), 3u);
+  ASSERT_GT(s->entries()[0].predicted_decode_ms, s->entries()[1].predicted_decode_ms);
+  LatencyGuard guard(1e-9, nullptr, 4);  // every step is over a bound of a picosecond
+  const std::vector<SwitchRecord> switches = GenerateGuarded(*s, guard, 20);
+  ASSERT_EQ(switches.size(), 2u);
+  EXPECT_EQ(switches[0].to, "medium");
+  EXPECT_EQ(switches[1].to, "small");
+  EXPECT_NE(switches[0].reason.find("over --max-latency-ms"), std::string::npos) << switches[0].reason;
+  EXPECT_EQ(s->current_entry().name, "small");                         // the fastest: nothing left to step to
+  EXPECT_EQ(guard.ceiling_ms(), s->entries()[2].predicted_decode_ms);  // it missed too: no advisor goes back up
+}
+
+TEST_F(SessionLatencyGuard, StepsWithinTheBoundKeepTheEntryAndPassTheGuardedAdvice) {
+  auto s = Open();
+  auto schedule = std::make_unique<ScriptedSwitches>("6:small,12:maxnet", *s);
+  LatencyGuard guard(1e9, std::move(schedule), 4);  // a bound no step reaches
+  const std::vector<SwitchRecord> switches = GenerateGuarded(*s, guard, 16);
+  ASSERT_EQ(switches.size(), 2u);
+  EXPECT_EQ(switches[1].to, "maxnet");
+}
+
+TEST_F(SessionLatencyGuard, TheGuardedAdvisorMayNotGoBackToAnEntryThatMissed) {
+  auto s = Open();
+  // The schedule asks for the maxnet again after the guard has stepped down from it.
+  auto schedule = std::make_unique<ScriptedSwitches>("10:maxnet", *s);
+  LatencyGuard guard(1e-9, std::move(schedule), 4);
+  const std::vector<SwitchRecord> switches = GenerateGuarded(*s, guard, 12);
+  for (const SwitchRecord& r : switches) EXPECT_NE(r.to, "maxnet") << r.reason;
+  EXPECT_THROW(LatencyGuard(0.0, nullptr), UserError);
+  EXPECT_THROW(LatencyGuard(5.0, nullptr, 0), UserError);
 }
 
 }  // namespace
