@@ -22,8 +22,9 @@ std::vector<int> RandomPromptIds(int vocab_size, int n, uint32_t seed = 1);
 
 // Untimed runs for this long first. Pages in the weights and warms the caches; and a thread pool's
 // first ~0.1-0.2 s can run far slower: on a 2-core virtual machine a tiny model's 2-thread decode took
-// 240-300 us per token over its first five 64-token runs, 30-40 us once past them (its threads shared
-// one core until the scheduler moved one; pinning them to two CPUs still left 60-130 us).
+// 242-306 us per token over its first five 64-token runs, 32-45 us once past them (its threads shared
+// one core until the scheduler moved one; pinning them to two CPUs still left 58-136 us;
+// experiments/results/decode_warm_up.md).
 inline constexpr double kDecodeWarmUpSeconds = 0.3;
 
 // Runs of: Reset, Feed(prompt) (prefill), then decode_tokens greedy steps; untimed for
