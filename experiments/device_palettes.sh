@@ -10,7 +10,9 @@
 #     --sizes palette's best entry within each budget on the same profile, for quality at a budget.
 # Machines are shared and noisy: run it with nothing else busy (background training paused).
 # A_ONLY=1 stops after A (with ENTRIES and REPEATS: a quicker check of the model, reported in OUT.md).
-# Usage: [ROUNDS=2] [BUDGET_ROUNDS=3] [SKIP_A=1] [A_ONLY=1 ENTRIES="maxnet p50 p25" REPEATS=3 OUT=experiments/results/NAME] [SUPERNET=runs/quickstart/supernet.h5 DATA=runs/quickstart/data SIZES=runs/quickstart/palette.h5]
+# B's two profiles watch real decode steps for WATCH_MINUTES after their probe (device probe
+# --watch-minutes), so the margin their palettes keep covers how the machine's speed moves over that time.
+# Usage: [ROUNDS=2] [BUDGET_ROUNDS=3] [WATCH_MINUTES=10] [SKIP_A=1] [A_ONLY=1 ENTRIES="maxnet p50 p25" REPEATS=3 OUT=experiments/results/NAME] [SUPERNET=runs/quickstart/supernet.h5 DATA=runs/quickstart/data SIZES=runs/quickstart/palette.h5]
 #        experiments/device_palettes.sh [OUT_DIR]   (uses build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ R=${1:-runs/device}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 ROUNDS=${ROUNDS:-2}
 BUDGET_ROUNDS=${BUDGET_ROUNDS:-3}
+WATCH_MINUTES=${WATCH_MINUTES:-10}
 SUPERNET=${SUPERNET:-runs/quickstart/supernet.h5}
 DATA=${DATA:-runs/quickstart/data}
 SIZES=${SIZES:-runs/quickstart/palette.h5}
@@ -52,13 +55,14 @@ if [ "${A_ONLY:-0}" = 1 ]; then
 fi
 
 # B. Two device configurations, one supernet, the same budgets.
-fast=$R/profile-t2-r1.json
-fast_isa=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["isa"])' "$fast")
+fast_isa=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["isa"])' "$R/profile-t2-r1.json")
 slow_isa=avx2  # scalar would differ more, but its probe takes over 7 minutes
 configs="$fast_isa-t2 $slow_isa-t1"
 echo "$configs" >"$R/configs.txt"
-slow=$R/profile-$slow_isa-t1.json
-[ -e "$slow" ] || $E device probe --isa "$slow_isa" --threads 1 --out "$slow" 2>/dev/null
+fast=$R/profile-$fast_isa-t2.json slow=$R/profile-$slow_isa-t1.json
+echo "$WATCH_MINUTES" >"$R/watch_minutes.txt"
+[ -e "$fast" ] || $E device probe --threads 2 --watch-minutes "$WATCH_MINUTES" --out "$fast" 2>/dev/null
+[ -e "$slow" ] || $E device probe --isa "$slow_isa" --threads 1 --watch-minutes "$WATCH_MINUTES" --out "$slow" 2>/dev/null
 budgets=$($E device compare "$fast" "$slow" --palette "$SIZES" --context 128 --json | python3 -c '
 import json, sys
 t = json.load(sys.stdin)["entries"]

@@ -93,6 +93,12 @@ def part_b():
     for r in lines(f"{run_dir}/budgets.jsonl"):
         measured[(r["config"], r["subnet"])].append(r["decode_ms_per_token"])
     budget_rounds = max(len(v) for v in measured.values())
+    watch = open(f"{run_dir}/watch_minutes.txt").read().strip()
+    margins = []
+    for c in (fast, slow):
+        p = json.load(open(f"{run_dir}/profile-{c}.json"))
+        margins.append(f"{c} {100 * p['decode_margin']:.0f}% ({p['decode_margin_rounds']} rounds over "
+                       f"{p['decode_margin_watch_seconds'] / 60:.1f} min)")
     evals = {(r["model"], r["subnet"]): r for r in lines(f"{run_dir}/evals.jsonl")}
     # The --sizes entries' predictions with each profile's decode margin, as the device palette plans.
     sizes_on = {c: {e["entry"]: e["devices"][0].get("planned_decode_ms", e["devices"][0]["decode_ms"])
@@ -133,8 +139,10 @@ def part_b():
         "",
         "## B. One supernet, two device configurations, the same latency budgets",
         "",
-        f"Supernet `{supernet}` (its maxnet: {maxnet_params / 1e6:.2f}M parameters). Profiles: {fast} (the default ISA "
-        f"at 2 threads, round 1 of A) and {slow} (`device probe --isa {slow.split('-t')[0]} --threads 1`). Budgets (decode "
+        f"Supernet `{supernet}` (its maxnet: {maxnet_params / 1e6:.2f}M parameters). Profiles: {fast} (`device probe "
+        f"--threads 2 --watch-minutes {watch}`, the default ISA) and {slow} (`device probe --isa {slow.split('-t')[0]} "
+        f"--threads 1 --watch-minutes {watch}`); their decode margins (the 90th percentile of the rounds' slowest "
+        f"decode step past the model): {', '.join(margins)}. Budgets (decode "
         "ms per token at 128 tokens of context), spread "
         "geometrically from just above the smallest `--sizes` entry to just above the largest, each on the configuration "
         f"where it is predicted slower, so every budget is reachable on both: {', '.join(budgets)}. "

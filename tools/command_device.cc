@@ -20,6 +20,7 @@ struct ProbeCommandOptions {
   std::string out, isa;
   int threads = 0;
   std::vector<int64_t> widths;
+  double watch_minutes = 0.0;
 };
 
 void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
@@ -28,7 +29,9 @@ void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
       ("out", po::value(&o.out)->required(), "device profile to write (JSON)")
       ("isa", po::value(&o.isa), "kernels to time: scalar | avx2 | avx512 | neon (default: what the runtime picks)")
       ("threads", po::value(&o.threads)->default_value(o.threads), "runtime threads to time (0: one per core)")
-      ("widths", po::value(&o.widths)->multitoken(), "rows and columns grid of the linear timings (default 64 to 4096 in 1.5x and 2x steps; multiples of 32)");
+      ("widths", po::value(&o.widths)->multitoken(), "rows and columns grid of the linear timings (default 64 to 4096 in 1.5x and 2x steps; multiples of 32)")
+      ("watch-minutes", po::value(&o.watch_minutes)->default_value(o.watch_minutes),
+       "then time real decode steps again about every 10 s for this long: the decode margin kept under budgets covers how the machine's speed moves over that time (0: the probe's one round)");
   // clang-format on
 }
 
@@ -49,8 +52,12 @@ void PrintProfile(const DeviceProfile& p, const std::string& path) {
               p.l3_bytes > 0 ? FormatBytes(p.l3_bytes).c_str() : "?");
   std::printf("  fp32 GEMV 1024x1024 from memory: %.1f us; parallel region %.2f us\n",
               1e6 * LinearSeconds(p, WeightFormat::kF32, 1024, 1024, 1, true), 1e6 * p.dispatch_seconds);
-  std::printf("  real decode steps ran up to %.0f%% past the latency model (decode margin, kept under budgets)\n",
+  std::printf("  real decode steps ran up to %.0f%% past the latency model (decode margin, kept under budgets",
               100.0 * p.decode_margin);
+  if (p.decode_margin_rounds > 1)
+    std::printf("; 90th percentile of %d rounds over %.1f minutes", p.decode_margin_rounds,
+                p.decode_margin_watch_seconds / 60.0);
+  std::printf(")\n");
 }
 
 // --- compare ---
@@ -102,13 +109,16 @@ void PrintComparison(const CompareOptions& o, const std::vector<DeviceProfile>& 
 
 int RunDeviceProbe(const Args& args) {
   ProbeCommandOptions o;
-  if (!ParseOptions("device probe options", "elastiq device probe --out device.json [--isa NAME] [--threads N]", args,
-                    o, AddProbeOptions))
+  if (!ParseOptions("device probe options",
+                    "elastiq device probe --out device.json [--isa NAME] [--threads N] [--watch-minutes M]", args, o,
+                    AddProbeOptions))
     return 0;
   CheckThreadCount(o.threads);
-  ProbeOptions probe{ProbeIsa(o.isa), ThreadPool::ResolveSize(o.threads), o.widths, {}};
+  if (!(o.watch_minutes >= 0 && o.watch_minutes <= 24 * 60))
+    throw UserError("--watch-minutes must be 0 to 1440 minutes, got " + std::to_string(o.watch_minutes));
+  ProbeOptions probe{ProbeIsa(o.isa), ThreadPool::ResolveSize(o.threads), o.widths, 60.0 * o.watch_minutes, {}};
   probe.progress = [](const std::string& what, double done) {
-    std::fprintf(stderr, "\rprobe: %3.0f%% %-40s", 100.0 * done, what.c_str());
+    std::fprintf(stderr, "\rprobe: %3.0f%% %-64s", 100.0 * done, what.c_str());
     if (done >= 1.0) std::fprintf(stderr, "\n");
   };
   const DeviceProfile p = ProbeDevice(probe);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <numeric>
+#include <thread>
 
 #include "src/core/error.h"
 #include "src/core/median.h"
@@ -237,30 +238,6 @@ class Prober {
     return t;
   }
 
-  // What real decode steps take beyond the model's sum of the tables: random-weight fp32 decoders of
-  // 2 and 8 layers (d_model 128: cache-resident, so the step's own costs are not hidden under a weight
-  // stream) run by the engine on this pool, 64 tokens after a 64-token prompt; the line a + b x layers
-  // through (measured - predicted) gives step_seconds = a and layer_seconds = b, each at least 0.
-  // Then a third decoder of a shape not in the fit (wider, 3 query heads per KV head, a 2,048-token
-  // vocabulary; still cache-resident, 4.7 MB) gives decode_margin, how far past the model a real step
-  // ran here: the largest of slowest repeat / predicted - 1 over the three, at least 0 (the model's
-  // error on a shape it was not fitted to and the machine's own spread between runs).
-  void MeasureEngineSteps(DeviceProfile& p) {
-    Progress("engine steps");
-    const ProbeDecoder fitted[] = {{128, 2, 1, 384, 1024, 2}, {128, 2, 1, 384, 1024, 8}};
-    const ProbeDecoder held_out{192, 3, 1, 512, 2048, 2};
-    std::vector<TimedDecoder> timed;
-    for (const ProbeDecoder& d : {fitted[0], fitted[1], held_out}) timed.push_back(TimeDecoder(d));
-    double excess[2];
-    for (int i = 0; i < 2; ++i) excess[i] = timed[i].median_seconds - PredictedStep(p, timed[i].config);
-    const double layers[2] = {static_cast<double>(fitted[0].layers), static_cast<double>(fitted[1].layers)};
-    p.layer_seconds = std::max(0.0, (excess[1] - excess[0]) / (layers[1] - layers[0]));
-    p.step_seconds = std::max(0.0, excess[0] - layers[0] * p.layer_seconds);
-    p.decode_margin = 0.0;
-    for (const TimedDecoder& t : timed)
-      p.decode_margin = std::max(p.decode_margin, t.slowest_seconds / PredictedStep(p, t.config) - 1.0);
-  }
-
   struct ProbeDecoder {
     int d_model, n_heads, n_kv_heads, ffn_dim, vocab_size, layers;
   };
@@ -268,6 +245,65 @@ class Prober {
     ModelConfig config;
     double median_seconds, slowest_seconds;  // per decode step, over the repeats
   };
+  static constexpr ProbeDecoder kFittedDecoders[] = {{128, 2, 1, 384, 1024, 2}, {128, 2, 1, 384, 1024, 8}};
+  static constexpr ProbeDecoder kHeldOutDecoder{192, 3, 1, 512, 2048, 2};
+
+  // What real decode steps take beyond the model's sum of the tables: random-weight fp32 decoders of
+  // 2 and 8 layers (d_model 128: cache-resident, so the step's own costs are not hidden under a weight
+  // stream) run by the engine on this pool, 64 tokens after a 64-token prompt; the line a + b x layers
+  // through (measured - predicted) gives step_seconds = a and layer_seconds = b, each at least 0.
+  // Then a third decoder of a shape not in the fit (wider, 3 query heads per KV head, a 2,048-token
+  // vocabulary; still cache-resident, 4.7 MB) gives decode_margin, how far past the model a real step
+  // ran here: the largest of slowest repeat / predicted - 1 over the three (the model's error on a
+  // shape it was not fitted to and the machine's own spread between runs). With --watch-minutes the
+  // three run again in rounds spread over that time, and the margin is the rounds' 90th percentile.
+  void MeasureEngineSteps(DeviceProfile& p) {
+    Progress("engine steps");
+    const std::vector<TimedDecoder> timed = TimeDecoders();
+    double excess[2];
+    for (int i = 0; i < 2; ++i) excess[i] = timed[i].median_seconds - PredictedStep(p, timed[i].config);
+    const double layers[2] = {static_cast<double>(kFittedDecoders[0].layers),
+                              static_cast<double>(kFittedDecoders[1].layers)};
+    p.layer_seconds = std::max(0.0, (excess[1] - excess[0]) / (layers[1] - layers[0]));
+    p.step_seconds = std::max(0.0, excess[0] - layers[0] * p.layer_seconds);
+    std::vector<double> rounds{RoundMargin(p, timed)};
+    if (options_.watch_seconds > 0) p.decode_margin_watch_seconds = WatchDecodeSteps(p, rounds);
+    p.decode_margin = DecodeMarginOverRounds(rounds);
+    p.decode_margin_rounds = static_cast<int>(rounds.size());
+  }
+
+  // Rounds of the three decoders at even steps over --watch-minutes (the first a step after the probe's
+  // own), each round's margin appended to `rounds`; returns the seconds they spanned.
+  double WatchDecodeSteps(const DeviceProfile& p, std::vector<double>& rounds) {
+    const int count = WatchRounds(options_.watch_seconds);
+    const double start = Now(), step = options_.watch_seconds / count;
+    for (int r = 1; r <= count; ++r) {
+      const double wait = start + r * step - Now();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+      char what[96];
+      std::snprintf(what, sizeof what, "watching decode steps, round %d of %d (margin so far %.0f%%)", r, count,
+                    100.0 * DecodeMarginOverRounds(rounds));
+      Progress(what);
+      rounds.push_back(RoundMargin(p, TimeDecoders()));
+    }
+    return Now() - start;
+  }
+
+  // The two decoders the fixed costs are fitted to, then the held-out one.
+  std::vector<TimedDecoder> TimeDecoders() {
+    std::vector<TimedDecoder> timed;
+    for (const ProbeDecoder& d : {kFittedDecoders[0], kFittedDecoders[1], kHeldOutDecoder})
+      timed.push_back(TimeDecoder(d));
+    return timed;
+  }
+
+  // The largest slowest repeat / prediction - 1 over one round's decoders.
+  static double RoundMargin(const DeviceProfile& p, const std::vector<TimedDecoder>& timed) {
+    double margin = -1.0;
+    for (const TimedDecoder& t : timed) margin = std::max(margin, t.slowest_seconds / PredictedStep(p, t.config) - 1.0);
+    return margin;
+  }
+
   static constexpr int kEnginePrompt = 64, kEngineDecode = 64;
 
   TimedDecoder TimeDecoder(const ProbeDecoder& d) {
@@ -313,10 +349,14 @@ class Prober {
 
   void Progress(const std::string& what) {
     ++step_;
-    if (options_.progress) options_.progress(what, static_cast<double>(step_) / kSteps);
+    if (options_.progress) options_.progress(what, static_cast<double>(step_) / TotalSteps());
   }
 
-  static constexpr int kSteps = 2 + 3 * (2 + static_cast<int>(std::size(kProbePrefillTokens))) + 4 + 2;
+  int TotalSteps() const {
+    constexpr int kSteps = 2 + 3 * (2 + static_cast<int>(std::size(kProbePrefillTokens))) + 4 + 2;
+    return kSteps + (options_.watch_seconds > 0 ? WatchRounds(options_.watch_seconds) : 0);
+  }
+
   ProbeOptions options_;
   ThreadPool pool_;
   std::vector<int64_t> widths_;
@@ -338,5 +378,16 @@ int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::
 }
 
 DeviceProfile ProbeDevice(const ProbeOptions& options) { return Prober(options).Run(); }
+
+double DecodeMarginOverRounds(std::vector<double> round_margins) {
+  if (round_margins.empty()) return 0.0;
+  std::sort(round_margins.begin(), round_margins.end());
+  const size_t rank = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(round_margins.size())));
+  return std::max(0.0, round_margins[rank - 1]);
+}
+
+int WatchRounds(double watch_seconds) {
+  return std::max(1, static_cast<int>(std::lround(watch_seconds / kWatchIntervalSeconds)));
+}
 
 }  // namespace elastiq

@@ -17,6 +17,10 @@ struct ProbeOptions {
   Isa isa = Isa::kScalar;
   int threads = 1;
   std::vector<int64_t> widths;  // the rows and columns grid; empty: kProbeWidths
+  // After the measurements, time the engine-step decoders again in rounds spread evenly over this many
+  // seconds (one about every kWatchIntervalSeconds, at least one): the decode margin then covers how
+  // this machine's speed moved over that time, not only in the probe's one round.
+  double watch_seconds = 0.0;
   // Called with what is being measured and the share of the probe done (0..1).
   std::function<void(const std::string&, double)> progress;
 };
@@ -36,8 +40,19 @@ inline constexpr int64_t kProbeKvHeads[] = {1, 2, 3, 4, 6, 8};
 inline constexpr int64_t kProbeGroupSizes[] = {1, 2, 3, 4, 8};
 inline constexpr int64_t kProbeHeadDim = 64;
 
+inline constexpr double kWatchIntervalSeconds = 10.0;
+
 // UserError for widths that are not increasing multiples of 32 (the packed formats' panels).
 DeviceProfile ProbeDevice(const ProbeOptions& options);
+
+// The decode margin over rounds of the probe's decoders, each round's margin the largest slowest repeat /
+// prediction - 1 of its decoders: the 90th percentile by nearest rank (the largest of up to 9 rounds,
+// the second largest of 11-20, ...), at least 0. A budget planned with it was missed in about one round
+// in ten while the probe watched.
+double DecodeMarginOverRounds(std::vector<double> round_margins);
+
+// Rounds after the probe's first that --watch-minutes runs: one per kWatchIntervalSeconds, at least one.
+int WatchRounds(double watch_seconds);
 
 // The largest working set of `sweep_bytes` read at least sqrt(fastest x memory) bytes/s: halfway, on
 // a log scale, between the caches' speed and memory's. 0 when none is.

@@ -195,6 +195,8 @@ json DeviceProfileToJson(const DeviceProfile& p) {
             {"step_seconds", p.step_seconds},
             {"layer_seconds", p.layer_seconds},
             {"decode_margin", p.decode_margin},
+            {"decode_margin_rounds", p.decode_margin_rounds},
+            {"decode_margin_watch_seconds", p.decode_margin_watch_seconds},
             {"linear", linear},
             {"attention", attention}};
   if (!p.sweep_bytes.empty()) j["bandwidth_sweep"] = {{"bytes", p.sweep_bytes}, {"bytes_per_s", p.sweep_bytes_per_s}};
@@ -244,6 +246,10 @@ DeviceProfile DeviceProfileFromJson(const json& j, const std::string& source) {
   p.step_seconds = RequireDouble(j, "step_seconds", source);
   p.layer_seconds = RequireDouble(j, "layer_seconds", source);
   p.decode_margin = OptionalDouble(j, "decode_margin", source, 0.0);  // profiles from before it: none
+  p.decode_margin_rounds = OptionalInt(j, "decode_margin_rounds", source, 1);
+  p.decode_margin_watch_seconds = OptionalDouble(j, "decode_margin_watch_seconds", source, 0.0);
+  if (p.decode_margin_rounds < 1 || !(p.decode_margin_watch_seconds >= 0))
+    throw UserError(source + ": decode_margin_rounds must be >= 1 and decode_margin_watch_seconds >= 0");
   if (!(p.bandwidth_bytes_per_s > 0) || !(p.dispatch_seconds >= 0) || !(p.elementwise_seconds_per_float >= 0) ||
       !(p.step_seconds >= 0) || !(p.layer_seconds >= 0) || !(p.decode_margin >= 0))
     throw UserError(source + ": bandwidth must be positive, fixed costs and decode_margin >= 0");

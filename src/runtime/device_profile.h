@@ -82,6 +82,10 @@ struct DeviceProfile {
   // How far past the model's prediction real decode steps ran at the probe (0.15: 15% slower; at least
   // 0; calibration.h): the headroom `palette --device` and `run --max-latency-ms` keep under a budget.
   double decode_margin = 0.0;
+  // What the margin was measured over: rounds of the probe's decoders, and the seconds the rounds after
+  // the first spanned (`device probe --watch-minutes`; 0: the probe's one round).
+  int decode_margin_rounds = 1;
+  double decode_margin_watch_seconds = 0.0;
 
   const LinearTable& Linear(WeightFormat format, int tokens, bool cold) const;  // UserError if absent
   const AttentionTable& Attention(KvCacheFormat kv_cache, bool cold) const;     // UserError if absent

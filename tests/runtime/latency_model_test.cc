@@ -171,10 +171,18 @@ TEST(DeviceProfile, RoundTripsThroughJson) {
   testing::ScratchDir dir;
   DeviceProfile p = Synthetic();
   p.decode_margin = 0.125;
+  p.decode_margin_rounds = 31;
+  p.decode_margin_watch_seconds = 300.5;
   SaveDeviceProfile(p, dir / "d.json");
   const DeviceProfile back = LoadDeviceProfile(dir / "d.json");
   EXPECT_EQ(DeviceProfileToJson(back), DeviceProfileToJson(p));
   EXPECT_EQ(back.decode_margin, 0.125);
+  EXPECT_EQ(back.decode_margin_rounds, 31);
+  EXPECT_EQ(back.decode_margin_watch_seconds, 300.5);
+  nlohmann::json older = DeviceProfileToJson(p);  // from before the watch: one round
+  older.erase("decode_margin_rounds");
+  older.erase("decode_margin_watch_seconds");
+  EXPECT_EQ(DeviceProfileFromJson(older, "old.json").decode_margin_rounds, 1);
   EXPECT_DOUBLE_EQ(Decode(back, Spec(8, 256, 768, 4), 100), Decode(p, Spec(8, 256, 768, 4), 100));
 }
 
@@ -197,6 +205,8 @@ TEST(DeviceProfile, BadFilesNameTheFieldAndWhatToDo) {
   EXPECT_NE(error_for([](auto& j) { j["layer_seconds"] = -1e-6; }).find("fixed costs and decode_margin >= 0"),
             std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["decode_margin"] = -0.1; }).find("decode_margin >= 0"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["decode_margin_rounds"] = 0; }).find("decode_margin_rounds must be >= 1"),
+            std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j.erase("step_seconds"); }).find("\"step_seconds\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["rotation"].erase("cold_bytes"); }).find("\"rotation\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][0]["seconds"].erase(0); }).find("seconds"), std::string::npos);
@@ -236,6 +246,17 @@ TEST(DeviceProfile, CacheSizeIsWhereTheSweepDropsHalfwayToMemorySpeed) {
   EXPECT_EQ(CacheBytesFromSweep({1 << 20, 4 << 20, 16 << 20, 64 << 20}, {40e9, 35e9, 15e9, 11e9}, 10e9), 4 << 20);
   EXPECT_EQ(CacheBytesFromSweep({1 << 20}, {5e9}, 10e9), 0);  // never faster than memory: no cache
   EXPECT_EQ(CacheBytesFromSweep({}, {}, 10e9), 0);
+}
+
+TEST(DeviceProfile, DecodeMarginIsTheNinetiethPercentileOfTheRounds) {
+  EXPECT_EQ(DecodeMarginOverRounds({0.07}), 0.07);                          // the probe's one round
+  EXPECT_EQ(DecodeMarginOverRounds({-0.05}), 0.0);                          // ran faster than predicted: no margin
+  EXPECT_EQ(DecodeMarginOverRounds({0.02, 0.30, 0.05, 0.01, 0.04}), 0.30);  // up to 9 rounds: the largest
+  std::vector<double> twenty;
+  for (int i = 1; i <= 20; ++i) twenty.push_back(0.01 * i);
+  EXPECT_DOUBLE_EQ(DecodeMarginOverRounds(twenty), 0.18);  // rank 18 of 20: two rounds ran past it
+  EXPECT_EQ(WatchRounds(3.0), 1);                          // at least one
+  EXPECT_EQ(WatchRounds(600.0), 60);
 }
 
 }  // namespace

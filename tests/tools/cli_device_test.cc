@@ -30,9 +30,11 @@ class CliDevice : public ::testing::Test {
     testing::CommandResult r = RunCommand(Elastiq("init --config " + testing::ConfigPath("overhead-tiny.json") +
                                                   " --random --sizes 0.5 0.25 --out " + Model()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = RunCommand(Elastiq("device probe --widths 64 128 --threads 1 --out " + Profile()));
+    r = RunCommand(Elastiq("device probe --widths 64 128 --threads 1 --watch-minutes 0.05 --out " + Profile()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("at 1 threads"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("90th percentile of 2 rounds"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("watching decode steps, round 1 of 1"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("probe: 100% done"), std::string::npos) << r.err;  // the progress line
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -59,10 +61,13 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
   EXPECT_EQ(p.linear.size(), 12u);  // 3 formats x (cold, warm, 16 and 128 tokens)
   EXPECT_EQ(p.Linear(WeightFormat::kTernary, 128, true).rows, (std::vector<int64_t>{64, 128}));
   EXPECT_GT(p.bandwidth_bytes_per_s, 0.0);
+  EXPECT_EQ(p.decode_margin_rounds, 2);  // the probe's round, then one 3 s later (--watch-minutes 0.05)
+  EXPECT_GE(p.decode_margin_watch_seconds, 3.0);
   ExpectUserError("device probe --widths 64 100 --out " + (*dir_ / "x.json"),
                   "--widths must be increasing multiples of 32");
   ExpectUserError("device probe --isa sse9 --out " + (*dir_ / "x.json"), "--isa must be scalar, avx2, avx512 or neon");
   ExpectUserError("device probe --threads -1 --out " + (*dir_ / "x.json"), "--threads must be 0 (one per core) to");
+  ExpectUserError("device probe --watch-minutes -1 --out " + (*dir_ / "x.json"), "--watch-minutes must be 0 to 1440");
 }
 
 TEST_F(CliDevice, BenchAndRunPrintPredictedBesideMeasured) {
