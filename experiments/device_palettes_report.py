@@ -174,7 +174,8 @@ commit = sh("git rev-parse --short HEAD")
 name = os.path.basename(out)
 settings = (f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else
             f"ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} SUPERNET={os.environ.get('SUPERNET')} "
-            f"DATA={os.environ.get('DATA')} SIZES={sizes_palette} ")
+            f"DATA={os.environ.get('DATA')} SIZES={sizes_palette} BUDGET_ROUNDS={os.environ.get('BUDGET_ROUNDS')} "
+            f"WATCH_MINUTES={open(f'{run_dir}/watch_minutes.txt').read().strip()} ")
 raw = [f"`{name}_{n}.jsonl`" for n in (("accuracy",) if A_ONLY else ("accuracy", "budgets", "evals"))]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 md = [

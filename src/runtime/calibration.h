@@ -40,6 +40,7 @@ inline constexpr int64_t kProbeKvHeads[] = {1, 2, 3, 4, 6, 8};
 inline constexpr int64_t kProbeGroupSizes[] = {1, 2, 3, 4, 8};
 inline constexpr int64_t kProbeHeadDim = 64;
 
+// How far apart --watch-minutes's rounds are (about; they spread evenly over the watch).
 inline constexpr double kWatchIntervalSeconds = 10.0;
 
 // UserError for widths that are not increasing multiples of 32 (the packed formats' panels).
@@ -47,7 +48,7 @@ DeviceProfile ProbeDevice(const ProbeOptions& options);
 
 // The decode margin over rounds of the probe's decoders, each round's margin the largest slowest repeat /
 // prediction - 1 of its decoders: the 90th percentile by nearest rank (the largest of up to 9 rounds,
-// the second largest of 11-20, ...), at least 0. A budget planned with it was missed in about one round
+// the second largest of 10-19, ...), at least 0. A budget planned with it was missed in about one round
 // in ten while the probe watched.
 double DecodeMarginOverRounds(std::vector<double> round_margins);
 
