@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <thread>
@@ -34,20 +35,40 @@ constexpr int64_t kMiB = int64_t{1} << 20;
 
 double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// Median seconds per call of `call(i)` (i counts calls, so callers can rotate through copies).
-template <typename Call>
-double TimePerCall(Call call) {
-  int64_t i = 0;
-  const double t0 = Now();
-  call(i++);  // warm-up, and a first estimate of the batch size
-  const int64_t per_batch = std::max<int64_t>(1, static_cast<int64_t>(kBatchSeconds / std::max(1e-9, Now() - t0)));
-  std::vector<double> samples;
-  for (int b = 0; b < kBatches; ++b) {
-    const double start = Now();
-    for (int64_t n = 0; n < per_batch; ++n) call(i++);
-    samples.push_back((Now() - start) / static_cast<double>(per_batch));
+// One thing to time: `call(i)` (i counts its calls, so a call can rotate through copies of its data).
+struct TimedCall {
+  std::function<void(int64_t)> call;
+  int64_t rewarm_limit = 0;  // untimed calls before each batch, at most: a warm timing's copies
+  int64_t calls = 0, per_batch = 1;
+  std::vector<double> samples;  // seconds per call, one per batch
+};
+
+// Times every call in kBatches batches, interleaved: batch b of each call, then batch b + 1 (`on_batch`
+// runs before each round). A slow spell of the machine (seconds long on a shared VM) then lands in one
+// or two of a call's batches and their median passes over it; timed back to back, all of a call's
+// batches fell into it. The first call of each is untimed: a warm-up and the batch size's estimate.
+void TimeInterleaved(std::vector<TimedCall>& timed, const std::function<void(int)>& on_batch = {}) {
+  for (TimedCall& t : timed) {
+    const double t0 = Now();
+    t.call(t.calls++);
+    t.per_batch = std::max<int64_t>(1, static_cast<int64_t>(kBatchSeconds / std::max(1e-9, Now() - t0)));
   }
-  return Median(samples);
+  for (int b = 0; b < kBatches; ++b) {
+    if (on_batch) on_batch(b);
+    for (TimedCall& t : timed) {
+      for (int64_t n = std::min(t.rewarm_limit, t.per_batch); n > 0; --n) t.call(t.calls++);
+      const double start = Now();
+      for (int64_t n = 0; n < t.per_batch; ++n) t.call(t.calls++);
+      t.samples.push_back((Now() - start) / static_cast<double>(t.per_batch));
+    }
+  }
+}
+
+// Median seconds per call of `call(i)`, its batches back to back.
+double TimePerCall(std::function<void(int64_t)> call) {
+  std::vector<TimedCall> one{{std::move(call)}};
+  TimeInterleaved(one);
+  return Median(one[0].samples);
 }
 
 // Bytes of weights (with scales and row sums) one rows x cols matrix of `format` takes, 64-aligned parts.
@@ -117,16 +138,7 @@ class Prober {
     const int64_t widest = MatrixBytes(WeightFormat::kF32, widths_.back(), widths_.back());
     p.cold_bytes = std::max(widest, ColdArenaBytes(p));
     p.warm_bytes = p.cache_bytes / 2;
-    {
-      Arena arena(p.cold_bytes);
-      for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
-        p.linear.push_back(LinearGrid(f, 1, /*cold=*/true, arena, p.warm_bytes));
-        p.linear.push_back(LinearGrid(f, 1, /*cold=*/false, arena, p.warm_bytes));
-        // Prefill reads each layer's weights once per call, a different layer each time: cold.
-        for (int tokens : kProbePrefillTokens)
-          p.linear.push_back(LinearGrid(f, tokens, /*cold=*/true, arena, p.warm_bytes));
-      }
-    }
+    MeasureLinear(p);
     for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16})
       for (bool cold : {true, false}) p.attention.push_back(AttentionGrid(kv, cold, AttentionArenaBytes(p)));
     Progress("fixed costs");
@@ -182,27 +194,50 @@ class Prober {
     return std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 256 * kMiB);
   }
 
-  // Seconds per ApplyLinear over the width grid; cold: each call reads the next copy of the matrix
-  // in `arena` (larger than the caches), warm: the next of the copies that fill half the measured
-  // cache (a model's layers in turn, from the last-level cache, not one matrix from the core's own).
-  LinearTable LinearGrid(WeightFormat format, int tokens, bool cold, Arena& arena, int64_t warm_bytes) {
-    LinearTable t{format, tokens, cold, widths_, widths_, {}};
-    Progress(std::string("linear ") + WeightFormatName(format) + (cold ? " cold" : " warm") + ", " +
-             std::to_string(tokens) + (tokens == 1 ? " token" : " tokens"));
-    const int64_t widest = t.cols.back();
-    std::vector<float> x(static_cast<size_t>(tokens * widest)), y(static_cast<size_t>(tokens * widest));
+  // The linear tables, per format: 1 token cold and warm, and each prefill token count cold (prefill
+  // reads each layer's weights once per call, a different layer each time). Every point of every table
+  // is timed interleaved with the others (TimeInterleaved), so a slow spell does not skew a whole table.
+  void MeasureLinear(DeviceProfile& p) {
+    Progress("linear timings, first calls");
+    Arena arena(p.cold_bytes);
+    const int64_t widest = widths_.back(),
+                  most_tokens = *std::max_element(std::begin(kProbePrefillTokens), std::end(kProbePrefillTokens));
+    std::vector<float> x(static_cast<size_t>(most_tokens * widest)), y(x.size());
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.1f * static_cast<float>(i));
-    for (int64_t rows : t.rows) {
-      for (int64_t cols : t.cols) {
-        const int64_t bytes = MatrixBytes(format, rows, cols);
-        const int64_t copies = std::max<int64_t>(1, (cold ? arena.size : warm_bytes) / bytes);
-        t.seconds.push_back(TimePerCall([&](int64_t i) {
-          const Linear l = MatrixAt(format, rows, cols, arena.bytes() + (i % copies) * bytes);
-          ApplyLinear(ctx_, l, x.data(), tokens, y.data());
-        }));
-      }
+    std::vector<TimedCall> timed;
+    for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kW8A8, WeightFormat::kTernary}) {
+      p.linear.push_back({f, 1, /*cold=*/true, widths_, widths_, {}});
+      p.linear.push_back({f, 1, /*cold=*/false, widths_, widths_, {}});
+      for (int tokens : kProbePrefillTokens) p.linear.push_back({f, tokens, /*cold=*/true, widths_, widths_, {}});
     }
-    return t;
+    for (const LinearTable& t : p.linear) AddLinearCalls(t, arena, p.warm_bytes, x.data(), y.data(), timed);
+    TimeInterleaved(timed, [&](int b) {
+      Progress("linear timings, batch " + std::to_string(b + 1) + " of " + std::to_string(kBatches));
+    });
+    size_t next = 0;
+    for (LinearTable& t : p.linear)
+      for (size_t i = 0; i < t.rows.size() * t.cols.size(); ++i) t.seconds.push_back(Median(timed[next++].samples));
+  }
+
+  // One ApplyLinear call per point of `t`'s grid; cold: each call reads the next copy of the matrix
+  // in `arena` (larger than the caches), warm: the next of the copies that fill half the measured
+  // cache (a model's layers in turn, from the last-level cache, not one matrix from the core's own),
+  // one pass over them untimed before each batch (other points ran in between).
+  void AddLinearCalls(const LinearTable& t, Arena& arena, int64_t warm_bytes, const float* x, float* y,
+                      std::vector<TimedCall>& timed) {
+    for (int64_t rows : t.rows)
+      for (int64_t cols : t.cols) {
+        const int64_t bytes = MatrixBytes(t.format, rows, cols);
+        const int64_t copies = std::max<int64_t>(1, (t.cold ? arena.size : warm_bytes) / bytes);
+        const WeightFormat format = t.format;
+        const int tokens = t.tokens;
+        std::byte* base = arena.bytes();
+        timed.push_back({[=, this](int64_t i) {
+                           const Linear l = MatrixAt(format, rows, cols, base + (i % copies) * bytes);
+                           ApplyLinear(ctx_, l, x, tokens, y);
+                         },
+                         t.cold ? 0 : copies});
+      }
   }
 
   // One layer's decode attention (AttendCached) per KV heads, group size and key count; cold: each
@@ -353,7 +388,7 @@ class Prober {
   }
 
   int TotalSteps() const {
-    constexpr int kSteps = 2 + 3 * (2 + static_cast<int>(std::size(kProbePrefillTokens))) + 4 + 2;
+    constexpr int kSteps = 2 + (1 + kBatches) + 4 + 2;
     return kSteps + (options_.watch_seconds > 0 ? WatchRounds(options_.watch_seconds) : 0);
   }
 
