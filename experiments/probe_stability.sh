@@ -6,6 +6,7 @@
 # build, per case: slowest / fastest prediction over its profiles. Nothing is benched: the spread is the
 # probe's own, which a latency model's error on this machine cannot get below.
 # Machines are shared and noisy: run it with nothing else busy.
+# SKIP_PROBES=1 keeps the profiles of the last run and predicts again.
 # Usage: [ROUNDS=4] [ENTRIES="maxnet p50 p25"] [OUT=experiments/results/probe_stability]
 #        experiments/probe_stability.sh OUT_DIR A_BIN_DIR B_BIN_DIR   (each holding an elastiq binary)
 set -euo pipefail
@@ -16,7 +17,7 @@ export ENTRIES=${ENTRIES:-maxnet p50 p25} OUT=${OUT:-experiments/results/probe_s
 mkdir -p "$R"
 ELASTIQ_BIN_DIR=$3 bash experiments/random_palette.sh "$R/m125.h5" experiments/configs/mobilellm-125m.json \
   --sizes 0.8 0.65 0.5 0.4 0.3 0.25
-for round in $(seq "$ROUNDS"); do
+for round in $( [ "${SKIP_PROBES:-0}" = 1 ] || seq "$ROUNDS"); do
   for threads in 1 2; do
     for build in a b; do
       bin=$A; [ $build = b ] && bin=$B
@@ -33,8 +34,8 @@ for build in a b; do
       for format in fp32 w8a8 ternary; do
         $B device compare $(ls "$R"/profile-$build-t$threads-r*.json) --palette "$R/m125.h5" --format "$format" \
           --context "$context" --json |
-          sed "s/^{/{\"build\":\"$build\",\"threads\":$threads,\"context\":$context,\"format\":\"$format\",/" \
-            >>"$R/predictions.jsonl"
+          python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps(dict(build=sys.argv[1],
+            threads=int(sys.argv[2]), **r)))' "$build" "$threads" >>"$R/predictions.jsonl"
       done
     done
   done
