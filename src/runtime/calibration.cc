@@ -280,6 +280,15 @@ class Prober {
     ModelConfig config;
     double median_seconds, slowest_seconds;  // per decode step, over the repeats
   };
+  // A random-weight probe decoder in a temporary file, with an engine on this pool: built once,
+  // timed in every round.
+  struct ProbeEngine {
+    ModelConfig config;
+    TemporaryFile file;
+    std::unique_ptr<WeightStore> store;
+    std::unique_ptr<Engine> engine;
+    std::vector<int> prompt;
+  };
   static constexpr ProbeDecoder kFittedDecoders[] = {{128, 2, 1, 384, 1024, 2}, {128, 2, 1, 384, 1024, 8}};
   static constexpr ProbeDecoder kHeldOutDecoder{192, 3, 1, 512, 2048, 2};
 
@@ -294,7 +303,10 @@ class Prober {
   // three run again in rounds spread over that time, and the margin is the rounds' 90th percentile.
   void MeasureEngineSteps(DeviceProfile& p) {
     Progress("engine steps");
-    const std::vector<TimedDecoder> timed = TimeDecoders();
+    std::vector<std::unique_ptr<ProbeEngine>> engines;
+    for (const ProbeDecoder& d : {kFittedDecoders[0], kFittedDecoders[1], kHeldOutDecoder})
+      engines.push_back(BuildEngine(d, engines.size()));
+    const std::vector<TimedDecoder> timed = TimeDecoders(engines);
     double excess[2];
     for (int i = 0; i < 2; ++i) excess[i] = timed[i].median_seconds - PredictedStep(p, timed[i].config);
     const double layers[2] = {static_cast<double>(kFittedDecoders[0].layers),
@@ -302,14 +314,15 @@ class Prober {
     p.layer_seconds = std::max(0.0, (excess[1] - excess[0]) / (layers[1] - layers[0]));
     p.step_seconds = std::max(0.0, excess[0] - layers[0] * p.layer_seconds);
     std::vector<double> rounds{RoundMargin(p, timed)};
-    if (options_.watch_seconds > 0) p.decode_margin_watch_seconds = WatchDecodeSteps(p, rounds);
+    if (options_.watch_seconds > 0) p.decode_margin_watch_seconds = WatchDecodeSteps(p, engines, rounds);
     p.decode_margin = DecodeMarginOverRounds(rounds);
     p.decode_margin_rounds = static_cast<int>(rounds.size());
   }
 
   // Rounds of the three decoders at even steps over --watch-minutes (the first a step after the probe's
   // own), each round's margin appended to `rounds`; returns the seconds they spanned.
-  double WatchDecodeSteps(const DeviceProfile& p, std::vector<double>& rounds) {
+  double WatchDecodeSteps(const DeviceProfile& p, std::vector<std::unique_ptr<ProbeEngine>>& engines,
+                          std::vector<double>& rounds) {
     const int count = WatchRounds(options_.watch_seconds);
     const double start = Now(), step = options_.watch_seconds / count;
     for (int r = 1; r <= count; ++r) {
@@ -319,16 +332,19 @@ class Prober {
       std::snprintf(what, sizeof what, "watching decode steps, round %d of %d (margin so far %.0f%%)", r, count,
                     100.0 * DecodeMarginOverRounds(rounds));
       Progress(what);
-      rounds.push_back(RoundMargin(p, TimeDecoders()));
+      rounds.push_back(RoundMargin(p, TimeDecoders(engines)));
     }
     return Now() - start;
   }
 
-  // The two decoders the fixed costs are fitted to, then the held-out one.
-  std::vector<TimedDecoder> TimeDecoders() {
+  // One round of the decoders (the two the fixed costs are fitted to, then the held-out one), each
+  // 64 tokens after a 64-token prompt, 5 repeats.
+  static std::vector<TimedDecoder> TimeDecoders(std::vector<std::unique_ptr<ProbeEngine>>& engines) {
     std::vector<TimedDecoder> timed;
-    for (const ProbeDecoder& d : {kFittedDecoders[0], kFittedDecoders[1], kHeldOutDecoder})
-      timed.push_back(TimeDecoder(d));
+    for (const std::unique_ptr<ProbeEngine>& e : engines) {
+      const DecodeSpeed speed = MeasureDecodeSpeed(*e->engine, e->prompt, kEngineDecode, 5);
+      timed.push_back({e->config, 1.0 / speed.decode_tokens_per_s, 1.0 / speed.slowest_decode_tokens_per_s});
+    }
     return timed;
   }
 
@@ -341,24 +357,25 @@ class Prober {
 
   static constexpr int kEnginePrompt = 64, kEngineDecode = 64;
 
-  TimedDecoder TimeDecoder(const ProbeDecoder& d) {
+  // Writes decoder `d` (the index keeps the files apart) and opens an engine on it.
+  std::unique_ptr<ProbeEngine> BuildEngine(const ProbeDecoder& d, size_t index) {
     char shape[256];
     std::snprintf(shape, sizeof shape,
                   R"({"name":"probe","vocab_size":%d,"d_model":%d,"n_heads":%d,"n_kv_heads":%d,"ffn_dim":%d,)"
                   R"("max_seq_len":%d,"n_layers":%d})",
                   d.vocab_size, d.d_model, d.n_heads, d.n_kv_heads, d.ffn_dim, kEnginePrompt + kEngineDecode, d.layers);
     const ModelConfig c = ParseModelConfig(shape, "the probe's model");
-    const TemporaryFile file("elastiq-probe-" + std::to_string(getpid()) + ".h5");
-    WriteRandomModel(file.path, c, 7, "");
-    const auto store = WeightStore::Open(file.path);
-    Engine engine(*store, MaxnetSpec(c),
-                  {.context = kEnginePrompt + kEngineDecode,
-                   .kv_cache = KvCacheFormat::kF16,
-                   .pool = &pool_,
-                   .isa = options_.isa});
-    const DecodeSpeed speed =
-        MeasureDecodeSpeed(engine, RandomPromptIds(c.vocab_size, kEnginePrompt), kEngineDecode, 5);
-    return {c, 1.0 / speed.decode_tokens_per_s, 1.0 / speed.slowest_decode_tokens_per_s};
+    std::unique_ptr<ProbeEngine> e(new ProbeEngine{
+        c, TemporaryFile("elastiq-probe-" + std::to_string(getpid()) + "-" + std::to_string(index) + ".h5")});
+    WriteRandomModel(e->file.path, c, 7, "");
+    e->store = WeightStore::Open(e->file.path);
+    e->engine = std::make_unique<Engine>(*e->store, MaxnetSpec(c),
+                                         EngineOptions{.context = kEnginePrompt + kEngineDecode,
+                                                       .kv_cache = KvCacheFormat::kF16,
+                                                       .pool = &pool_,
+                                                       .isa = options_.isa});
+    e->prompt = RandomPromptIds(c.vocab_size, kEnginePrompt);
+    return e;
   }
 
   static double PredictedStep(const DeviceProfile& p, const ModelConfig& c) {
