@@ -34,7 +34,7 @@ raw=$R/accuracy.jsonl
 for round in $( [ "${SKIP_A:-0}" = 1 ] || seq "$ROUNDS"); do
   for threads in 1 2; do
     profile=$R/profile-t$threads-r$round.json
-    $E device probe --threads "$threads" --out "$profile" 2>/dev/null
+    $E device probe --threads "$threads" --out "$profile" 2>/dev/null | tee "$R/probe-t$threads-r$round.txt"
     for context in 128 1024; do
       for format in fp32 w8a8 ternary; do
         for entry in $ENTRIES; do

@@ -81,6 +81,37 @@ for key, rows in cases.items():
     g[0].append(abs(err(rows, "predicted_decode_ms_per_token", "decode_ms_per_token")))
     g[1].append(abs(err(rows, "predicted_prefill_tokens_per_s", "prefill_tokens_per_s", invert=True)))
 
+
+def prefix_reads():
+    """The probes' fp32 prefix tables: the share `device probe` printed, and prefix / contiguous time per column width."""
+    lines_out, ratios = [], defaultdict(lambda: defaultdict(list))  # threads -> cols -> ratios
+    for threads in (1, 2):
+        shares = []
+        for round_ in range(1, rounds + 1):
+            printed = f"{run_dir}/probe-t{threads}-r{round_}.txt"
+            if not os.path.exists(printed):
+                continue
+            shares += [l.split("cost ")[1].split("%")[0] + "%" for l in open(printed) if "prefix views" in l]
+            p = json.load(open(f"{run_dir}/profile-t{threads}-r{round_}.json"))
+            tables = {(t["tokens"], t["cold"], t.get("stored_width_ratio", 1)): t for t in p["linear"]
+                      if t["format"] == "fp32"}
+            prefix, contiguous = tables.get((1, True, 2)), tables[(1, True, 1)]
+            for i, rows in enumerate(prefix["rows"] if prefix else []):
+                for j, cols in enumerate(prefix["cols"]):
+                    at = contiguous["rows"].index(rows) * len(contiguous["cols"]) + contiguous["cols"].index(cols)
+                    ratios[threads][cols].append(prefix["seconds"][i * len(prefix["cols"]) + j] / contiguous["seconds"][at])
+        if shares:
+            by_cols = ", ".join(f"{c}: {statistics.median(v):.2f}x ({min(v):.2f}-{max(v):.2f})"
+                                for c, v in sorted(ratios[threads].items()))
+            lines_out.append(f"- {threads} thread(s): share of the skipped bytes' read time (each round's probe) "
+                             f"{', '.join(shares)}; prefix / contiguous time by columns read, median over rows and "
+                             f"rounds (range): {by_cols}")
+    if not lines_out:
+        return []
+    return ["", "fp32 prefix views (each row the first half of a row twice as wide, as an fp32 subnet narrower than "
+            "the maxnet reads; `device probe`'s prefix table, cold, 1 token):", ""] + lines_out
+
+
 # --- B: two configurations, same budgets ---
 def part_b():
     """B's section of the report (its runs: palettes, budgets.jsonl, evals.jsonl, sizes-on-*.json)."""
@@ -203,7 +234,7 @@ for (fmt, threads), (d, p) in sorted(by_group.items(), key=lambda kv: (FORMATS.i
               f"prefill median {100 * statistics.median(p):.1f}% worst {100 * max(p):.1f}%")
 md += ["", f"![predicted vs measured]({name}.png)", "",
        "| threads | context | format | entry | params | decode ms measured | predicted | error | prefill ms/token measured | predicted | error | cold share | bandwidth GB/s (bench) |",
-       "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + table
+       "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + table + prefix_reads()
 if not A_ONLY:
     md += part_b()
 open(f"{out}.md", "w").write("\n".join(md) + "\n")

@@ -52,6 +52,9 @@ void PrintProfile(const DeviceProfile& p, const std::string& path) {
               p.l3_bytes > 0 ? FormatBytes(p.l3_bytes).c_str() : "?");
   std::printf("  fp32 GEMV 1024x1024 from memory: %.1f us; parallel region %.2f us\n",
               1e6 * LinearSeconds(p, WeightFormat::kF32, 1024, 1024, 1, true), 1e6 * p.dispatch_seconds);
+  if (p.PrefixLinear(WeightFormat::kF32))
+    std::printf("  fp32 prefix views (subnets narrower than the maxnet) cost %.0f%% of the skipped bytes' read time\n",
+                100.0 * PrefixReadShare(p, WeightFormat::kF32));
   std::printf("  real decode steps ran up to %.0f%% past the latency model (decode margin, kept under budgets",
               100.0 * p.decode_margin);
   if (p.decode_margin_rounds > 1)

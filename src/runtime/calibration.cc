@@ -86,11 +86,12 @@ int64_t MatrixBytes(WeightFormat format, int64_t rows, int64_t cols) {
   return 0;
 }
 
-// A rows x cols layer of `format` over the bytes at `base` (MatrixBytes of them).
-Linear MatrixAt(WeightFormat format, int64_t rows, int64_t cols, std::byte* base) {
+// A rows x cols layer of `format` over the bytes at `base` (MatrixBytes of them); fp32 rows `stride`
+// floats apart (a prefix view of a wider matrix when stride > cols).
+Linear MatrixAt(WeightFormat format, int64_t rows, int64_t cols, int64_t stride, std::byte* base) {
   Linear l;
   l.format = format;
-  l.f32 = {reinterpret_cast<const float*>(base), cols, rows, cols};
+  l.f32 = {reinterpret_cast<const float*>(base), stride, rows, cols};
   if (format == WeightFormat::kF32) return l;
   const PackedShape s = MakePackedShape(rows, cols, "probe matrix");
   const int64_t packed = format == WeightFormat::kW8A8 ? s.int8_bytes() : s.ternary_bytes();
@@ -195,8 +196,11 @@ class Prober {
   }
 
   // The linear tables, per format: 1 token cold and warm, and each prefill token count cold (prefill
-  // reads each layer's weights once per call, a different layer each time). Every point of every table
-  // is timed interleaved with the others (TimeInterleaved), so a slow spell does not skew a whole table.
+  // reads each layer's weights once per call, a different layer each time); for fp32, 1 token cold
+  // again with each row the first half of a row twice as wide (a subnet's prefix view of the maxnet's
+  // matrix; here 1.1-1.5x slower per weight than contiguous rows from 256 columns on, 1.5-2.5x at
+  // 64-128), on every other width of the grid. Every point of every table is timed interleaved with the others
+  // (TimeInterleaved), so a slow spell does not skew a whole table.
   void MeasureLinear(DeviceProfile& p) {
     Progress("linear timings, first calls");
     Arena arena(p.cold_bytes);
@@ -210,6 +214,12 @@ class Prober {
       p.linear.push_back({f, 1, /*cold=*/false, widths_, widths_, {}});
       for (int tokens : kProbePrefillTokens) p.linear.push_back({f, tokens, /*cold=*/true, widths_, widths_, {}});
     }
+    std::vector<int64_t> rows, cols;  // every other width (the model takes one share from them all)
+    for (size_t i = 0; i < widths_.size(); i += 2) {
+      rows.push_back(widths_[i]);
+      if (kPrefixWidthRatio * widths_[i] <= widths_.back()) cols.push_back(widths_[i]);
+    }
+    if (!cols.empty()) p.linear.push_back({WeightFormat::kF32, 1, /*cold=*/true, rows, cols, {}, kPrefixWidthRatio});
     for (const LinearTable& t : p.linear) AddLinearCalls(t, arena, p.warm_bytes, x.data(), y.data(), timed);
     TimeInterleaved(timed, [&](int b) {
       Progress("linear timings, batch " + std::to_string(b + 1) + " of " + std::to_string(kBatches));
@@ -219,21 +229,23 @@ class Prober {
       for (size_t i = 0; i < t.rows.size() * t.cols.size(); ++i) t.seconds.push_back(Median(timed[next++].samples));
   }
 
-  // One ApplyLinear call per point of `t`'s grid; cold: each call reads the next copy of the matrix
-  // in `arena` (larger than the caches), warm: the next of the copies that fill half the measured
-  // cache (a model's layers in turn, from the last-level cache, not one matrix from the core's own),
-  // one pass over them untimed before each batch (other points ran in between).
+  // One ApplyLinear call per point of `t`'s grid (fp32 rows stored_width_ratio x cols apart); cold:
+  // each call reads the next copy of the matrix in `arena` (larger than the caches), warm: the next of
+  // the copies that fill half the measured cache (a model's layers in turn, from the last-level cache,
+  // not one matrix from the core's own), one pass over them untimed before each batch (other points
+  // ran in between).
   void AddLinearCalls(const LinearTable& t, Arena& arena, int64_t warm_bytes, const float* x, float* y,
                       std::vector<TimedCall>& timed) {
     for (int64_t rows : t.rows)
       for (int64_t cols : t.cols) {
-        const int64_t bytes = MatrixBytes(t.format, rows, cols);
+        const int64_t stride = t.stored_width_ratio * cols;
+        const int64_t bytes = MatrixBytes(t.format, rows, stride);
         const int64_t copies = std::max<int64_t>(1, (t.cold ? arena.size : warm_bytes) / bytes);
         const WeightFormat format = t.format;
         const int tokens = t.tokens;
         std::byte* base = arena.bytes();
         timed.push_back({[=, this](int64_t i) {
-                           const Linear l = MatrixAt(format, rows, cols, base + (i % copies) * bytes);
+                           const Linear l = MatrixAt(format, rows, cols, stride, base + (i % copies) * bytes);
                            ApplyLinear(ctx_, l, x, tokens, y);
                          },
                          t.cold ? 0 : copies});

@@ -39,6 +39,8 @@ inline constexpr int64_t kProbeKvHeads[] = {1, 2, 3, 4, 6, 8};
 // so time steps with the group size (on AVX2, 3 costs what 4 does, not the mean of 1 and 4).
 inline constexpr int64_t kProbeGroupSizes[] = {1, 2, 3, 4, 8};
 inline constexpr int64_t kProbeHeadDim = 64;
+// The fp32 prefix table's rows are the first 1/kPrefixWidthRatio of stored rows (a half-width subnet).
+inline constexpr int kPrefixWidthRatio = 2;
 
 // How far apart --watch-minutes's rounds are (about; they spread evenly over the watch).
 inline constexpr double kWatchIntervalSeconds = 10.0;

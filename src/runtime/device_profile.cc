@@ -76,7 +76,8 @@ json LinearToJson(const LinearTable& t) {
           {"cold", t.cold},
           {"rows", t.rows},
           {"cols", t.cols},
-          {"seconds", t.seconds}};
+          {"seconds", t.seconds},
+          {"stored_width_ratio", t.stored_width_ratio}};
 }
 
 LinearTable LinearFromJson(const json& j, const std::string& source) {
@@ -93,6 +94,9 @@ LinearTable LinearFromJson(const json& j, const std::string& source) {
   t.rows = Axis(j, "rows", source);
   t.cols = Axis(j, "cols", source);
   t.seconds = Seconds(j, source, t.rows.size() * t.cols.size());
+  t.stored_width_ratio = OptionalInt(j, "stored_width_ratio", source, 1);
+  if (t.stored_width_ratio < 1 || (t.stored_width_ratio > 1 && (t.tokens != 1 || !t.cold)))
+    throw UserError(source + ": field \"stored_width_ratio\" must be >= 1, and 1 except in a cold 1-token table");
   return t;
 }
 
@@ -154,9 +158,15 @@ std::string DescribeMachine(const MachineIdentity& m) {
 
 const LinearTable& DeviceProfile::Linear(WeightFormat format, int tokens, bool cold) const {
   for (const LinearTable& t : linear)
-    if (t.format == format && t.tokens == tokens && t.cold == cold) return t;
+    if (t.format == format && t.tokens == tokens && t.cold == cold && t.stored_width_ratio == 1) return t;
   throw UserError(std::string("the device profile has no ") + (cold ? "cold " : "") + WeightFormatName(format) +
                   " timings at " + std::to_string(tokens) + " tokens; probe again with this version");
+}
+
+const LinearTable* DeviceProfile::PrefixLinear(WeightFormat format) const {
+  for (const LinearTable& t : linear)
+    if (t.format == format && t.stored_width_ratio > 1) return &t;
+  return nullptr;
 }
 
 const AttentionTable& DeviceProfile::Attention(KvCacheFormat kv_cache, bool cold) const {
@@ -169,7 +179,7 @@ const AttentionTable& DeviceProfile::Attention(KvCacheFormat kv_cache, bool cold
 std::vector<int> DeviceProfile::PrefillTokens(WeightFormat format) const {
   std::vector<int> out;
   for (const LinearTable& t : linear)
-    if (t.format == format && t.tokens > 1) out.push_back(t.tokens);
+    if (t.format == format && t.tokens > 1 && t.stored_width_ratio == 1) out.push_back(t.tokens);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -19,13 +19,16 @@ inline constexpr int kDeviceProfileVersion = 2;
 // Seconds of one application of a rows x cols linear layer to `tokens` activation rows, on a grid.
 // `cold`: the weights come from memory (each timed call reads a different copy, the copies together
 // far larger than the caches), as decoding a model larger than the caches does; otherwise the same
-// copy is read again (cache-resident).
+// copy is read again (cache-resident). `stored_width_ratio` > 1: each row read is the first 1/ratio
+// of a stored row that many times as wide, as a subnet's fp32 prefix view of the maxnet's matrix
+// reads (row stride = the maxnet's input width); 1: contiguous rows.
 struct LinearTable {
   WeightFormat format = WeightFormat::kF32;
   int tokens = 1;
   bool cold = false;
   std::vector<int64_t> rows, cols;
   std::vector<double> seconds;  // rows.size() x cols.size(), row-major
+  int stored_width_ratio = 1;
   double at(size_t r, size_t c) const { return seconds[r * cols.size() + c]; }
 };
 
@@ -87,8 +90,11 @@ struct DeviceProfile {
   int decode_margin_rounds = 1;
   double decode_margin_watch_seconds = 0.0;
 
-  const LinearTable& Linear(WeightFormat format, int tokens, bool cold) const;  // UserError if absent
-  const AttentionTable& Attention(KvCacheFormat kv_cache, bool cold) const;     // UserError if absent
+  const LinearTable& Linear(WeightFormat format, int tokens, bool cold) const;  // contiguous; UserError if absent
+  // The cold 1-token table of prefix reads (stored_width_ratio > 1) for `format`; nullptr if the probe
+  // made none (profiles from before 2026-12-07 have none: prefix views are then predicted as contiguous).
+  const LinearTable* PrefixLinear(WeightFormat format) const;
+  const AttentionTable& Attention(KvCacheFormat kv_cache, bool cold) const;  // UserError if absent
   // Prefill token counts the tables hold for `format` (tokens > 1), ascending.
   std::vector<int> PrefillTokens(WeightFormat format) const;
 };

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "src/core/error.h"
+#include "src/core/median.h"
 
 namespace elastiq {
 namespace {
@@ -80,11 +81,13 @@ int64_t WeightBytes(WeightFormat format, int64_t rows, int64_t cols) {
 
 struct Shapes {
   int64_t d, q, kv, hd, G, kv_heads, vocab, virtual_layers;
-  std::vector<int64_t> ffn;  // per kept layer
-  WeightFormat head;         // the tied embedding's format
+  std::vector<int64_t> ffn;                // per kept layer
+  WeightFormat head;                       // the tied embedding's format
+  int64_t stored_d, stored_q, stored_ffn;  // the maxnet's widths: the rows the subnet's prefix views read
+  double skipped_read;                     // PrefixReadShare of the format
 };
 
-Shapes ShapesOf(const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
+Shapes ShapesOf(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
   const int64_t hd = c.head_dim();
   return {s.d_model,
           int64_t{s.n_heads(c)} * hd,
@@ -95,15 +98,33 @@ Shapes ShapesOf(const ModelConfig& c, const SubnetSpec& s, WeightFormat format) 
           c.vocab_size,
           static_cast<int64_t>(s.layers.size()) * c.repeat,
           {s.ffn_dim.begin(), s.ffn_dim.end()},
-          format == WeightFormat::kF32 ? WeightFormat::kF32 : WeightFormat::kW8A8};
+          format == WeightFormat::kF32 ? WeightFormat::kF32 : WeightFormat::kW8A8,
+          c.d_model,
+          int64_t{c.n_heads} * hd,
+          c.ffn_dim,
+          PrefixReadShare(p, WeightFormat::kF32)};
 }
 
-// The projections of one layer of FFN width f, for `tokens` tokens.
+// The projections of one layer of FFN width f, for `tokens` tokens (each input width a prefix of the
+// maxnet's).
 double LayerLinearSeconds(const DeviceProfile& p, const Shapes& s, WeightFormat format, int64_t f, int tokens,
                           bool cold) {
-  return LinearSeconds(p, format, s.q + 2 * s.kv, s.d, tokens, cold) +
-         LinearSeconds(p, format, s.d, s.q, tokens, cold) + LinearSeconds(p, format, 2 * f, s.d, tokens, cold) +
-         LinearSeconds(p, format, s.d, f, tokens, cold);
+  const StoredRows of_d{s.stored_d, s.skipped_read}, of_q{s.stored_q, s.skipped_read},
+      of_ffn{s.stored_ffn, s.skipped_read};
+  return LinearSeconds(p, format, s.q + 2 * s.kv, s.d, tokens, cold, of_d) +
+         LinearSeconds(p, format, s.d, s.q, tokens, cold, of_q) +
+         LinearSeconds(p, format, 2 * f, s.d, tokens, cold, of_d) +
+         LinearSeconds(p, format, s.d, f, tokens, cold, of_ffn);
+}
+
+// One token's call: the table at (rows, cols); a cold fp32 prefix view adds the skipped bytes' share.
+double GemvSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, bool cold,
+                   const StoredRows& prefix) {
+  const LinearTable& t = p.Linear(format, 1, cold);
+  const double contiguous = TableSeconds(t, rows, cols);
+  if (!cold || format != WeightFormat::kF32 || prefix.stored_cols <= cols || prefix.skipped_read <= 0)
+    return contiguous;
+  return (1 - prefix.skipped_read) * contiguous + prefix.skipped_read * TableSeconds(t, rows, prefix.stored_cols);
 }
 
 double LayerElementwiseFloats(const Shapes& s, int64_t f) { return 6.0 * s.d + s.q + 3.0 * s.kv + 2.0 * f; }
@@ -186,11 +207,27 @@ double AttentionColdShare(const DeviceProfile& p, int64_t working_set_bytes) {
          std::log(static_cast<double>(p.cache_bytes) / static_cast<double>(p.warm_bytes));
 }
 
-double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold) {
-  if (tokens <= 1) return TableSeconds(p.Linear(format, 1, cold), rows, cols);
+double PrefixReadShare(const DeviceProfile& p, WeightFormat format) {
+  const LinearTable* prefix = p.PrefixLinear(format);
+  if (!prefix) return 0.0;
+  const LinearTable& contiguous = p.Linear(format, 1, true);
+  std::vector<double> shares;
+  for (size_t r = 0; r < prefix->rows.size(); ++r)
+    for (size_t c = 0; c < prefix->cols.size(); ++c) {
+      const int64_t rows = prefix->rows[r], cols = prefix->cols[c];
+      const double used = TableSeconds(contiguous, rows, cols);
+      const double stored = TableSeconds(contiguous, rows, prefix->stored_width_ratio * cols);
+      if (stored > used) shares.push_back((prefix->at(r, c) - used) / (stored - used));
+    }
+  return shares.empty() ? 0.0 : std::clamp(Median(shares), 0.0, 1.0);
+}
+
+double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold,
+                     const StoredRows& prefix) {
+  if (tokens <= 1) return GemvSeconds(p, format, rows, cols, cold, prefix);
   // Per-token time at the token counts measured (all cold), interpolated in log tokens.
   std::vector<int64_t> counts = {1};
-  std::vector<double> per_token = {TableSeconds(p.Linear(format, 1, true), rows, cols)};
+  std::vector<double> per_token = {GemvSeconds(p, format, rows, cols, /*cold=*/true, prefix)};
   for (int n : p.PrefillTokens(format)) {
     counts.push_back(n);
     per_token.push_back(TableSeconds(p.Linear(format, n, true), rows, cols) / n);
@@ -208,7 +245,7 @@ double AttentionLayerSeconds(const AttentionTable& t, int64_t kv_heads, int64_t 
 LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& spec,
                                  const LatencyQuery& q) {
   if (q.keys < 1) throw UserError("the context to predict for must be >= 1 token");
-  const Shapes s = ShapesOf(c, spec, q.format);
+  const Shapes s = ShapesOf(p, c, spec, q.format);
   LatencyPrediction r;
   r.working_set_bytes =
       WeightBytes(s.head, s.vocab, s.d) + s.virtual_layers * KvCacheBytes(q.kv_cache, 1, q.keys, s.kv) +
@@ -217,12 +254,13 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
                                    WeightBytes(q.format, 2 * f, s.d) + WeightBytes(q.format, s.d, f));
       }));
   r.cold_share = ColdShare(p, r.working_set_bytes);
+  const StoredRows head_view{s.stored_d, s.skipped_read};
   const auto decode_linear = [&](bool cold) {
-    return LinearSeconds(p, s.head, s.vocab, s.d, 1, cold) +
+    return LinearSeconds(p, s.head, s.vocab, s.d, 1, cold, head_view) +
            OverLayers(s, [&](int64_t f) { return LayerLinearSeconds(p, s, q.format, f, 1, cold); });
   };
   r.decode_linear = (1 - r.cold_share) * decode_linear(false) + r.cold_share * decode_linear(true);
-  const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, /*cold=*/true);  // prefill: cold throughout
+  const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, /*cold=*/true, head_view);  // prefill: cold throughout
   const double token_floats = 3.0 * static_cast<double>(s.d) + static_cast<double>(s.vocab);
   r.attention_cold_share = AttentionColdShare(p, r.working_set_bytes);
   r.decode_attention =

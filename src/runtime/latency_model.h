@@ -14,7 +14,10 @@
 // measured cache (AttentionColdShare); step and layer are what real decode steps took beyond the
 // rest (calibration.h). Prefill runs the same sum per chunk of tokens with the prefill tables (per-token
 // time interpolated in log tokens), the warm attention of each of the chunk's causal key counts shared
-// by the threads, and the head on the last token only.
+// by the threads, and the head on the last token only. An fp32 subnet reads prefix views of the maxnet's
+// rows (row stride = the maxnet's width): a cold lin of cols of stored_cols-wide rows costs
+// (1 - s) x lin(rows, cols) + s x lin(rows, stored_cols), s the share of the skipped bytes the memory
+// system reads anyway, measured by the probe (PrefixReadShare).
 #pragma once
 
 #include <cstdint>
@@ -45,6 +48,13 @@ struct LatencyPrediction {
   }
 };
 
+// A linear layer read as a prefix view (fp32): `cols` of each stored row of `stored_cols`, with
+// `skipped_read` of the skipped bytes read anyway (PrefixReadShare). Default: contiguous rows.
+struct StoredRows {
+  int64_t stored_cols = 0;
+  double skipped_read = 0.0;
+};
+
 // UserError for a query the profile cannot answer (a format or KV cache it has no tables for).
 LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
                                  const LatencyQuery& query);
@@ -54,9 +64,17 @@ LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig
 // point lowered to the fastest larger one, so a noise spike does not raise every larger shape), held
 // at the edge rate outside it; tokens > 1 interpolates the per-token time in log tokens between the
 // 1-token cold table and the prefill tables (cold too: prefill reads each layer once per call), held
-// past the last.
+// past the last. A cold fp32 call of a prefix view (one token, and the 1-token point of prefill's
+// interpolation) adds `prefix.skipped_read` of the time the rest of each stored row would take; warm
+// calls, quantized formats (their prefixes are contiguous runs of every 32-column panel, timed within
+// a few percent of contiguous here) and prefill's 16- and 128-token tables read as contiguous.
 double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t rows, int64_t cols, int tokens,
-                     bool cold);
+                     bool cold, const StoredRows& prefix = {});
+// The share of a prefix view's skipped bytes that reading it costs anyway, from the profile's prefix
+// table (DeviceProfile::PrefixLinear): at each of its points, (prefix - lin(rows, cols)) / (lin(rows,
+// ratio x cols) - lin(rows, cols)) on the contiguous cold table; the median, clamped to [0, 1] (0: reads
+// only what it uses, 1: as slow as reading the whole stored rows). 0 without a prefix table.
+double PrefixReadShare(const DeviceProfile& profile, WeightFormat format);
 // Read time per byte at `bytes` on the profile's read-bandwidth sweep, made monotone (a larger set never
 // reads faster: each point lowered to the fastest larger one), log-interpolated, held at the ends.
 double SweepSecondsPerByte(const DeviceProfile& profile, int64_t bytes);

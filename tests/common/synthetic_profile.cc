@@ -6,8 +6,9 @@
 namespace elastiq::testing {
 namespace {
 
-LinearTable Table(WeightFormat format, int tokens, bool cold, double per_weight) {
-  LinearTable t{format, tokens, cold, {64, 256, 1024, 4096}, {64, 256, 1024, 4096}, {}};
+LinearTable Table(WeightFormat format, int tokens, bool cold, double per_weight, int stored_width_ratio = 1) {
+  LinearTable t{format, tokens, cold, {64, 256, 1024, 4096}, {64, 256, 1024, 4096}, {}, stored_width_ratio};
+  if (stored_width_ratio > 1) t.cols = {64, 256, 1024};
   for (int64_t r : t.rows)
     for (int64_t c : t.cols) t.seconds.push_back(1e-6 + per_weight * static_cast<double>(r * c * tokens));
   return t;
@@ -40,6 +41,7 @@ DeviceProfile SyntheticProfile(int threads) {
     p.linear.push_back(Table(f, 1, false, warm));
     p.linear.push_back(Table(f, 16, true, 0.5 * warm));
     p.linear.push_back(Table(f, 128, true, 0.25 * warm));
+    if (f == WeightFormat::kF32) p.linear.push_back(Table(f, 1, true, 1.3 * 4 * warm, 2));
   }
   // Attention: 1 us + 1 ns per key, query head and KV head (a cold layer twice as long as a warm one).
   for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16}) {

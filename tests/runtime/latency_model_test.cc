@@ -102,6 +102,48 @@ void ExpectMonotone(const DeviceProfile& p) {
   }
 }
 
+TEST(LatencyModel, Fp32PrefixViewsAddTheMeasuredShareOfTheSkippedRead) {
+  DeviceProfile p = Synthetic();
+  // A prefix table that costs exactly 30% of the skipped bytes' time at every point.
+  LinearTable* table = nullptr;
+  for (LinearTable& t : p.linear)
+    if (t.stored_width_ratio > 1) table = &t;
+  ASSERT_NE(table, nullptr);
+  LinearTable& prefix = *table;
+  for (size_t r = 0; r < prefix.rows.size(); ++r)
+    for (size_t c = 0; c < prefix.cols.size(); ++c) {
+      const int64_t rows = prefix.rows[r], cols = prefix.cols[c];
+      prefix.seconds[r * prefix.cols.size() + c] = 0.7 * LinearSeconds(p, WeightFormat::kF32, rows, cols, 1, true) +
+                                                   0.3 * LinearSeconds(p, WeightFormat::kF32, rows, 2 * cols, 1, true);
+    }
+  EXPECT_NEAR(PrefixReadShare(p, WeightFormat::kF32), 0.3, 1e-9);
+  EXPECT_EQ(PrefixReadShare(p, WeightFormat::kW8A8), 0.0);  // no prefix table
+  const StoredRows of600{600, 0.3};
+  const double used = LinearSeconds(p, WeightFormat::kF32, 512, 300, 1, true);
+  EXPECT_NEAR(LinearSeconds(p, WeightFormat::kF32, 512, 300, 1, true, of600),
+              0.7 * used + 0.3 * LinearSeconds(p, WeightFormat::kF32, 512, 600, 1, true), 1e-15);
+  // Warm reads, quantized formats and full-width rows read as contiguous.
+  EXPECT_EQ(LinearSeconds(p, WeightFormat::kF32, 512, 300, 1, false, of600),
+            LinearSeconds(p, WeightFormat::kF32, 512, 300, 1, false));
+  EXPECT_EQ(LinearSeconds(p, WeightFormat::kW8A8, 512, 300, 1, true, of600),
+            LinearSeconds(p, WeightFormat::kW8A8, 512, 300, 1, true));
+  EXPECT_EQ(LinearSeconds(p, WeightFormat::kF32, 512, 600, 1, true, of600),
+            LinearSeconds(p, WeightFormat::kF32, 512, 600, 1, true));
+  // A half-width fp32 subnet is predicted slower with the table than without; the maxnet is not.
+  DeviceProfile contiguous = p;
+  std::erase_if(contiguous.linear, [](const LinearTable& t) { return t.stored_width_ratio > 1; });
+  ASSERT_EQ(contiguous.PrefixLinear(WeightFormat::kF32), nullptr);
+  EXPECT_GT(Decode(p, Spec(8, 128, 384, 2), 64), 1.05 * Decode(contiguous, Spec(8, 128, 384, 2), 64));
+  EXPECT_EQ(Decode(p, Spec(8, 256, 768, 4), 64), Decode(contiguous, Spec(8, 256, 768, 4), 64));
+  EXPECT_EQ(Decode(p, Spec(8, 128, 384, 2), 64, WeightFormat::kTernary),
+            Decode(contiguous, Spec(8, 128, 384, 2), 64, WeightFormat::kTernary));
+  // A noisy table is held to [0, 1]: never faster than contiguous, never slower than the whole rows.
+  for (double& s : prefix.seconds) s *= 0.5;
+  EXPECT_EQ(PrefixReadShare(p, WeightFormat::kF32), 0.0);
+  for (double& s : prefix.seconds) s *= 20;
+  EXPECT_EQ(PrefixReadShare(p, WeightFormat::kF32), 1.0);
+}
+
 TEST(LatencyModel, NeverPredictsALargerSubnetOrLongerContextFaster) {
   DeviceProfile p = Synthetic();
   ExpectMonotone(p);
@@ -183,6 +225,13 @@ TEST(DeviceProfile, RoundTripsThroughJson) {
   older.erase("decode_margin_rounds");
   older.erase("decode_margin_watch_seconds");
   EXPECT_EQ(DeviceProfileFromJson(older, "old.json").decode_margin_rounds, 1);
+  ASSERT_NE(back.PrefixLinear(WeightFormat::kF32), nullptr);
+  EXPECT_EQ(back.PrefixLinear(WeightFormat::kF32)->stored_width_ratio, 2);
+  for (nlohmann::json& t : older["linear"]) t.erase("stored_width_ratio");  // from before prefix tables
+  older["linear"].erase(older["linear"].begin() + 4);                       // the fp32 prefix table
+  const DeviceProfile old = DeviceProfileFromJson(older, "old.json");
+  EXPECT_EQ(old.PrefixLinear(WeightFormat::kF32), nullptr);
+  EXPECT_EQ(old.Linear(WeightFormat::kF32, 1, true).stored_width_ratio, 1);
   EXPECT_DOUBLE_EQ(Decode(back, Spec(8, 256, 768, 4), 100), Decode(p, Spec(8, 256, 768, 4), 100));
 }
 
@@ -213,6 +262,10 @@ TEST(DeviceProfile, BadFilesNameTheFieldAndWhatToDo) {
   EXPECT_NE(error_for([](auto& j) { j["linear"][1]["seconds"][0] = -1; }).find("positive"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][2]["rows"] = {64, 32}; }).find("increasing"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["linear"][0]["format"] = "int4"; }).find("linear[0]"), std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["linear"][0]["stored_width_ratio"] = 0; }).find("\"stored_width_ratio\""),
+            std::string::npos);
+  EXPECT_NE(error_for([](auto& j) { j["linear"][1]["stored_width_ratio"] = 2; }).find("cold 1-token table"),
+            std::string::npos);  // a warm table
   EXPECT_NE(error_for([](auto& j) { j.erase("attention"); }).find("\"attention\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["attention"][1].erase("kv_heads"); }).find("attention[1]"), std::string::npos);
   EXPECT_EQ(error_for([](auto&) {}), "accepted");

@@ -58,8 +58,14 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
   const DeviceProfile p = LoadDeviceProfile(Profile());
   EXPECT_EQ(p.threads, 1);
   EXPECT_EQ(p.machine, ThisMachine());
-  EXPECT_EQ(p.linear.size(), 12u);  // 3 formats x (cold, warm, 16 and 128 tokens)
+  EXPECT_EQ(p.linear.size(), 13u);  // 3 formats x (cold, warm, 16 and 128 tokens), fp32 prefix views
   EXPECT_EQ(p.Linear(WeightFormat::kTernary, 128, true).rows, (std::vector<int64_t>{64, 128}));
+  // Prefix views: every other width, columns whose double is on the grid: 64 of rows 128 wide.
+  ASSERT_NE(p.PrefixLinear(WeightFormat::kF32), nullptr);
+  EXPECT_EQ(p.PrefixLinear(WeightFormat::kF32)->rows, (std::vector<int64_t>{64}));
+  EXPECT_EQ(p.PrefixLinear(WeightFormat::kF32)->cols, (std::vector<int64_t>{64}));
+  EXPECT_EQ(p.PrefixLinear(WeightFormat::kF32)->stored_width_ratio, 2);
+  EXPECT_EQ(p.PrefixLinear(WeightFormat::kW8A8), nullptr);
   EXPECT_GT(p.bandwidth_bytes_per_s, 0.0);
   EXPECT_EQ(p.decode_margin_rounds, 2);  // the probe's round, then one 3 s later (--watch-minutes 0.05)
   EXPECT_GE(p.decode_margin_watch_seconds, 3.0);
