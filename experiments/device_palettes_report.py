@@ -12,6 +12,8 @@ import sys
 import tempfile
 from collections import defaultdict
 
+from report_common import cpu_name, short_commit, utc_date
+
 run_dir, rounds, budgets, sizes_palette = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4]
 out = os.environ.get("OUT", "experiments/results/device_palettes")
 ENTRIES = os.environ.get("ENTRIES", "maxnet p80 p65 p50 p40 p30 p25").split()
@@ -112,6 +114,11 @@ def prefix_reads():
             "the maxnet reads; `device probe`'s prefix table, cold, 1 token):", ""] + lines_out
 
 
+def watch_minutes():
+    """The minutes B's two probes watched decode steps (device_palettes.sh's WATCH_MINUTES)."""
+    return open(f"{run_dir}/watch_minutes.txt").read().strip()
+
+
 # --- B: two configurations, same budgets ---
 def part_b():
     """B's section of the report (its runs: palettes, budgets.jsonl, evals.jsonl, sizes-on-*.json)."""
@@ -124,7 +131,7 @@ def part_b():
     for r in lines(f"{run_dir}/budgets.jsonl"):
         measured[(r["config"], r["subnet"])].append(r["decode_ms_per_token"])
     budget_rounds = max(len(v) for v in measured.values())
-    watch = open(f"{run_dir}/watch_minutes.txt").read().strip()
+    watch = watch_minutes()
     margins = []
     for c in (fast, slow):
         p = json.load(open(f"{run_dir}/profile-{c}.json"))
@@ -201,19 +208,19 @@ def part_b():
     ] + q_rows
 
 
-commit = sh("git rev-parse --short HEAD")
+commit = short_commit()
 name = os.path.basename(out)
 settings = (f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else
             f"ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} SUPERNET={os.environ.get('SUPERNET')} "
             f"DATA={os.environ.get('DATA')} SIZES={sizes_palette} BUDGET_ROUNDS={os.environ.get('BUDGET_ROUNDS')} "
-            f"WATCH_MINUTES={open(f'{run_dir}/watch_minutes.txt').read().strip()} ")
+            f"WATCH_MINUTES={watch_minutes()} ")
 raw = [f"`{name}_{n}.jsonl`" for n in (("accuracy",) if A_ONLY else ("accuracy", "budgets", "evals"))]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+cpu = cpu_name()
 md = [
     "# Palettes per device: the latency model against real runs, and palettes made for a device",
     "",
     f"Machine: {cpu}, 2 cores (shared; background training paused during the runs), Debian 12. Commit {commit}, "
-    f"{sh('date -u +%Y-%m-%d')}. Command: `{settings}ROUNDS={rounds} experiments/device_palettes.sh {run_dir}` "
+    f"{utc_date()}. Command: `{settings}ROUNDS={rounds} experiments/device_palettes.sh {run_dir}` "
     f"(report: `experiments/device_palettes_report.py`). Raw lines: {', '.join(raw)}.",
     "",
     f"## A. Predicted vs measured (random-weight MobileLLM-125M palette; entries {', '.join(ENTRIES)})",
