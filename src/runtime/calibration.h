@@ -48,7 +48,7 @@ inline constexpr double kWatchIntervalSeconds = 10.0;
 // UserError for widths that are not increasing multiples of 32 (the packed formats' panels).
 DeviceProfile ProbeDevice(const ProbeOptions& options);
 
-// The decode margin over rounds of the probe's decoders, each round's margin the largest slowest repeat /
+// The decode margin over rounds of the probe's decoders, each round's margin the largest median step /
 // prediction - 1 of its decoders: the 90th percentile by nearest rank (the largest of up to 9 rounds,
 // the second largest of 10-19, ...), at least 0. A budget planned with it was missed in about one round
 // in ten while the probe watched.

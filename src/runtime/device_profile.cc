@@ -207,6 +207,7 @@ json DeviceProfileToJson(const DeviceProfile& p) {
             {"decode_margin", p.decode_margin},
             {"decode_margin_rounds", p.decode_margin_rounds},
             {"decode_margin_watch_seconds", p.decode_margin_watch_seconds},
+            {"decode_round_margins", p.decode_round_margins},
             {"linear", linear},
             {"attention", attention}};
   if (!p.sweep_bytes.empty()) j["bandwidth_sweep"] = {{"bytes", p.sweep_bytes}, {"bytes_per_s", p.sweep_bytes_per_s}};
@@ -260,6 +261,9 @@ DeviceProfile DeviceProfileFromJson(const json& j, const std::string& source) {
   p.decode_margin_watch_seconds = OptionalDouble(j, "decode_margin_watch_seconds", source, 0.0);
   if (p.decode_margin_rounds < 1 || !(p.decode_margin_watch_seconds >= 0))
     throw UserError(source + ": decode_margin_rounds must be >= 1 and decode_margin_watch_seconds >= 0");
+  if (j.contains("decode_round_margins")) p.decode_round_margins = RequireNumberList(j, "decode_round_margins", source);
+  if (!p.decode_round_margins.empty() && p.decode_round_margins.size() != static_cast<size_t>(p.decode_margin_rounds))
+    throw UserError(source + ": decode_round_margins must hold one value per round (decode_margin_rounds)");
   if (!(p.bandwidth_bytes_per_s > 0) || !(p.dispatch_seconds >= 0) || !(p.elementwise_seconds_per_float >= 0) ||
       !(p.step_seconds >= 0) || !(p.layer_seconds >= 0) || !(p.decode_margin >= 0))
     throw UserError(source + ": bandwidth must be positive, fixed costs and decode_margin >= 0");

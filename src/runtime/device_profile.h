@@ -82,13 +82,15 @@ struct DeviceProfile {
   // What real decode steps took beyond the model's sum of the tables (calibration.h): per step and
   // per virtual layer.
   double step_seconds = 0.0, layer_seconds = 0.0;
-  // How far past the model's prediction real decode steps ran at the probe (0.15: 15% slower; at least
-  // 0; calibration.h): the headroom `palette --device` and `run --max-latency-ms` keep under a budget.
+  // How far past the model's prediction real decode steps ran at the probe, by their median step (0.15: 15% slower; at
+  // least 0; calibration.h): the headroom `palette --device` and `run --max-latency-ms` keep under a budget.
   double decode_margin = 0.0;
   // What the margin was measured over: rounds of the probe's decoders, and the seconds the rounds after
   // the first spanned (`device probe --watch-minutes`; 0: the probe's one round).
   int decode_margin_rounds = 1;
   double decode_margin_watch_seconds = 0.0;
+  // Each round's margin, in the order measured (empty in profiles from before 2026-12-07).
+  std::vector<double> decode_round_margins;
 
   const LinearTable& Linear(WeightFormat format, int tokens, bool cold) const;  // contiguous; UserError if absent
   // The cold 1-token table of prefix reads (stored_width_ratio > 1) for `format`; nullptr if the probe

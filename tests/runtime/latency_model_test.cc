@@ -215,15 +215,18 @@ TEST(DeviceProfile, RoundTripsThroughJson) {
   p.decode_margin = 0.125;
   p.decode_margin_rounds = 31;
   p.decode_margin_watch_seconds = 300.5;
+  for (int r = 0; r < 31; ++r) p.decode_round_margins.push_back(0.004 * r - 0.01);
   SaveDeviceProfile(p, dir / "d.json");
   const DeviceProfile back = LoadDeviceProfile(dir / "d.json");
   EXPECT_EQ(DeviceProfileToJson(back), DeviceProfileToJson(p));
   EXPECT_EQ(back.decode_margin, 0.125);
   EXPECT_EQ(back.decode_margin_rounds, 31);
   EXPECT_EQ(back.decode_margin_watch_seconds, 300.5);
+  EXPECT_EQ(back.decode_round_margins, p.decode_round_margins);
   nlohmann::json older = DeviceProfileToJson(p);  // from before the watch: one round
   older.erase("decode_margin_rounds");
   older.erase("decode_margin_watch_seconds");
+  older.erase("decode_round_margins");
   EXPECT_EQ(DeviceProfileFromJson(older, "old.json").decode_margin_rounds, 1);
   ASSERT_NE(back.PrefixLinear(WeightFormat::kF32), nullptr);
   EXPECT_EQ(back.PrefixLinear(WeightFormat::kF32)->stored_width_ratio, 2);
@@ -255,6 +258,10 @@ TEST(DeviceProfile, BadFilesNameTheFieldAndWhatToDo) {
             std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["decode_margin"] = -0.1; }).find("decode_margin >= 0"), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["decode_margin_rounds"] = 0; }).find("decode_margin_rounds must be >= 1"),
+            std::string::npos);
+  EXPECT_NE(error_for([](auto& j) {
+              j["decode_round_margins"] = {0.1, 0.2};
+            }).find("one value per round"),
             std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j.erase("step_seconds"); }).find("\"step_seconds\""), std::string::npos);
   EXPECT_NE(error_for([](auto& j) { j["rotation"].erase("cold_bytes"); }).find("\"rotation\""), std::string::npos);

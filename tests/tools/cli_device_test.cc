@@ -3,6 +3,7 @@
 // describe the run, budgets nothing meets and bad flags.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "src/core/atomic_file.h"
@@ -69,6 +70,8 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
   EXPECT_GT(p.bandwidth_bytes_per_s, 0.0);
   EXPECT_EQ(p.decode_margin_rounds, 2);  // the probe's round, then one 3 s later (--watch-minutes 0.05)
   EXPECT_GE(p.decode_margin_watch_seconds, 3.0);
+  ASSERT_EQ(p.decode_round_margins.size(), 2u);
+  EXPECT_EQ(p.decode_margin, std::max(0.0, std::max(p.decode_round_margins[0], p.decode_round_margins[1])));
   ExpectUserError("device probe --widths 64 100 --out " + (*dir_ / "x.json"),
                   "--widths must be increasing multiples of 32");
   ExpectUserError("device probe --isa sse9 --out " + (*dir_ / "x.json"), "--isa must be scalar, avx2, avx512 or neon");
