@@ -3,21 +3,21 @@
 llama.cpp's greedy continuation equals elastiq's, both perplexities on the same test tokens, and the
 share of positions where both predict the same next token (top-1 agreement).
 Usage: interop_report.py CHECK.jsonl PALETTE LLAMA_COMMIT COMMAND > interop.md"""
-import datetime
 import json
 import platform
-import subprocess
 import sys
+
+from report_common import cpu_name, short_commit, utc_date
 
 # What each type must meet (perplexity within this of elastiq's reference on the same weights).
 TARGETS = {"f32": 0.01, "f16": 0.01, "q8_0": 0.01, "tq2_0": 0.02, "tq1_0": 0.02}
 REFERENCE = {"fp32": "elastiq fp32", "ternary": "elastiq ternary"}
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+commit = short_commit()
 print("# Interop: exported GGUFs in llama.cpp against elastiq's runtime\n")
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
-print(f"Measured {datetime.date.today()} at commit {commit} on {cpu} ({platform.machine()}, 2 cores), "
+cpu = cpu_name(platform.machine())
+print(f"Measured {utc_date()} at commit {commit} on {cpu} ({platform.machine()}, 2 cores), "
       f"llama.cpp {sys.argv[3]} built from its public source (CPU, shared libraries). Model: `{sys.argv[2]}`. "
       f"Command: `{sys.argv[4]}` (raw rows: the .jsonl of the same name). elastiq's reference is its runtime "
       "with the fp32 KV cache: fp32 weights for f32/f16/q8_0 exports, its ternary weights (the packed copy "

@@ -8,6 +8,8 @@ import sys
 import tempfile
 from collections import defaultdict
 
+from report_common import cpu_name
+
 raw, repeats, out_md, out_png = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 runs = defaultdict(list)  # (engine, model, format, threads) -> decode tok/s
 for line in open(raw):
@@ -17,7 +19,7 @@ med = statistics.median
 # (model, elastiq format, llama.cpp type, target ratio)
 PAIRS = [("mobilellm-125m", "w8a8", "q8_0", 1.2), ("mobilellm-350m", "w8a8", "q8_0", 1.2),
          ("ternary-512", "w8a8", "q8_0", 1.2), ("ternary-512", "ternary", "tq2_0", 1.5)]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+cpu = cpu_name()
 lines = [
     "# elastiq runtime vs llama.cpp, side by side (decode, random weights, same shapes and threads)",
     "",

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+from report_common import cpu_name
+
 R = sys.argv[1]
 OUT = sys.argv[2] if len(sys.argv) > 2 else "experiments/results"
 ELASTIQ = os.path.join(os.environ.get("ELASTIQ_BIN_DIR", "build/tools"), "elastiq")
@@ -88,7 +90,7 @@ def plot(png, title, xlabel, ylabel, series, logy=False, points=False):
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
 
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+cpu = cpu_name()
 teacher = metric("teacher")
 md = ["# MLFS: palette vs from scratch vs sliced untrained; sliced init; gradient scaling; cost; encoder", "",
       f"Machine: {cpu}, 2 cores, 24 GiB (shared: other builds ran beside these jobs, so wall times are",

@@ -15,8 +15,7 @@ R=$1 A=$2/elastiq B=$3/elastiq
 ROUNDS=${ROUNDS:-4}
 export ENTRIES=${ENTRIES:-maxnet p50 p25} OUT=${OUT:-experiments/results/probe_stability}
 mkdir -p "$R"
-ELASTIQ_BIN_DIR=$3 bash experiments/random_palette.sh "$R/m125.h5" experiments/configs/mobilellm-125m.json \
-  --sizes 0.8 0.65 0.5 0.4 0.3 0.25
+ELASTIQ_BIN_DIR=$3 bash experiments/random_m125_palette.sh "$R/m125.h5"
 for round in $( [ "${SKIP_PROBES:-0}" = 1 ] || seq "$ROUNDS"); do
   for threads in 1 2; do
     for build in a b; do

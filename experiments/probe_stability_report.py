@@ -8,6 +8,8 @@ import subprocess
 import sys
 from collections import defaultdict
 
+from report_common import cpu_name, short_commit, utc_date
+
 run_dir, a_bin, b_bin, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 out = os.environ["OUT"]
 entries = os.environ["ENTRIES"].split()
@@ -49,9 +51,9 @@ for c in cases:
         row += f" {', '.join(f'{x:.2f}' for x in v)} | {100 * spread(v):.1f}% |"
     table.append(row)
 
-commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-date = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()
+commit = short_commit()
+cpu = cpu_name()
+date = utc_date()
 md = [
     "# Device probes: how far one machine's profiles move between probes",
     "",

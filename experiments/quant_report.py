@@ -5,11 +5,13 @@ import os
 import re
 import sys
 
+from report_common import cpu_name
+
 R = sys.argv[1]
 OUT = sys.argv[2] if len(sys.argv) > 2 else "experiments/results"
 rows = [json.loads(l) for l in open(os.path.join(R, "quant.jsonl"))]
 by = {(r["palette"], r["subnet"], r["variant"]): r for r in rows}
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+cpu = cpu_name()
 
 
 def read(name):

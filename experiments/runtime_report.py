@@ -8,6 +8,8 @@ import sys
 import tempfile
 from collections import defaultdict
 
+from report_common import cpu_name
+
 raw, repeats, out_md, out_png = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 runs = defaultdict(list)
 for line in open(raw):
@@ -19,7 +21,7 @@ def med(rows, key):
 
 env = " ".join(f'{k}="{os.environ[k]}"' for k in ("MODELS", "OUT") if os.environ.get(k))
 command = (env + " " if env else "") + f"experiments/runtime_bench.sh {repeats}"
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+cpu = cpu_name()
 lines = [
     "# Runtime speed: fp32 vs W8A8 vs ternary (random weights at real shapes)",
     "",

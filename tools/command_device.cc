@@ -31,7 +31,8 @@ void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
       ("threads", po::value(&o.threads)->default_value(o.threads), "runtime threads to time (0: one per core)")
       ("widths", po::value(&o.widths)->multitoken(), "rows and columns grid of the linear timings (default 64 to 4096 in 1.5x and 2x steps; multiples of 32)")
       ("watch-minutes", po::value(&o.watch_minutes)->default_value(o.watch_minutes),
-       "then time real decode steps again about every 10 s for this long: the decode margin kept under budgets covers how the machine's speed moves over that time (0: the probe's one round)");
+       ("then time real decode steps again about every " + std::to_string(static_cast<int>(kWatchIntervalSeconds)) +
+        " s for this long: the decode margin kept under budgets covers how the machine's speed moves over that time (0: the probe's one round)").c_str());
   // clang-format on
 }
 
