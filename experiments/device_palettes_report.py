@@ -179,8 +179,8 @@ def part_b():
         "",
         f"Supernet `{supernet}` (its maxnet: {maxnet_params / 1e6:.2f}M parameters). Profiles: {fast} (`device probe "
         f"--threads 2 --watch-minutes {watch}`, the default ISA) and {slow} (`device probe --isa {slow.split('-t')[0]} "
-        f"--threads 1 --watch-minutes {watch}`); their decode margins (the 90th percentile of the rounds' slowest "
-        f"decode step past the model): {', '.join(margins)}. Budgets (decode "
+        f"--threads 1 --watch-minutes {watch}`); their decode margins (the 90th percentile over the rounds of the "
+        f"probe decoders' median decode step past the model): {', '.join(margins)}. Budgets (decode "
         "ms per token at 128 tokens of context), spread "
         "geometrically from just above the smallest `--sizes` entry to just above the largest, each on the configuration "
         f"where it is predicted slower, so every budget is reachable on both: {', '.join(budgets)}. "

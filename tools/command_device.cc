@@ -56,8 +56,9 @@ void PrintProfile(const DeviceProfile& p, const std::string& path) {
   if (p.PrefixLinear(WeightFormat::kF32))
     std::printf("  fp32 prefix views (subnets narrower than the maxnet) cost %.0f%% of the skipped bytes' read time\n",
                 100.0 * PrefixReadShare(p, WeightFormat::kF32));
-  std::printf("  real decode steps ran up to %.0f%% past the latency model (decode margin, kept under budgets",
-              100.0 * p.decode_margin);
+  std::printf(
+      "  real decode steps ran up to %.0f%% past the latency model at the median (decode margin, kept under budgets",
+      100.0 * p.decode_margin);
   if (p.decode_margin_rounds > 1)
     std::printf("; 90th percentile of %d rounds over %.1f minutes", p.decode_margin_rounds,
                 p.decode_margin_watch_seconds / 60.0);

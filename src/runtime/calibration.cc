@@ -198,9 +198,10 @@ class Prober {
   // The linear tables, per format: 1 token cold and warm, and each prefill token count cold (prefill
   // reads each layer's weights once per call, a different layer each time); for fp32, 1 token cold
   // again with each row the first half of a row twice as wide (a subnet's prefix view of the maxnet's
-  // matrix; here 1.1-1.5x slower per weight than contiguous rows from 256 columns on, 1.5-2.5x at
-  // 64-128), on every other width of the grid. Every point of every table is timed interleaved with the others
-  // (TimeInterleaved), so a slow spell does not skew a whole table.
+  // matrix: 1.14-1.37x a contiguous read's time per weight at 256-2048 columns here, 1.9-2.3x at 64,
+  // experiments/results/device_latency_check_prefix.md), on every other width of the grid. Every
+  // point of every table is timed interleaved with the others (TimeInterleaved), so a slow spell
+  // does not skew a whole table.
   void MeasureLinear(DeviceProfile& p) {
     Progress("linear timings, first calls");
     Arena arena(p.cold_bytes);
@@ -311,8 +312,8 @@ class Prober {
   // Then a third decoder of a shape not in the fit (wider, 3 query heads per KV head, a 2,048-token
   // vocabulary; still cache-resident, 4.7 MB) gives decode_margin, how far past the model a real step
   // ran here: the largest of median step / predicted - 1 over the three (the model's error, on a shape
-  // it was not fitted to too). With --watch-minutes the three run again in rounds spread over that
-  // time, and the margin is the rounds' 90th percentile: how the machine's speed moved, as well.
+  // it was not fitted to as well). With --watch-minutes the three run again in rounds spread over
+  // that time, and the margin is the rounds' 90th percentile: how the machine's speed moved, too.
   void MeasureEngineSteps(DeviceProfile& p) {
     Progress("engine steps");
     std::vector<std::unique_ptr<ProbeEngine>> engines;
@@ -363,7 +364,7 @@ class Prober {
 
   // The largest median step / prediction - 1 over one round's decoders: a run is judged by its median
   // step (bench, the latency guard), and the slowest of 5 repeats, then the 90th percentile of the
-  // rounds, compounded two tails (entries planned with it ran at 0.38-0.78 of their budgets).
+  // rounds, compounded two tails (entries planned with that margin ran at 0.38-0.78 of their budgets).
   static double RoundMargin(const DeviceProfile& p, const std::vector<TimedDecoder>& timed) {
     double margin = -1.0;
     for (const TimedDecoder& t : timed) margin = std::max(margin, t.median_seconds / PredictedStep(p, t.config) - 1.0);

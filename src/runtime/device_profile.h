@@ -82,8 +82,9 @@ struct DeviceProfile {
   // What real decode steps took beyond the model's sum of the tables (calibration.h): per step and
   // per virtual layer.
   double step_seconds = 0.0, layer_seconds = 0.0;
-  // How far past the model's prediction real decode steps ran at the probe, by their median step (0.15: 15% slower; at
-  // least 0; calibration.h): the headroom `palette --device` and `run --max-latency-ms` keep under a budget.
+  // How far past the model's prediction real decode steps ran at the probe, their median step (0.15:
+  // 15% slower; at least 0; calibration.h): the headroom `palette --device` and `run --max-latency-ms`
+  // keep under a budget.
   double decode_margin = 0.0;
   // What the margin was measured over: rounds of the probe's decoders, and the seconds the rounds after
   // the first spanned (`device probe --watch-minutes`; 0: the probe's one round).

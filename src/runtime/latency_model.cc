@@ -84,7 +84,7 @@ struct Shapes {
   std::vector<int64_t> ffn;                // per kept layer
   WeightFormat head;                       // the tied embedding's format
   int64_t stored_d, stored_q, stored_ffn;  // the maxnet's widths: the rows the subnet's prefix views read
-  double skipped_read;                     // PrefixReadShare of the format
+  double skipped_read;                     // PrefixReadShare of fp32, whose prefix views are strided
 };
 
 Shapes ShapesOf(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
