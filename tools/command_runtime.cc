@@ -109,7 +109,6 @@ void AddPrediction(nlohmann::json& report, const BenchOptions& o, const DevicePr
   report["predicted_prefill_tokens_per_s"] = d.prompt_tokens / p.prefill_seconds;
   report["predicted_working_set_bytes"] = p.working_set_bytes;
   report["predicted_cold_share"] = p.cold_share;
-  report["predicted_attention_cold_share"] = p.attention_cold_share;
   report["predicted_decode_parts_ms"] = {
       {"linear", 1e3 * p.decode_linear}, {"attention", 1e3 * p.decode_attention}, {"fixed", 1e3 * p.decode_fixed}};
   report["device"] = o.device;

@@ -181,9 +181,9 @@ class Prober {
     p.cache_bytes = CacheBytesFromSweep(p.sweep_bytes, p.sweep_bytes_per_s, p.bandwidth_bytes_per_s);
   }
 
-  // The cold linear timings' arena: 512 MiB, where this machine's sweep reads within a few percent of
-  // memory's speed (at 64-128 MiB it still read 20-45% faster: the caches' reach fades slowly), or a
-  // quarter of the memory available where that is less. The sweep runs up to it.
+  // The cold linear timings' arena: 512 MiB, far past the caches (this machine's sweep read 64-256 MiB
+  // 0.80-1.28x as fast as 512 MiB, experiments/results/latency_replay_cold_share.md), or a quarter of
+  // the memory available where that is less. The sweep runs up to it.
   static int64_t ColdArenaBytes(const DeviceProfile& p) {
     const int64_t available = p.mem_available > 0 ? p.mem_available / 4 : 512 * kMiB;
     return std::clamp<int64_t>(available, 64 * kMiB, 512 * kMiB);

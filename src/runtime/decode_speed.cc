@@ -63,7 +63,7 @@ DecodeSpeed MeasureDecodeSpeed(Engine& engine, const std::vector<int>& prompt, i
     prefill.push_back(static_cast<double>(prompt.size()) / seconds.prefill);
     decode.push_back(decode_tokens / seconds.decode);
   }
-  return {Median(prefill), Median(decode), decode.empty() ? 0.0 : *std::min_element(decode.begin(), decode.end())};
+  return {Median(prefill), Median(decode)};
 }
 
 Roofline DecodeRoofline(double bandwidth_bytes_per_s, double weight_bytes_per_token, double decode_tokens_per_s) {

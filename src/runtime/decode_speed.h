@@ -12,9 +12,8 @@
 namespace elastiq {
 
 struct DecodeSpeed {
-  double prefill_tokens_per_s = 0.0;         // median over the repeats
-  double decode_tokens_per_s = 0.0;          // median over the repeats
-  double slowest_decode_tokens_per_s = 0.0;  // the slowest repeat's
+  double prefill_tokens_per_s = 0.0;  // median over the repeats
+  double decode_tokens_per_s = 0.0;   // median over the repeats
 };
 
 // n ids drawn uniformly from [4, vocab_size) (past the special tokens) with a fixed seed.

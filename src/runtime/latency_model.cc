@@ -183,24 +183,7 @@ double PrefillAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheF
 
 }  // namespace
 
-double SweepSecondsPerByte(const DeviceProfile& p, int64_t bytes) {
-  std::vector<double> seconds_per_byte;
-  for (double bytes_per_s : p.sweep_bytes_per_s) seconds_per_byte.push_back(1.0 / bytes_per_s);
-  const std::vector<double> t = LowerToFastestLarger(seconds_per_byte, {seconds_per_byte.size()});
-  if (t.size() == 1) return t[0];
-  const auto [i, w] = LogPosition(p.sweep_bytes, static_cast<double>(bytes));
-  return (1 - w) * t[i] + w * t[i + 1];
-}
-
 double ColdShare(const DeviceProfile& p, int64_t working_set_bytes) {
-  if (p.sweep_bytes.empty()) return working_set_bytes > p.cache_bytes ? 1.0 : 0.0;
-  const double warm = SweepSecondsPerByte(p, std::max<int64_t>(1, p.warm_bytes));
-  const double cold = SweepSecondsPerByte(p, p.cold_bytes);
-  if (!(cold > warm)) return working_set_bytes > p.warm_bytes ? 1.0 : 0.0;
-  return std::clamp((SweepSecondsPerByte(p, working_set_bytes) - warm) / (cold - warm), 0.0, 1.0);
-}
-
-double AttentionColdShare(const DeviceProfile& p, int64_t working_set_bytes) {
   if (working_set_bytes <= p.warm_bytes) return 0.0;
   if (working_set_bytes >= p.cache_bytes || p.warm_bytes <= 0) return 1.0;
   return std::log(static_cast<double>(working_set_bytes) / static_cast<double>(p.warm_bytes)) /
@@ -262,9 +245,8 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
   r.decode_linear = (1 - r.cold_share) * decode_linear(false) + r.cold_share * decode_linear(true);
   const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, /*cold=*/true, head_view);  // prefill: cold throughout
   const double token_floats = 3.0 * static_cast<double>(s.d) + static_cast<double>(s.vocab);
-  r.attention_cold_share = AttentionColdShare(p, r.working_set_bytes);
   r.decode_attention =
-      static_cast<double>(s.virtual_layers) * DecodeAttentionSeconds(p, s, q.kv_cache, q.keys, r.attention_cold_share);
+      static_cast<double>(s.virtual_layers) * DecodeAttentionSeconds(p, s, q.kv_cache, q.keys, r.cold_share);
   r.decode_fixed = p.elementwise_seconds_per_float *
                        (token_floats + OverLayers(s, [&](int64_t f) { return LayerElementwiseFloats(s, f); })) +
                    p.step_seconds + p.layer_seconds * static_cast<double>(s.virtual_layers);

@@ -6,18 +6,15 @@
 //                   + attention(kv_heads, G, keys) x head_dim / 64
 //                   + (6d + q + 3kv + 2f) x elementwise
 //               + lin_head(vocab, d) + (3d + vocab) x elementwise + step + virtual layers x layer
-// where lin blends the warm and cold tables by the step's working set (weights + KV cache read): its
-// cold share is where the profile's read-bandwidth sweep places that size between the warm and the
-// cold timings' rotations (caches do not drop from all hits to none at one size for a sequential
-// stream; here they still sped reads of 64-128 MiB by 20-45%). Attention, which reads a layer's KV
-// rows once per step with the rest of the model in between, is cold once the working set passes the
-// measured cache (AttentionColdShare); step and layer are what real decode steps took beyond the
-// rest (calibration.h). Prefill runs the same sum per chunk of tokens with the prefill tables (per-token
-// time interpolated in log tokens), the warm attention of each of the chunk's causal key counts shared
-// by the threads, and the head on the last token only. An fp32 subnet reads prefix views of the maxnet's
-// rows (row stride = the maxnet's width): a cold lin of cols of stored_cols-wide rows costs
-// (1 - s) x lin(rows, cols) + s x lin(rows, stored_cols), s the share of the skipped bytes the memory
-// system reads anyway, measured by the probe (PrefixReadShare).
+// where lin and attention blend the warm and cold tables by the step's working set (weights + KV
+// cache read), cold once it passes the measured cache (ColdShare): a step reads its whole working set
+// in turn, so by the time a byte is read again the rest of the step has passed through the cache.
+// Step and layer are what real decode steps took beyond the rest (calibration.h). Prefill runs the same sum per chunk
+// of tokens with the prefill tables (per-token time interpolated in log tokens), the warm attention of each of the
+// chunk's causal key counts shared by the threads, and the head on the last token only. An fp32 subnet reads prefix
+// views of the maxnet's rows (row stride = the maxnet's width): a cold lin of cols of stored_cols-wide rows costs (1 -
+// s) x lin(rows, cols) + s x lin(rows, stored_cols), s the share of the skipped bytes the memory system reads anyway,
+// measured by the probe (PrefixReadShare).
 #pragma once
 
 #include <cstdint>
@@ -41,8 +38,7 @@ struct LatencyPrediction {
   double decode_linear = 0.0, decode_attention = 0.0, decode_fixed = 0.0;  // its parts
   double prefill_seconds = 0.0;                                            // the whole prompt
   int64_t working_set_bytes = 0;                                           // read per decode step: weights + KV cache
-  double cold_share = 0.0;            // weight of the cold linear tables in the decode step (ColdShare)
-  double attention_cold_share = 0.0;  // and of the cold attention tables (AttentionColdShare)
+  double cold_share = 0.0;  // weight of the cold tables (linear and attention) in the decode step (ColdShare)
   double prefill_seconds_per_token(int prompt_tokens) const {
     return prompt_tokens > 0 ? prefill_seconds / prompt_tokens : 0.0;
   }
@@ -66,8 +62,8 @@ LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig
 // 1-token cold table and the prefill tables (cold too: prefill reads each layer once per call), held
 // past the last. A cold fp32 call of a prefix view (one token, and the 1-token point of prefill's
 // interpolation) adds `prefix.skipped_read` of the time the rest of each stored row would take; warm
-// calls, quantized formats (their prefixes are contiguous runs of every 32-column panel, timed within
-// a few percent of contiguous here) and prefill's 16- and 128-token tables read as contiguous.
+// calls, quantized formats (a prefix of their nested panels is a contiguous run of each panel, not
+// timed as a prefix) and prefill's 16- and 128-token tables read as contiguous.
 double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t rows, int64_t cols, int tokens,
                      bool cold, const StoredRows& prefix = {});
 // The share of a prefix view's skipped bytes that reading it costs anyway, from the profile's prefix
@@ -75,16 +71,12 @@ double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t 
 // ratio x cols) - lin(rows, cols)) on the contiguous cold table; the median, clamped to [0, 1] (0: reads
 // only what it uses, 1: as slow as reading the whole stored rows). 0 without a prefix table.
 double PrefixReadShare(const DeviceProfile& profile, WeightFormat format);
-// Read time per byte at `bytes` on the profile's read-bandwidth sweep, made monotone (a larger set never
-// reads faster: each point lowered to the fastest larger one), log-interpolated, held at the ends.
-double SweepSecondsPerByte(const DeviceProfile& profile, int64_t bytes);
-// The cold tables' share for a working set: how far the sweep's read time per byte at that size has
-// gone from its time at the warm timings' rotation (warm_bytes) to its time at the cold ones'
-// (cold_bytes), clamped to [0, 1]. Without a sweep: cold above the measured cache, warm below.
+// The cold tables' share of a decode step with this working set: 0 up to the warm timings' rotation
+// (half the measured cache), 1 from the measured cache on, log-linear between. (Read off the
+// read-bandwidth sweep instead, which read 32-256 MiB 0.80-1.47x as fast as 512 MiB in twelve probes
+// here, the quantized formats' 30-120 MB subnets were predicted 10-30% fast at 1 thread:
+// experiments/results/latency_replay_cold_share.md.)
 double ColdShare(const DeviceProfile& profile, int64_t working_set_bytes);
-// The share of a decode step's attention that finds its KV rows in memory, not in cache: 0 up to the
-// warm rotation (half the measured cache), 1 from the measured cache on, log-linear between.
-double AttentionColdShare(const DeviceProfile& profile, int64_t working_set_bytes);
 
 // One layer's decode attention (device_profile.h): the table made monotone, then linear in KV heads,
 // group size and keys between grid points (extended past the last point by the last slope, held below

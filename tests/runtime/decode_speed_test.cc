@@ -37,9 +37,7 @@ TEST(DecodeSpeed, MeasuresPositiveRatesAndLeavesTheEngineAfterTheLastRepeat) {
   const DecodeSpeed s = MeasureDecodeSpeed(engine, RandomPromptIds(c.vocab_size, 8), 4, 2);
   EXPECT_GT(s.prefill_tokens_per_s, 0.0);
   EXPECT_GT(s.decode_tokens_per_s, 0.0);
-  EXPECT_GT(s.slowest_decode_tokens_per_s, 0.0);
-  EXPECT_LE(s.slowest_decode_tokens_per_s, s.decode_tokens_per_s);  // no faster than the median
-  EXPECT_EQ(engine.position(), 8 + 4);                              // each repeat resets, prefills 8 and decodes 4
+  EXPECT_EQ(engine.position(), 8 + 4);  // each repeat resets, prefills 8 and decodes 4
 }
 
 }  // namespace

@@ -155,10 +155,9 @@ TEST(LatencyModel, NeverPredictsALargerSubnetOrLongerContextFaster) {
 TEST(LatencyModel, TheWorkingSetPicksTheColdOrWarmTables) {
   DeviceProfile p = Synthetic();
   const SubnetSpec s = Spec(8, 256, 768, 4);
-  p.warm_bytes = p.cold_bytes = int64_t{1} << 40;  // the working set is below the warm rotation
+  p.warm_bytes = int64_t{1} << 40;  // the working set is below the warm rotation
   const LatencyPrediction warm = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
-  p.warm_bytes = 0;  // and above everything the sweep tells apart
-  p.cold_bytes = 1;
+  p.warm_bytes = 0;  // and above the measured cache
   const LatencyPrediction cold = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
   EXPECT_EQ(warm.cold_share, 0.0);
   EXPECT_EQ(cold.cold_share, 1.0);
@@ -179,34 +178,30 @@ TEST(LatencyModel, EngineStepCostsAddOncePerStepAndOncePerVirtualLayer) {
   EXPECT_NEAR(with - Decode(p, s, 64), 2e-6 + 8 * 1e-6, 1e-15);
 }
 
-TEST(LatencyModel, TheColdShareFollowsTheBandwidthSweepFromTheWarmRotationToTheCold) {
-  DeviceProfile p = Synthetic();  // 10 ps per byte up to 1 MiB, 25 at 4 MiB, 40 from 8 MiB
-  EXPECT_EQ(ColdShare(p, 1 << 20), 0.0);
-  EXPECT_NEAR(ColdShare(p, 4 << 20), (1 / 40e9 - 1 / 100e9) / (1 / 25e9 - 1 / 100e9), 1e-12);
-  EXPECT_NEAR(SweepSecondsPerByte(p, 3 << 20), 1 / 60e9 + std::log2(1.5) * (1 / 40e9 - 1 / 60e9), 1e-22);
-  EXPECT_EQ(ColdShare(p, 8 << 20), 1.0);
-  EXPECT_EQ(ColdShare(p, int64_t{1} << 40), 1.0);  // past the sweep: held
-  p.sweep_bytes_per_s[3] = 10e9;                   // a slow outlier is lowered to the faster larger sizes
-  EXPECT_NEAR(SweepSecondsPerByte(p, 2 << 20), 1 / 40e9, 1e-22);
-  p.sweep_bytes.clear();  // no sweep: the measured cache decides
-  p.sweep_bytes_per_s.clear();
-  EXPECT_EQ(ColdShare(p, 1 << 20), 0.0);
-  EXPECT_EQ(ColdShare(p, 2 << 20), 1.0);
+TEST(LatencyModel, TheColdShareRisesFromTheWarmRotationToTheMeasuredCache) {
+  DeviceProfile p = Synthetic();  // measured cache 1 MiB, warm rotation 512 KiB, sweep up to 8 MiB
+  EXPECT_EQ(ColdShare(p, 512 << 10), 0.0);
+  EXPECT_NEAR(ColdShare(p, 724 << 10), 0.5, 1e-3);  // sqrt(2) x 512 KiB: halfway on a log scale
+  EXPECT_EQ(ColdShare(p, 1 << 20), 1.0);
+  EXPECT_EQ(ColdShare(p, 4 << 20), 1.0);  // though the sweep still reads 4 MiB faster than memory
+  p.warm_bytes = 0;                       // a probe that measured no cache: cold throughout
+  EXPECT_EQ(ColdShare(p, 1), 1.0);
 }
 
-TEST(LatencyModel, AttentionTurnsColdFromHalfTheMeasuredCacheToTheCache) {
-  DeviceProfile p = Synthetic();  // measured cache 1 MiB, warm rotation 512 KiB, sweep up to 8 MiB
-  EXPECT_EQ(AttentionColdShare(p, 512 << 10), 0.0);
-  EXPECT_NEAR(AttentionColdShare(p, 724 << 10), 0.5, 1e-3);  // sqrt(2) x 512 KiB: halfway on a log scale
-  EXPECT_EQ(AttentionColdShare(p, 1 << 20), 1.0);
-  EXPECT_EQ(AttentionColdShare(p, 4 << 20), 1.0);  // where the weights' stream is still partly warm
-  EXPECT_LT(ColdShare(p, 4 << 20), 1.0);
+TEST(LatencyModel, PastTheMeasuredCacheWeightsAndAttentionAreBothCold) {
+  const DeviceProfile p = Synthetic();
   const SubnetSpec s = Spec(8, 256, 768, 4);
   const LatencyPrediction r = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
   ASSERT_GT(r.working_set_bytes, p.cache_bytes);
-  EXPECT_EQ(r.attention_cold_share, 1.0);
+  EXPECT_EQ(r.cold_share, 1.0);
   const AttentionTable& cold = p.Attention(KvCacheFormat::kF16, true);
   EXPECT_NEAR(r.decode_attention, 8 * AttentionLayerSeconds(cold, 4, Config().group_size(), 32, 64), 1e-15);
+  const double d = 256, q = 256, kv = 128, f = 768;
+  const double layer = LinearSeconds(p, WeightFormat::kF32, q + 2 * kv, d, 1, true) +
+                       LinearSeconds(p, WeightFormat::kF32, d, q, 1, true) +
+                       LinearSeconds(p, WeightFormat::kF32, 2 * f, d, 1, true) +
+                       LinearSeconds(p, WeightFormat::kF32, d, f, 1, true);
+  EXPECT_NEAR(r.decode_linear, LinearSeconds(p, WeightFormat::kF32, 2048, d, 1, true) + 8 * layer, 1e-15);
 }
 
 TEST(DeviceProfile, RoundTripsThroughJson) {

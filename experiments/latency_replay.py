@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Replays recorded bench runs (experiments/device_palettes.sh's *_accuracy.jsonl) against the latency model
+this build has: each line's decode step predicted again from the same device profile (`elastiq device
+compare --json`, at the mean context bench decoded at), beside the prediction recorded with the run. Tells
+what a change of the model does to runs already measured; a fresh run is the test of it (the replayed runs
+are the ones the change was made from). Needs the runs' profiles and palettes (the lines' "device" and
+"palette" paths).
+Usage: latency_replay.py OUT.md ACCURACY.jsonl [ACCURACY.jsonl ...]"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+from report_common import cpu_name, short_commit, utc_date
+
+ELASTIQ = f"{os.environ.get('ELASTIQ_BIN_DIR', 'build/tools')}/elastiq"
+
+
+def predicted_now(profile, palette, fmt, kv_cache, context):
+    """{entry: decode ms} the current model predicts on `profile` at `context` keys."""
+    out = subprocess.run([ELASTIQ, "device", "compare", profile, "--palette", palette, "--format", fmt,
+                          "--kv-cache", kv_cache, "--context", str(context), "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    return {e["entry"]: e["devices"][0]["decode_ms"] for e in json.loads(out)["entries"]}
+
+
+def replay(path):
+    """Per case (threads, context, format, entry): the median over rounds of predicted / measured - 1,
+    recorded and now."""
+    rows = [json.loads(l) for l in open(path) if l.strip()]
+    cache, cases = {}, defaultdict(lambda: ([], []))
+    for r in rows:
+        keys = r["prompt_tokens"] + (r["decode_tokens"] + 1) // 2  # bench's query (tools/command_runtime.cc)
+        query = (r["device"], r["palette"], r["format"], r["kv_cache"], keys)
+        if query not in cache:
+            cache[query] = predicted_now(*query)
+        case = cases[(r["threads"], r["context"], r["format"], r["subnet"])]
+        case[0].append(r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1)
+        case[1].append(cache[query][r["subnet"]] / r["decode_ms_per_token"] - 1)
+    return {k: (statistics.median(v[0]), statistics.median(v[1])) for k, v in cases.items()}
+
+
+def summary(errors):
+    a = sorted(abs(e) for e in errors)
+    return (f"median |error| {100 * statistics.median(a):.1f}%, worst {100 * a[-1]:.1f}%, "
+            f"{sum(e <= 0.2 for e in a)}/{len(a)} within 20%")
+
+
+def by_group(cases, which):
+    groups = defaultdict(list)
+    for (threads, _, fmt, _), errs in cases.items():
+        groups[(fmt, threads)].append(errs[which])
+    return ", ".join(f"{fmt} t{threads} {100 * statistics.median(v):+.1f}%" for (fmt, threads), v in sorted(groups.items()))
+
+
+def sweep_rows(paths):
+    """Each replayed profile's read-bandwidth sweep at 16-256 MiB over its rate at the largest size (the cold
+    arena): how much faster than memory the caches still make those reads."""
+    profiles = sorted({json.loads(l)["device"] for path in paths for l in open(path) if l.strip()})
+    sizes = [16, 32, 64, 128, 256]
+    rows = ["| profile | threads | measured cache | " + " | ".join(f"{m} MiB" for m in sizes) + " |",
+            "|---|---|---|" + "---|" * len(sizes)]
+    for path in profiles:
+        p = json.load(open(path))
+        rate = dict(zip(p["bandwidth_sweep"]["bytes"], p["bandwidth_sweep"]["bytes_per_s"]))
+        last = rate[max(rate)]
+        cells = [f"{rate[m << 20] / last:.2f}x" if (m << 20) in rate else "-" for m in sizes]
+        rows.append(f"| {path} | {p['threads']} | {p['caches']['measured'] >> 20} MiB | " + " | ".join(cells) + " |")
+    return rows
+
+
+def main():
+    out, paths = sys.argv[1], sys.argv[2:]
+    md = ["# The latency model replayed on recorded runs", "",
+          f"Machine: {cpu_name()}. Commit {short_commit()}, {utc_date()}. "
+          f"Command: `python3 experiments/latency_replay.py {' '.join(sys.argv[1:])}`.", "",
+          "Decode step per token, predicted / measured - 1, median over a case's rounds (cases: threads, context, "
+          "format, entry). *Recorded*: the model the run was made with; *now*: this commit's model on the same "
+          "profiles. The replayed runs are the ones a change was made from: a fresh run tests it.", ""]
+    for path in paths:
+        cases = replay(path)
+        md += [f"## {os.path.basename(path)} ({len(cases)} cases)", "",
+               f"- recorded: {summary([e[0] for e in cases.values()])}",
+               f"- now: {summary([e[1] for e in cases.values()])}",
+               f"- median signed error by format and threads, recorded: {by_group(cases, 0)}",
+               f"- now: {by_group(cases, 1)}", "",
+               "| threads | context | format | entry | recorded | now |", "|---|---|---|---|---|---|"]
+        md += [f"| {t} | {c} | {f} | {e} | {100 * r:+.1f}% | {100 * n:+.1f}% |"
+               for (t, c, f, e), (r, n) in sorted(cases.items())]
+        md.append("")
+    md += ["## The profiles' read-bandwidth sweeps", "",
+           "Read rate at each size over the rate at the sweep's largest size (the cold arena, 512 MiB here).", ""]
+    md += sweep_rows(paths)
+    md.append("")
+    with open(out + ".tmp", "w") as f:
+        f.write("\n".join(md))
+    os.replace(out + ".tmp", out)
+    print("\n".join(l for l in md if l.startswith("- ")))
+
+
+if __name__ == "__main__":
+    main()
