@@ -71,6 +71,35 @@ def sweep_rows(paths):
     return rows
 
 
+def table_name(t):
+    if "format" in t:
+        prefix = "/prefix" if t.get("stored_width_ratio", 1) > 1 else ""
+        return f"{t['format']} {t['tokens']}t {'cold' if t['cold'] else 'warm'}{prefix}"
+    return f"attn {t['kv_cache']} {'cold' if t['cold'] else 'warm'}"
+
+
+def table_rows(paths):
+    """Each replayed profile's tables against the other probes at its thread count: per table, the median
+    over its points of seconds / the median of all those probes at that point (a probe in a slow spell
+    reads > 1 throughout)."""
+    profiles = sorted({json.loads(l)["device"] for path in paths for l in open(path) if l.strip()})
+    loaded = {path: json.load(open(path)) for path in profiles}
+    rows = []
+    for threads in sorted({p["threads"] for p in loaded.values()}):
+        group = [path for path in profiles if loaded[path]["threads"] == threads]
+        tables = [loaded[path]["linear"] + loaded[path]["attention"] for path in group]
+        names = [table_name(t) for t in tables[0]]
+        rows += [f"| {threads} threads | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for path, mine in zip(group, tables):
+            cells = []
+            for i, t in enumerate(mine):
+                medians = [statistics.median(point) for point in zip(*(other[i]["seconds"] for other in tables))]
+                cells.append(f"{statistics.median(s / m for s, m in zip(t['seconds'], medians)):.2f}")
+            rows.append(f"| {path} | " + " | ".join(cells) + " |")
+        rows.append("")
+    return rows
+
+
 def main():
     out, paths = sys.argv[1], sys.argv[2:]
     md = ["# The latency model replayed on recorded runs", "",
@@ -93,7 +122,10 @@ def main():
     md += ["## The profiles' read-bandwidth sweeps", "",
            "Read rate at each size over the rate at the sweep's largest size (the cold arena, 512 MiB here).", ""]
     md += sweep_rows(paths)
-    md.append("")
+    md += ["", "## The profiles' tables against the other probes", "",
+           "Per table, the median over its points of the probe's time / the median of all the probes above at "
+           "the same thread count.", ""]
+    md += table_rows(paths)
     with open(out + ".tmp", "w") as f:
         f.write("\n".join(md))
     os.replace(out + ".tmp", out)

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <numeric>
 #include <thread>
@@ -140,8 +141,7 @@ class Prober {
     p.cold_bytes = std::max(widest, ColdArenaBytes(p));
     p.warm_bytes = p.cache_bytes / 2;
     MeasureLinear(p);
-    for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16})
-      for (bool cold : {true, false}) p.attention.push_back(AttentionGrid(kv, cold, AttentionArenaBytes(p)));
+    MeasureAttention(p);
     Progress("fixed costs");
     p.dispatch_seconds = TimePerCall([&](int64_t) { pool_.RunOnAll([](int) {}); });
     p.elementwise_seconds_per_float = ElementwiseSecondsPerFloat();
@@ -253,37 +253,80 @@ class Prober {
       }
   }
 
-  // One layer's decode attention (AttendCached) per KV heads, group size and key count; cold: each
-  // call reads the next layer of a cache as large as the arena (so no call finds its rows cached),
-  // warm: layer 0 again and again. The cache holds twice the keys read, as an engine's context is
-  // longer than what it has filled: layers that lay end to end read as one stream, ~1.25x faster here.
-  AttentionTable AttentionGrid(KvCacheFormat kv_format, bool cold, int64_t arena_bytes) {
-    AttentionTable t{kv_format, cold, kProbeHeadDim, {}, {}, {}, {}};
-    t.kv_heads.assign(std::begin(kProbeKvHeads), std::end(kProbeKvHeads));
-    t.group_sizes.assign(std::begin(kProbeGroupSizes), std::end(kProbeGroupSizes));
-    t.keys.assign(std::begin(kProbeKeys), std::end(kProbeKeys));
-    t.seconds.resize(t.kv_heads.size() * t.group_sizes.size() * t.keys.size());
-    Progress(std::string("attention, ") + KvCacheFormatName(kv_format) + " KV cache" + (cold ? " cold" : " warm"));
-    for (size_t h = 0; h < t.kv_heads.size(); ++h)
-      for (size_t k = 0; k < t.keys.size(); ++k) {
-        const int64_t width = t.kv_heads[h] * kProbeHeadDim, keys = t.keys[k];
-        const int64_t layer_bytes = KvCacheBytes(kv_format, 1, 2 * keys, width);
-        const int layers = cold ? static_cast<int>(std::max<int64_t>(2, arena_bytes / layer_bytes)) : 1;
-        KvCache kv(kv_format, layers, 2 * keys, width);
-        std::vector<float> rows(static_cast<size_t>(keys * width));
-        for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::cos(0.01f * static_cast<float>(i));
-        for (int l = 0; l < layers; ++l) kv.Store(ctx_.kernels, l, 0, keys, rows.data(), rows.data());
-        for (size_t g = 0; g < t.group_sizes.size(); ++g) {
-          const AttentionShape shape{kProbeHeadDim, t.group_sizes[g], t.kv_heads[h], 2 * keys};
-          std::vector<float> q(static_cast<size_t>(shape.q_width()), 0.05f), out(q.size()),
-              scores(static_cast<size_t>(AttentionScratchFloats(shape, pool_.size())));
-          t.seconds[(h * t.group_sizes.size() + g) * t.keys.size() + k] = TimePerCall([&](int64_t i) {
-            AttendCached(pool_, ctx_.kernels, kv, static_cast<int>(i % layers), shape, keys - 1, 1, true, q.data(),
-                         out.data(), scores.data());
-          });
-        }
+  // One layer's decode attention (AttendCached) per KV heads, group size and key count, for f32 and f16
+  // caches, cold and warm: four tables, timed a (KV heads, keys) block at a time with the calls of all
+  // four interleaved (TimeInterleaved), so a slow spell of the machine slows a few blocks of every table
+  // alike, not one whole table (timed a table after another, one 2-thread probe's cold f16 table ran
+  // 1.58x the median of six probes while its other tables ran 0.85-1.23x: experiments/results/
+  // latency_replay_cold_share.md).
+  void MeasureAttention(DeviceProfile& p) {
+    for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16})
+      for (bool cold : {true, false}) {
+        AttentionTable t{kv, cold, kProbeHeadDim, {}, {}, {}, {}};
+        t.kv_heads.assign(std::begin(kProbeKvHeads), std::end(kProbeKvHeads));
+        t.group_sizes.assign(std::begin(kProbeGroupSizes), std::end(kProbeGroupSizes));
+        t.keys.assign(std::begin(kProbeKeys), std::end(kProbeKeys));
+        t.seconds.resize(t.kv_heads.size() * t.group_sizes.size() * t.keys.size());
+        p.attention.push_back(std::move(t));
       }
-    return t;
+    const AttentionTable& axes = p.attention.front();
+    for (size_t h = 0; h < axes.kv_heads.size(); ++h) {
+      Progress("attention, " + std::to_string(axes.kv_heads[h]) + " KV head(s)");
+      for (size_t k = 0; k < axes.keys.size(); ++k) TimeAttentionBlock(p.attention, h, k, AttentionArenaBytes(p));
+    }
+  }
+
+  // A KV cache of one table's block, filled: cold, layers that fill `arena_bytes` (each call reads the
+  // next, so no call finds its rows cached); warm, one layer read again and again. It holds twice the
+  // keys read, as an engine's context is longer than what it has filled: layers that lay end to end
+  // read as one stream, ~1.25x faster here.
+  struct AttentionBlockCache {
+    KvCache kv;
+    int layers;
+  };
+  AttentionBlockCache FilledCache(const AttentionTable& t, int64_t width, int64_t keys, int64_t arena_bytes) {
+    const int64_t layer_bytes = KvCacheBytes(t.kv_cache, 1, 2 * keys, width);
+    const int layers = t.cold ? static_cast<int>(std::max<int64_t>(2, arena_bytes / layer_bytes)) : 1;
+    AttentionBlockCache c{KvCache(t.kv_cache, layers, 2 * keys, width), layers};
+    std::vector<float> rows(static_cast<size_t>(keys * width));
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::cos(0.01f * static_cast<float>(i));
+    for (int l = 0; l < layers; ++l) c.kv.Store(ctx_.kernels, l, 0, keys, rows.data(), rows.data());
+    return c;
+  }
+
+  // Block (h, k) of every table: each table's cache, then every group size's call of every table timed
+  // interleaved (a warm call reads its layer once, untimed, before each batch: the cold calls between
+  // its batches evict it).
+  void TimeAttentionBlock(std::vector<AttentionTable>& tables, size_t h, size_t k, int64_t arena_bytes) {
+    const int64_t width = tables.front().kv_heads[h] * kProbeHeadDim, keys = tables.front().keys[k];
+    const std::vector<int64_t>& group_sizes = tables.front().group_sizes;
+    std::vector<AttentionBlockCache> caches;
+    for (const AttentionTable& t : tables) caches.push_back(FilledCache(t, width, keys, arena_bytes));
+    struct Buffers {
+      std::vector<float> q, out, scores;
+    };
+    std::vector<Buffers> buffers;
+    std::vector<TimedCall> timed;
+    buffers.reserve(caches.size() * group_sizes.size());
+    for (AttentionBlockCache& c : caches)
+      for (int64_t group : group_sizes) {
+        const AttentionShape shape{kProbeHeadDim, group, tables.front().kv_heads[h], 2 * keys};
+        buffers.push_back({std::vector<float>(static_cast<size_t>(shape.q_width()), 0.05f),
+                           std::vector<float>(static_cast<size_t>(shape.q_width())),
+                           std::vector<float>(static_cast<size_t>(AttentionScratchFloats(shape, pool_.size())))});
+        Buffers* b = &buffers.back();
+        const AttentionBlockCache* cache = &c;
+        timed.push_back({[this, b, cache, shape, keys](int64_t i) {
+                           AttendCached(pool_, ctx_.kernels, cache->kv, static_cast<int>(i % cache->layers), shape,
+                                        keys - 1, 1, true, b->q.data(), b->out.data(), b->scores.data());
+                         },
+                         c.layers == 1 ? 1 : 0});
+      }
+    TimeInterleaved(timed);
+    size_t next = 0;
+    for (AttentionTable& t : tables)
+      for (size_t g = 0; g < group_sizes.size(); ++g)
+        t.seconds[(h * group_sizes.size() + g) * t.keys.size() + k] = Median(timed[next++].samples);
   }
 
   struct ProbeDecoder {
@@ -421,7 +464,7 @@ class Prober {
   }
 
   int TotalSteps() const {
-    constexpr int kSteps = 2 + (1 + kBatches) + 4 + 2;
+    constexpr int kSteps = 2 + (1 + kBatches) + static_cast<int>(std::size(kProbeKvHeads)) + 2;
     return kSteps + (options_.watch_seconds > 0 ? WatchRounds(options_.watch_seconds) : 0);
   }
 

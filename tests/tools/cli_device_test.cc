@@ -67,6 +67,14 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
   EXPECT_EQ(p.PrefixLinear(WeightFormat::kF32)->cols, (std::vector<int64_t>{64}));
   EXPECT_EQ(p.PrefixLinear(WeightFormat::kF32)->stored_width_ratio, 2);
   EXPECT_EQ(p.PrefixLinear(WeightFormat::kW8A8), nullptr);
+  // Attention: f32 and f16 caches, cold and warm, every point of the grid timed.
+  ASSERT_EQ(p.attention.size(), 4u);
+  for (KvCacheFormat kv : {KvCacheFormat::kF32, KvCacheFormat::kF16})
+    for (bool cold : {true, false}) {
+      const AttentionTable& t = p.Attention(kv, cold);
+      EXPECT_EQ(t.seconds.size(), t.kv_heads.size() * t.group_sizes.size() * t.keys.size());
+      EXPECT_GT(*std::min_element(t.seconds.begin(), t.seconds.end()), 0.0);
+    }
   EXPECT_GT(p.bandwidth_bytes_per_s, 0.0);
   EXPECT_EQ(p.decode_margin_rounds, 2);  // the probe's round, then one 3 s later (--watch-minutes 0.05)
   EXPECT_GE(p.decode_margin_watch_seconds, 3.0);
