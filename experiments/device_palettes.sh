@@ -26,6 +26,7 @@ DATA=${DATA:-runs/quickstart/data}
 SIZES=${SIZES:-runs/quickstart/palette.h5}
 export ENTRIES=${ENTRIES:-maxnet p80 p65 p50 p40 p30 p25} REPEATS=${REPEATS:-5}
 mkdir -p "$R"
+git rev-parse --short HEAD >"$R/commit.txt"  # the report names the commit the run was made with
 bash experiments/random_m125_palette.sh "$R/m125.h5"
 
 # A. Predicted vs measured (SKIP_A=1: keep the last run's, e.g. to redo B alone).

@@ -84,6 +84,28 @@ for key, rows in cases.items():
     g[1].append(abs(err(rows, "predicted_prefill_tokens_per_s", "prefill_tokens_per_s", invert=True)))
 
 
+def by_round():
+    """Each round's decode errors at each thread count (a probe in a slow spell moves its whole round), then
+    the single runs, and how far a case's measured time moved between the rounds."""
+    out, spread = [], []
+    for threads in (1, 2):
+        for round_ in range(1, rounds + 1):
+            e = [r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1 for r in acc
+                 if r["threads"] == threads and r["round"] == round_]
+            if e:
+                out.append(f"- round {round_}, {threads} thread(s): decode median error {100 * statistics.median(e):+.1f}%, "
+                           f"median |error| {100 * statistics.median(abs(x) for x in e):.1f}%, worst {100 * max(abs(x) for x in e):.1f}%")
+    single = [abs(r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1) for r in acc]
+    for rows in cases.values():
+        times = [r["decode_ms_per_token"] for r in rows]
+        spread.append(max(times) / min(times) - 1)
+    out.append(f"- single runs (each round's own prediction): decode median |error| {100 * statistics.median(single):.1f}%, "
+               f"{sum(e <= 0.2 for e in single)}/{len(single)} within 20%, worst {100 * max(single):.1f}%")
+    out.append(f"- a case's measured decode time, slowest / fastest round - 1: median {100 * statistics.median(spread):.1f}%, "
+               f"largest {100 * max(spread):.1f}%")
+    return out
+
+
 def prefix_reads():
     """The probes' fp32 prefix tables: the share `device probe` printed, and prefix / contiguous time per column width."""
     lines_out, ratios = [], defaultdict(lambda: defaultdict(list))  # threads -> cols -> ratios
@@ -208,7 +230,7 @@ def part_b():
     ] + q_rows
 
 
-commit = short_commit()
+commit = short_commit(run_dir)
 name = os.path.basename(out)
 settings = (f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else
             f"ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} SUPERNET={os.environ.get('SUPERNET')} "
@@ -232,6 +254,10 @@ md = [
     "",
     summary("decode, every case", decode_errors),
     summary("prefill, every case", prefill_errors),
+    "",
+    "By round:",
+    "",
+] + by_round() + [
     "",
     "By format and threads (decode / prefill):",
     "",

@@ -1,5 +1,6 @@
 """What every experiments/*_report.py states about its run: the machine's CPU, the commit and the date (UTC)."""
 import datetime
+import os
 import subprocess
 
 
@@ -9,7 +10,10 @@ def cpu_name(fallback="?"):
         return next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), fallback)
 
 
-def short_commit():
+def short_commit(run_dir=None):
+    """The commit a run was made with: RUN_DIR/commit.txt where the run wrote one, else HEAD."""
+    if run_dir and os.path.exists(f"{run_dir}/commit.txt"):
+        return open(f"{run_dir}/commit.txt").read().strip()
     return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 
 
