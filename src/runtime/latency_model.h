@@ -9,11 +9,12 @@
 // where lin and attention blend the warm and cold tables by the step's working set (weights + KV
 // cache read), cold once it passes the measured cache (ColdShare): a step reads its whole working set
 // in turn, so by the time a byte is read again the rest of the step has passed through the cache.
-// Step and layer are what real decode steps took beyond the rest (calibration.h). Prefill runs the same sum per chunk
-// of tokens with the prefill tables (per-token time interpolated in log tokens), the warm attention of each of the
-// chunk's causal key counts shared by the threads, and the head on the last token only. An fp32 subnet reads prefix
-// views of the maxnet's rows (row stride = the maxnet's width): a cold lin of cols of stored_cols-wide rows costs (1 -
-// s) x lin(rows, cols) + s x lin(rows, stored_cols), s the share of the skipped bytes the memory system reads anyway,
+// Step and layer are what real decode steps took beyond the rest (calibration.h). Prefill runs the
+// same sum per chunk of tokens with the prefill tables (per-token time interpolated in log tokens),
+// the warm attention of each of the chunk's causal key counts shared by the threads, and the head on
+// the last token only. An fp32 subnet reads prefix views of the maxnet's rows (row stride = the
+// maxnet's width): a cold lin of cols of stored_cols-wide rows costs (1 - s) x lin(rows, cols) +
+// s x lin(rows, stored_cols), s the share of the skipped bytes the memory system reads anyway,
 // measured by the probe (PrefixReadShare).
 #pragma once
 
