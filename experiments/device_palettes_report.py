@@ -88,14 +88,14 @@ def by_round():
     """Each round's decode errors at each thread count (a probe in a slow spell moves its whole round), then
     the single runs, and how far a case's measured time moved between the rounds."""
     out, spread = [], []
+    decode_error = lambda r: r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1
     for threads in (1, 2):
         for round_ in range(1, rounds + 1):
-            e = [r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1 for r in acc
-                 if r["threads"] == threads and r["round"] == round_]
+            e = [decode_error(r) for r in acc if r["threads"] == threads and r["round"] == round_]
             if e:
                 out.append(f"- round {round_}, {threads} thread(s): decode median error {100 * statistics.median(e):+.1f}%, "
                            f"median |error| {100 * statistics.median(abs(x) for x in e):.1f}%, worst {100 * max(abs(x) for x in e):.1f}%")
-    single = [abs(r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1) for r in acc]
+    single = [abs(decode_error(r)) for r in acc]
     for rows in cases.values():
         times = [r["decode_ms_per_token"] for r in rows]
         spread.append(max(times) / min(times) - 1)

@@ -55,15 +55,19 @@ def by_group(cases, which):
     return ", ".join(f"{fmt} t{threads} {100 * statistics.median(v):+.1f}%" for (fmt, threads), v in sorted(groups.items()))
 
 
-def sweep_rows(paths):
+def replayed_profiles(paths):
+    """{profile path: its JSON} for every profile the lines name, in path order."""
+    names = sorted({json.loads(l)["device"] for path in paths for l in open(path) if l.strip()})
+    return {name: json.load(open(name)) for name in names}
+
+
+def sweep_rows(profiles):
     """Each replayed profile's read-bandwidth sweep at 16-256 MiB over its rate at the largest size (the cold
     arena): how much faster than memory the caches still make those reads."""
-    profiles = sorted({json.loads(l)["device"] for path in paths for l in open(path) if l.strip()})
     sizes = [16, 32, 64, 128, 256]
     rows = ["| profile | threads | measured cache | " + " | ".join(f"{m} MiB" for m in sizes) + " |",
             "|---|---|---|" + "---|" * len(sizes)]
-    for path in profiles:
-        p = json.load(open(path))
+    for path, p in profiles.items():
         rate = dict(zip(p["bandwidth_sweep"]["bytes"], p["bandwidth_sweep"]["bytes_per_s"]))
         last = rate[max(rate)]
         cells = [f"{rate[m << 20] / last:.2f}x" if (m << 20) in rate else "-" for m in sizes]
@@ -78,23 +82,21 @@ def table_name(t):
     return f"attn {t['kv_cache']} {'cold' if t['cold'] else 'warm'}"
 
 
-def table_rows(paths):
+def table_rows(profiles):
     """Each replayed profile's tables against the other probes at its thread count: per table, the median
     over its points of seconds / the median of all those probes at that point (a probe in a slow spell
     reads > 1 throughout)."""
-    profiles = sorted({json.loads(l)["device"] for path in paths for l in open(path) if l.strip()})
-    loaded = {path: json.load(open(path)) for path in profiles}
     rows = []
-    for threads in sorted({p["threads"] for p in loaded.values()}):
-        group = [path for path in profiles if loaded[path]["threads"] == threads]
-        tables = [loaded[path]["linear"] + loaded[path]["attention"] for path in group]
+    for threads in sorted({p["threads"] for p in profiles.values()}):
+        group = [path for path, p in profiles.items() if p["threads"] == threads]
+        tables = [profiles[path]["linear"] + profiles[path]["attention"] for path in group]
         names = [table_name(t) for t in tables[0]]
+        medians = [[statistics.median(point) for point in zip(*(probe[i]["seconds"] for probe in tables))]
+                   for i in range(len(names))]  # per table, per point: the median over the probes
         rows += [f"| {threads} threads | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
         for path, mine in zip(group, tables):
-            cells = []
-            for i, t in enumerate(mine):
-                medians = [statistics.median(point) for point in zip(*(other[i]["seconds"] for other in tables))]
-                cells.append(f"{statistics.median(s / m for s, m in zip(t['seconds'], medians)):.2f}")
+            cells = [f"{statistics.median(s / m for s, m in zip(t['seconds'], medians[i])):.2f}"
+                     for i, t in enumerate(mine)]
             rows.append(f"| {path} | " + " | ".join(cells) + " |")
         rows.append("")
     return rows
@@ -121,11 +123,12 @@ def main():
         md.append("")
     md += ["## The profiles' read-bandwidth sweeps", "",
            "Read rate at each size over the rate at the sweep's largest size (the cold arena, 512 MiB here).", ""]
-    md += sweep_rows(paths)
+    profiles = replayed_profiles(paths)
+    md += sweep_rows(profiles)
     md += ["", "## The profiles' tables against the other probes", "",
            "Per table, the median over its points of the probe's time / the median of all the probes above at "
            "the same thread count.", ""]
-    md += table_rows(paths)
+    md += table_rows(profiles)
     with open(out + ".tmp", "w") as f:
         f.write("\n".join(md))
     os.replace(out + ".tmp", out)

@@ -270,9 +270,10 @@ class Prober {
         p.attention.push_back(std::move(t));
       }
     const AttentionTable& axes = p.attention.front();
+    const int64_t arena_bytes = AttentionArenaBytes(p);
     for (size_t h = 0; h < axes.kv_heads.size(); ++h) {
       Progress("attention, " + std::to_string(axes.kv_heads[h]) + " KV head(s)");
-      for (size_t k = 0; k < axes.keys.size(); ++k) TimeAttentionBlock(p.attention, h, k, AttentionArenaBytes(p));
+      for (size_t k = 0; k < axes.keys.size(); ++k) TimeAttentionBlock(p.attention, h, k, arena_bytes);
     }
   }
 
@@ -284,12 +285,11 @@ class Prober {
     KvCache kv;
     int layers;
   };
-  AttentionBlockCache FilledCache(const AttentionTable& t, int64_t width, int64_t keys, int64_t arena_bytes) {
+  AttentionBlockCache FilledCache(const AttentionTable& t, int64_t width, int64_t keys, const std::vector<float>& rows,
+                                  int64_t arena_bytes) {
     const int64_t layer_bytes = KvCacheBytes(t.kv_cache, 1, 2 * keys, width);
     const int layers = t.cold ? static_cast<int>(std::max<int64_t>(2, arena_bytes / layer_bytes)) : 1;
     AttentionBlockCache c{KvCache(t.kv_cache, layers, 2 * keys, width), layers};
-    std::vector<float> rows(static_cast<size_t>(keys * width));
-    for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::cos(0.01f * static_cast<float>(i));
     for (int l = 0; l < layers; ++l) c.kv.Store(ctx_.kernels, l, 0, keys, rows.data(), rows.data());
     return c;
   }
@@ -300,8 +300,10 @@ class Prober {
   void TimeAttentionBlock(std::vector<AttentionTable>& tables, size_t h, size_t k, int64_t arena_bytes) {
     const int64_t width = tables.front().kv_heads[h] * kProbeHeadDim, keys = tables.front().keys[k];
     const std::vector<int64_t>& group_sizes = tables.front().group_sizes;
+    std::vector<float> rows(static_cast<size_t>(keys * width));  // the keys and values every cache stores
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::cos(0.01f * static_cast<float>(i));
     std::vector<AttentionBlockCache> caches;
-    for (const AttentionTable& t : tables) caches.push_back(FilledCache(t, width, keys, arena_bytes));
+    for (const AttentionTable& t : tables) caches.push_back(FilledCache(t, width, keys, rows, arena_bytes));
     struct Buffers {
       std::vector<float> q, out, scores;
     };

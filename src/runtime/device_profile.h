@@ -73,7 +73,7 @@ struct DeviceProfile {
   std::vector<int64_t> sweep_bytes;    // the read-bandwidth sweep behind cache_bytes
   std::vector<double> sweep_bytes_per_s;
   // What the linear tables' timings rotate through: warm, copies filling half the measured cache;
-  // cold, an arena far larger (the latency model places a working set between the two on the sweep).
+  // cold, an arena far larger (the latency model's cold share runs from warm_bytes to cache_bytes).
   int64_t warm_bytes = 0, cold_bytes = 0;
   std::vector<LinearTable> linear;
   std::vector<AttentionTable> attention;
