@@ -30,8 +30,13 @@
 namespace elastiq {
 namespace {
 
+// Batches of 4 ms: with 2 ms the probe took 33-50 s instead of 50-62 s, but its predictions spread a
+// median 20.7% between probes instead of 7.1-9.0% (experiments/results/probe_stability_sweeps.md).
 constexpr double kBatchSeconds = 0.004;
 constexpr int kBatches = 5;
+// The prefill tables' points (16 and 128 tokens, a third of the linear points but 27 of the 47 s the
+// linear timings took at 1 thread) are timed in the first 3 rounds of batches only.
+constexpr int kPrefillBatches = 3;
 constexpr int64_t kMiB = int64_t{1} << 20;
 
 double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
@@ -40,6 +45,7 @@ double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::n
 struct TimedCall {
   std::function<void(int64_t)> call;
   int64_t rewarm_limit = 0;  // untimed calls before each batch, at most: a warm timing's copies
+  int batches = kBatches;    // timed in the first this many of the rounds of batches
   int64_t calls = 0, per_batch = 1;
   std::vector<double> samples;  // seconds per call, one per batch
 };
@@ -57,6 +63,7 @@ void TimeInterleaved(std::vector<TimedCall>& timed, const std::function<void(int
   for (int b = 0; b < kBatches; ++b) {
     if (on_batch) on_batch(b);
     for (TimedCall& t : timed) {
+      if (b >= t.batches) continue;
       for (int64_t n = std::min(t.rewarm_limit, t.per_batch); n > 0; --n) t.call(t.calls++);
       const double start = Now();
       for (int64_t n = 0; n < t.per_batch; ++n) t.call(t.calls++);
@@ -137,11 +144,16 @@ class Prober {
   DeviceProfile Run() {
     DeviceProfile p = Identify();
     MeasureMemory(p);
+    std::vector<ReadSweep> sweeps{SweepReads(p, "memory bandwidth")};
+    KeepSweeps(sweeps, p);
     const int64_t widest = MatrixBytes(WeightFormat::kF32, widths_.back(), widths_.back());
     p.cold_bytes = std::max(widest, ColdArenaBytes(p));
     p.warm_bytes = p.cache_bytes / 2;
     MeasureLinear(p);
+    sweeps.push_back(SweepReads(p, "memory bandwidth, second sweep"));
     MeasureAttention(p);
+    sweeps.push_back(SweepReads(p, "memory bandwidth, third sweep"));
+    KeepSweeps(sweeps, p);
     Progress("fixed costs");
     p.dispatch_seconds = TimePerCall([&](int64_t) { pool_.RunOnAll([](int) {}); });
     p.elementwise_seconds_per_float = ElementwiseSecondsPerFloat();
@@ -172,11 +184,40 @@ class Prober {
     p.mem_total = m.mem_total;
     p.mem_available = m.mem_available;
     p.cgroup_limit = m.cgroup_limit;
-    Progress("memory bandwidth");
-    p.bandwidth_bytes_per_s = MeasureReadBandwidth(pool_);
+  }
+
+  // Memory's read speed and the read-bandwidth sweep (working sets of 256 KiB doubling up to the cold
+  // arena), once.
+  struct ReadSweep {
+    double memory_bytes_per_s;
+    std::vector<int64_t> bytes;
+    std::vector<double> bytes_per_s;
+  };
+  ReadSweep SweepReads(const DeviceProfile& p, const std::string& what) {
+    Progress(what);
+    ReadSweep s{MeasureReadBandwidth(pool_), {}, {}};
     for (int64_t bytes = kMiB / 4; bytes <= ColdArenaBytes(p); bytes *= 2) {
-      p.sweep_bytes.push_back(bytes);
-      p.sweep_bytes_per_s.push_back(MeasureReadBandwidth(pool_, bytes, 3));
+      s.bytes.push_back(bytes);
+      s.bytes_per_s.push_back(MeasureReadBandwidth(pool_, bytes, 3));
+    }
+    return s;
+  }
+
+  // The profile's bandwidth, sweep and measured cache from the sweeps so far: memory's speed and each
+  // working set's the median over them. The probe sweeps before the linear tables (their warm rotation
+  // is half the cache measured then), before the attention tables and after them: what the shared
+  // last-level cache holds moves with the neighbours' load, and one sweep read it as 1 MiB or 32 MiB
+  // now and then where most read 8-16 MiB (experiments/results/probe_stability_attention.md).
+  static void KeepSweeps(const std::vector<ReadSweep>& sweeps, DeviceProfile& p) {
+    std::vector<double> memory;
+    for (const ReadSweep& s : sweeps) memory.push_back(s.memory_bytes_per_s);
+    p.bandwidth_bytes_per_s = Median(memory);
+    p.sweep_bytes = sweeps.front().bytes;
+    p.sweep_bytes_per_s.clear();
+    for (size_t i = 0; i < p.sweep_bytes.size(); ++i) {
+      std::vector<double> rates;
+      for (const ReadSweep& s : sweeps) rates.push_back(s.bytes_per_s[i]);
+      p.sweep_bytes_per_s.push_back(Median(rates));
     }
     p.cache_bytes = CacheBytesFromSweep(p.sweep_bytes, p.sweep_bytes_per_s, p.bandwidth_bytes_per_s);
   }
@@ -249,7 +290,7 @@ class Prober {
                            const Linear l = MatrixAt(format, rows, cols, stride, base + (i % copies) * bytes);
                            ApplyLinear(ctx_, l, x, tokens, y);
                          },
-                         t.cold ? 0 : copies});
+                         t.cold ? 0 : copies, t.tokens > 1 ? kPrefillBatches : kBatches});
       }
   }
 
@@ -466,7 +507,7 @@ class Prober {
   }
 
   int TotalSteps() const {
-    constexpr int kSteps = 2 + (1 + kBatches) + static_cast<int>(std::size(kProbeKvHeads)) + 2;
+    constexpr int kSteps = 4 + (1 + kBatches) + static_cast<int>(std::size(kProbeKvHeads)) + 2;
     return kSteps + (options_.watch_seconds > 0 ? WatchRounds(options_.watch_seconds) : 0);
   }
 

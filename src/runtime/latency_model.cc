@@ -184,10 +184,11 @@ double PrefillAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheF
 }  // namespace
 
 double ColdShare(const DeviceProfile& p, int64_t working_set_bytes) {
-  if (working_set_bytes <= p.warm_bytes) return 0.0;
-  if (working_set_bytes >= p.cache_bytes || p.warm_bytes <= 0) return 1.0;
-  return std::log(static_cast<double>(working_set_bytes) / static_cast<double>(p.warm_bytes)) /
-         std::log(static_cast<double>(p.cache_bytes) / static_cast<double>(p.warm_bytes));
+  const int64_t warm = std::min(p.warm_bytes, p.cache_bytes / 2);
+  if (working_set_bytes <= warm) return 0.0;
+  if (working_set_bytes >= p.cache_bytes || warm <= 0) return 1.0;
+  return std::log(static_cast<double>(working_set_bytes) / static_cast<double>(warm)) /
+         std::log(static_cast<double>(p.cache_bytes) / static_cast<double>(warm));
 }
 
 double PrefixReadShare(const DeviceProfile& p, WeightFormat format) {

@@ -73,7 +73,8 @@ double LinearSeconds(const DeviceProfile& profile, WeightFormat format, int64_t 
 // only what it uses, 1: as slow as reading the whole stored rows). 0 without a prefix table.
 double PrefixReadShare(const DeviceProfile& profile, WeightFormat format);
 // The cold tables' share of a decode step with this working set: 0 up to the warm timings' rotation
-// (half the measured cache), 1 from the measured cache on, log-linear between. (Read off the
+// (half the cache the probe's first sweep measured) or half the measured cache (the median of its
+// sweeps), whichever is smaller, 1 from the measured cache on, log-linear between. (Read off the
 // read-bandwidth sweep instead, which read 32-256 MiB 0.80-1.47x as fast as 512 MiB in twelve probes
 // here, the quantized formats' 30-120 MB subnets were predicted 10-30% fast at 1 thread:
 // experiments/results/latency_replay_cold_share.md.)

@@ -155,7 +155,8 @@ TEST(LatencyModel, NeverPredictsALargerSubnetOrLongerContextFaster) {
 TEST(LatencyModel, TheWorkingSetPicksTheColdOrWarmTables) {
   DeviceProfile p = Synthetic();
   const SubnetSpec s = Spec(8, 256, 768, 4);
-  p.warm_bytes = int64_t{1} << 40;  // the working set is below the warm rotation
+  p.warm_bytes = int64_t{1} << 40;  // the working set is below the warm rotation and half the cache
+  p.cache_bytes = int64_t{1} << 41;
   const LatencyPrediction warm = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
   p.warm_bytes = 0;  // and above the measured cache
   const LatencyPrediction cold = PredictLatency(p, Config(), s, {WeightFormat::kF32, KvCacheFormat::kF16, 64, 0, 0});
@@ -184,7 +185,10 @@ TEST(LatencyModel, TheColdShareRisesFromTheWarmRotationToTheMeasuredCache) {
   EXPECT_NEAR(ColdShare(p, 724 << 10), 0.5, 1e-3);  // sqrt(2) x 512 KiB: halfway on a log scale
   EXPECT_EQ(ColdShare(p, 1 << 20), 1.0);
   EXPECT_EQ(ColdShare(p, 4 << 20), 1.0);  // though the sweep still reads 4 MiB faster than memory
-  p.warm_bytes = 0;                       // a probe that measured no cache: cold throughout
+  p.warm_bytes = 1 << 20;                 // a first sweep that read more cache than the median of all: half the median
+  EXPECT_EQ(ColdShare(p, 512 << 10), 0.0);
+  EXPECT_NEAR(ColdShare(p, 724 << 10), 0.5, 1e-3);
+  p.warm_bytes = 0;  // a probe that measured no cache: cold throughout
   EXPECT_EQ(ColdShare(p, 1), 1.0);
 }
 
