@@ -34,8 +34,8 @@ namespace {
 // median 20.7% between probes instead of 7.1-9.0% (experiments/results/probe_stability_sweeps.md).
 constexpr double kBatchSeconds = 0.004;
 constexpr int kBatches = 5;
-// The prefill tables' points (16 and 128 tokens, a third of the linear points but 27 of the 47 s the
-// linear timings took at 1 thread) are timed in the first 3 rounds of batches only.
+// The prefill tables' points (16 and 128 tokens: a third of the linear points, but by a 1-thread
+// profile's own timings 27 of the 47 s its linear batches took) are timed in the first 3 rounds only.
 constexpr int kPrefillBatches = 3;
 constexpr int64_t kMiB = int64_t{1} << 20;
 

@@ -84,11 +84,15 @@ bool DeviceCost::Meets(const DeviceBudget& b) const {
          (b.memory_bytes <= 0 || footprint.total() <= b.memory_bytes);
 }
 
-DeviceCost CostOn(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& s, const DevicePlanRequest& r) {
-  const LatencyPrediction l = PredictLatency(p, c, s, {r.format, r.kv_cache, r.context, 0, 0});
+DeviceCost CostOn(const LatencyModel& m, const ModelConfig& c, const SubnetSpec& s, const DevicePlanRequest& r) {
+  const LatencyPrediction l = m.Predict(c, s, {r.format, r.kv_cache, r.context, 0, 0});
   // Scratch for the run command's prefill chunks of 64 tokens.
-  return {1e3 * l.decode_seconds, EstimateFootprint(c, s, r.format, r.kv_cache, r.context, p.threads, 64),
+  return {1e3 * l.decode_seconds, EstimateFootprint(c, s, r.format, r.kv_cache, r.context, m.profile().threads, 64),
           r.latency_margin};
+}
+
+DeviceCost CostOn(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& s, const DevicePlanRequest& r) {
+  return CostOn(LatencyModel(p), c, s, r);
 }
 
 std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const ModelConfig& c, const DeviceProfile& p,
@@ -103,8 +107,9 @@ std::vector<DeviceTarget> PlanDevicePalette(const SubnetSpace& space, const Mode
   if (subnets.empty())
     throw UserError(std::string("no subnet of the search space runs in ") + WeightFormatName(r.format) +
                     " (quantized formats need widths that are multiples of 32)");
+  const LatencyModel model(p);
   std::vector<DeviceCost> costs;
-  for (const SubnetSpec& s : subnets) costs.push_back(CostOn(p, c, s, r));
+  for (const SubnetSpec& s : subnets) costs.push_back(CostOn(model, c, s, r));
   std::vector<DeviceTarget> targets;
   for (const DeviceBudget& b : budgets) {
     DeviceTarget t{b, {}};
@@ -120,10 +125,11 @@ void ApplyLatencyBound(std::vector<EntryChoice>& ranked, const DeviceProfile& p,
                        WeightFormat format, KvCacheFormat kv_cache, int context, double max_latency_ms) {
   if (max_latency_ms < 0 || !std::isfinite(max_latency_ms))
     throw UserError("--max-latency-ms must be positive milliseconds");
+  const LatencyModel model(p);
   const EntryChoice* fastest = nullptr;
   for (EntryChoice& e : ranked) {
     const LatencyPrediction l =
-        PredictLatency(p, file.config(), file.Entry(e.name).spec, {format, kv_cache, context, 0, 0});
+        model.Predict(file.config(), file.Entry(e.name).spec, {format, kv_cache, context, 0, 0});
     e.predicted_decode_ms = 1e3 * l.decode_seconds;
     if (!fastest || e.predicted_decode_ms < fastest->predicted_decode_ms) fastest = &e;
   }

@@ -45,8 +45,10 @@ struct DeviceCost {
   double planned_decode_ms() const { return PlannedDecodeMs(decode_ms, latency_margin); }  // what meets a budget
   bool Meets(const DeviceBudget& b) const;
 };
-DeviceCost CostOn(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
+DeviceCost CostOn(const LatencyModel& model, const ModelConfig& config, const SubnetSpec& spec,
                   const DevicePlanRequest& request);
+DeviceCost CostOn(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
+                  const DevicePlanRequest& request);  // with a model of the profile built for this call
 
 struct DeviceTarget {
   DeviceBudget budget;

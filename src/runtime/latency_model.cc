@@ -52,10 +52,9 @@ std::pair<size_t, double> LinearPosition(const std::vector<int64_t>& axis, doubl
   return {i, (v - static_cast<double>(axis[i])) / static_cast<double>(axis[i + 1] - axis[i])};
 }
 
-// Seconds of one call of the table's shape grid at (rows, cols): log time bilinear in (log rows,
-// log cols) inside the grid, the edge's rate per weight outside it.
-double TableSeconds(const LinearTable& t, int64_t rows, int64_t cols) {
-  const std::vector<double> s = MonotoneSeconds(t);
+// Seconds of one call of the table's shape grid at (rows, cols), `s` its seconds made monotone: log
+// time bilinear in (log rows, log cols) inside the grid, the edge's rate per weight outside it.
+double TableSeconds(const LinearTable& t, const std::vector<double>& s, int64_t rows, int64_t cols) {
   const size_t C = t.cols.size();
   const double r = static_cast<double>(rows), c = static_cast<double>(cols);
   const double r_in = std::clamp(r, static_cast<double>(t.rows.front()), static_cast<double>(t.rows.back()));
@@ -87,7 +86,7 @@ struct Shapes {
   double skipped_read;                     // PrefixReadShare of fp32, whose prefix views are strided
 };
 
-Shapes ShapesOf(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
+Shapes ShapesOf(const LatencyModel& m, const ModelConfig& c, const SubnetSpec& s, WeightFormat format) {
   const int64_t hd = c.head_dim();
   return {s.d_model,
           int64_t{s.n_heads(c)} * hd,
@@ -102,29 +101,19 @@ Shapes ShapesOf(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& 
           c.d_model,
           int64_t{c.n_heads} * hd,
           c.ffn_dim,
-          PrefixReadShare(p, WeightFormat::kF32)};
+          m.prefix_read_share()};
 }
 
 // The projections of one layer of FFN width f, for `tokens` tokens (each input width a prefix of the
 // maxnet's).
-double LayerLinearSeconds(const DeviceProfile& p, const Shapes& s, WeightFormat format, int64_t f, int tokens,
+double LayerLinearSeconds(const LatencyModel& m, const Shapes& s, WeightFormat format, int64_t f, int tokens,
                           bool cold) {
   const StoredRows of_d{s.stored_d, s.skipped_read}, of_q{s.stored_q, s.skipped_read},
       of_ffn{s.stored_ffn, s.skipped_read};
-  return LinearSeconds(p, format, s.q + 2 * s.kv, s.d, tokens, cold, of_d) +
-         LinearSeconds(p, format, s.d, s.q, tokens, cold, of_q) +
-         LinearSeconds(p, format, 2 * f, s.d, tokens, cold, of_d) +
-         LinearSeconds(p, format, s.d, f, tokens, cold, of_ffn);
-}
-
-// One token's call: the table at (rows, cols); a cold fp32 prefix view adds the skipped bytes' share.
-double GemvSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, bool cold,
-                   const StoredRows& prefix) {
-  const LinearTable& t = p.Linear(format, 1, cold);
-  const double contiguous = TableSeconds(t, rows, cols);
-  if (!cold || format != WeightFormat::kF32 || prefix.stored_cols <= cols || prefix.skipped_read <= 0)
-    return contiguous;
-  return (1 - prefix.skipped_read) * contiguous + prefix.skipped_read * TableSeconds(t, rows, prefix.stored_cols);
+  return m.LinearSeconds(format, s.q + 2 * s.kv, s.d, tokens, cold, of_d) +
+         m.LinearSeconds(format, s.d, s.q, tokens, cold, of_q) +
+         m.LinearSeconds(format, 2 * f, s.d, tokens, cold, of_d) +
+         m.LinearSeconds(format, s.d, f, tokens, cold, of_ffn);
 }
 
 double LayerElementwiseFloats(const Shapes& s, int64_t f) { return 6.0 * s.d + s.q + 3.0 * s.kv + 2.0 * f; }
@@ -156,26 +145,23 @@ double InterpolateAttention(const AttentionTable& t, const std::vector<double>& 
 }
 
 // One layer's decode attention at `keys`, blended between the warm and cold tables.
-double DecodeAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheFormat kv_cache, int64_t keys,
+double DecodeAttentionSeconds(const LatencyModel& m, const Shapes& s, KvCacheFormat kv_cache, int64_t keys,
                               double cold_share) {
-  auto layer = [&](bool cold) {
-    return AttentionLayerSeconds(p.Attention(kv_cache, cold), s.kv_heads, s.G, s.hd, keys);
-  };
+  auto layer = [&](bool cold) { return m.AttentionSeconds(kv_cache, cold, s.kv_heads, s.G, s.hd, keys); };
   return (1 - cold_share) * layer(false) + cold_share * layer(true);
 }
 
 // One layer's attention for `tokens` tokens from `position` (causal), warm: the pool started once,
 // then the (token, KV head) items shared by the threads, each as long as in a decode step's round
 // (the warm layer time past starting the pool, over its ceil(kv_heads / threads) rounds).
-double PrefillAttentionSeconds(const DeviceProfile& p, const Shapes& s, KvCacheFormat kv_cache, int64_t position,
+double PrefillAttentionSeconds(const LatencyModel& m, const Shapes& s, KvCacheFormat kv_cache, int64_t position,
                                int64_t tokens) {
-  const AttentionTable& warm = p.Attention(kv_cache, false);
-  const std::vector<double> monotone = MonotoneAttention(warm);
+  const DeviceProfile& p = m.profile();
   const double rounds_per_token = static_cast<double>(s.kv_heads) / static_cast<double>(p.threads);
   const double rounds_per_layer = static_cast<double>((s.kv_heads + p.threads - 1) / p.threads);
   double seconds = p.dispatch_seconds;
   for (int64_t t = 0; t < tokens; ++t) {
-    const double layer = InterpolateAttention(warm, monotone, s.kv_heads, s.G, s.hd, position + t + 1);
+    const double layer = m.AttentionSeconds(kv_cache, false, s.kv_heads, s.G, s.hd, position + t + 1);
     seconds += std::max(0.0, layer - p.dispatch_seconds) / rounds_per_layer * rounds_per_token;
   }
   return seconds;
@@ -195,30 +181,62 @@ double PrefixReadShare(const DeviceProfile& p, WeightFormat format) {
   const LinearTable* prefix = p.PrefixLinear(format);
   if (!prefix) return 0.0;
   const LinearTable& contiguous = p.Linear(format, 1, true);
+  const std::vector<double> monotone = MonotoneSeconds(contiguous);
   std::vector<double> shares;
   for (size_t r = 0; r < prefix->rows.size(); ++r)
     for (size_t c = 0; c < prefix->cols.size(); ++c) {
       const int64_t rows = prefix->rows[r], cols = prefix->cols[c];
-      const double used = TableSeconds(contiguous, rows, cols);
-      const double stored = TableSeconds(contiguous, rows, prefix->stored_width_ratio * cols);
+      const double used = TableSeconds(contiguous, monotone, rows, cols);
+      const double stored = TableSeconds(contiguous, monotone, rows, prefix->stored_width_ratio * cols);
       if (stored > used) shares.push_back((prefix->at(r, c) - used) / (stored - used));
     }
   return shares.empty() ? 0.0 : std::clamp(Median(shares), 0.0, 1.0);
 }
 
-double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold,
-                     const StoredRows& prefix) {
-  if (tokens <= 1) return GemvSeconds(p, format, rows, cols, cold, prefix);
+LatencyModel::LatencyModel(const DeviceProfile& profile)
+    : p_(profile), prefix_read_share_(PrefixReadShare(profile, WeightFormat::kF32)) {
+  for (const LinearTable& t : p_.linear) linear_.push_back(MonotoneSeconds(t));
+  for (const AttentionTable& t : p_.attention) attention_.push_back(MonotoneAttention(t));
+}
+
+double LatencyModel::TableAt(const LinearTable& t, int64_t rows, int64_t cols) const {
+  return TableSeconds(t, linear_[static_cast<size_t>(&t - p_.linear.data())], rows, cols);
+}
+
+double LatencyModel::GemvSeconds(WeightFormat format, int64_t rows, int64_t cols, bool cold,
+                                 const StoredRows& prefix) const {
+  const LinearTable& t = p_.Linear(format, 1, cold);
+  const double contiguous = TableAt(t, rows, cols);
+  if (!cold || format != WeightFormat::kF32 || prefix.stored_cols <= cols || prefix.skipped_read <= 0)
+    return contiguous;
+  return (1 - prefix.skipped_read) * contiguous + prefix.skipped_read * TableAt(t, rows, prefix.stored_cols);
+}
+
+double LatencyModel::LinearSeconds(WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold,
+                                   const StoredRows& prefix) const {
+  if (tokens <= 1) return GemvSeconds(format, rows, cols, cold, prefix);
   // Per-token time at the token counts measured (all cold), interpolated in log tokens.
   std::vector<int64_t> counts = {1};
-  std::vector<double> per_token = {GemvSeconds(p, format, rows, cols, /*cold=*/true, prefix)};
-  for (int n : p.PrefillTokens(format)) {
+  std::vector<double> per_token = {GemvSeconds(format, rows, cols, /*cold=*/true, prefix)};
+  for (int n : p_.PrefillTokens(format)) {
     counts.push_back(n);
-    per_token.push_back(TableSeconds(p.Linear(format, n, true), rows, cols) / n);
+    per_token.push_back(TableAt(p_.Linear(format, n, true), rows, cols) / n);
   }
   auto [i, w] = LogPosition(counts, static_cast<double>(tokens));
   const double at = counts.size() == 1 ? per_token[0] : (1 - w) * per_token[i] + w * per_token[i + 1];
   return at * tokens;
+}
+
+double LatencyModel::AttentionSeconds(KvCacheFormat kv_cache, bool cold, int64_t kv_heads, int64_t group_size,
+                                      int64_t head_dim, int64_t keys) const {
+  const AttentionTable& t = p_.Attention(kv_cache, cold);
+  return InterpolateAttention(t, attention_[static_cast<size_t>(&t - p_.attention.data())], kv_heads, group_size,
+                              head_dim, keys);
+}
+
+double LinearSeconds(const DeviceProfile& p, WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold,
+                     const StoredRows& prefix) {
+  return LatencyModel(p).LinearSeconds(format, rows, cols, tokens, cold, prefix);
 }
 
 double AttentionLayerSeconds(const AttentionTable& t, int64_t kv_heads, int64_t group_size, int64_t head_dim,
@@ -228,8 +246,13 @@ double AttentionLayerSeconds(const AttentionTable& t, int64_t kv_heads, int64_t 
 
 LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, const SubnetSpec& spec,
                                  const LatencyQuery& q) {
+  return LatencyModel(p).Predict(c, spec, q);
+}
+
+LatencyPrediction LatencyModel::Predict(const ModelConfig& c, const SubnetSpec& spec, const LatencyQuery& q) const {
   if (q.keys < 1) throw UserError("the context to predict for must be >= 1 token");
-  const Shapes s = ShapesOf(p, c, spec, q.format);
+  const DeviceProfile& p = p_;
+  const Shapes s = ShapesOf(*this, c, spec, q.format);
   LatencyPrediction r;
   r.working_set_bytes =
       WeightBytes(s.head, s.vocab, s.d) + s.virtual_layers * KvCacheBytes(q.kv_cache, 1, q.keys, s.kv) +
@@ -240,14 +263,14 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
   r.cold_share = ColdShare(p, r.working_set_bytes);
   const StoredRows head_view{s.stored_d, s.skipped_read};
   const auto decode_linear = [&](bool cold) {
-    return LinearSeconds(p, s.head, s.vocab, s.d, 1, cold, head_view) +
-           OverLayers(s, [&](int64_t f) { return LayerLinearSeconds(p, s, q.format, f, 1, cold); });
+    return LinearSeconds(s.head, s.vocab, s.d, 1, cold, head_view) +
+           OverLayers(s, [&](int64_t f) { return LayerLinearSeconds(*this, s, q.format, f, 1, cold); });
   };
   r.decode_linear = (1 - r.cold_share) * decode_linear(false) + r.cold_share * decode_linear(true);
-  const double head = LinearSeconds(p, s.head, s.vocab, s.d, 1, /*cold=*/true, head_view);  // prefill: cold throughout
+  const double head = LinearSeconds(s.head, s.vocab, s.d, 1, /*cold=*/true, head_view);  // prefill: cold throughout
   const double token_floats = 3.0 * static_cast<double>(s.d) + static_cast<double>(s.vocab);
   r.decode_attention =
-      static_cast<double>(s.virtual_layers) * DecodeAttentionSeconds(p, s, q.kv_cache, q.keys, r.cold_share);
+      static_cast<double>(s.virtual_layers) * DecodeAttentionSeconds(*this, s, q.kv_cache, q.keys, r.cold_share);
   r.decode_fixed = p.elementwise_seconds_per_float *
                        (token_floats + OverLayers(s, [&](int64_t f) { return LayerElementwiseFloats(s, f); })) +
                    p.step_seconds + p.layer_seconds * static_cast<double>(s.virtual_layers);
@@ -257,11 +280,11 @@ LatencyPrediction PredictLatency(const DeviceProfile& p, const ModelConfig& c, c
     const int T = std::min(chunk, q.prompt_tokens - start);
     r.prefill_seconds += head + p.elementwise_seconds_per_float * (token_floats + 2.0 * s.d * (T - 1));
     r.prefill_seconds += OverLayers(s, [&](int64_t f) {
-      return LayerLinearSeconds(p, s, q.format, f, T, /*cold=*/true) +
+      return LayerLinearSeconds(*this, s, q.format, f, T, /*cold=*/true) +
              T * p.elementwise_seconds_per_float * LayerElementwiseFloats(s, f);
     });
     r.prefill_seconds +=
-        static_cast<double>(s.virtual_layers) * PrefillAttentionSeconds(p, s, q.kv_cache, start, T);  // f-free
+        static_cast<double>(s.virtual_layers) * PrefillAttentionSeconds(*this, s, q.kv_cache, start, T);  // f-free
   }
   return r;
 }

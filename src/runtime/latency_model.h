@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "src/core/model_config.h"
 #include "src/core/subnet_spec.h"
@@ -52,7 +53,31 @@ struct StoredRows {
   double skipped_read = 0.0;
 };
 
-// UserError for a query the profile cannot answer (a format or KV cache it has no tables for).
+// The model of one profile: its tables made monotone and fp32's prefix read share, worked out once
+// (the free functions below build one per call; a search over many subnets keeps one). It refers to
+// the profile, which must outlive it.
+class LatencyModel {
+ public:
+  explicit LatencyModel(const DeviceProfile& profile);
+  const DeviceProfile& profile() const { return p_; }
+  double prefix_read_share() const { return prefix_read_share_; }
+  // UserError for a query the profile cannot answer (a format or KV cache it has no tables for).
+  LatencyPrediction Predict(const ModelConfig& config, const SubnetSpec& spec, const LatencyQuery& query) const;
+  double LinearSeconds(WeightFormat format, int64_t rows, int64_t cols, int tokens, bool cold,
+                       const StoredRows& prefix = {}) const;  // as the free LinearSeconds
+  double AttentionSeconds(KvCacheFormat kv_cache, bool cold, int64_t kv_heads, int64_t group_size, int64_t head_dim,
+                          int64_t keys) const;  // as AttentionLayerSeconds on the profile's table
+
+ private:
+  double TableAt(const LinearTable& table, int64_t rows, int64_t cols) const;
+  double GemvSeconds(WeightFormat format, int64_t rows, int64_t cols, bool cold, const StoredRows& prefix) const;
+
+  const DeviceProfile& p_;
+  double prefix_read_share_;
+  std::vector<std::vector<double>> linear_, attention_;  // seconds made monotone, as the profile's tables
+};
+
+// LatencyModel(profile).Predict(config, spec, query).
 LatencyPrediction PredictLatency(const DeviceProfile& profile, const ModelConfig& config, const SubnetSpec& spec,
                                  const LatencyQuery& query);
 
