@@ -1,4 +1,4 @@
-// Time of one latency prediction (decode at 1,024 tokens of context, W8A8) of a MobileLLM-125M subnet
+// Time of one latency prediction (decode at 1,024 tokens of context, W8A8) of the MobileLLM-125M maxnet
 // on a device profile: the free PredictLatency, which works out the profile's monotone tables and prefix
 // share each call, against a LatencyModel built once, as the palette search keeps it.
 // Run: build/experiments/bench_latency_model DEVICE.json [--benchmark_...]

@@ -30,8 +30,9 @@
 namespace elastiq {
 namespace {
 
-// Batches of 4 ms: with 2 ms the probe took 33-50 s instead of 50-62 s, but its predictions spread a
-// median 20.7% between probes instead of 7.1-9.0% (experiments/results/probe_stability_sweeps.md).
+// Batches of 4 ms: with 2 ms the probe took 33-50 s instead of 50-62 s, but in that one trial its
+// predictions spread a median 20.7% between probes instead of 7.1-9.0%
+// (experiments/results/probe_stability_sweeps.md).
 constexpr double kBatchSeconds = 0.004;
 constexpr int kBatches = 5;
 // The prefill tables' points (16 and 128 tokens: a third of the linear points, but by a 1-thread
@@ -207,7 +208,9 @@ class Prober {
   // working set's the median over them. The probe sweeps before the linear tables (their warm rotation
   // is half the cache measured then), before the attention tables and after them: what the shared
   // last-level cache holds moves with the neighbours' load, and one sweep read it as 1 MiB or 32 MiB
-  // now and then where most read 8-16 MiB (experiments/results/probe_stability_attention.md).
+  // now and then where most read 8-16 MiB (experiments/results/probe_stability.md). Where a working
+  // set reads at about the threshold the median moves too (32 MiB at 2 threads here, in two of three
+  // probes: probe_stability_final.md).
   static void KeepSweeps(const std::vector<ReadSweep>& sweeps, DeviceProfile& p) {
     std::vector<double> memory;
     for (const ReadSweep& s : sweeps) memory.push_back(s.memory_bytes_per_s);
