@@ -187,13 +187,7 @@ class Prober {
     p.cgroup_limit = m.cgroup_limit;
   }
 
-  // Memory's read speed and the read-bandwidth sweep (working sets of 256 KiB doubling up to the cold
-  // arena), once.
-  struct ReadSweep {
-    double memory_bytes_per_s;
-    std::vector<int64_t> bytes;
-    std::vector<double> bytes_per_s;
-  };
+  // Memory's read speed and the read-bandwidth sweep, once.
   ReadSweep SweepReads(const DeviceProfile& p, const std::string& what) {
     Progress(what);
     ReadSweep s{MeasureReadBandwidth(pool_), {}, {}};
@@ -212,16 +206,10 @@ class Prober {
   // set reads at about the threshold the median moves too (32 MiB at 2 threads here, in two of three
   // probes: probe_stability_final.md).
   static void KeepSweeps(const std::vector<ReadSweep>& sweeps, DeviceProfile& p) {
-    std::vector<double> memory;
-    for (const ReadSweep& s : sweeps) memory.push_back(s.memory_bytes_per_s);
-    p.bandwidth_bytes_per_s = Median(memory);
-    p.sweep_bytes = sweeps.front().bytes;
-    p.sweep_bytes_per_s.clear();
-    for (size_t i = 0; i < p.sweep_bytes.size(); ++i) {
-      std::vector<double> rates;
-      for (const ReadSweep& s : sweeps) rates.push_back(s.bytes_per_s[i]);
-      p.sweep_bytes_per_s.push_back(Median(rates));
-    }
+    const ReadSweep median = MedianSweep(sweeps);
+    p.bandwidth_bytes_per_s = median.memory_bytes_per_s;
+    p.sweep_bytes = median.bytes;
+    p.sweep_bytes_per_s = median.bytes_per_s;
     p.cache_bytes = CacheBytesFromSweep(p.sweep_bytes, p.sweep_bytes_per_s, p.bandwidth_bytes_per_s);
   }
 
@@ -532,6 +520,20 @@ int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::
   for (size_t i = 0; i < sweep_bytes.size() && i < bytes_per_s.size(); ++i)
     if (bytes_per_s[i] >= threshold) cache = sweep_bytes[i];
   return cache;
+}
+
+ReadSweep MedianSweep(const std::vector<ReadSweep>& sweeps) {
+  if (sweeps.empty()) return {};
+  ReadSweep median{0.0, sweeps.front().bytes, {}};
+  std::vector<double> memory;
+  for (const ReadSweep& s : sweeps) memory.push_back(s.memory_bytes_per_s);
+  median.memory_bytes_per_s = Median(memory);
+  for (size_t i = 0; i < median.bytes.size(); ++i) {
+    std::vector<double> rates;
+    for (const ReadSweep& s : sweeps) rates.push_back(s.bytes_per_s.at(i));
+    median.bytes_per_s.push_back(Median(rates));
+  }
+  return median;
 }
 
 DeviceProfile ProbeDevice(const ProbeOptions& options) { return Prober(options).Run(); }

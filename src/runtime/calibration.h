@@ -57,6 +57,17 @@ double DecodeMarginOverRounds(std::vector<double> round_margins);
 // Rounds after the probe's first that --watch-minutes runs: one per kWatchIntervalSeconds, at least one.
 int WatchRounds(double watch_seconds);
 
+// One read-bandwidth sweep: memory's read speed and each working set's (256 KiB doubling up to the
+// cold arena).
+struct ReadSweep {
+  double memory_bytes_per_s = 0.0;
+  std::vector<int64_t> bytes;
+  std::vector<double> bytes_per_s;
+};
+// Memory's speed and each working set's as their medians over `sweeps` (of the same working sets).
+// The probe sweeps three times and keeps this (calibration.cc, KeepSweeps).
+ReadSweep MedianSweep(const std::vector<ReadSweep>& sweeps);
+
 // The largest working set of `sweep_bytes` read at least sqrt(fastest x memory) bytes/s: halfway, on
 // a log scale, between the caches' speed and memory's. 0 when none is.
 int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::vector<double>& bytes_per_s,

@@ -69,7 +69,8 @@ class LatencyModel {
                           int64_t keys) const;  // as AttentionLayerSeconds on the profile's table
 
  private:
-  double TableAt(const LinearTable& table, int64_t rows, int64_t cols) const;
+  double TableAt(const LinearTable& table, int64_t rows, int64_t cols) const;  // one of the profile's tables
+  // One token's call: the table at (rows, cols); a cold fp32 prefix view adds the skipped bytes' share.
   double GemvSeconds(WeightFormat format, int64_t rows, int64_t cols, bool cold, const StoredRows& prefix) const;
 
   const DeviceProfile& p_;

@@ -307,6 +307,19 @@ TEST(DeviceProfile, CacheSizeIsWhereTheSweepDropsHalfwayToMemorySpeed) {
   EXPECT_EQ(CacheBytesFromSweep({}, {}, 10e9), 0);
 }
 
+TEST(DeviceProfile, TheMedianOfThreeSweepsPassesOverOneThatReadMoreCache) {
+  const std::vector<int64_t> sizes = {4 << 20, 16 << 20, 32 << 20, 64 << 20};
+  const std::vector<ReadSweep> sweeps = {{10e9, sizes, {40e9, 35e9, 12e9, 10e9}},
+                                         {12e9, sizes, {42e9, 30e9, 30e9, 12e9}},  // 32 MiB read from cache once
+                                         {9e9, sizes, {38e9, 33e9, 11e9, 9e9}}};
+  const ReadSweep median = MedianSweep(sweeps);
+  EXPECT_EQ(median.memory_bytes_per_s, 10e9);
+  EXPECT_EQ(median.bytes, sizes);
+  EXPECT_EQ(median.bytes_per_s, (std::vector<double>{40e9, 33e9, 12e9, 10e9}));
+  EXPECT_EQ(CacheBytesFromSweep(sweeps[1].bytes, sweeps[1].bytes_per_s, sweeps[1].memory_bytes_per_s), 32 << 20);
+  EXPECT_EQ(CacheBytesFromSweep(median.bytes, median.bytes_per_s, median.memory_bytes_per_s), 16 << 20);
+}
+
 TEST(DeviceProfile, DecodeMarginIsTheNinetiethPercentileOfTheRounds) {
   EXPECT_EQ(DecodeMarginOverRounds({0.07}), 0.07);                          // the probe's one round
   EXPECT_EQ(DecodeMarginOverRounds({-0.05}), 0.0);                          // ran faster than predicted: no margin
