@@ -3,7 +3,9 @@
 #  A. the latency model against real runs: a random-weight MobileLLM-125M palette of 7 entries (4x in
 #     parameters) in fp32, W8A8 and ternary, 1 and 2 threads, contexts 128 and 1024; each round probes
 #     the machine at both thread counts, then benches every case with --device (predicted beside
-#     measured, interleaved); ROUNDS rounds, medians;
+#     measured, interleaved); ROUNDS rounds, medians. PROBE_EACH=format probes again before each
+#     format's block of benches (both contexts), so a prediction is minutes, not a quarter hour, older
+#     than the runs it is held against;
 #  B. palettes for two device configurations (the default ISA at 2 threads, AVX2 at 1 thread; on an
 #     AVX2 machine they differ in threads alone) from one trained supernet at the same budgets: which entries
 #     each gets, and each entry's measured decode time under its own configuration; and the device-free
@@ -12,13 +14,14 @@
 # A_ONLY=1 stops after A (with ENTRIES and REPEATS: a quicker check of the model, reported in OUT.md).
 # B's two profiles watch real decode steps for WATCH_MINUTES after their probe (device probe
 # --watch-minutes), so the margin their palettes keep covers how the machine's speed moves over that time.
-# Usage: [ROUNDS=2] [BUDGET_ROUNDS=3] [WATCH_MINUTES=10] [SKIP_A=1] [A_ONLY=1 ENTRIES="maxnet p50 p25" REPEATS=3 OUT=experiments/results/NAME] [SUPERNET=runs/quickstart/supernet.h5 DATA=runs/quickstart/data SIZES=runs/quickstart/palette.h5]
+# Usage: [ROUNDS=2] [PROBE_EACH=threads|format] [BUDGET_ROUNDS=3] [WATCH_MINUTES=10] [SKIP_A=1] [A_ONLY=1 ENTRIES="maxnet p50 p25" REPEATS=3 OUT=experiments/results/NAME] [SUPERNET=runs/quickstart/supernet.h5 DATA=runs/quickstart/data SIZES=runs/quickstart/palette.h5]
 #        experiments/device_palettes.sh [OUT_DIR]   (uses build/tools/elastiq or $ELASTIQ_BIN_DIR/elastiq)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=${1:-runs/device}
 E=${ELASTIQ_BIN_DIR:-build/tools}/elastiq
 ROUNDS=${ROUNDS:-2}
+export PROBE_EACH=${PROBE_EACH:-threads}
 BUDGET_ROUNDS=${BUDGET_ROUNDS:-3}
 WATCH_MINUTES=${WATCH_MINUTES:-10}
 SUPERNET=${SUPERNET:-runs/quickstart/supernet.h5}
@@ -34,10 +37,14 @@ raw=$R/accuracy.jsonl
 [ "${SKIP_A:-0}" = 1 ] || : >"$raw"
 for round in $( [ "${SKIP_A:-0}" = 1 ] || seq "$ROUNDS"); do
   for threads in 1 2; do
-    profile=$R/profile-t$threads-r$round.json
-    $E device probe --threads "$threads" --out "$profile" 2>/dev/null | tee "$R/probe-t$threads-r$round.txt"
-    for context in 128 1024; do
-      for format in fp32 w8a8 ternary; do
+    probe() {  # $1: the profile's name after profile-
+      profile=$R/profile-$1.json
+      $E device probe --threads "$threads" --out "$profile" 2>/dev/null | tee "$R/probe-$1.txt"
+    }
+    [ "$PROBE_EACH" = format ] || probe "t$threads-r$round"
+    for format in fp32 w8a8 ternary; do
+      [ "$PROBE_EACH" = format ] && probe "t$threads-r$round-$format"
+      for context in 128 1024; do
         for entry in $ENTRIES; do
           $E bench --palette "$R/m125.h5" --subnet "$entry" --format "$format" --threads "$threads" --no-torch \
             --prompt-tokens "$context" --decode-tokens 64 --repeats "$REPEATS" --device "$profile" --json |

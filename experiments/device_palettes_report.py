@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """experiments/device_palettes.sh's runs -> experiments/results/device_palettes.md (+ the raw JSON lines and a PNG).
 Usage: device_palettes_report.py RUN_DIR ROUNDS "BUDGETS" SIZES_PALETTE
-Environment: ENTRIES, REPEATS (as the run had them); A_ONLY=1 (part A alone), OUT (the report's path
+Environment: ENTRIES, REPEATS, PROBE_EACH (as the run had them); A_ONLY=1 (part A alone), OUT (the report's path
 without .md; default experiments/results/device_palettes)."""
 import json
 import os
@@ -18,6 +18,7 @@ run_dir, rounds, budgets, sizes_palette = sys.argv[1], int(sys.argv[2]), sys.arg
 out = os.environ.get("OUT", "experiments/results/device_palettes")
 ENTRIES = os.environ.get("ENTRIES", "maxnet p80 p65 p50 p40 p30 p25").split()
 REPEATS = os.environ.get("REPEATS", "5")
+PROBE_EACH = os.environ.get("PROBE_EACH", "threads")
 A_ONLY = os.environ.get("A_ONLY") == "1"
 FORMATS = ["fp32", "w8a8", "ternary"]
 
@@ -111,12 +112,13 @@ def prefix_reads():
     lines_out, ratios = [], defaultdict(lambda: defaultdict(list))  # threads -> cols -> ratios
     for threads in (1, 2):
         shares = []
-        for round_ in range(1, rounds + 1):
-            printed = f"{run_dir}/probe-t{threads}-r{round_}.txt"
+        names = [f"t{threads}-r{r}{suffix}" for r in range(1, rounds + 1) for suffix in [""] + [f"-{f}" for f in FORMATS]]
+        for name in names:  # each round's probe, or each format block's (PROBE_EACH=format)
+            printed = f"{run_dir}/probe-{name}.txt"
             if not os.path.exists(printed):
                 continue
             shares += [l.split("cost ")[1].split("%")[0] + "%" for l in open(printed) if "prefix views" in l]
-            p = json.load(open(f"{run_dir}/profile-t{threads}-r{round_}.json"))
+            p = json.load(open(f"{run_dir}/profile-{name}.json"))
             tables = {(t["tokens"], t["cold"], t.get("stored_width_ratio", 1)): t for t in p["linear"]
                       if t["format"] == "fp32"}
             prefix, contiguous = tables.get((1, True, 2)), tables[(1, True, 1)]
@@ -232,10 +234,12 @@ def part_b():
 
 commit = short_commit(run_dir)
 name = os.path.basename(out)
-settings = (f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else
-            f"ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} SUPERNET={os.environ.get('SUPERNET')} "
-            f"DATA={os.environ.get('DATA')} SIZES={sizes_palette} BUDGET_ROUNDS={os.environ.get('BUDGET_ROUNDS')} "
-            f"WATCH_MINUTES={watch_minutes()} ")
+probe_each = f"PROBE_EACH={PROBE_EACH} " if PROBE_EACH != "threads" else ""
+settings = probe_each + (f"A_ONLY=1 ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} " if A_ONLY else
+                         f"ENTRIES=\"{' '.join(ENTRIES)}\" REPEATS={REPEATS} OUT={out} "
+                         f"SUPERNET={os.environ.get('SUPERNET')} "
+                         f"DATA={os.environ.get('DATA')} SIZES={sizes_palette} "
+                         f"BUDGET_ROUNDS={os.environ.get('BUDGET_ROUNDS')} WATCH_MINUTES={watch_minutes()} ")
 raw = [f"`{name}_{n}.jsonl`" for n in (("accuracy",) if A_ONLY else ("accuracy", "budgets", "evals"))]
 cpu = cpu_name()
 md = [
@@ -247,9 +251,10 @@ md = [
     "",
     f"## A. Predicted vs measured (random-weight MobileLLM-125M palette; entries {', '.join(ENTRIES)})",
     "",
-    f"Each of {rounds} rounds probes the machine (`elastiq device probe`, default grid) at 1 and at 2 threads, then runs "
+    f"Each of {rounds} rounds probes the machine (`elastiq device probe`, default grid) at 1 and at 2 threads"
+    + (" before each format's block of benches" if PROBE_EACH == "format" else "") + ", then runs "
     f"`elastiq bench --device PROFILE --prompt-tokens CONTEXT --decode-tokens 64 --repeats {REPEATS}` for every entry, format "
-    f"and context with that round's profile. Decode: ms per token over the 64 steps after the prompt (medians of {REPEATS}); "
+    f"and context with the latest profile. Decode: ms per token over the 64 steps after the prompt (medians of {REPEATS}); "
     "prefill: ms per prompt token, the whole prompt in one call. Error: predicted / measured - 1, median over the rounds.",
     "",
     summary("decode, every case", decode_errors),

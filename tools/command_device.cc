@@ -21,6 +21,7 @@ struct ProbeCommandOptions {
   int threads = 0;
   std::vector<int64_t> widths;
   double watch_minutes = 0.0;
+  std::string arena;
 };
 
 void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
@@ -32,7 +33,8 @@ void AddProbeOptions(po::options_description& d, ProbeCommandOptions& o) {
       ("widths", po::value(&o.widths)->multitoken(), "rows and columns grid of the linear timings (default 64 to 4096 in 1.5x and 2x steps; multiples of 32)")
       ("watch-minutes", po::value(&o.watch_minutes)->default_value(o.watch_minutes),
        ("then time real decode steps again about every " + std::to_string(static_cast<int>(kWatchIntervalSeconds)) +
-        " s for this long: the decode margin kept under budgets covers how the machine's speed moves over that time (0: the probe's one round)").c_str());
+        " s for this long: the decode margin kept under budgets covers how the machine's speed moves over that time (0: the probe's one round)").c_str())
+      ("arena", po::value(&o.arena), "largest buffer read, e.g. 64M (memory's speed, the sweeps, cold timings; default a quarter of the memory available, 64M to 512M; keep it past 4x the last-level cache, or memory reads partly from cache)");
   // clang-format on
 }
 
@@ -44,6 +46,15 @@ Isa ProbeIsa(const std::string& name) {
   return *isa;
 }
 
+// --arena: 0 (the default) or 16 MiB to 16 GiB.
+int64_t ProbeArenaBytes(const std::string& text) {
+  if (text.empty()) return 0;
+  const int64_t bytes = ParseByteSize(text, "--arena");
+  if (bytes < (int64_t{16} << 20) || bytes > (int64_t{16} << 30))
+    throw UserError("--arena must be 16M to 16G, got " + text);
+  return bytes;
+}
+
 void PrintProfile(const DeviceProfile& p, const std::string& path) {
   std::printf("wrote %s: %s, %s kernels at %d threads\n", path.c_str(), DescribeMachine(p.machine).c_str(),
               p.isa.c_str(), p.threads);
@@ -51,11 +62,12 @@ void PrintProfile(const DeviceProfile& p, const std::string& path) {
               p.bandwidth_bytes_per_s / 1e9, FormatBytes(p.cache_bytes).c_str(),
               p.l2_bytes > 0 ? FormatBytes(p.l2_bytes).c_str() : "?",
               p.l3_bytes > 0 ? FormatBytes(p.l3_bytes).c_str() : "?");
+  const LatencyModel model(p);
   std::printf("  fp32 GEMV 1024x1024 from memory: %.1f us; parallel region %.2f us\n",
-              1e6 * LinearSeconds(p, WeightFormat::kF32, 1024, 1024, 1, true), 1e6 * p.dispatch_seconds);
+              1e6 * model.LinearSeconds(WeightFormat::kF32, 1024, 1024, 1, true), 1e6 * p.dispatch_seconds);
   if (p.PrefixLinear(WeightFormat::kF32))
     std::printf("  fp32 prefix views (subnets narrower than the maxnet) cost %.0f%% of the skipped bytes' read time\n",
-                100.0 * PrefixReadShare(p, WeightFormat::kF32));
+                100.0 * model.prefix_read_share());
   std::printf(
       "  real decode steps ran up to %.0f%% past the latency model at the median (decode margin, kept under budgets",
       100.0 * p.decode_margin);
@@ -114,14 +126,16 @@ void PrintComparison(const CompareOptions& o, const std::vector<DeviceProfile>& 
 
 int RunDeviceProbe(const Args& args) {
   ProbeCommandOptions o;
-  if (!ParseOptions("device probe options",
-                    "elastiq device probe --out device.json [--isa NAME] [--threads N] [--watch-minutes M]", args, o,
-                    AddProbeOptions))
+  if (!ParseOptions(
+          "device probe options",
+          "elastiq device probe --out device.json [--isa NAME] [--threads N] [--watch-minutes M] [--arena SIZE]", args,
+          o, AddProbeOptions))
     return 0;
   CheckThreadCount(o.threads);
   if (!(o.watch_minutes >= 0 && o.watch_minutes <= 24 * 60))
     throw UserError("--watch-minutes must be 0 to 1440 minutes, got " + std::to_string(o.watch_minutes));
-  ProbeOptions probe{ProbeIsa(o.isa), ThreadPool::ResolveSize(o.threads), o.widths, 60.0 * o.watch_minutes, {}};
+  ProbeOptions probe{ProbeIsa(o.isa),        ThreadPool::ResolveSize(o.threads), o.widths,
+                     60.0 * o.watch_minutes, ProbeArenaBytes(o.arena),           {}};
   probe.progress = [](const std::string& what, double done) {
     std::fprintf(stderr, "\rprobe: %3.0f%% %-64s", 100.0 * done, what.c_str());
     if (done >= 1.0) std::fprintf(stderr, "\n");

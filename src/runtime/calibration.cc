@@ -190,7 +190,7 @@ class Prober {
   // Memory's read speed and the read-bandwidth sweep, once.
   ReadSweep SweepReads(const DeviceProfile& p, const std::string& what) {
     Progress(what);
-    ReadSweep s{MeasureReadBandwidth(pool_), {}, {}};
+    ReadSweep s{MeasureReadBandwidth(pool_, ColdArenaBytes(p)), {}, {}};
     for (int64_t bytes = kMiB / 4; bytes <= ColdArenaBytes(p); bytes *= 2) {
       s.bytes.push_back(bytes);
       s.bytes_per_s.push_back(MeasureReadBandwidth(pool_, bytes, 3));
@@ -215,16 +215,19 @@ class Prober {
 
   // The cold linear timings' arena: 512 MiB, far past the caches (this machine's sweep read 64-256 MiB
   // 0.80-1.28x as fast as 512 MiB, experiments/results/latency_replay_cold_share.md), or a quarter of
-  // the memory available where that is less. The sweep runs up to it.
-  static int64_t ColdArenaBytes(const DeviceProfile& p) {
+  // the memory available where that is less; or the size asked for. Memory's speed is read over it and
+  // the sweeps run up to it.
+  int64_t ColdArenaBytes(const DeviceProfile& p) const {
+    if (options_.arena_bytes > 0) return options_.arena_bytes;
     const int64_t available = p.mem_available > 0 ? p.mem_available / 4 : 512 * kMiB;
     return std::clamp<int64_t>(available, 64 * kMiB, 512 * kMiB);
   }
 
   // The cold attention timings' KV caches (one per KV-head count and key count, each filled before it
-  // is timed): 4x the measured cache, 64 MiB to 256 MiB, so the probe stays within a minute.
-  static int64_t AttentionArenaBytes(const DeviceProfile& p) {
-    return std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 256 * kMiB);
+  // is timed): 4x the measured cache, 64 MiB to 256 MiB, so the probe stays within a minute; at most
+  // the cold arena.
+  int64_t AttentionArenaBytes(const DeviceProfile& p) const {
+    return std::min(std::clamp<int64_t>(4 * p.cache_bytes, 64 * kMiB, 256 * kMiB), ColdArenaBytes(p));
   }
 
   // The linear tables, per format: 1 token cold and warm, and each prefill token count cold (prefill
@@ -516,10 +519,15 @@ int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::
   if (bytes_per_s.empty()) return 0;
   const double fastest = *std::max_element(bytes_per_s.begin(), bytes_per_s.end());
   const double threshold = std::sqrt(fastest * memory_bytes_per_s);
-  int64_t cache = 0;
-  for (size_t i = 0; i < sweep_bytes.size() && i < bytes_per_s.size(); ++i)
-    if (bytes_per_s[i] >= threshold) cache = sweep_bytes[i];
-  return cache;
+  const size_t n = std::min(sweep_bytes.size(), bytes_per_s.size());
+  size_t last = n;  // the last working set read at the threshold or faster
+  for (size_t i = 0; i < n; ++i)
+    if (bytes_per_s[i] >= threshold) last = i;
+  if (last == n) return 0;
+  if (last + 1 == n) return sweep_bytes[last];
+  const double above = bytes_per_s[last] - threshold, drop = bytes_per_s[last] - bytes_per_s[last + 1];
+  const double ratio = static_cast<double>(sweep_bytes[last + 1]) / static_cast<double>(sweep_bytes[last]);
+  return static_cast<int64_t>(static_cast<double>(sweep_bytes[last]) * std::pow(ratio, above / drop));
 }
 
 ReadSweep MedianSweep(const std::vector<ReadSweep>& sweeps) {

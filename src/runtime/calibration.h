@@ -21,6 +21,10 @@ struct ProbeOptions {
   // seconds (one about every kWatchIntervalSeconds, at least one): the decode margin then covers how
   // this machine's speed moved over that time, not only in the probe's one round.
   double watch_seconds = 0.0;
+  // The largest buffer the probe reads through (the bandwidth sweeps run up to it, the cold timings
+  // read from it, the cold attention caches fill at most it); 0: a quarter of the memory available,
+  // 64 MiB to 512 MiB. Smaller probes faster (tests), but memory's speed then partly reads from cache.
+  int64_t arena_bytes = 0;
   // Called with what is being measured and the share of the probe done (0..1).
   std::function<void(const std::string&, double)> progress;
 };
@@ -68,8 +72,11 @@ struct ReadSweep {
 // The probe sweeps three times and keeps this (calibration.cc, KeepSweeps).
 ReadSweep MedianSweep(const std::vector<ReadSweep>& sweeps);
 
-// The largest working set of `sweep_bytes` read at least sqrt(fastest x memory) bytes/s: halfway, on
-// a log scale, between the caches' speed and memory's. 0 when none is.
+// Where the sweep's speed last falls through sqrt(fastest x memory) bytes/s (halfway, on a log scale,
+// between the caches' speed and memory's): between the last working set read at least that fast and
+// the next, interpolated with the speed linear in log size, so a working set read at about the
+// threshold moves the result a little, not by a factor of two. The largest working set if the sweep
+// never falls through; 0 when none is read that fast.
 int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::vector<double>& bytes_per_s,
                             double memory_bytes_per_s);
 

@@ -67,7 +67,7 @@ struct DeviceProfile {
   std::string isa;                                       // the kernels timed
   int threads = 1;                                       // the runtime's thread count the tables hold
   int64_t l1d_bytes = -1, l2_bytes = -1, l3_bytes = -1;  // as the OS reports them (-1 unknown)
-  int64_t cache_bytes = 0;  // measured: the largest working set read faster than memory (see calibration.h)
+  int64_t cache_bytes = 0;  // measured: where the read sweep falls to memory's speed (CacheBytesFromSweep)
   int64_t mem_total = -1, mem_available = -1, cgroup_limit = -1;
   double bandwidth_bytes_per_s = 0.0;  // reading a buffer far larger than the caches
   std::vector<int64_t> sweep_bytes;    // the read-bandwidth sweep behind cache_bytes

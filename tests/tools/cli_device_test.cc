@@ -31,7 +31,8 @@ class CliDevice : public ::testing::Test {
     testing::CommandResult r = RunCommand(Elastiq("init --config " + testing::ConfigPath("overhead-tiny.json") +
                                                   " --random --sizes 0.5 0.25 --out " + Model()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = RunCommand(Elastiq("device probe --widths 64 128 --threads 1 --watch-minutes 0.05 --out " + Profile()));
+    r = RunCommand(
+        Elastiq("device probe --widths 64 128 --threads 1 --watch-minutes 0.05 --arena 64M --out " + Profile()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("at 1 threads"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("90th percentile of 2 rounds"), std::string::npos) << r.out;
@@ -76,6 +77,10 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
       EXPECT_GT(*std::min_element(t.seconds.begin(), t.seconds.end()), 0.0);
     }
   EXPECT_GT(p.bandwidth_bytes_per_s, 0.0);
+  // --arena 64M: the cold timings read from 64 MiB and the sweep runs from 256 KiB up to it.
+  EXPECT_EQ(p.cold_bytes, int64_t{64} << 20);
+  EXPECT_EQ(p.sweep_bytes.front(), int64_t{256} << 10);
+  EXPECT_EQ(p.sweep_bytes.back(), int64_t{64} << 20);
   EXPECT_EQ(p.decode_margin_rounds, 2);  // the probe's round, then one 3 s later (--watch-minutes 0.05)
   EXPECT_GE(p.decode_margin_watch_seconds, 3.0);
   ASSERT_EQ(p.decode_round_margins.size(), 2u);
@@ -85,6 +90,8 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
   ExpectUserError("device probe --isa sse9 --out " + (*dir_ / "x.json"), "--isa must be scalar, avx2, avx512 or neon");
   ExpectUserError("device probe --threads -1 --out " + (*dir_ / "x.json"), "--threads must be 0 (one per core) to");
   ExpectUserError("device probe --watch-minutes -1 --out " + (*dir_ / "x.json"), "--watch-minutes must be 0 to 1440");
+  ExpectUserError("device probe --arena 1M --out " + (*dir_ / "x.json"), "--arena must be 16M to 16G, got 1M");
+  ExpectUserError("device probe --arena lots --out " + (*dir_ / "x.json"), "--arena");
 }
 
 TEST_F(CliDevice, BenchAndRunPrintPredictedBesideMeasured) {
