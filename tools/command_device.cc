@@ -46,12 +46,17 @@ Isa ProbeIsa(const std::string& name) {
   return *isa;
 }
 
-// --arena: 0 (the default) or 16 MiB to 16 GiB.
+// --arena: 0 (the default) or 16 MiB to 16 GiB, and at most half the memory this process may still take
+// (the probe holds the arena and a sweep's buffer of the same size at once).
 int64_t ProbeArenaBytes(const std::string& text) {
   if (text.empty()) return 0;
   const int64_t bytes = ParseByteSize(text, "--arena");
   if (bytes < (int64_t{16} << 20) || bytes > (int64_t{16} << 30))
     throw UserError("--arena must be 16M to 16G, got " + text);
+  const int64_t spare = ProbeMemory().spare_bytes();
+  if (spare > 0 && bytes > spare / 2)
+    throw UserError("--arena " + text + " is more than half the memory available (" + FormatBytes(spare) +
+                    "): give at most " + FormatBytes(spare / 2));
   return bytes;
 }
 

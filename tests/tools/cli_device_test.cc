@@ -8,6 +8,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/runtime/device_profile.h"
+#include "src/runtime/memory_probe.h"
 #include "tests/common/test_util.h"
 
 namespace elastiq {
@@ -92,6 +93,10 @@ TEST_F(CliDevice, ProbeWritesAProfileThatLoads) {
   ExpectUserError("device probe --watch-minutes -1 --out " + (*dir_ / "x.json"), "--watch-minutes must be 0 to 1440");
   ExpectUserError("device probe --arena 1M --out " + (*dir_ / "x.json"), "--arena must be 16M to 16G, got 1M");
   ExpectUserError("device probe --arena lots --out " + (*dir_ / "x.json"), "--arena");
+  const int64_t spare = ProbeMemory().spare_bytes();
+  if (spare > 0 && spare / 2 < (int64_t{16} << 30) - (int64_t{16} << 20))  // a size --arena accepts otherwise
+    ExpectUserError("device probe --arena " + std::to_string((spare / 2 >> 20) + 16) + "M --out " + (*dir_ / "x.json"),
+                    "is more than half the memory available");
 }
 
 TEST_F(CliDevice, BenchAndRunPrintPredictedBesideMeasured) {
