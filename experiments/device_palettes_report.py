@@ -69,6 +69,34 @@ for threads in (1, 2):
                     f"{med('bandwidth_bytes_per_s') / 1e9:.1f} |")
 
 
+def probe_drift():
+    """PROBE_EACH=format: how far a round's three probes (minutes apart) and all the rounds' probes disagree
+    about the same entry's decode time (`device compare`, 128 keys, each format's predictions)."""
+    if PROBE_EACH != "format":
+        return []
+    out = ["", "How far the probes themselves moved (each profile's predicted decode time of every entry in every format, "
+           "`device compare --context 128`; largest / smallest - 1 per entry and format):", ""]
+    binary = f"{os.environ.get('ELASTIQ_BIN_DIR', 'build/tools')}/elastiq"
+    for threads in (1, 2):
+        names = [f"{run_dir}/profile-t{threads}-r{r}-{f}.json" for r in range(1, rounds + 1) for f in FORMATS]
+        if not all(os.path.exists(n) for n in names):
+            continue
+        within, across = [], []
+        for fmt in FORMATS:
+            table = json.loads(sh(f"{binary} device compare {' '.join(names)} --palette {run_dir}/m125.h5 "
+                                  f"--format {fmt} --context 128 --json"))
+            for e in table["entries"]:
+                ms = [d["decode_ms"] for d in e["devices"]]
+                across.append(max(ms) / min(ms) - 1)
+                for r in range(rounds):
+                    group = ms[len(FORMATS) * r:len(FORMATS) * (r + 1)]
+                    within.append(max(group) / min(group) - 1)
+        out.append(f"- {threads} thread(s): one round's {len(FORMATS)} probes (minutes apart) median "
+                   f"{100 * statistics.median(within):.1f}%, largest {100 * max(within):.1f}%; all {len(names)} probes "
+                   f"median {100 * statistics.median(across):.1f}%, largest {100 * max(across):.1f}%")
+    return out
+
+
 def summary(name, errors):
     if not errors:
         return f"- {name}: no runs"
@@ -262,7 +290,7 @@ md = [
     "",
     "By round:",
     "",
-] + by_round() + [
+] + by_round() + probe_drift() + [
     "",
     "By format and threads (decode / prefill):",
     "",
@@ -289,7 +317,7 @@ with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as dat:
 script = f"""
 set terminal pngcairo size 800,700
 set output '{out}.png'
-set title 'Decode time per token: latency model vs measured (MobileLLM-125M shapes, 1-2 threads, 128/1024 context)'
+set title 'Decode ms/token, latency model vs measured (MobileLLM-125M shapes, 1-2 threads, 128/1024 keys)' font ',10'
 set xlabel 'measured ms/token'
 set ylabel 'predicted ms/token'
 set logscale xy
