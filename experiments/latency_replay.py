@@ -4,7 +4,8 @@ this build has: each line's decode step predicted again from the same device pro
 compare --json`, at the mean context bench decoded at), beside the prediction recorded with the run. Tells
 what a change of the model does to runs already measured; a fresh run is the test of it (the replayed runs
 are the ones the change was made from). Needs the runs' profiles and palettes (the lines' "device" and
-"palette" paths).
+"palette" paths). Given several runs, also pools them: each case's median over every round of every run
+(each round predicted from its own probe), to tell the model's error from the machine's drift between rounds.
 Usage: latency_replay.py OUT.md ACCURACY.jsonl [ACCURACY.jsonl ...]"""
 import json
 import os
@@ -26,12 +27,11 @@ def predicted_now(profile, palette, fmt, kv_cache, context):
     return {e["entry"]: e["devices"][0]["decode_ms"] for e in json.loads(out)["entries"]}
 
 
-def replay(path):
-    """Per case (threads, context, format, entry): the median over rounds of predicted / measured - 1,
-    recorded and now."""
-    rows = [json.loads(l) for l in open(path) if l.strip()]
-    cache, cases = {}, defaultdict(lambda: ([], []))
-    for r in rows:
+def case_errors(path, cache, cases):
+    """Appends each of `path`'s runs to its case (threads, context, format, entry) in `cases`: decode's
+    predicted / measured - 1 as recorded and now, and prefill's as recorded (measured tokens/s over
+    predicted - 1). `cache` keeps the predictions asked for."""
+    for r in (json.loads(l) for l in open(path) if l.strip()):
         keys = r["prompt_tokens"] + (r["decode_tokens"] + 1) // 2  # bench's query (tools/command_runtime.cc)
         query = (r["device"], r["palette"], r["format"], r["kv_cache"], keys)
         if query not in cache:
@@ -39,7 +39,23 @@ def replay(path):
         case = cases[(r["threads"], r["context"], r["format"], r["subnet"])]
         case[0].append(r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1)
         case[1].append(cache[query][r["subnet"]] / r["decode_ms_per_token"] - 1)
-    return {k: (statistics.median(v[0]), statistics.median(v[1])) for k, v in cases.items()}
+        case[2].append(r["prefill_tokens_per_s"] / r["predicted_prefill_tokens_per_s"] - 1)
+
+
+def new_cases():
+    return defaultdict(lambda: ([], [], []))
+
+
+def medians(cases):
+    """Per case, the median over its rounds of each error."""
+    return {k: tuple(statistics.median(e) for e in v) for k, v in cases.items()}
+
+
+def replay(path, cache):
+    """Per case: the median over rounds of decode's error recorded and now, and of prefill's recorded."""
+    cases = new_cases()
+    case_errors(path, cache, cases)
+    return medians(cases)
 
 
 def summary(errors):
@@ -110,17 +126,27 @@ def main():
           "Decode step per token, predicted / measured - 1, median over a case's rounds (cases: threads, context, "
           "format, entry). *Recorded*: the model the run was made with; *now*: this commit's model on the same "
           "profiles. The replayed runs are the ones a change was made from: a fresh run tests it.", ""]
+    cache, pooled = {}, new_cases()
     for path in paths:
-        cases = replay(path)
-        md += [f"## {os.path.basename(path)} ({len(cases)} cases)", "",
+        cases = replay(path, cache)
+        case_errors(path, cache, pooled)
+        md += [f"## {path} ({len(cases)} cases)", "",
                f"- recorded: {summary([e[0] for e in cases.values()])}",
                f"- now: {summary([e[1] for e in cases.values()])}",
                f"- median signed error by format and threads, recorded: {by_group(cases, 0)}",
                f"- now: {by_group(cases, 1)}", "",
                "| threads | context | format | entry | recorded | now |", "|---|---|---|---|---|---|"]
         md += [f"| {t} | {c} | {f} | {e} | {100 * r:+.1f}% | {100 * n:+.1f}% |"
-               for (t, c, f, e), (r, n) in sorted(cases.items())]
+               for (t, c, f, e), (r, n, _) in sorted(cases.items())]
         md.append("")
+    if len(paths) > 1:
+        rounds = {len(v[0]) for v in pooled.values()}
+        cases = medians(pooled)
+        md += [f"## All {len(paths)} runs pooled ({len(cases)} cases, each the median over its "
+               f"{'/'.join(str(r) for r in sorted(rounds))} rounds of every run; each round predicted from its own probe)", "",
+               f"- decode, recorded: {summary([e[0] for e in cases.values()])}",
+               f"- decode, now: {summary([e[1] for e in cases.values()])}",
+               f"- prefill, recorded: {summary([e[2] for e in cases.values()])}", ""]
     md += ["## The profiles' read-bandwidth sweeps", "",
            "Read rate at each size over the rate at the sweep's largest size (the cold arena, 512 MiB here).", ""]
     profiles = replayed_profiles(paths)
