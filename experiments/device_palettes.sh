@@ -4,8 +4,8 @@
 #     parameters) in fp32, W8A8 and ternary, 1 and 2 threads, contexts 128 and 1024; each round probes
 #     the machine at both thread counts, then benches every case with --device (predicted beside
 #     measured, interleaved); ROUNDS rounds, medians. PROBE_EACH=format probes again before each
-#     format's block of benches (both contexts), so a prediction is minutes, not a quarter hour, older
-#     than the runs it is held against;
+#     format's block of benches (both contexts), so a prediction is at most about 4 minutes older than
+#     the runs it is held against, not about 11;
 #  B. palettes for two device configurations (the default ISA at 2 threads, AVX2 at 1 thread; on an
 #     AVX2 machine they differ in threads alone) from one trained supernet at the same budgets: which entries
 #     each gets, and each entry's measured decode time under its own configuration; and the device-free
