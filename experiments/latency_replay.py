@@ -51,13 +51,6 @@ def medians(cases):
     return {k: tuple(statistics.median(e) for e in v) for k, v in cases.items()}
 
 
-def replay(path, cache):
-    """Per case: the median over rounds of decode's error recorded and now, and of prefill's recorded."""
-    cases = new_cases()
-    case_errors(path, cache, cases)
-    return medians(cases)
-
-
 def summary(errors):
     a = sorted(abs(e) for e in errors)
     return (f"median |error| {100 * statistics.median(a):.1f}%, worst {100 * a[-1]:.1f}%, "
@@ -128,8 +121,12 @@ def main():
           "profiles. The replayed runs are the ones a change was made from: a fresh run tests it.", ""]
     cache, pooled = {}, new_cases()
     for path in paths:
-        cases = replay(path, cache)
-        case_errors(path, cache, pooled)
+        run = new_cases()
+        case_errors(path, cache, run)
+        for key, errors in run.items():
+            for into, e in zip(pooled[key], errors):
+                into.extend(e)
+        cases = medians(run)
         md += [f"## {path} ({len(cases)} cases)", "",
                f"- recorded: {summary([e[0] for e in cases.values()])}",
                f"- now: {summary([e[1] for e in cases.values()])}",
