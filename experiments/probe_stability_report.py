@@ -24,6 +24,13 @@ for line in open(f"{run_dir}/predictions.jsonl"):
             predictions[key] += [d["decode_ms"] for d in e["devices"]]
 
 
+shares = defaultdict(dict)  # (build, threads) -> {profile: fp32 prefix read share}, from `device compare --json`
+for line in open(f"{run_dir}/predictions.jsonl"):
+    r = json.loads(line)
+    for profile in r.get("profiles", []):  # runs before 2026-12-08 have none
+        shares[(r["build"], r["threads"])][profile["profile"]] = profile["fp32_prefix_read_share"]
+
+
 def spread(values):
     return max(values) / min(values) - 1
 
@@ -72,7 +79,14 @@ md = [
     "Caches the profiles measured (MiB, in probe order): " + "; ".join(
         f"{labels[b]} {t}: {', '.join(v)}" for (b, t), v in sorted(caches.items())) + ".",
     "",
-] + table
+] + ([
+    "fp32 prefix views' read share (PrefixReadShare: what share of the skipped bytes reading a prefix view costs "
+    "anyway; min / median / max over the probes, then each in probe order): " + "; ".join(
+        f"{labels[b]} {t} thread(s): {100 * min(v.values()):.0f}% / {100 * statistics.median(v.values()):.0f}% / "
+        f"{100 * max(v.values()):.0f}% ({', '.join(f'{100 * x:.0f}%' for _, x in sorted(v.items()))})"
+        for (b, t), v in sorted(shares.items())) + ".",
+    "",
+] if shares else []) + table
 open(out + ".md", "w").write("\n".join(md) + "\n")
 subprocess.run(["cp", f"{run_dir}/predictions.jsonl", out + ".jsonl"], check=True)
 print("\n".join(summary))

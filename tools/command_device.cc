@@ -184,7 +184,17 @@ int RunDeviceCompare(const Args& args) {
     rows.push_back(row);
   }
   if (o.json) {
-    std::cout << DumpJson({{"palette", o.palette}, {"format", o.format}, {"context", context}, {"entries", rows}}, 1)
+    nlohmann::json profiles = nlohmann::json::array();  // what of each profile the predictions rest on
+    for (size_t i = 0; i < devices.size(); ++i)
+      profiles.push_back({{"profile", o.profiles[i]},
+                          {"cache_bytes", devices[i].cache_bytes},
+                          {"fp32_prefix_read_share", PrefixReadShare(devices[i], WeightFormat::kF32)}});
+    std::cout << DumpJson({{"palette", o.palette},
+                           {"format", o.format},
+                           {"context", context},
+                           {"profiles", profiles},
+                           {"entries", rows}},
+                          1)
               << "\n";
     return 0;
   }

@@ -8,6 +8,7 @@
 
 #include "src/core/atomic_file.h"
 #include "src/runtime/device_profile.h"
+#include "src/runtime/latency_model.h"
 #include "src/runtime/memory_probe.h"
 #include "tests/common/test_util.h"
 
@@ -124,6 +125,9 @@ TEST_F(CliDevice, TheLatencyBoundPicksAmongTheEntriesWithinIt) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json table = nlohmann::json::parse(r.out);
   ASSERT_EQ(table["entries"].size(), 3u);
+  ASSERT_EQ(table["profiles"].size(), 2u);  // what each profile's predictions rest on
+  EXPECT_EQ(table["profiles"][0]["cache_bytes"], p.cache_bytes);
+  EXPECT_EQ(table["profiles"][0]["fp32_prefix_read_share"].get<double>(), PrefixReadShare(p, WeightFormat::kF32));
   std::map<std::string, double> ms;  // planned: the prediction with the profile's decode margin
   for (const nlohmann::json& e : table["entries"]) {
     ASSERT_EQ(e["devices"].size(), 2u);
