@@ -12,11 +12,9 @@
 #include <filesystem>
 #include <functional>
 #include <iterator>
-#include <map>
 #include <memory>
 #include <numeric>
 #include <thread>
-#include <tuple>
 
 #include "src/core/error.h"
 #include "src/core/median.h"
@@ -73,15 +71,6 @@ void TimeInterleaved(std::vector<TimedCall>& timed, const std::function<void(int
       t.samples.push_back((Now() - start) / static_cast<double>(t.per_batch));
     }
   }
-}
-
-// Times `timed` (TimeInterleaved) in `order`, a permutation of its indices.
-void TimeInterleavedInOrder(std::vector<TimedCall>& timed, const std::vector<size_t>& order,
-                            const std::function<void(int)>& on_batch) {
-  std::vector<TimedCall> ordered;
-  for (size_t i : order) ordered.push_back(std::move(timed[i]));
-  TimeInterleaved(ordered, on_batch);
-  for (size_t k = 0; k < order.size(); ++k) timed[order[k]] = std::move(ordered[k]);
 }
 
 // Median seconds per call of `call(i)`, its batches back to back.
@@ -247,7 +236,7 @@ class Prober {
   // matrix: 1.14-1.37x a contiguous read's time per weight at 256-2048 columns here, 1.9-2.3x at 64,
   // experiments/results/device_latency_check_prefix.md), on every other width of the grid. Every
   // point of every table is timed interleaved with the others (TimeInterleaved), so a slow spell
-  // does not skew a whole table, each prefix point beside its contiguous ones (LinearTimingOrder).
+  // does not skew a whole table.
   void MeasureLinear(DeviceProfile& p) {
     Progress("linear timings, first calls");
     Arena arena(p.cold_bytes);
@@ -268,7 +257,7 @@ class Prober {
     }
     if (!cols.empty()) p.linear.push_back({WeightFormat::kF32, 1, /*cold=*/true, rows, cols, {}, kPrefixWidthRatio});
     for (const LinearTable& t : p.linear) AddLinearCalls(t, arena, p.warm_bytes, x.data(), y.data(), timed);
-    TimeInterleavedInOrder(timed, LinearTimingOrder(p.linear), [&](int b) {
+    TimeInterleaved(timed, [&](int b) {
       Progress("linear timings, batch " + std::to_string(b + 1) + " of " + std::to_string(kBatches));
     });
     size_t next = 0;
@@ -524,33 +513,6 @@ class Prober {
 };
 
 }  // namespace
-
-std::vector<size_t> LinearTimingOrder(const std::vector<LinearTable>& tables) {
-  std::vector<size_t> first{0};  // each table's first point
-  for (const LinearTable& t : tables) first.push_back(first.back() + t.rows.size() * t.cols.size());
-  std::map<std::tuple<WeightFormat, int64_t, int64_t>, size_t> prefix_points;
-  for (size_t i = 0; i < tables.size(); ++i)
-    for (size_t r = 0; tables[i].stored_width_ratio > 1 && r < tables[i].rows.size(); ++r)
-      for (size_t c = 0; c < tables[i].cols.size(); ++c)
-        prefix_points[{tables[i].format, tables[i].rows[r], tables[i].cols[c]}] =
-            first[i] + r * tables[i].cols.size() + c;
-  std::vector<size_t> order;
-  for (size_t i = 0; i < tables.size(); ++i) {
-    const LinearTable& t = tables[i];
-    if (t.stored_width_ratio > 1) continue;  // timed beside their contiguous points
-    for (size_t r = 0; r < t.rows.size(); ++r)
-      for (size_t c = 0; c < t.cols.size(); ++c) {
-        order.push_back(first[i] + r * t.cols.size() + c);
-        const auto prefix = prefix_points.find({t.format, t.rows[r], t.cols[c]});
-        if (t.cold && t.tokens == 1 && prefix != prefix_points.end()) {
-          order.push_back(prefix->second);
-          prefix_points.erase(prefix);
-        }
-      }
-  }
-  for (const auto& [shape, point] : prefix_points) order.push_back(point);  // none beside: after the rest
-  return order;
-}
 
 int64_t CacheBytesFromSweep(const std::vector<int64_t>& sweep_bytes, const std::vector<double>& bytes_per_s,
                             double memory_bytes_per_s) {

@@ -58,14 +58,6 @@ DeviceProfile ProbeDevice(const ProbeOptions& options);
 // in ten while the probe watched.
 double DecodeMarginOverRounds(std::vector<double> round_margins);
 
-// The order the probe times the linear tables' points in (indices into `tables`' points, table after
-// table, each row-major): the tables' order, but each prefix point (stored_width_ratio > 1) right after
-// the contiguous cold 1-token point of its format, rows and columns, a few calls before the one of
-// the stored width. The share of the skipped bytes the model takes from the three (PrefixReadShare)
-// then compares timings milliseconds apart, not a round of the other tables (seconds on a shared
-// machine) apart. A prefix point with no such contiguous point comes after the rest.
-std::vector<size_t> LinearTimingOrder(const std::vector<LinearTable>& tables);
-
 // Rounds after the probe's first that --watch-minutes runs: one per kWatchIntervalSeconds, at least one.
 int WatchRounds(double watch_seconds);
 

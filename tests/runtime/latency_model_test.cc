@@ -335,17 +335,6 @@ TEST(DeviceProfile, TheMedianOfThreeSweepsPassesOverOneThatReadMoreCache) {
   EXPECT_LT(CacheBytesFromSweep(median.bytes, median.bytes_per_s, median.memory_bytes_per_s), 32 << 20);
 }
 
-TEST(DeviceProfile, EachPrefixPointIsTimedRightAfterItsContiguousColdPoint) {
-  const std::vector<int64_t> widths = {64, 128, 256};
-  const std::vector<LinearTable> tables = {
-      {WeightFormat::kF32, 1, /*cold=*/true, widths, widths, {}},                      // points 0-8
-      {WeightFormat::kF32, 1, /*cold=*/false, widths, widths, {}},                     // 9-17
-      {WeightFormat::kF32, 1, /*cold=*/true, {64, 256, 512}, {64}, {}, /*ratio=*/2}};  // 18-20
-  // (64, 64) after point 0, (256, 64) after point 6; 512 rows have no contiguous point: last.
-  EXPECT_EQ(LinearTimingOrder(tables),
-            (std::vector<size_t>{0, 18, 1, 2, 3, 4, 5, 6, 19, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20}));
-}
-
 TEST(DeviceProfile, DecodeMarginIsTheNinetiethPercentileOfTheRounds) {
   EXPECT_EQ(DecodeMarginOverRounds({0.07}), 0.07);                          // the probe's one round
   EXPECT_EQ(DecodeMarginOverRounds({-0.05}), 0.0);                          // ran faster than predicted: no margin
