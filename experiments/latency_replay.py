@@ -20,11 +20,13 @@ ELASTIQ = f"{os.environ.get('ELASTIQ_BIN_DIR', 'build/tools')}/elastiq"
 
 
 def predicted_now(profile, palette, fmt, kv_cache, context):
-    """{entry: decode ms} the current model predicts on `profile` at `context` keys."""
+    """({entry: decode ms} the current model predicts on `profile` at `context` keys, the profile's fp32 prefix
+    read share)."""
     out = subprocess.run([ELASTIQ, "device", "compare", profile, "--palette", palette, "--format", fmt,
                           "--kv-cache", kv_cache, "--context", str(context), "--json"],
                          capture_output=True, text=True, check=True).stdout
-    return {e["entry"]: e["devices"][0]["decode_ms"] for e in json.loads(out)["entries"]}
+    r = json.loads(out)
+    return {e["entry"]: e["devices"][0]["decode_ms"] for e in r["entries"]}, r["profiles"][0]["fp32_prefix_read_share"]
 
 
 def case_errors(path, cache, cases):
@@ -38,7 +40,7 @@ def case_errors(path, cache, cases):
             cache[query] = predicted_now(*query)
         case = cases[(r["threads"], r["context"], r["format"], r["subnet"])]
         case[0].append(r["predicted_decode_ms_per_token"] / r["decode_ms_per_token"] - 1)
-        case[1].append(cache[query][r["subnet"]] / r["decode_ms_per_token"] - 1)
+        case[1].append(cache[query][0][r["subnet"]] / r["decode_ms_per_token"] - 1)
         case[2].append(r["prefill_tokens_per_s"] / r["predicted_prefill_tokens_per_s"] - 1)
 
 
@@ -70,17 +72,19 @@ def replayed_profiles(paths):
     return {name: json.load(open(name)) for name in names}
 
 
-def sweep_rows(profiles):
+def sweep_rows(profiles, shares):
     """Each replayed profile's read-bandwidth sweep at 16-256 MiB over its rate at the largest size (the cold
-    arena): how much faster than memory the caches still make those reads."""
+    arena): how much faster than memory the caches still make those reads; and its fp32 prefix read share
+    (`shares`: {profile: share})."""
     sizes = [16, 32, 64, 128, 256]
-    rows = ["| profile | threads | measured cache | " + " | ".join(f"{m} MiB" for m in sizes) + " |",
-            "|---|---|---|" + "---|" * len(sizes)]
+    rows = ["| profile | threads | measured cache | " + " | ".join(f"{m} MiB" for m in sizes) + " | fp32 prefix share |",
+            "|---|---|---|" + "---|" * len(sizes) + "---|"]
     for path, p in profiles.items():
         rate = dict(zip(p["bandwidth_sweep"]["bytes"], p["bandwidth_sweep"]["bytes_per_s"]))
         last = rate[max(rate)]
         cells = [f"{rate[m << 20] / last:.2f}x" if (m << 20) in rate else "-" for m in sizes]
-        rows.append(f"| {path} | {p['threads']} | {p['caches']['measured'] >> 20} MiB | " + " | ".join(cells) + " |")
+        rows.append(f"| {path} | {p['threads']} | {p['caches']['measured'] >> 20} MiB | " + " | ".join(cells) +
+                    f" | {100 * shares[path]:.0f}% |")
     return rows
 
 
@@ -111,6 +115,19 @@ def table_rows(profiles):
     return rows
 
 
+def worst_rows(pooled, per_run, count=6):
+    """The `count` cases the pooled medians miss most, decode (now) and prefill each, with each run's own median
+    beside the pooled one: a case off the same way in every run is the model's; one that changes sign, the machine's."""
+    rows = ["| measure | threads | context | format | entry | pooled | " +
+            " | ".join(f"run {i + 1}" for i in range(len(per_run))) + " |", "|---|---|---|---|---|---|" + "---|" * len(per_run)]
+    for name, which in (("decode", 1), ("prefill", 2)):
+        for key in sorted(pooled, key=lambda k: -abs(pooled[k][which]))[:count]:
+            cells = [f"{100 * run[key][which]:+.1f}%" if key in run else "-" for run in per_run]
+            rows.append(f"| {name} | {' | '.join(str(k) for k in key)} | {100 * pooled[key][which]:+.1f}% | " +
+                        " | ".join(cells) + " |")
+    return rows
+
+
 def main():
     out, paths = sys.argv[1], sys.argv[2:]
     md = ["# The latency model replayed on recorded runs", "",
@@ -119,7 +136,7 @@ def main():
           "Decode step per token, predicted / measured - 1, median over a case's rounds (cases: threads, context, "
           "format, entry). *Recorded*: the model the run was made with; *now*: this commit's model on the same "
           "profiles. The replayed runs are the ones a change was made from: a fresh run tests it.", ""]
-    cache, pooled = {}, new_cases()
+    cache, pooled, per_run = {}, new_cases(), []
     for path in paths:
         run = new_cases()
         case_errors(path, cache, run)
@@ -127,6 +144,7 @@ def main():
             for into, e in zip(pooled[key], errors):
                 into.extend(e)
         cases = medians(run)
+        per_run.append(cases)
         md += [f"## {path} ({len(cases)} cases)", "",
                f"- recorded: {summary([e[0] for e in cases.values()])}",
                f"- now: {summary([e[1] for e in cases.values()])}",
@@ -143,11 +161,18 @@ def main():
                f"{'/'.join(str(r) for r in sorted(rounds))} rounds of every run; each round predicted from its own probe)", "",
                f"- decode, recorded: {summary([e[0] for e in cases.values()])}",
                f"- decode, now: {summary([e[1] for e in cases.values()])}",
-               f"- prefill, recorded: {summary([e[2] for e in cases.values()])}", ""]
-    md += ["## The profiles' read-bandwidth sweeps", "",
-           "Read rate at each size over the rate at the sweep's largest size (the cold arena, 512 MiB here).", ""]
+               f"- prefill, recorded: {summary([e[2] for e in cases.values()])}", "",
+               "The cases the pooled medians miss most, with each run's own median (runs in the order above):", ""]
+        md += worst_rows(cases, per_run) + ["", "Every case pooled:", "",
+                                            "| threads | context | format | entry | decode (now) | prefill |",
+                                            "|---|---|---|---|---|---|"]
+        md += [f"| {t} | {c} | {f} | {e} | {100 * n:+.1f}% | {100 * pf:+.1f}% |"
+               for (t, c, f, e), (_, n, pf) in sorted(cases.items())] + [""]
+    md += ["## The profiles' read-bandwidth sweeps and prefix shares", "",
+           "Read rate at each size over the rate at the sweep's largest size (the cold arena, 512 MiB here); the share "
+           "of an fp32 prefix view's skipped bytes reading it costs anyway (PrefixReadShare).", ""]
     profiles = replayed_profiles(paths)
-    md += sweep_rows(profiles)
+    md += sweep_rows(profiles, {query[0]: share for query, (_, share) in cache.items()})
     md += ["", "## The profiles' tables against the other probes", "",
            "Per table, the median over its points of the probe's time / the median of all the probes above at "
            "the same thread count.", ""]
