@@ -16,17 +16,13 @@ entries = os.environ["ENTRIES"].split()
 labels = {"a": os.environ.get("A_LABEL", a_bin), "b": os.environ.get("B_LABEL", b_bin)}
 
 predictions = defaultdict(list)  # (build, threads, context, format, entry) -> decode ms, one per profile
+shares = defaultdict(dict)  # (build, threads) -> {profile: fp32 prefix read share}, from `device compare --json`
 for line in open(f"{run_dir}/predictions.jsonl"):
     r = json.loads(line)
     for e in r["entries"]:
         if e["entry"] in entries:
             key = (r["build"], r["threads"], r["context"], r["format"], e["entry"])
             predictions[key] += [d["decode_ms"] for d in e["devices"]]
-
-
-shares = defaultdict(dict)  # (build, threads) -> {profile: fp32 prefix read share}, from `device compare --json`
-for line in open(f"{run_dir}/predictions.jsonl"):
-    r = json.loads(line)
     for profile in r.get("profiles", []):  # runs before 2026-12-08 have none
         shares[(r["build"], r["threads"])][profile["profile"]] = profile["fp32_prefix_read_share"]
 
