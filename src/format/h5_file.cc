@@ -305,9 +305,12 @@ DatasetInfo H5File::Info(const std::string& name) const {
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
   info.num_elements = 1;
+  constexpr int64_t kMostElements = int64_t{1} << 56;  // bytes (up to 8 per element) stay far inside int64
   for (hsize_t d : dims) {
     if (d > (hsize_t{1} << 40)) Fail(name + ": implausible dimension (corrupted file?)");
     info.shape.push_back(static_cast<int64_t>(d));
+    if (d > 0 && info.num_elements > kMostElements / static_cast<int64_t>(d))
+      Fail(name + ": implausible size (corrupted file?)");
     info.num_elements *= static_cast<int64_t>(d);
   }
   info.bytes = info.num_elements * static_cast<int64_t>(DTypeSize(info.dtype));
