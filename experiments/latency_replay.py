@@ -95,22 +95,28 @@ def table_name(t):
     return f"attn {t['kv_cache']} {'cold' if t['cold'] else 'warm'}"
 
 
-def table_rows(profiles):
-    """Each replayed profile's tables against the other probes at its thread count: per table, the median
-    over its points of seconds / the median of all those probes at that point (a probe in a slow spell
-    reads > 1 throughout)."""
-    rows = []
+def table_ratios(profiles):
+    """Each profile's tables against the other probes at its thread count: {threads: (table names, {profile:
+    per table, the median over its points of seconds / the median of all those probes at that point})} (a
+    probe in a slow spell reads > 1 throughout)."""
+    ratios = {}
     for threads in sorted({p["threads"] for p in profiles.values()}):
         group = [path for path, p in profiles.items() if p["threads"] == threads]
         tables = [profiles[path]["linear"] + profiles[path]["attention"] for path in group]
         names = [table_name(t) for t in tables[0]]
         medians = [[statistics.median(point) for point in zip(*(probe[i]["seconds"] for probe in tables))]
                    for i in range(len(names))]  # per table, per point: the median over the probes
+        ratios[threads] = (names, {path: [statistics.median(s / m for s, m in zip(t["seconds"], medians[i]))
+                                          for i, t in enumerate(mine)] for path, mine in zip(group, tables)})
+    return ratios
+
+
+def table_rows(profiles):
+    """table_ratios as markdown tables, one per thread count."""
+    rows = []
+    for threads, (names, by_profile) in table_ratios(profiles).items():
         rows += [f"| {threads} threads | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        for path, mine in zip(group, tables):
-            cells = [f"{statistics.median(s / m for s, m in zip(t['seconds'], medians[i])):.2f}"
-                     for i, t in enumerate(mine)]
-            rows.append(f"| {path} | " + " | ".join(cells) + " |")
+        rows += [f"| {path} | " + " | ".join(f"{r:.2f}" for r in ratios) + " |" for path, ratios in by_profile.items()]
         rows.append("")
     return rows
 

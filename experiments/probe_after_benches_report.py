@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Report of experiments/probe_after_benches.sh: each probe's tables against the others (latency_replay.py's
-table), and per format benched before the probes, the median of their ratios on each attention table.
+table_ratios), and per format benched before the probes, the median of their ratios on each attention table.
 Usage: probe_after_benches_report.py OUT.md COMMAND PROFILE.json [PROFILE.json ...]"""
 import json
 import os
@@ -8,23 +8,19 @@ import statistics
 import sys
 from collections import defaultdict
 
-from latency_replay import table_rows
+from latency_replay import table_ratios, table_rows
 from report_common import cpu_name, short_commit, utc_date
 
 
 def main():
     out, command, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
     profiles = {path: json.load(open(path)) for path in paths}
-    rows = table_rows(profiles)
-    names = [c.strip() for c in rows[0].strip("|").split("|")][1:]
     ratios = defaultdict(lambda: defaultdict(list))  # format before -> table -> ratios
-    for row in rows[2:]:
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        if len(cells) < 2 or cells[0] not in profiles:
-            continue
-        before = os.path.basename(cells[0]).rsplit("-after-", 1)[1].removesuffix(".json")
-        for name, cell in zip(names, cells[1:]):
-            ratios[before][name].append(float(cell))
+    for names, by_profile in table_ratios(profiles).values():
+        for path, probe in by_profile.items():
+            before = os.path.basename(path).rsplit("-after-", 1)[1].removesuffix(".json")
+            for name, ratio in zip(names, probe):
+                ratios[before][name].append(ratio)
     summary = [f"- after the {before} benches ({len(next(iter(t.values())))} probes): " + ", ".join(
         f"{name} {statistics.median(v):.2f}x ({min(v):.2f}-{max(v):.2f})" for name, v in t.items()
         if name.startswith("attn")) for before, t in ratios.items()]
@@ -33,7 +29,7 @@ def main():
           f"Command: `{command}` (report: `experiments/probe_after_benches_report.py`).", "",
           "Each probe's tables against the others: per table, the median over its points of the probe's time / the "
           "median of all the probes at that point. Per format benched just before the probe, the attention tables' "
-          "ratios (median, range):", ""] + summary + ["", ""] + rows
+          "ratios (median, range):", ""] + summary + ["", ""] + table_rows(profiles)
     with open(out + ".tmp", "w") as f:
         f.write("\n".join(md) + "\n")
     os.replace(out + ".tmp", out)
